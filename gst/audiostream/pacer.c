@@ -1,0 +1,80 @@
+/* gst-audiostream
+ * Copyright (C) 2026 gst-audiostream developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+#include "pacer.h"
+
+void
+gst_as_pacer_init (GstAsPacer * pacer, guint rate, guint catchup_percent)
+{
+  g_return_if_fail (rate > 0);
+
+  pacer->rate = rate;
+  pacer->catchup_percent = MAX (catchup_percent, 100);
+  pacer->origin = GST_CLOCK_TIME_NONE;
+  pacer->frames = 0;
+  pacer->last_send = GST_CLOCK_TIME_NONE;
+}
+
+/* Restarts the schedule: frame 0 of what follows is due at @origin. */
+void
+gst_as_pacer_start (GstAsPacer * pacer, GstClockTime origin)
+{
+  pacer->origin = origin;
+  pacer->frames = 0;
+  pacer->last_send = GST_CLOCK_TIME_NONE;
+}
+
+GstClockTime
+gst_as_pacer_deadline_for (const GstAsPacer * pacer, guint64 frame)
+{
+  return pacer->origin + gst_util_uint64_scale_int (frame, GST_SECOND,
+      pacer->rate);
+}
+
+GstClockTime
+gst_as_pacer_next_deadline (const GstAsPacer * pacer)
+{
+  return gst_as_pacer_deadline_for (pacer, pacer->frames);
+}
+
+/**
+ * gst_as_pacer_next_send_time:
+ *
+ * When the next chunk of @chunk_frames should go out: its deadline, or, while
+ * catching up on a backlog, the previous send plus the chunk's duration
+ * shortened by the catch-up factor, whichever is later.
+ */
+GstClockTime
+gst_as_pacer_next_send_time (const GstAsPacer * pacer, guint64 chunk_frames)
+{
+  GstClockTime deadline = gst_as_pacer_next_deadline (pacer);
+  GstClockTime min_gap, earliest;
+
+  if (!GST_CLOCK_TIME_IS_VALID (pacer->last_send))
+    return deadline;
+
+  min_gap = gst_util_uint64_scale (chunk_frames, GST_SECOND * 100,
+      (guint64) pacer->rate * pacer->catchup_percent);
+  earliest = pacer->last_send + min_gap;
+  return MAX (deadline, earliest);
+}
+
+void
+gst_as_pacer_sent (GstAsPacer * pacer, guint64 n_frames, GstClockTime now)
+{
+  pacer->frames += n_frames;
+  pacer->last_send = now;
+}
+
+/* How far the sender is behind its schedule at @now (negative: ahead). */
+GstClockTimeDiff
+gst_as_pacer_lag (const GstAsPacer * pacer, GstClockTime now)
+{
+  return GST_CLOCK_DIFF (gst_as_pacer_next_deadline (pacer), now);
+}

@@ -1,0 +1,106 @@
+/* gst-audiostream
+ * Copyright (C) 2026 gst-audiostream developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+#include "sockopts.h"
+
+#include <errno.h>
+#include <string.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+/* Real-time priority for the network thread: above ordinary threads, well
+ * below what audio servers and the kernel's own threads use. */
+#define AS_RT_PRIORITY 10
+#define AS_FALLBACK_NICE -10
+
+static gboolean
+is_ipv6 (GSocket * socket)
+{
+  return g_socket_get_family (socket) == G_SOCKET_FAMILY_IPV6;
+}
+
+/**
+ * gst_as_socket_set_traffic_class:
+ *
+ * Marks outgoing packets with @tos: IP_TOS on IPv4, IPV6_TCLASS on IPv6. Set
+ * it before connecting so that the SYN carries the class too.
+ */
+gboolean
+gst_as_socket_set_traffic_class (GSocket * socket, guint8 tos,
+    GError ** error)
+{
+  if (is_ipv6 (socket))
+    return g_socket_set_option (socket, IPPROTO_IPV6, IPV6_TCLASS, tos,
+        error);
+  return g_socket_set_option (socket, IPPROTO_IP, IP_TOS, tos, error);
+}
+
+gint
+gst_as_socket_get_traffic_class (GSocket * socket, GError ** error)
+{
+  gint value = -1;
+  gboolean ok;
+
+  if (is_ipv6 (socket))
+    ok = g_socket_get_option (socket, IPPROTO_IPV6, IPV6_TCLASS, &value,
+        error);
+  else
+    ok = g_socket_get_option (socket, IPPROTO_IP, IP_TOS, &value, error);
+  return ok ? value : -1;
+}
+
+gboolean
+gst_as_socket_set_nodelay (GSocket * socket, GError ** error)
+{
+  return g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, error);
+}
+
+/**
+ * gst_as_thread_raise_priority:
+ * @how: (out): what was done, for the log
+ *
+ * Raises the calling thread's scheduling priority: SCHED_FIFO when the system
+ * allows it, otherwise a lower nice value for this thread alone.
+ *
+ * Returns: FALSE with @error set when the system refused both.
+ */
+gboolean
+gst_as_thread_raise_priority (gchar ** how, GError ** error)
+{
+  struct sched_param param = { 0 };
+  int fifo_err, nice_err;
+  pid_t tid;
+
+  param.sched_priority = AS_RT_PRIORITY;
+  fifo_err = pthread_setschedparam (pthread_self (), SCHED_FIFO, &param);
+  if (fifo_err == 0) {
+    *how = g_strdup_printf ("SCHED_FIFO priority %d", AS_RT_PRIORITY);
+    return TRUE;
+  }
+
+  /* On Linux, setpriority() on a thread id affects only that thread. */
+  tid = (pid_t) syscall (SYS_gettid);
+  if (setpriority (PRIO_PROCESS, tid, AS_FALLBACK_NICE) == 0) {
+    *how = g_strdup_printf ("nice %d (SCHED_FIFO refused: %s)",
+        AS_FALLBACK_NICE, g_strerror (fifo_err));
+    return TRUE;
+  }
+  nice_err = errno;
+
+  *how = NULL;
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (nice_err),
+      "SCHED_FIFO refused (%s), nice %d refused (%s)", g_strerror (fifo_err),
+      AS_FALLBACK_NICE, g_strerror (nice_err));
+  return FALSE;
+}
