@@ -170,6 +170,7 @@ struct _GstAudioStreamSink
 
   /* statistics, under self->lock */
   GstClockTime started;         /* monotonic, when start() ran */
+  GstClockTime stopped;         /* monotonic, when stop() ran */
   guint64 bytes_sent;
   guint64 frames_sent;
   guint64 underruns;
@@ -349,6 +350,7 @@ gst_audio_stream_sink_init (GstAudioStreamSink * self)
 
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
+  self->started = self->stopped = GST_CLOCK_TIME_NONE;
 
   /* The schedule, not buffer timestamps, decides when audio goes out. */
   gst_base_sink_set_sync (GST_BASE_SINK (self), FALSE);
@@ -428,22 +430,33 @@ prefill_frames (GstAudioStreamSink * self, guint prefill_ms, guint chunk)
   return (guint) frames;
 }
 
+/* How long the element has been (or was) running, 0 before its start.
+ * called with self->lock held */
+static GstClockTime
+uptime (GstAudioStreamSink * self)
+{
+  GstClockTime end = self->stopped;
+
+  if (!GST_CLOCK_TIME_IS_VALID (self->started))
+    return 0;
+  if (!GST_CLOCK_TIME_IS_VALID (end))
+    end = g_get_monotonic_time () * GST_USECOND;
+  return end - self->started;
+}
+
 /* called with self->lock held; the caller owns the result */
 static GstStructure *
 build_stats (GstAudioStreamSink * self, guint prefill_ms,
     const GstAsHistogram * lateness, GstClockTime interval,
     guint64 interval_bytes)
 {
-  GstClockTime now = g_get_monotonic_time () * GST_USECOND;
-  GstClockTime uptime = GST_CLOCK_TIME_IS_VALID (self->started) ?
-      now - self->started : 0;
   gdouble kbps = 0.0;
 
   if (interval > 0)
     kbps = interval_bytes * 8.0 / 1000.0 / ((gdouble) interval / GST_SECOND);
 
   return gst_structure_new ("audiostreamsink-stats",
-      "uptime-ms", G_TYPE_UINT64, uptime / GST_MSECOND,
+      "uptime-ms", G_TYPE_UINT64, uptime (self) / GST_MSECOND,
       "bytes-sent", G_TYPE_UINT64, self->bytes_sent,
       "samples-sent", G_TYPE_UINT64, self->frames_sent,
       "bitrate-kbps", G_TYPE_DOUBLE, kbps,
@@ -472,16 +485,13 @@ gst_audio_stream_sink_get_property (GObject * object, guint prop_id,
   if (prop_id == PROP_STATS) {
     guint prefill_ms;
     GstStructure *s;
-    GstClockTime uptime = 0;
 
     GST_OBJECT_LOCK (self);
     prefill_ms = self->prefill_ms;
     GST_OBJECT_UNLOCK (self);
 
     g_mutex_lock (&self->lock);
-    if (GST_CLOCK_TIME_IS_VALID (self->started))
-      uptime = g_get_monotonic_time () * GST_USECOND - self->started;
-    s = build_stats (self, prefill_ms, &self->lateness_total, uptime,
+    s = build_stats (self, prefill_ms, &self->lateness_total, uptime (self),
         self->bytes_sent);
     g_mutex_unlock (&self->lock);
     g_value_take_boxed (value, s);
@@ -757,6 +767,17 @@ take_chunk (GstAudioStreamSink * self, guint8 * buf, guint chunk,
   return frames;
 }
 
+static gboolean
+eos_drained (GstAudioStreamSink * self)
+{
+  gboolean drained;
+
+  g_mutex_lock (&self->lock);
+  drained = self->eos && gst_as_ring_level (&self->ring) == 0;
+  g_mutex_unlock (&self->lock);
+  return drained;
+}
+
 static void
 maybe_post_stats (GstAudioStreamSink * self, const NetSettings * s,
     GstClockTime * last_post, guint64 * last_bytes)
@@ -862,6 +883,12 @@ stream (GstAudioStreamSink * self, const NetSettings * s, GSocket * socket,
 
     gst_as_pacer_sent (&pacer, frames, now);
     maybe_post_stats (self, s, &last_post, &last_bytes);
+
+    if (eos_drained (self)) {
+      shutdown_gracefully (self, socket);
+      result = STREAM_DONE;
+      break;
+    }
   }
 
   gst_clock_id_unref (id);
@@ -887,7 +914,9 @@ raise_priority (GstAudioStreamSink * self)
   g_error_free (err);
 }
 
-/* Marks the network as failed for good, so render() and EOS stop waiting. */
+/* Marks the network as failed for good, so render() and EOS stop waiting;
+ * done before the error is posted, so an application that sees the error
+ * finds the element already refusing data. */
 static void
 fail (GstAudioStreamSink * self)
 {
@@ -949,12 +978,12 @@ run_connection (GstAudioStreamSink * self, const NetSettings * s,
       return TRUE;
     }
     reason = connect_failure_reason (err, s->host);
+    fail (self);
     post_connection (self, "failed", attempt, -1, target, reason);
     GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
         ("Could not connect to %s port %d: %s.", s->host, s->port, reason),
         ("connect to host '%s' port %d failed: %s", s->host, s->port,
             err->message));
-    fail (self);
     g_error_free (err);
     g_free (target);
     return TRUE;
@@ -982,11 +1011,11 @@ run_connection (GstAudioStreamSink * self, const NetSettings * s,
       g_mutex_unlock (&self->lock);
       break;
     case STREAM_SEND_ERROR:
+      fail (self);
       post_connection (self, "failed", attempt, -1, remote, err->message);
       GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
           ("Connection to %s failed: %s", target, err->message),
           ("send to %s (%s) failed: %s", target, remote, err->message));
-      fail (self);
       break;
   }
 
@@ -1040,6 +1069,7 @@ gst_audio_stream_sink_start (GstBaseSink * bsink)
   gst_as_histogram_reset (&self->lateness_total);
   gst_as_histogram_reset (&self->lateness_interval);
   self->started = g_get_monotonic_time () * GST_USECOND;
+  self->stopped = GST_CLOCK_TIME_NONE;
   g_mutex_unlock (&self->lock);
 
   self->cancellable = g_cancellable_new ();
@@ -1083,6 +1113,7 @@ gst_audio_stream_sink_stop (GstBaseSink * bsink)
 
   g_mutex_lock (&self->lock);
   self->connected = FALSE;
+  self->stopped = g_get_monotonic_time () * GST_USECOND;
   g_mutex_unlock (&self->lock);
   return TRUE;
 }

@@ -1,0 +1,533 @@
+/* gst-audiostream
+ * Copyright (C) 2026 gst-audiostream developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* Element tests with GstHarness and its test clock: the test decides when
+ * every deadline passes, so pacing is checked to the nanosecond without
+ * sleeping. The peer is a real TCP listener on 127.0.0.1, port 0. */
+
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/check/gsttestclock.h>
+#include <gio/gio.h>
+
+#define RATE 48000
+#define CHANNELS 2
+#define BPF (2 * CHANNELS)
+#define CHUNK 480
+#define CHUNK_DURATION (10 * GST_MSECOND)
+#define T0 (10 * GST_SECOND)
+#define CAPS "audio/x-raw,format=S16LE,layout=interleaved,rate=48000,channels=2"
+
+/* ------------------------------------------------------------------------ */
+/* A receiver that accepts one connection and keeps everything until EOF.   */
+
+typedef struct
+{
+  GSocketListener *listener;
+  GCancellable *cancellable;
+  guint16 port;
+  GThread *thread;
+  GMutex lock;
+  GByteArray *data;
+  gboolean got_eof;
+} Receiver;
+
+static gpointer
+receiver_thread (gpointer user_data)
+{
+  Receiver *r = user_data;
+  GSocketConnection *conn;
+  GInputStream *in;
+  guint8 buf[65536];
+  gssize n;
+
+  conn = g_socket_listener_accept (r->listener, NULL, r->cancellable, NULL);
+  if (conn == NULL)
+    return NULL;
+  in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+  while ((n = g_input_stream_read (in, buf, sizeof (buf), r->cancellable,
+              NULL)) > 0) {
+    g_mutex_lock (&r->lock);
+    g_byte_array_append (r->data, buf, n);
+    g_mutex_unlock (&r->lock);
+  }
+  g_mutex_lock (&r->lock);
+  r->got_eof = (n == 0);
+  g_mutex_unlock (&r->lock);
+  g_object_unref (conn);
+  return NULL;
+}
+
+static Receiver *
+receiver_new (void)
+{
+  Receiver *r = g_new0 (Receiver, 1);
+  GInetAddress *lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  GSocketAddress *addr = g_inet_socket_address_new (lo, 0);
+  GSocketAddress *bound = NULL;
+
+  r->listener = g_socket_listener_new ();
+  r->cancellable = g_cancellable_new ();
+  fail_unless (g_socket_listener_add_address (r->listener, addr,
+          G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL, &bound, NULL));
+  r->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_object_unref (bound);
+  g_object_unref (addr);
+  g_object_unref (lo);
+
+  g_mutex_init (&r->lock);
+  r->data = g_byte_array_new ();
+  r->thread = g_thread_new ("receiver", receiver_thread, r);
+  return r;
+}
+
+/* Waits until the sender has closed the connection. */
+static void
+receiver_wait_eof (Receiver * r)
+{
+  g_thread_join (r->thread);
+  r->thread = NULL;
+}
+
+static void
+receiver_free (Receiver * r)
+{
+  g_cancellable_cancel (r->cancellable);
+  if (r->thread)
+    g_thread_join (r->thread);
+  g_socket_listener_close (r->listener);
+  g_object_unref (r->listener);
+  g_object_unref (r->cancellable);
+  g_byte_array_unref (r->data);
+  g_mutex_clear (&r->lock);
+  g_free (r);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Counter pattern: sample i of the stream holds (gint16) i.                 */
+
+static GstBuffer *
+counter_buffer (guint64 first_frame, guint frames)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, frames * BPF, NULL);
+  GstMapInfo map;
+  guint i;
+
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  for (i = 0; i < frames * CHANNELS; i++)
+    GST_WRITE_UINT16_LE (map.data + 2 * i,
+        (guint16) (first_frame * CHANNELS + i));
+  gst_buffer_unmap (buf, &map);
+  GST_BUFFER_PTS (buf) = gst_util_uint64_scale_int (first_frame, GST_SECOND,
+      RATE);
+  GST_BUFFER_DURATION (buf) = gst_util_uint64_scale_int (frames, GST_SECOND,
+      RATE);
+  return buf;
+}
+
+/* Checks that @data is the counter pattern from @first_frame on, unbroken. */
+static void
+assert_counter (const guint8 * data, guint len, guint64 first_frame)
+{
+  guint i;
+
+  fail_unless_equals_int (len % BPF, 0);
+  for (i = 0; i < len / 2; i++) {
+    guint16 expected = (guint16) (first_frame * CHANNELS + i);
+    guint16 got = GST_READ_UINT16_LE (data + 2 * i);
+
+    if (got != expected)
+      fail ("sample %u: expected %u, got %u", i, expected, got);
+  }
+}
+
+/* ------------------------------------------------------------------------ */
+
+static GstPadQueryFunction harness_query;
+
+/* The harness always answers the latency query as a live source; a file
+ * source answers non-live. */
+static gboolean
+non_live_query (GstPad * pad, GstObject * parent, GstQuery * query)
+{
+  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
+    gst_query_set_latency (query, FALSE, 0, GST_CLOCK_TIME_NONE);
+    return TRUE;
+  }
+  return harness_query (pad, parent, query);
+}
+
+static void
+make_upstream_non_live (GstHarness * h)
+{
+  harness_query = GST_PAD_QUERYFUNC (h->srcpad);
+  gst_pad_set_query_function (h->srcpad, non_live_query);
+}
+
+static GstHarness *
+setup_sink (guint16 port, gboolean live, guint prefill_ms, guint ring_ms)
+{
+  GstElement *sink = gst_element_factory_make ("audiostreamsink", NULL);
+  GstHarness *h;
+
+  /* connection settings apply when the element starts, and the harness
+   * starts it at once: set them first */
+  g_object_set (sink, "host", "127.0.0.1", "port", port,
+      "chunk-samples", CHUNK, "prefill-ms", prefill_ms,
+      "ring-buffer-ms", ring_ms, "stats-interval-ms", 0, "async", FALSE,
+      NULL);
+  h = gst_harness_new_with_element (sink, "sink", NULL);
+  gst_object_unref (sink);
+  gst_harness_use_testclock (h);
+  gst_harness_set_time (h, T0);
+  if (live)
+    gst_harness_set_upstream_latency (h, CHUNK_DURATION);
+  else
+    make_upstream_non_live (h);
+  gst_harness_set_src_caps_str (h, CAPS);
+  return h;
+}
+
+/* Lets the network thread's next clock wait complete and returns its time. */
+static GstClockTime
+crank (GstHarness * h)
+{
+  GstTestClock *clock = gst_harness_get_testclock (h);
+  GstClockID pending = NULL;
+  GstClockTime t;
+
+  gst_test_clock_wait_for_next_pending_id (clock, &pending);
+  t = gst_clock_id_get_time (pending);
+  if (t > gst_clock_get_time (GST_CLOCK (clock)))
+    gst_test_clock_set_time (clock, t);
+  /* takes our reference to the id */
+  fail_unless (gst_test_clock_process_id (clock, pending));
+  gst_object_unref (clock);
+  return t;
+}
+
+static guint64
+stats_uint64 (GstHarness * h, const gchar * field)
+{
+  GstStructure *s = NULL;
+  guint64 v = 0;
+
+  g_object_get (h->element, "stats", &s, NULL);
+  fail_unless (s != NULL);
+  fail_unless (gst_structure_get_uint64 (s, field, &v), "no %s", field);
+  gst_structure_free (s);
+  return v;
+}
+
+typedef struct
+{
+  GstHarness *h;
+  gint done;
+} EosPush;
+
+static gpointer
+push_eos_thread (gpointer user_data)
+{
+  EosPush *e = user_data;
+  gboolean ok = gst_harness_push_event (e->h, gst_event_new_eos ());
+
+  g_atomic_int_set (&e->done, 1);
+  return GINT_TO_POINTER (ok);
+}
+
+/* Pushes EOS from another thread (it blocks until the sink has drained) and
+ * lets every clock wait pass until it returns. Returns the deadlines. */
+static GArray *
+drain_to_eos (GstHarness * h)
+{
+  EosPush e = { h, 0 };
+  GThread *t = g_thread_new ("eos", push_eos_thread, &e);
+  GstTestClock *clock = gst_harness_get_testclock (h);
+  GArray *times = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
+  gint64 give_up = g_get_monotonic_time () + 30 * G_TIME_SPAN_SECOND;
+
+  while (!g_atomic_int_get (&e.done)) {
+    if (gst_test_clock_timed_wait_for_multiple_pending_ids (clock, 1, 20,
+            NULL)) {
+      GstClockTime at = crank (h);
+
+      g_array_append_val (times, at);
+    }
+    fail_unless (g_get_monotonic_time () < give_up, "EOS did not complete");
+  }
+  fail_unless (GPOINTER_TO_INT (g_thread_join (t)));
+  gst_object_unref (clock);
+  return times;
+}
+
+/* ------------------------------------------------------------------------ */
+
+/* The heart of the element: after prefill, chunk k goes out exactly at
+ * origin + k * chunk / rate on the pipeline clock, and every sample arrives
+ * in order, then EOS drains the rest and closes with a FIN. */
+GST_START_TEST (test_paced_by_pipeline_clock)
+{
+  Receiver *r = receiver_new ();
+  GstHarness *h = setup_sink (r->port, TRUE, 100, 2000);
+  const guint n_buffers = 50;   /* 500 ms */
+  GArray *times;
+  guint i;
+
+  for (i = 0; i < n_buffers; i++)
+    fail_unless_equals_int (gst_harness_push (h, counter_buffer (i * CHUNK,
+                CHUNK)), GST_FLOW_OK);
+
+  times = drain_to_eos (h);
+
+  /* 50 chunks, each due exactly 10 ms after the previous one */
+  fail_unless_equals_int (times->len, n_buffers);
+  for (i = 0; i < times->len; i++)
+    fail_unless_equals_uint64 (g_array_index (times, GstClockTime, i),
+        T0 + i * CHUNK_DURATION);
+
+  gst_harness_teardown (h);
+  receiver_wait_eof (r);
+
+  fail_unless (r->got_eof, "connection not closed with a FIN");
+  fail_unless_equals_int (r->data->len, n_buffers * CHUNK * BPF);
+  assert_counter (r->data->data, r->data->len, 0);
+  g_array_unref (times);
+  receiver_free (r);
+}
+
+GST_END_TEST;
+
+/* After the clock jumps a second ahead (the network thread was held up), the
+ * backlog goes out at 1.5x real time, not all at once. */
+GST_START_TEST (test_backlog_catch_up_is_bounded)
+{
+  Receiver *r = receiver_new ();
+  GstHarness *h = setup_sink (r->port, TRUE, 100, 3000);
+  GstTestClock *clock;
+  GstClockTime t, prev, gap;
+  guint i;
+
+  for (i = 0; i < 150; i++)
+    gst_harness_push (h, counter_buffer (i * CHUNK, CHUNK));
+
+  fail_unless_equals_uint64 (crank (h), T0);
+  /* let chunk 0 go out at T0 before the clock jumps */
+  while (stats_uint64 (h, "samples-sent") < CHUNK)
+    g_usleep (1000);
+  clock = gst_harness_get_testclock (h);
+  gst_test_clock_set_time (clock, T0 + GST_SECOND);
+  prev = crank (h);             /* late: goes out at once */
+  fail_unless_equals_uint64 (prev, T0 + CHUNK_DURATION);
+
+  gap = gst_util_uint64_scale (CHUNK_DURATION, 100, 150);
+  for (i = 0; i < 20; i++) {
+    t = crank (h);
+    fail_unless_equals_uint64 (t, MAX (prev, T0 + GST_SECOND) + gap);
+    prev = t;
+  }
+  gst_object_unref (clock);
+  gst_harness_teardown (h);
+  receiver_free (r);
+}
+
+GST_END_TEST;
+
+static gpointer
+push_thread (gpointer user_data)
+{
+  GstHarness *h = user_data;
+  GstFlowReturn ret = GST_FLOW_OK;
+  guint i;
+
+  /* 1 s of audio into a 500 ms ring */
+  for (i = 0; i < 100 && ret == GST_FLOW_OK; i++)
+    ret = gst_harness_push (h, counter_buffer (i * CHUNK, CHUNK));
+  return GINT_TO_POINTER (ret);
+}
+
+/* A non-live upstream is held back when the ring is full: nothing dropped,
+ * every sample delivered. */
+GST_START_TEST (test_non_live_backpressure)
+{
+  Receiver *r = receiver_new ();
+  GstHarness *h = setup_sink (r->port, FALSE, 100, 500);
+  GThread *pusher;
+  gint64 until;
+
+  pusher = g_thread_new ("push", push_thread, h);
+
+  /* no deadline has passed: the ring fills and the pusher must wait */
+  until = g_get_monotonic_time () + 300 * G_TIME_SPAN_MILLISECOND;
+  while (g_get_monotonic_time () < until)
+    g_usleep (10000);
+  fail_unless_equals_uint64 (stats_uint64 (h, "buffer-level-ms"), 500);
+  fail_unless_equals_uint64 (stats_uint64 (h, "dropped-samples"), 0);
+
+  /* sending frees room; the pusher finishes */
+  while (stats_uint64 (h, "samples-sent") < 60 * CHUNK)
+    crank (h);
+  fail_unless_equals_int (GPOINTER_TO_INT (g_thread_join (pusher)),
+      GST_FLOW_OK);
+
+  g_array_unref (drain_to_eos (h));
+  fail_unless_equals_uint64 (stats_uint64 (h, "samples-sent"), 100 * CHUNK);
+  fail_unless_equals_uint64 (stats_uint64 (h, "overflows"), 0);
+  gst_harness_teardown (h);
+
+  receiver_free (r);
+}
+
+GST_END_TEST;
+
+/* A live upstream is never held back: when the ring is full the oldest audio
+ * goes, is counted, and what is sent is the newest audio, unbroken. */
+GST_START_TEST (test_live_overflow_drops_oldest)
+{
+  Receiver *r = receiver_new ();
+  GstHarness *h = setup_sink (r->port, TRUE, 100, 500);
+  guint i;
+  guint64 dropped;
+  gint64 start = g_get_monotonic_time ();
+
+  for (i = 0; i < 100; i++)
+    fail_unless_equals_int (gst_harness_push (h, counter_buffer (i * CHUNK,
+                CHUNK)), GST_FLOW_OK);
+  /* 1 s pushed with no deadline passing: nothing waited */
+  fail_unless (g_get_monotonic_time () - start < G_TIME_SPAN_SECOND);
+
+  dropped = stats_uint64 (h, "dropped-samples");
+  /* at most one chunk may have left before the clock stopped it */
+  fail_unless (dropped >= 49 * CHUNK && dropped <= 50 * CHUNK,
+      "dropped %" G_GUINT64_FORMAT, dropped);
+  fail_unless (stats_uint64 (h, "overflows") > 0);
+
+  g_array_unref (drain_to_eos (h));
+  gst_harness_teardown (h);
+  receiver_wait_eof (r);
+
+  /* what arrived: possibly one early chunk, then a contiguous run up to the
+   * last frame pushed */
+  fail_unless_equals_int (r->data->len, (100 * CHUNK - dropped) * BPF);
+  {
+    guint tail = 50 * CHUNK * BPF;
+
+    assert_counter (r->data->data + r->data->len - tail, tail, 50 * CHUNK);
+  }
+  receiver_free (r);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_refuses_other_formats)
+{
+  GstHarness *h = gst_harness_new ("audiostreamsink");
+
+  gst_harness_set_src_caps_str (h,
+      "audio/x-raw,format=F32LE,layout=interleaved,rate=48000,channels=2");
+  fail_unless_equals_int (gst_harness_push (h, gst_buffer_new_and_alloc (64)),
+      GST_FLOW_NOT_NEGOTIATED);
+  gst_harness_teardown (h);
+
+  h = gst_harness_new ("audiostreamsink");
+  gst_harness_set_src_caps_str (h,
+      "audio/x-raw,format=S16LE,layout=interleaved,rate=48000,channels=9");
+  fail_unless_equals_int (gst_harness_push (h, gst_buffer_new_and_alloc (64)),
+      GST_FLOW_NOT_NEGOTIATED);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+static GstMessage *
+wait_for_error (GstBus * bus, GstClockTime timeout)
+{
+  return gst_bus_timed_pop_filtered (bus, timeout, GST_MESSAGE_ERROR);
+}
+
+/* A refused port is an error that names host and port, within a second. */
+GST_START_TEST (test_refused_port_names_target)
+{
+  Receiver *r = receiver_new ();
+  guint16 port = r->port;
+  GstHarness *h;
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+  GError *err = NULL;
+  gchar *expected;
+
+  receiver_free (r);            /* nothing listens on the port any more */
+  h = setup_sink (port, TRUE, 100, 1000);
+  gst_element_set_bus (h->element, bus);
+
+  msg = wait_for_error (bus, GST_SECOND);
+  fail_unless (msg != NULL, "no error within a second");
+  gst_message_parse_error (msg, &err, NULL);
+  expected = g_strdup_printf ("127.0.0.1 port %u", port);
+  fail_unless (strstr (err->message, expected) != NULL, "%s", err->message);
+  fail_unless (strstr (err->message, "refused") != NULL, "%s", err->message);
+
+  /* render() now fails instead of buffering forever */
+  fail_unless_equals_int (gst_harness_push (h, counter_buffer (0, CHUNK)),
+      GST_FLOW_ERROR);
+
+  g_free (expected);
+  g_error_free (err);
+  gst_message_unref (msg);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_format_change_refused_mid_stream)
+{
+  Receiver *r = receiver_new ();
+  GstHarness *h = setup_sink (r->port, TRUE, 1000, 2000);
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+
+  gst_element_set_bus (h->element, bus);
+  fail_unless_equals_int (gst_harness_push (h, counter_buffer (0, CHUNK)),
+      GST_FLOW_OK);
+  gst_harness_set_src_caps_str (h,
+      "audio/x-raw,format=S16LE,layout=interleaved,rate=44100,channels=2");
+  fail_unless_equals_int (gst_harness_push (h, counter_buffer (0, CHUNK)),
+      GST_FLOW_NOT_NEGOTIATED);
+  msg = wait_for_error (bus, GST_SECOND);
+  fail_unless (msg != NULL);
+  gst_message_unref (msg);
+
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+  receiver_free (r);
+}
+
+GST_END_TEST;
+
+static Suite *
+audiostreamsink_suite (void)
+{
+  Suite *s = suite_create ("audiostreamsink");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_set_timeout (tc, 60);
+  tcase_add_test (tc, test_paced_by_pipeline_clock);
+  tcase_add_test (tc, test_backlog_catch_up_is_bounded);
+  tcase_add_test (tc, test_non_live_backpressure);
+  tcase_add_test (tc, test_live_overflow_drops_oldest);
+  tcase_add_test (tc, test_refuses_other_formats);
+  tcase_add_test (tc, test_refused_port_names_target);
+  tcase_add_test (tc, test_format_change_refused_mid_stream);
+  return s;
+}
+
+GST_CHECK_MAIN (audiostreamsink);
