@@ -128,7 +128,6 @@ typedef struct
 {
   gchar *host;
   gint port;
-  guint chunk_samples;
   guint prefill_ms;
   guint8 tos;
   gboolean high_priority;
@@ -158,6 +157,7 @@ struct _GstAudioStreamSink
   GstAsRing ring;
   gint rate;
   guint bpf;
+  guint chunk;                  /* frames per send, fitted to the ring */
   gboolean have_format;
   gboolean live_known;
   gboolean upstream_live;
@@ -418,16 +418,15 @@ frames_to_ms (GstAudioStreamSink * self, guint64 frames)
   return gst_util_uint64_scale_int (frames, 1000, self->rate);
 }
 
-/* called with self->lock held */
-static guint
-prefill_frames (GstAudioStreamSink * self, guint prefill_ms, guint chunk)
+/* called with self->lock held, once the format is known */
+static guint64
+prefill_frames (GstAudioStreamSink * self, guint prefill_ms)
 {
   guint64 frames = gst_util_uint64_scale_int (prefill_ms, self->rate, 1000);
 
-  /* A prefill the ring cannot hold would never complete. */
-  if (self->ring.capacity > chunk)
-    frames = MIN (frames, self->ring.capacity - chunk);
-  return (guint) frames;
+  /* A prefill the ring cannot hold would never complete; the chunk is at
+   * most half the ring, so this leaves room for one. */
+  return MIN (frames, self->ring.capacity - self->chunk);
 }
 
 /* How long the element has been (or was) running, 0 before its start.
@@ -565,7 +564,6 @@ net_settings_copy (GstAudioStreamSink * self, NetSettings * s)
   GST_OBJECT_LOCK (self);
   s->host = g_strdup (self->host);
   s->port = self->port;
-  s->chunk_samples = self->chunk_samples;
   s->prefill_ms = self->prefill_ms;
   s->tos = (guint8) self->dscp;
   s->high_priority = self->high_priority;
@@ -692,7 +690,7 @@ wait_for_prefill (GstAudioStreamSink * self, const NetSettings * s)
   while (!self->stopping && !self->eos &&
       (!self->have_format ||
           gst_as_ring_level (&self->ring) < prefill_frames (self,
-              s->prefill_ms, s->chunk_samples)))
+              s->prefill_ms)))
     g_cond_wait (&self->cond, &self->lock);
   ok = !self->stopping;
   g_mutex_unlock (&self->lock);
@@ -824,7 +822,7 @@ stream (GstAudioStreamSink * self, const NetSettings * s, GSocket * socket,
   guint8 *buf = NULL;
   GstClockTime last_post = g_get_monotonic_time () * GST_USECOND;
   guint64 last_bytes;
-  guint bpf;
+  guint bpf, chunk;
 
   if (!wait_for_prefill (self, s))
     return STREAM_STOPPED;
@@ -837,12 +835,13 @@ stream (GstAudioStreamSink * self, const NetSettings * s, GSocket * socket,
     return STREAM_DONE;
   }
   bpf = self->bpf;
+  chunk = self->chunk;
   gst_as_pacer_init (&pacer, self->rate, GST_AS_PACER_DEFAULT_CATCHUP_PERCENT);
   last_bytes = self->bytes_sent;
   g_mutex_unlock (&self->lock);
 
   /* Allocated once per connection; the loop below does not allocate. */
-  buf = g_malloc (s->chunk_samples * bpf);
+  buf = g_malloc ((gsize) chunk * bpf);
   clock = pick_clock (self);
   id = gst_clock_new_single_shot_id (clock, gst_clock_get_time (clock));
   gst_as_pacer_start (&pacer, gst_clock_get_time (clock));
@@ -850,7 +849,7 @@ stream (GstAudioStreamSink * self, const NetSettings * s, GSocket * socket,
       clock);
 
   for (;;) {
-    GstClockTime due = gst_as_pacer_next_send_time (&pacer, s->chunk_samples);
+    GstClockTime due = gst_as_pacer_next_send_time (&pacer, chunk);
     GstClockTime now;
     gboolean eos;
     guint frames;
@@ -858,7 +857,7 @@ stream (GstAudioStreamSink * self, const NetSettings * s, GSocket * socket,
     if (!wait_until (self, clock, id, due))
       break;
 
-    frames = take_chunk (self, buf, s->chunk_samples, &eos);
+    frames = take_chunk (self, buf, chunk, &eos);
     if (frames == 0 && eos) {
       shutdown_gracefully (self, socket);
       result = STREAM_DONE;
@@ -1051,6 +1050,13 @@ gst_audio_stream_sink_start (GstBaseSink * bsink)
 {
   GstAudioStreamSink *self = GST_AUDIO_STREAM_SINK (bsink);
   GError *err = NULL;
+  gboolean have_host;
+
+  GST_OBJECT_LOCK (self);
+  have_host = self->host != NULL && self->host[0] != '\0';
+  GST_OBJECT_UNLOCK (self);
+  if (!have_host)
+    goto no_host;
 
   g_mutex_lock (&self->lock);
   gst_as_ring_reset (&self->ring);
@@ -1088,6 +1094,11 @@ gst_audio_stream_sink_start (GstBaseSink * bsink)
     return FALSE;
   }
   return TRUE;
+
+no_host:
+  GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+      ("No host to send to: set the host property."), (NULL));
+  return FALSE;
 }
 
 static gboolean
@@ -1141,12 +1152,29 @@ gst_audio_stream_sink_unlock_stop (GstBaseSink * bsink)
   return TRUE;
 }
 
+/* A chunk must leave room in the ring for capture to continue while it is
+ * sent: at most half the ring. */
+static guint
+fit_chunk (GstAudioStreamSink * self, guint chunk_samples, guint64 capacity)
+{
+  guint64 max_chunk = MAX (capacity / 2, 1);
+
+  if (chunk_samples <= max_chunk)
+    return chunk_samples;
+
+  GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+      ("chunk-samples (%u) is more than half of ring-buffer-ms (%"
+          G_GUINT64_FORMAT " frames); sending chunks of %" G_GUINT64_FORMAT
+          " frames instead.", chunk_samples, capacity, max_chunk), (NULL));
+  return (guint) max_chunk;
+}
+
 static gboolean
 gst_audio_stream_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
 {
   GstAudioStreamSink *self = GST_AUDIO_STREAM_SINK (bsink);
   GstAudioInfo info;
-  guint ring_ms;
+  guint ring_ms, chunk_samples, chunk;
   guint64 capacity;
 
   if (!gst_audio_info_from_caps (&info, caps))
@@ -1154,9 +1182,11 @@ gst_audio_stream_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
 
   GST_OBJECT_LOCK (self);
   ring_ms = self->ring_buffer_ms;
+  chunk_samples = self->chunk_samples;
   GST_OBJECT_UNLOCK (self);
   capacity = gst_util_uint64_scale_int (ring_ms, GST_AUDIO_INFO_RATE (&info),
       1000);
+  chunk = fit_chunk (self, chunk_samples, capacity);
 
   g_mutex_lock (&self->lock);
   if (self->have_format) {
@@ -1172,6 +1202,7 @@ gst_audio_stream_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
   gst_as_ring_init (&self->ring, GST_AUDIO_INFO_BPF (&info), capacity);
   self->rate = GST_AUDIO_INFO_RATE (&info);
   self->bpf = GST_AUDIO_INFO_BPF (&info);
+  self->chunk = chunk;
   self->have_format = TRUE;
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
