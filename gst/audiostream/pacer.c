@@ -72,6 +72,22 @@ gst_as_pacer_sent (GstAsPacer * pacer, guint64 n_frames, GstClockTime now)
   pacer->last_send = now;
 }
 
+/* Frames that will never be sent (dropped while the ring was full) still
+ * took their time: the schedule moves past them. */
+void
+gst_as_pacer_skip (GstAsPacer * pacer, guint64 n_frames)
+{
+  pacer->frames += n_frames;
+}
+
+/* Frames sent but lost with a connection are due again: the schedule steps
+ * back so they go out within the catch-up rate, ahead of the backlog. */
+void
+gst_as_pacer_rewind (GstAsPacer * pacer, guint64 n_frames)
+{
+  pacer->frames -= MIN (n_frames, pacer->frames);
+}
+
 /* How far the sender is behind its schedule at @now (negative: ahead). */
 GstClockTimeDiff
 gst_as_pacer_lag (const GstAsPacer * pacer, GstClockTime now)

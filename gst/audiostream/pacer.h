@@ -48,6 +48,10 @@ GstClockTime  gst_as_pacer_next_send_time (const GstAsPacer * pacer,
 void          gst_as_pacer_sent          (GstAsPacer * pacer,
                                           guint64 n_frames,
                                           GstClockTime now);
+void          gst_as_pacer_skip          (GstAsPacer * pacer,
+                                          guint64 n_frames);
+void          gst_as_pacer_rewind        (GstAsPacer * pacer,
+                                          guint64 n_frames);
 GstClockTimeDiff gst_as_pacer_lag        (const GstAsPacer * pacer,
                                           GstClockTime now);
 

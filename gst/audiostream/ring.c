@@ -150,3 +150,20 @@ gst_as_ring_read (GstAsRing * ring, guint8 * dest, guint64 n_frames)
   ring->read_pos += n;
   return n;
 }
+
+/**
+ * gst_as_ring_skip:
+ *
+ * Consumes up to @n_frames of the oldest frames without copying them. They
+ * are not counted as dropped: the caller had a use for them elsewhere.
+ *
+ * Returns: the number of frames skipped.
+ */
+guint64
+gst_as_ring_skip (GstAsRing * ring, guint64 n_frames)
+{
+  guint64 n = MIN (n_frames, gst_as_ring_level (ring));
+
+  ring->read_pos += n;
+  return n;
+}

@@ -52,5 +52,6 @@ guint64   gst_as_ring_write_overwrite (GstAsRing * ring, const guint8 * src,
                                    guint64 n_frames);
 guint64   gst_as_ring_read        (GstAsRing * ring, guint8 * dest,
                                    guint64 n_frames);
+guint64   gst_as_ring_skip        (GstAsRing * ring, guint64 n_frames);
 
 G_END_DECLS

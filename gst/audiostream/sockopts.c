@@ -67,6 +67,60 @@ gst_as_socket_set_nodelay (GSocket * socket, GError ** error)
 }
 
 /**
+ * gst_as_socket_set_keepalive:
+ *
+ * Probes an idle connection so that a peer that vanished without a word (a
+ * half-open connection) is noticed even when nothing is being sent.
+ */
+gboolean
+gst_as_socket_set_keepalive (GSocket * socket, guint idle_s,
+    guint interval_s, guint count, GError ** error)
+{
+  g_socket_set_keepalive (socket, TRUE);
+  return g_socket_set_option (socket, IPPROTO_TCP, TCP_KEEPIDLE, idle_s,
+      error) &&
+      g_socket_set_option (socket, IPPROTO_TCP, TCP_KEEPINTVL, interval_s,
+      error) &&
+      g_socket_set_option (socket, IPPROTO_TCP, TCP_KEEPCNT, count, error);
+}
+
+/**
+ * gst_as_socket_set_user_timeout:
+ *
+ * Makes the kernel drop the connection when sent data stays unacknowledged
+ * for @timeout_ms, instead of retransmitting for many minutes.
+ */
+gboolean
+gst_as_socket_set_user_timeout (GSocket * socket, guint timeout_ms,
+    GError ** error)
+{
+  return g_socket_set_option (socket, IPPROTO_TCP, TCP_USER_TIMEOUT,
+      timeout_ms, error);
+}
+
+/**
+ * gst_as_socket_set_send_buffer:
+ *
+ * Fixes the kernel's send buffer (and so turns off its autotuning), which
+ * bounds both the audio queued out of the sender's sight and what may need
+ * sending again after a connection is lost.
+ *
+ * Returns: the size the kernel reports back (it doubles the request for its
+ * bookkeeping), or -1 on error.
+ */
+gint
+gst_as_socket_set_send_buffer (GSocket * socket, gint bytes, GError ** error)
+{
+  gint effective = -1;
+
+  if (!g_socket_set_option (socket, SOL_SOCKET, SO_SNDBUF, bytes, error))
+    return -1;
+  if (!g_socket_get_option (socket, SOL_SOCKET, SO_SNDBUF, &effective, error))
+    return -1;
+  return effective;
+}
+
+/**
  * gst_as_thread_raise_priority:
  * @how: (out): what was done, for the log
  *

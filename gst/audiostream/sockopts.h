@@ -27,6 +27,13 @@ gboolean  gst_as_socket_set_traffic_class (GSocket * socket, guint8 tos,
                                            GError ** error);
 gint      gst_as_socket_get_traffic_class (GSocket * socket, GError ** error);
 gboolean  gst_as_socket_set_nodelay       (GSocket * socket, GError ** error);
+gboolean  gst_as_socket_set_keepalive     (GSocket * socket, guint idle_s,
+                                           guint interval_s, guint count,
+                                           GError ** error);
+gboolean  gst_as_socket_set_user_timeout  (GSocket * socket, guint timeout_ms,
+                                           GError ** error);
+gint      gst_as_socket_set_send_buffer   (GSocket * socket, gint bytes,
+                                           GError ** error);
 gboolean  gst_as_thread_raise_priority    (gchar ** how, GError ** error);
 
 G_END_DECLS

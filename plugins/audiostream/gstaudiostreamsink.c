@@ -30,18 +30,34 @@
  * never blocked; a non-live upstream (a file) is blocked instead, so a file
  * streams at real time and nothing is dropped. If the sender falls behind its
  * schedule, the backlog goes out faster than real time, at most 1.5×, until it
- * is back on schedule. If capture runs dry, silence keeps the bitrate
- * constant, counted in `underruns` and `silence-samples`.
+ * is back on schedule. If a live capture runs dry, silence keeps the bitrate
+ * constant, counted in `underruns` and `silence-samples`; a file is never
+ * padded.
  *
- * At EOS everything still buffered is sent, the connection is shut down with
- * a FIN once the kernel has transmitted every byte, and only then is EOS
- * posted.
+ * With `auto-reconnect` (the default), a refused connection, a reset, a peer
+ * that closes, or one that accepts nothing for `send-timeout-ms` (a stalled
+ * or half-open peer; TCP keepalive and TCP_USER_TIMEOUT are set too) leads to
+ * a new attempt after an exponential backoff with ±20 % jitter, from
+ * `reconnect-min-ms` doubling up to `reconnect-max-ms`; a connection that
+ * held for `reconnect-min-ms` resets the backoff. Capture keeps flowing into
+ * the ring meanwhile. On the new connection, whatever the old peer did not
+ * acknowledge (TCP_INFO) is sent again from the frame it ends in, then the
+ * backlog, at the catch-up rate: an outage shorter than the ring's spare
+ * capacity loses and repeats nothing. Each failure posts a WARNING naming the
+ * receiver (at most one a second); `max-reconnect-attempts` turns a long
+ * run of failures into an error. Without `auto-reconnect`, the first failure
+ * is an error that names the receiver.
+ *
+ * `socket-path` streams to a Unix domain socket instead, with the same
+ * buffering and reconnection; what a dying reader had not read yet is lost
+ * with it (the kernel gives no acknowledgement to resend from).
  *
  * ## Messages
  *
  * `audiostreamsink-connection` on each change of connection state: `state`
- * (connecting, connected, disconnected, failed), `attempt`, `retry-in-ms`,
- * `remote` (the peer's address once connected, else the target), `error`.
+ * (connecting, connected, disconnected, waiting, failed), `attempt`,
+ * `retry-in-ms`, `remote` (the peer's address once connected, else the
+ * target), `error`.
  *
  * `audiostreamsink-stats` every `stats-interval-ms`: the fields of the `stats`
  * property, with `bitrate-kbps` and `pacing-error-p99-us` measured over the
@@ -56,6 +72,11 @@
  * |[
  * gst-launch-1.0 filesrc location=song.wav ! wavparse ! audioconvert ! audioresample ! audio/x-raw,format=S16LE,rate=48000,channels=2 ! audiostreamsink host=::1 port=4953 dscp=lowdelay
  * ]| Streams a file at real time over IPv6.
+ *
+ * |[
+ * gst-launch-1.0 pulsesrc ! audioconvert ! audioresample ! audio/x-raw,format=S16LE,rate=48000,channels=2 ! audiostreamsink socket-path=/run/snapserver/pcm.sock reconnect-max-ms=10000
+ * ]| Streams a microphone to a local Unix socket, retrying at least every 10 s
+ * while the reader is away.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -70,10 +91,14 @@
 #include <sys/ioctl.h>
 #include <linux/sockios.h>
 
+#include <gio/gunixsocketaddress.h>
+
+#include "audiostream/backoff.h"
 #include "audiostream/histogram.h"
 #include "audiostream/pacer.h"
 #include "audiostream/ring.h"
 #include "audiostream/sockopts.h"
+#include "audiostream/tcpinfo.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_audio_stream_sink_debug);
 #define GST_CAT_DEFAULT gst_audio_stream_sink_debug
@@ -86,7 +111,17 @@ GST_DEBUG_CATEGORY_STATIC (gst_audio_stream_sink_debug);
 #define DEFAULT_DSCP GST_AS_DSCP_VOIP
 #define DEFAULT_HIGH_PRIORITY FALSE
 #define DEFAULT_STATS_INTERVAL_MS 1000
-#define DEFAULT_CONNECT_TIMEOUT_MS 10000
+#define DEFAULT_SOCKET_PATH NULL
+#define DEFAULT_AUTO_RECONNECT TRUE
+#define DEFAULT_RECONNECT_MIN_MS 2000
+#define DEFAULT_RECONNECT_MAX_MS 60000
+#define DEFAULT_MAX_RECONNECT_ATTEMPTS 0
+#define DEFAULT_SEND_TIMEOUT_MS 5000
+
+#define CONNECT_TIMEOUT_S 10
+#define WARNING_INTERVAL_US G_TIME_SPAN_SECOND
+/* Kernel send buffer: half a second of audio, at least this much. */
+#define MIN_SNDBUF_BYTES (64 * 1024)
 
 #define MIN_CHUNK_SAMPLES 16
 #define MAX_CHUNK_SAMPLES 65536
@@ -112,6 +147,12 @@ enum
   PROP_DSCP,
   PROP_HIGH_PRIORITY,
   PROP_STATS_INTERVAL_MS,
+  PROP_SOCKET_PATH,
+  PROP_AUTO_RECONNECT,
+  PROP_RECONNECT_MIN_MS,
+  PROP_RECONNECT_MAX_MS,
+  PROP_MAX_RECONNECT_ATTEMPTS,
+  PROP_SEND_TIMEOUT_MS,
   PROP_STATS,
 };
 
@@ -119,7 +160,7 @@ typedef enum
 {
   STREAM_DONE,                  /* EOS drained and the socket shut down */
   STREAM_STOPPED,               /* stop() asked the thread to leave */
-  STREAM_SEND_ERROR,            /* the connection failed while sending */
+  STREAM_LOST,                  /* the connection failed */
 } StreamResult;
 
 /* Settings the network thread works with, copied from the properties when it
@@ -128,10 +169,16 @@ typedef struct
 {
   gchar *host;
   gint port;
+  gchar *socket_path;
   guint prefill_ms;
   guint8 tos;
   gboolean high_priority;
   guint stats_interval_ms;
+  gboolean auto_reconnect;
+  guint reconnect_min_ms;
+  guint reconnect_max_ms;
+  guint max_reconnect_attempts;
+  guint send_timeout_ms;
 } NetSettings;
 
 /* Lock order: the object lock and self->lock are never held together.
@@ -150,6 +197,12 @@ struct _GstAudioStreamSink
   GstAsDscp dscp;
   gboolean high_priority;
   guint stats_interval_ms;
+  gchar *socket_path;
+  gboolean auto_reconnect;
+  guint reconnect_min_ms;
+  guint reconnect_max_ms;
+  guint max_reconnect_attempts;
+  guint send_timeout_ms;
 
   /* streaming state, under self->lock */
   GMutex lock;
@@ -176,7 +229,9 @@ struct _GstAudioStreamSink
   guint64 underruns;
   guint64 silence_frames;
   guint64 reconnects;
+  guint64 connections;
   guint64 connect_attempts;
+  guint64 lost_frames;          /* undeliverable after a lost connection */
   GstAsHistogram lateness_total;
   GstAsHistogram lateness_interval;
   gboolean connected;
@@ -310,13 +365,54 @@ gst_audio_stream_sink_class_init (GstAudioStreamSinkClass * klass)
           "(0 = never)", 0, 3600000, DEFAULT_STATS_INTERVAL_MS,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_SOCKET_PATH,
+      g_param_spec_string ("socket-path", "Socket path",
+          "Stream to this Unix domain socket instead of host and port "
+          "(NULL = use TCP)", DEFAULT_SOCKET_PATH,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_AUTO_RECONNECT,
+      g_param_spec_boolean ("auto-reconnect", "Auto reconnect",
+          "After a failed connection attempt or a lost connection, retry with "
+          "exponential backoff and jitter, resending what the receiver did "
+          "not acknowledge; if false, the first failure is an error",
+          DEFAULT_AUTO_RECONNECT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_RECONNECT_MIN_MS,
+      g_param_spec_uint ("reconnect-min-ms", "Reconnect min",
+          "First wait before reconnecting, in ms; it doubles after each "
+          "failure up to reconnect-max-ms, each wait randomised by +/-20 %",
+          1, 3600000, DEFAULT_RECONNECT_MIN_MS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_RECONNECT_MAX_MS,
+      g_param_spec_uint ("reconnect-max-ms", "Reconnect max",
+          "Longest wait between reconnection attempts, in ms", 1, 3600000,
+          DEFAULT_RECONNECT_MAX_MS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class,
+      PROP_MAX_RECONNECT_ATTEMPTS,
+      g_param_spec_uint ("max-reconnect-attempts", "Max reconnect attempts",
+          "Consecutive failed attempts before giving up with an error "
+          "(0 = retry forever)", 0, G_MAXUINT, DEFAULT_MAX_RECONNECT_ATTEMPTS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_SEND_TIMEOUT_MS,
+      g_param_spec_uint ("send-timeout-ms", "Send timeout",
+          "A receiver that accepts nothing for this long, in ms, counts as "
+          "gone (also TCP_USER_TIMEOUT and the keepalive that detects "
+          "half-open connections)", 100, 600000, DEFAULT_SEND_TIMEOUT_MS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "audiostreamsink-stats structure: uptime-ms, bytes-sent, "
           "samples-sent, bitrate-kbps (since start), buffer-level-ms, "
           "buffer-target-ms, buffer-capacity-ms, underruns, silence-samples, "
-          "overflows, dropped-samples, reconnects, connect-attempts, "
-          "connected, pacing-error-p99-us (since start)",
+          "overflows, dropped-samples, lost-samples, reconnects, "
+          "connect-attempts, connected, pacing-error-p99-us (since start)",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
@@ -347,6 +443,12 @@ gst_audio_stream_sink_init (GstAudioStreamSink * self)
   self->dscp = DEFAULT_DSCP;
   self->high_priority = DEFAULT_HIGH_PRIORITY;
   self->stats_interval_ms = DEFAULT_STATS_INTERVAL_MS;
+  self->socket_path = g_strdup (DEFAULT_SOCKET_PATH);
+  self->auto_reconnect = DEFAULT_AUTO_RECONNECT;
+  self->reconnect_min_ms = DEFAULT_RECONNECT_MIN_MS;
+  self->reconnect_max_ms = DEFAULT_RECONNECT_MAX_MS;
+  self->max_reconnect_attempts = DEFAULT_MAX_RECONNECT_ATTEMPTS;
+  self->send_timeout_ms = DEFAULT_SEND_TIMEOUT_MS;
 
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
@@ -362,6 +464,7 @@ gst_audio_stream_sink_finalize (GObject * object)
   GstAudioStreamSink *self = GST_AUDIO_STREAM_SINK (object);
 
   g_free (self->host);
+  g_free (self->socket_path);
   gst_as_ring_clear (&self->ring);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
@@ -401,6 +504,28 @@ gst_audio_stream_sink_set_property (GObject * object, guint prop_id,
       break;
     case PROP_STATS_INTERVAL_MS:
       self->stats_interval_ms = g_value_get_uint (value);
+      break;
+    case PROP_SOCKET_PATH:
+      /* "" (as gst-launch-1.0 can only say it) means no socket path */
+      g_free (self->socket_path);
+      self->socket_path = g_value_dup_string (value);
+      if (self->socket_path && self->socket_path[0] == '\0')
+        g_clear_pointer (&self->socket_path, g_free);
+      break;
+    case PROP_AUTO_RECONNECT:
+      self->auto_reconnect = g_value_get_boolean (value);
+      break;
+    case PROP_RECONNECT_MIN_MS:
+      self->reconnect_min_ms = g_value_get_uint (value);
+      break;
+    case PROP_RECONNECT_MAX_MS:
+      self->reconnect_max_ms = g_value_get_uint (value);
+      break;
+    case PROP_MAX_RECONNECT_ATTEMPTS:
+      self->max_reconnect_attempts = g_value_get_uint (value);
+      break;
+    case PROP_SEND_TIMEOUT_MS:
+      self->send_timeout_ms = g_value_get_uint (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -468,6 +593,7 @@ build_stats (GstAudioStreamSink * self, guint prefill_ms,
       "silence-samples", G_TYPE_UINT64, self->silence_frames,
       "overflows", G_TYPE_UINT64, self->ring.overflows,
       "dropped-samples", G_TYPE_UINT64, self->ring.dropped,
+      "lost-samples", G_TYPE_UINT64, self->lost_frames,
       "reconnects", G_TYPE_UINT64, self->reconnects,
       "connect-attempts", G_TYPE_UINT64, self->connect_attempts,
       "connected", G_TYPE_BOOLEAN, self->connected,
@@ -523,6 +649,24 @@ gst_audio_stream_sink_get_property (GObject * object, guint prop_id,
     case PROP_STATS_INTERVAL_MS:
       g_value_set_uint (value, self->stats_interval_ms);
       break;
+    case PROP_SOCKET_PATH:
+      g_value_set_string (value, self->socket_path);
+      break;
+    case PROP_AUTO_RECONNECT:
+      g_value_set_boolean (value, self->auto_reconnect);
+      break;
+    case PROP_RECONNECT_MIN_MS:
+      g_value_set_uint (value, self->reconnect_min_ms);
+      break;
+    case PROP_RECONNECT_MAX_MS:
+      g_value_set_uint (value, self->reconnect_max_ms);
+      break;
+    case PROP_MAX_RECONNECT_ATTEMPTS:
+      g_value_set_uint (value, self->max_reconnect_attempts);
+      break;
+    case PROP_SEND_TIMEOUT_MS:
+      g_value_set_uint (value, self->send_timeout_ms);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -552,10 +696,46 @@ post_connection (GstAudioStreamSink * self, const gchar * state,
 /* ------------------------------------------------------------------------ */
 /* Network thread                                                            */
 
+/* Everything the network thread keeps across connections. It lives on the
+ * thread's stack; no other thread touches it. */
+typedef struct
+{
+  NetSettings s;
+  gchar *target;                /* "host:port" or "unix:path", for messages */
+
+  GstClock *clock;              /* deadlines are measured on it once pacing */
+  GstClockID clock_id;
+  GstAsPacer pacer;
+  gboolean pacing;              /* the schedule has started */
+  guint chunk;                  /* frames per send */
+  guint bpf;
+  guint8 *chunk_buf;
+  guint64 dropped_seen;         /* ring drops already skipped in the schedule */
+
+  /* Frames sent on the current connection, kept until the peer has
+   * acknowledged them, so that a lost connection loses no audio. */
+  GstAsRing history;
+  guint64 conn_frames;          /* frames written on this connection */
+  guint64 delivered_before;     /* frames acknowledged on earlier ones */
+
+  /* Frames a lost connection did not deliver: they go out first on the next
+   * one, ahead of the ring. */
+  GstAsRing resend;
+  guint8 *scratch;              /* resend-sized, for reordering */
+
+  GstAsBackoff backoff;
+  gint64 last_warning_us;       /* rate limit for failure warnings */
+  guint warnings_suppressed;
+
+  GstClockTime stats_last;
+  guint64 stats_last_bytes;
+} NetThread;
+
 static void
 net_settings_clear (NetSettings * s)
 {
   g_free (s->host);
+  g_free (s->socket_path);
 }
 
 static void
@@ -564,10 +744,16 @@ net_settings_copy (GstAudioStreamSink * self, NetSettings * s)
   GST_OBJECT_LOCK (self);
   s->host = g_strdup (self->host);
   s->port = self->port;
+  s->socket_path = g_strdup (self->socket_path);
   s->prefill_ms = self->prefill_ms;
   s->tos = (guint8) self->dscp;
   s->high_priority = self->high_priority;
   s->stats_interval_ms = self->stats_interval_ms;
+  s->auto_reconnect = self->auto_reconnect;
+  s->reconnect_min_ms = self->reconnect_min_ms;
+  s->reconnect_max_ms = self->reconnect_max_ms;
+  s->max_reconnect_attempts = self->max_reconnect_attempts;
+  s->send_timeout_ms = self->send_timeout_ms;
   GST_OBJECT_UNLOCK (self);
 }
 
@@ -580,6 +766,17 @@ is_stopping (GstAudioStreamSink * self)
   stopping = self->stopping;
   g_mutex_unlock (&self->lock);
   return stopping;
+}
+
+static gboolean
+is_eos (GstAudioStreamSink * self)
+{
+  gboolean eos;
+
+  g_mutex_lock (&self->lock);
+  eos = self->eos;
+  g_mutex_unlock (&self->lock);
+  return eos;
 }
 
 static void
@@ -617,47 +814,112 @@ describe_remote (GSocketConnection * conn)
 
   if (addr == NULL)
     return g_strdup ("(unknown)");
-  str = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (addr));
+  if (G_IS_UNIX_SOCKET_ADDRESS (addr))
+    str = g_strdup_printf ("unix:%s",
+        g_unix_socket_address_get_path (G_UNIX_SOCKET_ADDRESS (addr)));
+  else
+    str = g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (addr));
   g_object_unref (addr);
   return str;
 }
 
+static gboolean
+is_tcp (GSocket * socket)
+{
+  return g_socket_get_family (socket) != G_SOCKET_FAMILY_UNIX;
+}
+
+/* Half a second of audio in the kernel at most: enough for any sane round
+ * trip at the catch-up rate, small enough to keep for resending. Before the
+ * format is known, sized for the largest format the caps allow. */
+static guint
+send_buffer_bytes (guint bytes_per_second)
+{
+  if (bytes_per_second == 0)
+    bytes_per_second = 192000 * 8 * 2;
+  return MAX (MIN_SNDBUF_BYTES, bytes_per_second / 2);
+}
+
+/* The first connection may come up before the format is known; once it is,
+ * the kernel's buffer shrinks to what the resend history can cover. */
+static void
+resize_send_buffer (GstAudioStreamSink * self, GSocket * socket)
+{
+  GError *err = NULL;
+  guint bytes_per_second;
+
+  g_mutex_lock (&self->lock);
+  bytes_per_second = self->rate * self->bpf;
+  g_mutex_unlock (&self->lock);
+
+  if (gst_as_socket_set_send_buffer (socket,
+          send_buffer_bytes (bytes_per_second), &err) < 0) {
+    GST_WARNING_OBJECT (self, "SO_SNDBUF: %s", err->message);
+    g_clear_error (&err);
+  }
+}
+
+/* Socket options for a live stream; none of them is worth failing for. */
+static void
+tune_socket (GstAudioStreamSink * self, NetThread * t, GSocket * socket)
+{
+  GError *err = NULL;
+  guint bytes_per_second = 0;
+
+  g_mutex_lock (&self->lock);
+  if (self->have_format)
+    bytes_per_second = self->rate * self->bpf;
+  g_mutex_unlock (&self->lock);
+
+  if (gst_as_socket_set_send_buffer (socket,
+          send_buffer_bytes (bytes_per_second), &err) < 0) {
+    GST_WARNING_OBJECT (self, "SO_SNDBUF: %s", err->message);
+    g_clear_error (&err);
+  }
+
+  if (is_tcp (socket)) {
+    if (!gst_as_socket_set_nodelay (socket, &err) ||
+        !gst_as_socket_set_user_timeout (socket, t->s.send_timeout_ms, &err) ||
+        !gst_as_socket_set_keepalive (socket,
+            MAX (1, t->s.send_timeout_ms / 1000 / 2), 1, 3, &err)) {
+      GST_WARNING_OBJECT (self, "socket options: %s", err->message);
+      g_clear_error (&err);
+    }
+  }
+
+  /* Writes wait on our own terms: bounded by send-timeout-ms, cancellable. */
+  g_socket_set_blocking (socket, FALSE);
+  g_socket_set_timeout (socket, 0);
+}
+
 static GSocketConnection *
-net_connect (GstAudioStreamSink * self, const NetSettings * s,
-    GError ** error)
+net_connect (GstAudioStreamSink * self, NetThread * t, GError ** error)
 {
   GSocketClient *client = g_socket_client_new ();
   GSocketConnection *conn;
-  GSocket *socket;
-  GError *err = NULL;
 
-  g_socket_client_set_timeout (client, DEFAULT_CONNECT_TIMEOUT_MS / 1000);
-  g_object_set_data (G_OBJECT (client), "audiostreamsink-tos",
-      GUINT_TO_POINTER (s->tos));
-  g_signal_connect (client, "event", G_CALLBACK (on_client_event), self);
+  g_socket_client_set_timeout (client, CONNECT_TIMEOUT_S);
+  if (t->s.socket_path) {
+    GSocketAddress *addr = g_unix_socket_address_new (t->s.socket_path);
 
-  conn = g_socket_client_connect_to_host (client, s->host, s->port,
-      self->cancellable, error);
-  g_object_unref (client);
-  if (conn == NULL)
-    return NULL;
-
-  socket = g_socket_connection_get_socket (conn);
-  /* The connect timeout must not turn a slow reader into an error: the
-   * pacer tolerates stalls, stop() cancels. */
-  g_socket_set_timeout (socket, 0);
-  if (!gst_as_socket_set_nodelay (socket, &err)) {
-    GST_WARNING_OBJECT (self, "Could not set TCP_NODELAY: %s", err->message);
-    g_clear_error (&err);
+    conn = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (addr),
+        self->cancellable, error);
+    g_object_unref (addr);
+  } else {
+    g_object_set_data (G_OBJECT (client), "audiostreamsink-tos",
+        GUINT_TO_POINTER (t->s.tos));
+    g_signal_connect (client, "event", G_CALLBACK (on_client_event), self);
+    conn = g_socket_client_connect_to_host (client, t->s.host, t->s.port,
+        self->cancellable, error);
   }
+  g_object_unref (client);
   return conn;
 }
 
-/* Sleeps until @deadline on @clock, or until stop() unschedules the wait.
- * Returns FALSE when the thread must leave. */
+/* Sleeps until @deadline on the thread's clock, or until stop() unschedules
+ * the wait. Returns FALSE when the thread must leave. */
 static gboolean
-wait_until (GstAudioStreamSink * self, GstClock * clock, GstClockID id,
-    GstClockTime deadline)
+wait_until (GstAudioStreamSink * self, NetThread * t, GstClockTime deadline)
 {
   GstClockReturn ret;
 
@@ -666,11 +928,11 @@ wait_until (GstAudioStreamSink * self, GstClock * clock, GstClockID id,
     g_mutex_unlock (&self->lock);
     return FALSE;
   }
-  gst_clock_single_shot_id_reinit (clock, id, deadline);
-  self->clock_id = id;
+  gst_clock_single_shot_id_reinit (t->clock, t->clock_id, deadline);
+  self->clock_id = t->clock_id;
   g_mutex_unlock (&self->lock);
 
-  ret = gst_clock_id_wait (id, NULL);
+  ret = gst_clock_id_wait (t->clock_id, NULL);
 
   g_mutex_lock (&self->lock);
   self->clock_id = NULL;
@@ -679,10 +941,27 @@ wait_until (GstAudioStreamSink * self, GstClock * clock, GstClockID id,
   return ret != GST_CLOCK_UNSCHEDULED && !is_stopping (self);
 }
 
+/* Sleeps @ms of wall time, or until stop() or EOS. Returns FALSE when the
+ * thread must leave. */
+static gboolean
+sleep_ms (GstAudioStreamSink * self, guint ms)
+{
+  gint64 until = g_get_monotonic_time () + (gint64) ms * G_TIME_SPAN_MILLISECOND;
+  gboolean stopping;
+
+  /* EOS cuts the wait short: one last attempt to deliver, then give up */
+  g_mutex_lock (&self->lock);
+  while (!self->stopping && !self->eos &&
+      g_cond_wait_until (&self->cond, &self->lock, until));
+  stopping = self->stopping;
+  g_mutex_unlock (&self->lock);
+  return !stopping;
+}
+
 /* Waits until the format is known and enough audio is buffered to start,
  * or EOS came first. Returns FALSE when the thread must leave. */
 static gboolean
-wait_for_prefill (GstAudioStreamSink * self, const NetSettings * s)
+wait_for_prefill (GstAudioStreamSink * self, NetThread * t)
 {
   gboolean ok;
 
@@ -690,28 +969,82 @@ wait_for_prefill (GstAudioStreamSink * self, const NetSettings * s)
   while (!self->stopping && !self->eos &&
       (!self->have_format ||
           gst_as_ring_level (&self->ring) < prefill_frames (self,
-              s->prefill_ms)))
+              t->s.prefill_ms)))
     g_cond_wait (&self->cond, &self->lock);
   ok = !self->stopping;
   g_mutex_unlock (&self->lock);
   return ok;
 }
 
-/* Writes all of @data, unless the connection fails or stop() cancels. */
+/* Anything from the peer? A raw-PCM receiver sends nothing, so readable
+ * means it closed the connection (or reset it). Data is read and ignored. */
 static gboolean
-send_all (GstAudioStreamSink * self, GSocket * socket, const guint8 * data,
-    gsize size, GError ** error)
+check_peer (GSocket * socket, GError ** error)
 {
-  while (size > 0) {
-    gssize n = g_socket_send (socket, (const gchar *) data, size,
-        self->cancellable, error);
+  guint8 scratch[512];
+  guint i;
 
-    if (n < 0)
+  /* bounded: a chatty peer must not keep the pacer from its deadlines */
+  for (i = 0; i < 8; i++) {
+    gssize n;
+
+    if (!(g_socket_condition_check (socket, G_IO_IN | G_IO_HUP | G_IO_ERR)))
+      return TRUE;
+    n = g_socket_receive (socket, (gchar *) scratch, sizeof (scratch), NULL,
+        error);
+    if (n == 0) {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
+          "connection closed by the receiver");
       return FALSE;
-    data += n;
-    size -= n;
+    }
+    if (n < 0) {
+      if (g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+        g_clear_error (error);
+        return TRUE;
+      }
+      return FALSE;
+    }
   }
   return TRUE;
+}
+
+/* Writes all of @data; the peer may make no progress for longer than
+ * send-timeout-ms before it counts as gone. Returns the bytes written. */
+static gsize
+send_all (GstAudioStreamSink * self, NetThread * t, GSocket * socket,
+    const guint8 * data, gsize size, GError ** error)
+{
+  gint64 timeout_us = (gint64) t->s.send_timeout_ms * G_TIME_SPAN_MILLISECOND;
+  gint64 give_up = g_get_monotonic_time () + timeout_us;
+  gsize done = 0;
+
+  while (done < size) {
+    gssize n = g_socket_send (socket, (const gchar *) data + done,
+        size - done, self->cancellable, error);
+    gint64 left;
+
+    if (n > 0) {
+      done += n;
+      give_up = g_get_monotonic_time () + timeout_us;
+      continue;
+    }
+    if (!g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+      break;
+    g_clear_error (error);
+
+    left = give_up - g_get_monotonic_time ();
+    if (left <= 0 || !g_socket_condition_timed_wait (socket, G_IO_OUT, left,
+            self->cancellable, error)) {
+      if (left <= 0 || g_error_matches (*error, G_IO_ERROR,
+              G_IO_ERROR_TIMED_OUT)) {
+        g_clear_error (error);
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+            "the receiver read nothing for %u ms", t->s.send_timeout_ms);
+      }
+      break;
+    }
+  }
+  return done;
 }
 
 /* After EOS: let the kernel transmit everything, then send the FIN. */
@@ -738,162 +1071,261 @@ shutdown_gracefully (GstAudioStreamSink * self, GSocket * socket)
   }
 }
 
-/* Takes the next chunk out of the ring into @buf, padding with silence if
- * capture ran dry. Returns the frames to send; 0 means EOS is drained. */
+/* Fills the chunk buffer: first what a lost connection must resend, then the
+ * ring, then silence if a live capture ran dry. Returns the frames to send,
+ * 0 when there is nothing (*eos tells whether that is the end). */
 static guint
-take_chunk (GstAudioStreamSink * self, guint8 * buf, guint chunk,
-    gboolean * eos)
+take_chunk (GstAudioStreamSink * self, NetThread * t, gboolean * eos)
 {
-  guint64 got;
-  guint frames = chunk;
+  guint chunk = t->chunk, frames = 0, missing = 0;
+  guint64 got, dropped;
+
+  frames = gst_as_ring_read (&t->resend, t->chunk_buf, chunk);
+  if (frames == chunk) {
+    *eos = FALSE;
+    return frames;
+  }
 
   g_mutex_lock (&self->lock);
-  got = gst_as_ring_read (&self->ring, buf, chunk);
+  got = gst_as_ring_read (&self->ring, t->chunk_buf + frames * t->bpf,
+      chunk - frames);
+  frames += got;
   *eos = self->eos;
-  if (got < chunk) {
-    if (self->eos) {
-      /* The tail goes out as it is: nothing invented after the end. */
-      frames = (guint) got;
+  if (frames < chunk && !self->eos) {
+    self->underruns++;
+    if (self->upstream_live) {
+      /* Capture ran dry: silence keeps the bitrate constant. */
+      memset (t->chunk_buf + frames * t->bpf, 0, (chunk - frames) * t->bpf);
+      self->silence_frames += chunk - frames;
     } else {
-      memset (buf + got * self->bpf, 0, (chunk - got) * self->bpf);
-      self->underruns++;
-      self->silence_frames += chunk - got;
+      /* A file is never padded with invented audio: send what there is and
+       * let the schedule move on. */
+      missing = chunk - frames;
     }
+    frames = chunk - missing;
   }
+  /* Audio dropped while the ring was full took its time on the schedule. */
+  dropped = self->ring.dropped - t->dropped_seen;
+  t->dropped_seen = self->ring.dropped;
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
+
+  if (dropped + missing > 0)
+    gst_as_pacer_skip (&t->pacer, dropped + missing);
   return frames;
 }
 
 static gboolean
-eos_drained (GstAudioStreamSink * self)
+eos_drained (GstAudioStreamSink * self, NetThread * t)
 {
   gboolean drained;
 
   g_mutex_lock (&self->lock);
-  drained = self->eos && gst_as_ring_level (&self->ring) == 0;
+  drained = self->eos && gst_as_ring_level (&self->ring) == 0 &&
+      gst_as_ring_level (&t->resend) == 0;
   g_mutex_unlock (&self->lock);
   return drained;
 }
 
 static void
-maybe_post_stats (GstAudioStreamSink * self, const NetSettings * s,
-    GstClockTime * last_post, guint64 * last_bytes)
+maybe_post_stats (GstAudioStreamSink * self, NetThread * t)
 {
   GstClockTime now = g_get_monotonic_time () * GST_USECOND;
   GstStructure *st;
 
-  if (s->stats_interval_ms == 0 ||
-      now - *last_post < s->stats_interval_ms * GST_MSECOND)
+  if (t->s.stats_interval_ms == 0 ||
+      now - t->stats_last < t->s.stats_interval_ms * GST_MSECOND)
     return;
 
   g_mutex_lock (&self->lock);
-  st = build_stats (self, s->prefill_ms, &self->lateness_interval,
-      now - *last_post, self->bytes_sent - *last_bytes);
-  *last_bytes = self->bytes_sent;
+  st = build_stats (self, t->s.prefill_ms, &self->lateness_interval,
+      now - t->stats_last, self->bytes_sent - t->stats_last_bytes);
+  t->stats_last_bytes = self->bytes_sent;
   gst_as_histogram_reset (&self->lateness_interval);
   g_mutex_unlock (&self->lock);
-  *last_post = now;
+  t->stats_last = now;
 
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self), st));
 }
 
-static GstClock *
-pick_clock (GstAudioStreamSink * self)
+/* Starts the send schedule on the pipeline clock (or CLOCK_MONOTONIC). The
+ * schedule then runs across reconnections: what an outage held back is
+ * backlog to catch up on, not a new start. */
+static void
+start_pacing (GstAudioStreamSink * self, NetThread * t)
 {
   GstClock *clock = gst_element_get_clock (GST_ELEMENT (self));
 
   if (clock == NULL)
     clock = gst_object_ref (self->fallback_clock);
-  return clock;
-}
-
-/* Prefill, then one chunk per deadline until EOS is drained, stop() is
- * called or the connection fails. */
-static StreamResult
-stream (GstAudioStreamSink * self, const NetSettings * s, GSocket * socket,
-    GError ** error)
-{
-  StreamResult result = STREAM_STOPPED;
-  GstClock *clock = NULL;
-  GstClockID id = NULL;
-  GstAsPacer pacer;
-  guint8 *buf = NULL;
-  GstClockTime last_post = g_get_monotonic_time () * GST_USECOND;
-  guint64 last_bytes;
-  guint bpf, chunk;
-
-  if (!wait_for_prefill (self, s))
-    return STREAM_STOPPED;
+  t->clock = clock;
+  t->clock_id = gst_clock_new_single_shot_id (clock, 0);
 
   g_mutex_lock (&self->lock);
-  if (!self->have_format) {
-    /* EOS before any audio: nothing to send. */
-    g_mutex_unlock (&self->lock);
-    shutdown_gracefully (self, socket);
-    return STREAM_DONE;
-  }
-  bpf = self->bpf;
-  chunk = self->chunk;
-  gst_as_pacer_init (&pacer, self->rate, GST_AS_PACER_DEFAULT_CATCHUP_PERCENT);
-  last_bytes = self->bytes_sent;
+  gst_as_pacer_init (&t->pacer, self->rate,
+      GST_AS_PACER_DEFAULT_CATCHUP_PERCENT);
+  t->dropped_seen = self->ring.dropped;
   g_mutex_unlock (&self->lock);
 
-  /* Allocated once per connection; the loop below does not allocate. */
-  buf = g_malloc ((gsize) chunk * bpf);
-  clock = pick_clock (self);
-  id = gst_clock_new_single_shot_id (clock, gst_clock_get_time (clock));
-  gst_as_pacer_start (&pacer, gst_clock_get_time (clock));
-  GST_INFO_OBJECT (self, "prefill reached, pacing on %" GST_PTR_FORMAT,
-      clock);
+  gst_as_pacer_start (&t->pacer, gst_clock_get_time (clock));
+  t->pacing = TRUE;
+  GST_INFO_OBJECT (self, "prefill reached, pacing on %" GST_PTR_FORMAT, clock);
+}
+
+/* Sizes the per-stream buffers once the format is known. */
+static void
+setup_buffers (GstAudioStreamSink * self, NetThread * t)
+{
+  guint64 sndbuf, history;
+
+  g_mutex_lock (&self->lock);
+  t->chunk = self->chunk;
+  t->bpf = self->bpf;
+  sndbuf = send_buffer_bytes (self->rate * self->bpf);
+  g_mutex_unlock (&self->lock);
+
+  /* The most a connection can lose: what the kernel holds (it may take
+   * twice the SO_SNDBUF asked for) and the chunk being written. */
+  history = (2 * sndbuf) / t->bpf + 2 * t->chunk;
+  t->chunk_buf = g_malloc ((gsize) t->chunk * t->bpf);
+  gst_as_ring_init (&t->history, t->bpf, history);
+  gst_as_ring_init (&t->resend, t->bpf, 2 * history);
+  t->scratch = g_malloc (2 * history * t->bpf);
+}
+
+/* One connection: paces chunks out until EOS is drained, stop() is called or
+ * the connection fails. */
+static StreamResult
+stream (GstAudioStreamSink * self, NetThread * t, GSocket * socket,
+    GError ** error)
+{
+  if (!t->pacing) {
+    if (!wait_for_prefill (self, t))
+      return STREAM_STOPPED;
+    g_mutex_lock (&self->lock);
+    if (!self->have_format) {
+      /* EOS before any audio: nothing to send. */
+      g_mutex_unlock (&self->lock);
+      shutdown_gracefully (self, socket);
+      return STREAM_DONE;
+    }
+    g_mutex_unlock (&self->lock);
+    setup_buffers (self, t);
+    resize_send_buffer (self, socket);
+    start_pacing (self, t);
+  }
 
   for (;;) {
-    GstClockTime due = gst_as_pacer_next_send_time (&pacer, chunk);
+    GstClockTime due = gst_as_pacer_next_send_time (&t->pacer, t->chunk);
     GstClockTime now;
     gboolean eos;
     guint frames;
+    gsize size;
 
-    if (!wait_until (self, clock, id, due))
-      break;
+    if (!wait_until (self, t, due))
+      return STREAM_STOPPED;
+    if (!check_peer (socket, error))
+      return STREAM_LOST;
 
-    frames = take_chunk (self, buf, chunk, &eos);
+    frames = take_chunk (self, t, &eos);
     if (frames == 0 && eos) {
       shutdown_gracefully (self, socket);
-      result = STREAM_DONE;
-      break;
+      return STREAM_DONE;
     }
+    if (frames == 0)
+      continue;
 
-    now = gst_clock_get_time (clock);
-    if (!send_all (self, socket, buf, (gsize) frames * bpf, error)) {
-      result = g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ?
-          STREAM_STOPPED : STREAM_SEND_ERROR;
-      break;
-    }
+    /* From here the chunk belongs to this connection: if it fails, what the
+     * peer did not acknowledge is resent from the history. */
+    gst_as_ring_write_overwrite (&t->history, t->chunk_buf, frames);
+    t->conn_frames += frames;
+
+    now = gst_clock_get_time (t->clock);
+    size = (gsize) frames * t->bpf;
+    if (send_all (self, t, socket, t->chunk_buf, size, error) < size)
+      return g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ?
+          STREAM_STOPPED : STREAM_LOST;
 
     g_mutex_lock (&self->lock);
-    self->bytes_sent += (guint64) frames * bpf;
-    self->frames_sent += frames;
+    self->frames_sent = t->delivered_before + t->conn_frames;
+    self->bytes_sent = self->frames_sent * t->bpf;
     gst_as_histogram_add (&self->lateness_total,
         GST_CLOCK_DIFF (due, now) / GST_USECOND);
     gst_as_histogram_add (&self->lateness_interval,
         GST_CLOCK_DIFF (due, now) / GST_USECOND);
     g_mutex_unlock (&self->lock);
 
-    gst_as_pacer_sent (&pacer, frames, now);
-    maybe_post_stats (self, s, &last_post, &last_bytes);
+    gst_as_pacer_sent (&t->pacer, frames, now);
+    maybe_post_stats (self, t);
 
-    if (eos_drained (self)) {
+    if (eos_drained (self, t)) {
       shutdown_gracefully (self, socket);
-      result = STREAM_DONE;
-      break;
+      return STREAM_DONE;
     }
   }
+}
 
-  gst_clock_id_unref (id);
-  gst_object_unref (clock);
-  g_free (buf);
-  return result;
+/* After a connection is lost: the frames the peer did not acknowledge go
+ * out first on the next connection, and the schedule steps back so that
+ * they are paced like any other backlog. */
+static void
+recover_unacknowledged (GstAudioStreamSink * self, NetThread * t,
+    GSocket * socket)
+{
+  GstAsTcpInfo info;
+  guint64 acked, unacked, carried;
+
+  if (t->bpf == 0)
+    return;
+
+  /* A receiver drops a partial frame at the end of a connection, so the
+   * resend starts at the frame the acknowledged bytes end in. A Unix
+   * socket's unread data died with its reader: nothing to tell. */
+  if (is_tcp (socket) && gst_as_tcp_info_get (g_socket_get_fd (socket),
+          &info, NULL))
+    acked = MIN (info.bytes_acked / t->bpf, t->conn_frames);
+  else
+    acked = t->conn_frames;
+  unacked = t->conn_frames - acked;
+  if (unacked > gst_as_ring_level (&t->history)) {
+    GST_WARNING_OBJECT (self, "%" G_GUINT64_FORMAT " frames unacknowledged "
+        "but only %" G_GUINT64_FORMAT " kept", unacked,
+        gst_as_ring_level (&t->history));
+    unacked = gst_as_ring_level (&t->history);
+  }
+
+  /* New order: this connection's unacknowledged frames, then the resend
+   * frames it never reached. */
+  carried = gst_as_ring_read (&t->resend, t->scratch,
+      gst_as_ring_level (&t->resend));
+  gst_as_ring_skip (&t->history, gst_as_ring_level (&t->history) - unacked);
+  gst_as_ring_reset (&t->resend);
+  while (gst_as_ring_level (&t->history) > 0) {
+    guint64 n = gst_as_ring_read (&t->history, t->chunk_buf, t->chunk);
+
+    gst_as_ring_write_overwrite (&t->resend, t->chunk_buf, n);
+  }
+  gst_as_ring_write_overwrite (&t->resend, t->scratch, carried);
+  if (t->resend.dropped > 0) {
+    g_mutex_lock (&self->lock);
+    self->lost_frames += t->resend.dropped;
+    g_mutex_unlock (&self->lock);
+  }
+
+  GST_INFO_OBJECT (self, "connection lost: %" G_GUINT64_FORMAT " of %"
+      G_GUINT64_FORMAT " frames acknowledged, %" G_GUINT64_FORMAT
+      " to resend", acked, t->conn_frames, gst_as_ring_level (&t->resend));
+
+  gst_as_pacer_rewind (&t->pacer, unacked);
+  t->delivered_before += acked;
+  t->conn_frames = 0;
+  gst_as_ring_reset (&t->history);
+
+  g_mutex_lock (&self->lock);
+  self->frames_sent = t->delivered_before;
+  self->bytes_sent = self->frames_sent * t->bpf;
+  g_mutex_unlock (&self->lock);
 }
 
 static void
@@ -913,9 +1345,18 @@ raise_priority (GstAudioStreamSink * self)
   g_error_free (err);
 }
 
-/* Marks the network as failed for good, so render() and EOS stop waiting;
- * done before the error is posted, so an application that sees the error
- * finds the element already refusing data. */
+static void
+set_connected (GstAudioStreamSink * self, gboolean connected)
+{
+  g_mutex_lock (&self->lock);
+  self->connected = connected;
+  g_mutex_unlock (&self->lock);
+}
+
+/* Marks the network as failed for good, so render() and EOS stop waiting.
+ * Done after the error is posted: the element's own error, which names the
+ * receiver, must reach the application before upstream's "Internal data
+ * stream error" that the failing render() causes. */
 static void
 fail (GstAudioStreamSink * self)
 {
@@ -936,12 +1377,13 @@ finish_drain (GstAudioStreamSink * self)
   g_mutex_unlock (&self->lock);
 }
 
-/* GIO says "Could not connect to HOST: REASON"; the element names the host
- * and port itself, so keep only the reason. */
+/* GIO says "Could not connect to HOST: REASON"; the element names the target
+ * itself, so keep only the reason. */
 static const gchar *
-connect_failure_reason (const GError * err, const gchar * host)
+failure_reason (const GError * err, const NetSettings * s)
 {
-  gchar *prefix = g_strdup_printf ("Could not connect to %s: ", host);
+  const gchar *name = s->socket_path ? s->socket_path : s->host;
+  gchar *prefix = g_strdup_printf ("Could not connect to %s: ", name);
   const gchar *reason = err->message;
 
   if (g_str_has_prefix (reason, prefix))
@@ -950,95 +1392,190 @@ connect_failure_reason (const GError * err, const gchar * host)
   return reason;
 }
 
-/* One connection: connect, stream until it ends. Returns TRUE when the
- * thread is done (EOS drained or stopped). A reconnect loop goes around
- * this function. */
-static gboolean
-run_connection (GstAudioStreamSink * self, const NetSettings * s,
-    guint64 attempt)
+static gchar *
+describe_target (const NetSettings * s)
 {
-  gchar *target = g_strdup_printf ("%s:%d", s->host, s->port);
+  if (s->socket_path)
+    return g_strdup_printf ("unix:%s", s->socket_path);
+  return g_strdup_printf ("%s port %d", s->host, s->port);
+}
+
+/* One WARNING per failure, at most one a second: a sender retrying a dead
+ * server for days must not flood the bus. */
+static void
+warn_failure (GstAudioStreamSink * self, NetThread * t, const gchar * what,
+    const gchar * reason, guint retry_ms)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (now - t->last_warning_us < WARNING_INTERVAL_US) {
+    t->warnings_suppressed++;
+    GST_INFO_OBJECT (self, "%s %s: %s (warning suppressed)", what, t->target,
+        reason);
+    return;
+  }
+  t->last_warning_us = now;
+  GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+      ("%s %s: %s. Retrying in %.1f s.", what, t->target, reason,
+          retry_ms / 1000.0),
+      ("%u earlier warnings suppressed", t->warnings_suppressed));
+  t->warnings_suppressed = 0;
+}
+
+/* What to do after a connection attempt failed or a connection was lost:
+ * give up with an error, or wait the backoff out. Returns TRUE to try again,
+ * FALSE when the thread is done. */
+static gboolean
+handle_failure (GstAudioStreamSink * self, NetThread * t, guint attempt,
+    gboolean was_connected, const gchar * reason)
+{
+  const gchar *what = was_connected ? "Lost the connection to" :
+      "Could not connect to";
+  guint retry_ms;
+
+  if (!t->s.auto_reconnect || (t->s.max_reconnect_attempts > 0 &&
+          attempt >= t->s.max_reconnect_attempts)) {
+    post_connection (self, "failed", attempt, -1, t->target, reason);
+    if (t->s.auto_reconnect)
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
+          ("Gave up on %s after %u attempts: %s.", t->target, attempt,
+              reason), ("max-reconnect-attempts reached"));
+    else
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
+          ("%s %s: %s.", what, t->target, reason),
+          ("auto-reconnect is off"));
+    fail (self);
+    return FALSE;
+  }
+
+  if (is_eos (self)) {
+    guint64 frames, ms;
+
+    /* Nobody is left to wait for: EOS must not hang on a dead server. */
+    g_mutex_lock (&self->lock);
+    frames = gst_as_ring_level (&self->ring) + gst_as_ring_level (&t->resend);
+    ms = frames_to_ms (self, frames);
+    g_mutex_unlock (&self->lock);
+    post_connection (self, "disconnected", attempt, -1, t->target, reason);
+    GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+        ("%s %s at end of stream: %" G_GUINT64_FORMAT " ms of audio were "
+            "not delivered.", what, t->target, ms), ("%s", reason));
+    finish_drain (self);
+    return FALSE;
+  }
+
+  retry_ms = gst_as_backoff_next_ms (&t->backoff);
+  post_connection (self, was_connected ? "disconnected" : "waiting", attempt,
+      retry_ms, t->target, reason);
+  if (was_connected)
+    post_connection (self, "waiting", attempt, retry_ms, t->target, reason);
+  warn_failure (self, t, what, reason, retry_ms);
+  return sleep_ms (self, retry_ms);
+}
+
+/* One connection: connect, stream until it ends. Returns TRUE to connect
+ * again, FALSE when the thread is done. */
+static gboolean
+run_connection (GstAudioStreamSink * self, NetThread * t, guint * attempt)
+{
   GSocketConnection *conn;
+  GSocket *socket;
   GError *err = NULL;
   StreamResult result;
-  const gchar *reason;
+  gint64 connected_at;
+  gboolean again = FALSE;
   gchar *remote;
 
-  post_connection (self, "connecting", attempt, -1, target, NULL);
+  (*attempt)++;
+  post_connection (self, "connecting", *attempt, -1, t->target, NULL);
   g_mutex_lock (&self->lock);
   self->connect_attempts++;
   g_mutex_unlock (&self->lock);
 
-  conn = net_connect (self, s, &err);
+  conn = net_connect (self, t, &err);
   if (conn == NULL) {
-    if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-      g_error_free (err);
-      g_free (target);
-      return TRUE;
-    }
-    reason = connect_failure_reason (err, s->host);
-    fail (self);
-    post_connection (self, "failed", attempt, -1, target, reason);
-    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
-        ("Could not connect to %s port %d: %s.", s->host, s->port, reason),
-        ("connect to host '%s' port %d failed: %s", s->host, s->port,
-            err->message));
+    if (!g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      again = handle_failure (self, t, *attempt, FALSE,
+          failure_reason (err, &t->s));
     g_error_free (err);
-    g_free (target);
-    return TRUE;
+    return again;
   }
 
+  socket = g_socket_connection_get_socket (conn);
+  tune_socket (self, t, socket);
   remote = describe_remote (conn);
-  GST_INFO_OBJECT (self, "connected to %s (%s)", target, remote);
+  connected_at = g_get_monotonic_time ();
+  GST_INFO_OBJECT (self, "connected to %s (%s)", t->target, remote);
   g_mutex_lock (&self->lock);
   self->connected = TRUE;
+  if (self->connections++ > 0)
+    self->reconnects++;
   g_mutex_unlock (&self->lock);
-  post_connection (self, "connected", attempt, -1, remote, NULL);
+  post_connection (self, "connected", *attempt, -1, remote, NULL);
 
-  result = stream (self, s, g_socket_connection_get_socket (conn), &err);
-  g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
-  g_object_unref (conn);
+  result = stream (self, t, socket, &err);
+  set_connected (self, FALSE);
 
   switch (result) {
     case STREAM_DONE:
-      post_connection (self, "disconnected", attempt, -1, remote, NULL);
+      post_connection (self, "disconnected", *attempt, -1, remote, NULL);
       finish_drain (self);
       break;
     case STREAM_STOPPED:
-      g_mutex_lock (&self->lock);
-      self->connected = FALSE;
-      g_mutex_unlock (&self->lock);
       break;
-    case STREAM_SEND_ERROR:
-      fail (self);
-      post_connection (self, "failed", attempt, -1, remote, err->message);
-      GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
-          ("Connection to %s failed: %s", target, err->message),
-          ("send to %s (%s) failed: %s", target, remote, err->message));
+    case STREAM_LOST:
+      recover_unacknowledged (self, t, socket);
+      /* A connection that held for a while was a good one: start the
+       * backoff over. */
+      if (g_get_monotonic_time () - connected_at >=
+          (gint64) t->s.reconnect_min_ms * G_TIME_SPAN_MILLISECOND) {
+        gst_as_backoff_reset (&t->backoff);
+        *attempt = 0;
+      }
+      again = handle_failure (self, t, MAX (*attempt, 1), TRUE, err->message);
       break;
   }
 
+  g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+  g_object_unref (conn);
   g_clear_error (&err);
   g_free (remote);
-  g_free (target);
-  return TRUE;
+  return again;
+}
+
+static void
+net_thread_clear (NetThread * t)
+{
+  if (t->clock_id)
+    gst_clock_id_unref (t->clock_id);
+  gst_clear_object (&t->clock);
+  g_free (t->chunk_buf);
+  g_free (t->scratch);
+  gst_as_ring_clear (&t->history);
+  gst_as_ring_clear (&t->resend);
+  gst_as_backoff_clear (&t->backoff);
+  g_free (t->target);
+  net_settings_clear (&t->s);
 }
 
 static gpointer
 net_thread_func (gpointer user_data)
 {
   GstAudioStreamSink *self = GST_AUDIO_STREAM_SINK (user_data);
-  NetSettings s = { 0 };
-  guint64 attempt = 1;
+  NetThread t = { 0 };
+  guint attempt = 0;
 
-  net_settings_copy (self, &s);
-  if (s.high_priority)
+  net_settings_copy (self, &t.s);
+  t.target = describe_target (&t.s);
+  t.stats_last = g_get_monotonic_time () * GST_USECOND;
+  gst_as_backoff_init (&t.backoff, t.s.reconnect_min_ms,
+      t.s.reconnect_max_ms, GST_AS_BACKOFF_DEFAULT_JITTER, 0);
+  if (t.s.high_priority)
     raise_priority (self);
 
-  while (!run_connection (self, &s, attempt))
-    attempt++;
+  while (run_connection (self, &t, &attempt));
 
-  net_settings_clear (&s);
+  net_thread_clear (&t);
   return NULL;
 }
 
@@ -1053,7 +1590,8 @@ gst_audio_stream_sink_start (GstBaseSink * bsink)
   gboolean have_host;
 
   GST_OBJECT_LOCK (self);
-  have_host = self->host != NULL && self->host[0] != '\0';
+  have_host = (self->host != NULL && self->host[0] != '\0') ||
+      (self->socket_path != NULL && self->socket_path[0] != '\0');
   GST_OBJECT_UNLOCK (self);
   if (!have_host)
     goto no_host;
@@ -1071,7 +1609,8 @@ gst_audio_stream_sink_start (GstBaseSink * bsink)
   self->connected = FALSE;
   self->bytes_sent = self->frames_sent = 0;
   self->underruns = self->silence_frames = 0;
-  self->reconnects = self->connect_attempts = 0;
+  self->reconnects = self->connections = self->connect_attempts = 0;
+  self->lost_frames = 0;
   gst_as_histogram_reset (&self->lateness_total);
   gst_as_histogram_reset (&self->lateness_interval);
   self->started = g_get_monotonic_time () * GST_USECOND;
@@ -1097,7 +1636,8 @@ gst_audio_stream_sink_start (GstBaseSink * bsink)
 
 no_host:
   GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-      ("No host to send to: set the host property."), (NULL));
+      ("No receiver to send to: set the host or socket-path property."),
+      (NULL));
   return FALSE;
 }
 

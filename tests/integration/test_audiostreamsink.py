@@ -365,8 +365,12 @@ class TestNetwork(SinkTestCase):
 
 class TestErrors(SinkTestCase):
 
+    # With auto-reconnect off the first failure is fatal; with it on (the
+    # default) failures are warnings and retries: tests/integration/
+    # test_reconnect.py.
     def _expect_error(self, host, port, within):
-        pipeline, watch, sink = self.live_testsrc_pipeline(host, port)
+        pipeline, watch, sink = self.live_testsrc_pipeline(
+            host, port, 'auto-reconnect=false')
         t0 = time.monotonic_ns()
         pipeline.set_state(Gst.State.PLAYING)
         t, msg = watch.wait(is_error, within + 5)

@@ -170,11 +170,22 @@ make_upstream_non_live (GstHarness * h)
   gst_pad_set_query_function (h->srcpad, non_live_query);
 }
 
+/* @bus, if given, is set before the element starts, so that no message of
+ * its first moments is missed. */
 static GstHarness *
-setup_sink (guint16 port, gboolean live, guint prefill_ms, guint ring_ms)
+setup_sink_full (guint16 port, gboolean live, guint prefill_ms, guint ring_ms,
+    GstBus * bus, const gchar * first_prop, ...)
 {
   GstElement *sink = gst_element_factory_make ("audiostreamsink", NULL);
   GstHarness *h;
+  va_list args;
+
+  if (bus)
+    gst_element_set_bus (sink, bus);
+  va_start (args, first_prop);
+  if (first_prop)
+    g_object_set_valist (G_OBJECT (sink), first_prop, args);
+  va_end (args);
 
   /* connection settings apply when the element starts, and the harness
    * starts it at once: set them first */
@@ -193,6 +204,9 @@ setup_sink (guint16 port, gboolean live, guint prefill_ms, guint ring_ms)
   gst_harness_set_src_caps_str (h, CAPS);
   return h;
 }
+
+#define setup_sink(port, live, prefill_ms, ring_ms) \
+  setup_sink_full (port, live, prefill_ms, ring_ms, NULL, NULL)
 
 /* Lets the network thread's next clock wait complete and returns its time. */
 static GstClockTime
@@ -450,7 +464,8 @@ wait_for_error (GstBus * bus, GstClockTime timeout)
   return gst_bus_timed_pop_filtered (bus, timeout, GST_MESSAGE_ERROR);
 }
 
-/* A refused port is an error that names host and port, within a second. */
+/* Without reconnection, a refused port is an error that names host and
+ * port, within a second. */
 GST_START_TEST (test_refused_port_names_target)
 {
   Receiver *r = receiver_new ();
@@ -462,8 +477,8 @@ GST_START_TEST (test_refused_port_names_target)
   gchar *expected;
 
   receiver_free (r);            /* nothing listens on the port any more */
-  h = setup_sink (port, TRUE, 100, 1000);
-  gst_element_set_bus (h->element, bus);
+  h = setup_sink_full (port, TRUE, 100, 1000, bus, "auto-reconnect", FALSE,
+      NULL);
 
   msg = wait_for_error (bus, GST_SECOND);
   fail_unless (msg != NULL, "no error within a second");
@@ -472,11 +487,115 @@ GST_START_TEST (test_refused_port_names_target)
   fail_unless (strstr (err->message, expected) != NULL, "%s", err->message);
   fail_unless (strstr (err->message, "refused") != NULL, "%s", err->message);
 
-  /* render() now fails instead of buffering forever */
-  fail_unless_equals_int (gst_harness_push (h, counter_buffer (0, CHUNK)),
-      GST_FLOW_ERROR);
+  /* render() now fails instead of buffering forever (from right after the
+   * error was posted) */
+  {
+    gint64 until = g_get_monotonic_time () + G_TIME_SPAN_SECOND;
+    GstFlowReturn ret;
+
+    while ((ret = gst_harness_push (h, counter_buffer (0, CHUNK))) ==
+        GST_FLOW_OK && g_get_monotonic_time () < until)
+      g_usleep (1000);
+    fail_unless_equals_int (ret, GST_FLOW_ERROR);
+  }
 
   g_free (expected);
+  g_error_free (err);
+  gst_message_unref (msg);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+static guint16
+unused_port (void)
+{
+  Receiver *r = receiver_new ();
+  guint16 port = r->port;
+
+  receiver_free (r);
+  return port;
+}
+
+/* With reconnection on (the default), a refused port is a WARNING naming
+ * the target, and attempts follow the backoff: 200 ms, then 400 ms, each
+ * within its +/-20 % jitter. */
+GST_START_TEST (test_refused_port_retries_with_backoff)
+{
+  guint16 port = unused_port ();
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h = setup_sink_full (port, TRUE, 100, 1000, bus,
+      "reconnect-min-ms", 200, "reconnect-max-ms", 400, NULL);
+  GstMessage *msg;
+  GError *err = NULL;
+  gchar *expected = g_strdup_printf ("127.0.0.1 port %u", port);
+  guint waits = 0, warnings = 0;
+  const guint bases[] = { 200, 400, 400 };
+
+
+  while (waits < G_N_ELEMENTS (bases)) {
+    const GstStructure *st;
+    gint64 retry;
+
+    msg = gst_bus_timed_pop_filtered (bus, 2 * GST_SECOND,
+        GST_MESSAGE_ELEMENT | GST_MESSAGE_WARNING | GST_MESSAGE_ERROR);
+    fail_unless (msg != NULL);
+    fail_if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR);
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
+      gst_message_parse_warning (msg, &err, NULL);
+      fail_unless (strstr (err->message, expected) != NULL, "%s",
+          err->message);
+      fail_unless (strstr (err->message, "refused") != NULL, "%s",
+          err->message);
+      g_clear_error (&err);
+      warnings++;
+    }
+    st = gst_message_get_structure (msg);
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT &&
+        gst_structure_has_name (st, "audiostreamsink-connection") &&
+        g_str_equal (gst_structure_get_string (st, "state"), "waiting")) {
+      fail_unless (gst_structure_get_int64 (st, "retry-in-ms", &retry));
+      fail_unless (retry >= bases[waits] * 8 / 10 &&
+          retry <= bases[waits] * 12 / 10, "wait %u: %" G_GINT64_FORMAT,
+          waits, retry);
+      fail_unless (strstr (gst_structure_get_string (st, "error"),
+              "refused") != NULL);
+      waits++;
+    }
+    gst_message_unref (msg);
+  }
+  /* one per failure, at most one a second */
+  fail_unless (warnings >= 1 && warnings <= 2, "%u warnings", warnings);
+
+  /* still buffering, not failing */
+  fail_unless_equals_int (gst_harness_push (h, counter_buffer (0, CHUNK)),
+      GST_FLOW_OK);
+
+  g_free (expected);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_gives_up_after_max_attempts)
+{
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h = setup_sink_full (unused_port (), TRUE, 100, 1000, bus,
+      "reconnect-min-ms", 50, "max-reconnect-attempts", 3, NULL);
+  GstMessage *msg;
+  GError *err = NULL;
+
+  msg = gst_bus_timed_pop_filtered (bus, 5 * GST_SECOND, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL);
+  gst_message_parse_error (msg, &err, NULL);
+  fail_unless (strstr (err->message, "after 3 attempts") != NULL, "%s",
+      err->message);
+  fail_unless_equals_uint64 (stats_uint64 (h, "connect-attempts"), 3);
+
   g_error_free (err);
   gst_message_unref (msg);
   gst_element_set_bus (h->element, NULL);
@@ -526,6 +645,8 @@ audiostreamsink_suite (void)
   tcase_add_test (tc, test_live_overflow_drops_oldest);
   tcase_add_test (tc, test_refuses_other_formats);
   tcase_add_test (tc, test_refused_port_names_target);
+  tcase_add_test (tc, test_refused_port_retries_with_backoff);
+  tcase_add_test (tc, test_gives_up_after_max_attempts);
   tcase_add_test (tc, test_format_change_refused_mid_stream);
   return s;
 }

@@ -172,6 +172,27 @@ GST_START_TEST (test_restart_resets_schedule)
 
 GST_END_TEST;
 
+/* Dropped frames move the schedule on; resent frames move it back. */
+GST_START_TEST (test_skip_and_rewind)
+{
+  GstAsPacer p;
+
+  gst_as_pacer_init (&p, 1000, 150);
+  gst_as_pacer_start (&p, 0);
+  gst_as_pacer_sent (&p, 100, 0);
+  gst_as_pacer_skip (&p, 400);
+  fail_unless_equals_uint64 (gst_as_pacer_next_deadline (&p),
+      500 * GST_MSECOND);
+  gst_as_pacer_rewind (&p, 50);
+  fail_unless_equals_uint64 (gst_as_pacer_next_deadline (&p),
+      450 * GST_MSECOND);
+  /* never before the start */
+  gst_as_pacer_rewind (&p, 10000);
+  fail_unless_equals_uint64 (gst_as_pacer_next_deadline (&p), 0);
+}
+
+GST_END_TEST;
+
 static Suite *
 pacer_suite (void)
 {
@@ -186,6 +207,7 @@ pacer_suite (void)
   tcase_add_test (tc, test_on_schedule_sends_at_deadlines);
   tcase_add_test (tc, test_catch_up_is_bounded);
   tcase_add_test (tc, test_restart_resets_schedule);
+  tcase_add_test (tc, test_skip_and_rewind);
   return s;
 }
 

@@ -229,6 +229,24 @@ GST_START_TEST (test_reset_keeps_storage)
 
 GST_END_TEST;
 
+GST_START_TEST (test_skip)
+{
+  GstAsRing ring;
+  guint8 in[10 * BPF], out[10 * BPF];
+
+  gst_as_ring_init (&ring, BPF, 8);
+  fill_counter (in, 0, 6);
+  gst_as_ring_write (&ring, in, 6);
+  fail_unless_equals_int64 (gst_as_ring_skip (&ring, 4), 4);
+  fail_unless_equals_int64 (gst_as_ring_read (&ring, out, 10), 2);
+  assert_counter (out, 4, 2);
+  fail_unless_equals_int64 (gst_as_ring_skip (&ring, 4), 0);
+  fail_unless_equals_int64 (ring.dropped, 0);
+  gst_as_ring_clear (&ring);
+}
+
+GST_END_TEST;
+
 static Suite *
 ring_suite (void)
 {
@@ -243,6 +261,7 @@ ring_suite (void)
   tcase_add_test (tc, test_overwrite_larger_than_ring);
   tcase_add_test (tc, test_overflow_accounting_over_time);
   tcase_add_test (tc, test_reset_keeps_storage);
+  tcase_add_test (tc, test_skip);
   return s;
 }
 
