@@ -899,6 +899,9 @@ net_connect (GstAudioStreamSink * self, NetThread * t, GError ** error)
   GSocketConnection *conn;
 
   g_socket_client_set_timeout (client, CONNECT_TIMEOUT_S);
+  /* A live stream goes straight to its receiver: no system proxy (and no
+   * libproxy lookup per connection attempt). */
+  g_socket_client_set_enable_proxy (client, FALSE);
   if (t->s.socket_path) {
     GSocketAddress *addr = g_unix_socket_address_new (t->s.socket_path);
 

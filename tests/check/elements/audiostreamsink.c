@@ -15,6 +15,10 @@
 #include <gst/check/gstharness.h>
 #include <gst/check/gsttestclock.h>
 #include <gio/gio.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #define RATE 48000
 #define CHANNELS 2
@@ -631,6 +635,77 @@ GST_START_TEST (test_format_change_refused_mid_stream)
 
 GST_END_TEST;
 
+/* A listener whose accept queue is full: further SYNs are dropped, so a
+ * connect() to it hangs. Returns the listening fd; @fillers get the two
+ * connections that fill the queue. */
+static gint
+hanging_listener (guint16 * port, gint fillers[2])
+{
+  struct sockaddr_in addr = { 0 };
+  socklen_t len = sizeof (addr);
+  gint fd = socket (AF_INET, SOCK_STREAM, 0), i;
+
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  fail_unless (bind (fd, (struct sockaddr *) &addr, sizeof (addr)) == 0);
+  fail_unless (listen (fd, 0) == 0);
+  fail_unless (getsockname (fd, (struct sockaddr *) &addr, &len) == 0);
+  *port = ntohs (addr.sin_port);
+  for (i = 0; i < 2; i++) {
+    fillers[i] = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    connect (fillers[i], (struct sockaddr *) &addr, sizeof (addr));
+  }
+  return fd;
+}
+
+/* 200 PLAYING -> NULL cycles while connecting (a connect() that hangs),
+ * connected, and reconnecting after refusals: every stop is prompt, and
+ * under AddressSanitizer (scripts/test-asan.sh) nothing leaks. */
+GST_START_TEST (test_start_stop_cycles)
+{
+  Receiver *r = receiver_new ();
+  gint fillers[2], hang_fd;
+  guint16 ports[3];
+  GstElement *pipeline, *sink;
+  gint64 slowest = 0;
+  guint i;
+
+  hang_fd = hanging_listener (&ports[0], fillers);
+  ports[1] = r->port;
+  ports[2] = unused_port ();
+
+  pipeline = gst_parse_launch ("audiotestsrc is-live=true "
+      "samplesperbuffer=480 ! " CAPS " ! audiostreamsink name=sink "
+      "host=127.0.0.1 prefill-ms=20 reconnect-min-ms=5 stats-interval-ms=0",
+      NULL);
+  fail_unless (pipeline != NULL);
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+
+  for (i = 0; i < 200; i++) {
+    gint64 t0;
+
+    g_object_set (sink, "port", ports[i % 3], NULL);
+    fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+        GST_STATE_CHANGE_FAILURE);
+    g_usleep ((i * 7919) % 30000);
+    t0 = g_get_monotonic_time ();
+    fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+        GST_STATE_CHANGE_SUCCESS);
+    slowest = MAX (slowest, g_get_monotonic_time () - t0);
+  }
+  fail_unless (slowest < G_TIME_SPAN_SECOND, "slowest stop: %" G_GINT64_FORMAT
+      " us", slowest);
+
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+  close (fillers[0]);
+  close (fillers[1]);
+  close (hang_fd);
+  receiver_free (r);
+}
+
+GST_END_TEST;
+
 static Suite *
 audiostreamsink_suite (void)
 {
@@ -648,6 +723,7 @@ audiostreamsink_suite (void)
   tcase_add_test (tc, test_refused_port_retries_with_backoff);
   tcase_add_test (tc, test_gives_up_after_max_attempts);
   tcase_add_test (tc, test_format_change_refused_mid_stream);
+  tcase_add_test (tc, test_start_stop_cycles);
   return s;
 }
 
