@@ -88,6 +88,18 @@ gst_as_pacer_rewind (GstAsPacer * pacer, guint64 n_frames)
   pacer->frames -= MIN (n_frames, pacer->frames);
 }
 
+/* Moves the whole schedule by @delta: later (positive) makes the sender
+ * hold more audio back, earlier makes it hold less. Small steps per chunk
+ * slew the buffer level without inventing or dropping audio. */
+void
+gst_as_pacer_shift (GstAsPacer * pacer, GstClockTimeDiff delta)
+{
+  if (delta < 0 && (GstClockTime) (-delta) > pacer->origin)
+    pacer->origin = 0;
+  else
+    pacer->origin += delta;
+}
+
 /* How far the sender is behind its schedule at @now (negative: ahead). */
 GstClockTimeDiff
 gst_as_pacer_lag (const GstAsPacer * pacer, GstClockTime now)

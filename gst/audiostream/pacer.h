@@ -52,6 +52,8 @@ void          gst_as_pacer_skip          (GstAsPacer * pacer,
                                           guint64 n_frames);
 void          gst_as_pacer_rewind        (GstAsPacer * pacer,
                                           guint64 n_frames);
+void          gst_as_pacer_shift         (GstAsPacer * pacer,
+                                          GstClockTimeDiff delta);
 GstClockTimeDiff gst_as_pacer_lag        (const GstAsPacer * pacer,
                                           GstClockTime now);
 

@@ -95,7 +95,10 @@
 
 #include "audiostream/backoff.h"
 #include "audiostream/histogram.h"
+#include "audiostream/jitter.h"
 #include "audiostream/pacer.h"
+#include "audiostream/quality.h"
+#include "audiostream/ratelimit.h"
 #include "audiostream/ring.h"
 #include "audiostream/sockopts.h"
 #include "audiostream/tcpinfo.h"
@@ -117,6 +120,29 @@ GST_DEBUG_CATEGORY_STATIC (gst_audio_stream_sink_debug);
 #define DEFAULT_RECONNECT_MAX_MS 60000
 #define DEFAULT_MAX_RECONNECT_ATTEMPTS 0
 #define DEFAULT_SEND_TIMEOUT_MS 5000
+#define DEFAULT_ADAPTIVE_BUFFER FALSE
+#define DEFAULT_MIN_BUFFER_MS 2000
+#define DEFAULT_MAX_BUFFER_MS 6000
+#define DEFAULT_LOOPBACK FALSE
+/* what loopback=true makes the defaults, as in the seed application */
+#define LOOPBACK_RING_BUFFER_MS 8000
+#define LOOPBACK_MIN_BUFFER_MS 4000
+#define LOOPBACK_MAX_BUFFER_MS 12000
+
+/* Jitter estimation: 5 ms bins up to 20 s; samples halve in weight every
+ * 2 s; the target rises at once and halves its excess every 4 s. */
+#define JITTER_BIN_US 5000
+#define JITTER_BINS 4096
+#define JITTER_HALF_LIFE_US (2 * G_USEC_PER_SEC)
+#define JITTER_QUANTILE 0.95
+#define TARGET_DECAY_HALF_LIFE_US (4 * G_USEC_PER_SEC)
+/* The level moves towards a new target by sending up to 5 % slower or
+ * faster than real time: no audio is invented or dropped. */
+#define SLEW_PERCENT 5
+/* A target move is posted once it differs this much from the last one. */
+#define RESIZE_HYSTERESIS_MS 50
+#define QUALITY_EVERY_N_STATS 4
+#define USER_MESSAGES_PER_SECOND 5
 
 #define CONNECT_TIMEOUT_S 10
 #define WARNING_INTERVAL_US G_TIME_SPAN_SECOND
@@ -153,6 +179,10 @@ enum
   PROP_RECONNECT_MAX_MS,
   PROP_MAX_RECONNECT_ATTEMPTS,
   PROP_SEND_TIMEOUT_MS,
+  PROP_ADAPTIVE_BUFFER,
+  PROP_MIN_BUFFER_MS,
+  PROP_MAX_BUFFER_MS,
+  PROP_LOOPBACK,
   PROP_STATS,
 };
 
@@ -179,6 +209,9 @@ typedef struct
   guint reconnect_max_ms;
   guint max_reconnect_attempts;
   guint send_timeout_ms;
+  gboolean adaptive_buffer;
+  guint min_buffer_ms;
+  guint max_buffer_ms;
 } NetSettings;
 
 /* Lock order: the object lock and self->lock are never held together.
@@ -203,6 +236,14 @@ struct _GstAudioStreamSink
   guint reconnect_max_ms;
   guint max_reconnect_attempts;
   guint send_timeout_ms;
+  gboolean adaptive_buffer;
+  guint min_buffer_ms;
+  guint max_buffer_ms;
+  gboolean loopback;
+  /* set explicitly, so loopback does not change them */
+  gboolean ring_buffer_ms_set;
+  gboolean min_buffer_ms_set;
+  gboolean max_buffer_ms_set;
 
   /* streaming state, under self->lock */
   GMutex lock;
@@ -220,6 +261,16 @@ struct _GstAudioStreamSink
   gboolean drained;             /* the thread finished draining */
   gboolean net_failed;          /* fatal network error, render must fail */
   GstClockID clock_id;          /* the thread's pending wait, to unschedule */
+  guint64 target_ms;            /* the level the pacer keeps */
+  gdouble jitter_ms;            /* last estimate, for messages */
+
+  /* capture jitter: arrival of live buffers against the media schedule,
+   * under self->lock, fed by render() */
+  GstAsJitter capture_jitter;
+  gboolean capture_started;
+  gint64 capture_origin_us;     /* arrival time minus media time, lowest */
+  guint64 capture_frames;
+  gint64 capture_first_us;
 
   /* statistics, under self->lock */
   GstClockTime started;         /* monotonic, when start() ran */
@@ -406,6 +457,36 @@ gst_audio_stream_sink_class_init (GstAudioStreamSinkClass * klass)
           "half-open connections)", 100, 600000, DEFAULT_SEND_TIMEOUT_MS,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_ADAPTIVE_BUFFER,
+      g_param_spec_boolean ("adaptive-buffer", "Adaptive buffer",
+          "Let the buffer target (prefill-ms at first) follow the measured "
+          "jitter between min-buffer-ms and max-buffer-ms, rising fast and "
+          "falling slowly; the level moves to it by sending up to 5 % slower "
+          "or faster, never by dropping or inventing audio",
+          DEFAULT_ADAPTIVE_BUFFER,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_MIN_BUFFER_MS,
+      g_param_spec_uint ("min-buffer-ms", "Min buffer",
+          "Lowest buffer target of the adaptive buffer, in ms (default 4000 "
+          "with loopback=true)", 0, MAX_BUFFER_MS, DEFAULT_MIN_BUFFER_MS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_MAX_BUFFER_MS,
+      g_param_spec_uint ("max-buffer-ms", "Max buffer",
+          "Highest buffer target of the adaptive buffer, in ms, at most "
+          "ring-buffer-ms minus one chunk (default 12000 with loopback=true)",
+          0, MAX_BUFFER_MS, DEFAULT_MAX_BUFFER_MS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_LOOPBACK,
+      g_param_spec_boolean ("loopback", "Loopback",
+          "The source captures what the machine plays (a monitor source): "
+          "switches the defaults of ring-buffer-ms, min-buffer-ms and "
+          "max-buffer-ms to 8000, 4000 and 12000 (values set explicitly "
+          "stay)", DEFAULT_LOOPBACK,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "audiostreamsink-stats structure: uptime-ms, bytes-sent, "
@@ -449,6 +530,10 @@ gst_audio_stream_sink_init (GstAudioStreamSink * self)
   self->reconnect_max_ms = DEFAULT_RECONNECT_MAX_MS;
   self->max_reconnect_attempts = DEFAULT_MAX_RECONNECT_ATTEMPTS;
   self->send_timeout_ms = DEFAULT_SEND_TIMEOUT_MS;
+  self->adaptive_buffer = DEFAULT_ADAPTIVE_BUFFER;
+  self->min_buffer_ms = DEFAULT_MIN_BUFFER_MS;
+  self->max_buffer_ms = DEFAULT_MAX_BUFFER_MS;
+  self->loopback = DEFAULT_LOOPBACK;
 
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
@@ -495,6 +580,7 @@ gst_audio_stream_sink_set_property (GObject * object, guint prop_id,
       break;
     case PROP_RING_BUFFER_MS:
       self->ring_buffer_ms = g_value_get_uint (value);
+      self->ring_buffer_ms_set = TRUE;
       break;
     case PROP_DSCP:
       self->dscp = g_value_get_enum (value);
@@ -527,11 +613,51 @@ gst_audio_stream_sink_set_property (GObject * object, guint prop_id,
     case PROP_SEND_TIMEOUT_MS:
       self->send_timeout_ms = g_value_get_uint (value);
       break;
+    case PROP_ADAPTIVE_BUFFER:
+      self->adaptive_buffer = g_value_get_boolean (value);
+      break;
+    case PROP_MIN_BUFFER_MS:
+      self->min_buffer_ms = g_value_get_uint (value);
+      self->min_buffer_ms_set = TRUE;
+      break;
+    case PROP_MAX_BUFFER_MS:
+      self->max_buffer_ms = g_value_get_uint (value);
+      self->max_buffer_ms_set = TRUE;
+      break;
+    case PROP_LOOPBACK:
+      self->loopback = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK (self);
+}
+
+/* loopback=true changes the defaults of these three, not values the user
+ * set. called with the object lock held */
+static guint
+effective_ring_buffer_ms (GstAudioStreamSink * self)
+{
+  if (self->loopback && !self->ring_buffer_ms_set)
+    return LOOPBACK_RING_BUFFER_MS;
+  return self->ring_buffer_ms;
+}
+
+static guint
+effective_min_buffer_ms (GstAudioStreamSink * self)
+{
+  if (self->loopback && !self->min_buffer_ms_set)
+    return LOOPBACK_MIN_BUFFER_MS;
+  return self->min_buffer_ms;
+}
+
+static guint
+effective_max_buffer_ms (GstAudioStreamSink * self)
+{
+  if (self->loopback && !self->max_buffer_ms_set)
+    return LOOPBACK_MAX_BUFFER_MS;
+  return self->max_buffer_ms;
 }
 
 /* called with self->lock held */
@@ -570,9 +696,8 @@ uptime (GstAudioStreamSink * self)
 
 /* called with self->lock held; the caller owns the result */
 static GstStructure *
-build_stats (GstAudioStreamSink * self, guint prefill_ms,
-    const GstAsHistogram * lateness, GstClockTime interval,
-    guint64 interval_bytes)
+build_stats (GstAudioStreamSink * self, const GstAsHistogram * lateness,
+    GstClockTime interval, guint64 interval_bytes)
 {
   gdouble kbps = 0.0;
 
@@ -586,7 +711,7 @@ build_stats (GstAudioStreamSink * self, guint prefill_ms,
       "bitrate-kbps", G_TYPE_DOUBLE, kbps,
       "buffer-level-ms", G_TYPE_UINT64,
       frames_to_ms (self, gst_as_ring_level (&self->ring)),
-      "buffer-target-ms", G_TYPE_UINT64, (guint64) prefill_ms,
+      "buffer-target-ms", G_TYPE_UINT64, self->target_ms,
       "buffer-capacity-ms", G_TYPE_UINT64,
       frames_to_ms (self, self->ring.capacity),
       "underruns", G_TYPE_UINT64, self->underruns,
@@ -608,15 +733,10 @@ gst_audio_stream_sink_get_property (GObject * object, guint prop_id,
   GstAudioStreamSink *self = GST_AUDIO_STREAM_SINK (object);
 
   if (prop_id == PROP_STATS) {
-    guint prefill_ms;
     GstStructure *s;
 
-    GST_OBJECT_LOCK (self);
-    prefill_ms = self->prefill_ms;
-    GST_OBJECT_UNLOCK (self);
-
     g_mutex_lock (&self->lock);
-    s = build_stats (self, prefill_ms, &self->lateness_total, uptime (self),
+    s = build_stats (self, &self->lateness_total, uptime (self),
         self->bytes_sent);
     g_mutex_unlock (&self->lock);
     g_value_take_boxed (value, s);
@@ -638,7 +758,7 @@ gst_audio_stream_sink_get_property (GObject * object, guint prop_id,
       g_value_set_uint (value, self->prefill_ms);
       break;
     case PROP_RING_BUFFER_MS:
-      g_value_set_uint (value, self->ring_buffer_ms);
+      g_value_set_uint (value, effective_ring_buffer_ms (self));
       break;
     case PROP_DSCP:
       g_value_set_enum (value, self->dscp);
@@ -666,6 +786,18 @@ gst_audio_stream_sink_get_property (GObject * object, guint prop_id,
       break;
     case PROP_SEND_TIMEOUT_MS:
       g_value_set_uint (value, self->send_timeout_ms);
+      break;
+    case PROP_ADAPTIVE_BUFFER:
+      g_value_set_boolean (value, self->adaptive_buffer);
+      break;
+    case PROP_MIN_BUFFER_MS:
+      g_value_set_uint (value, effective_min_buffer_ms (self));
+      break;
+    case PROP_MAX_BUFFER_MS:
+      g_value_set_uint (value, effective_max_buffer_ms (self));
+      break;
+    case PROP_LOOPBACK:
+      g_value_set_boolean (value, self->loopback);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -729,6 +861,25 @@ typedef struct
 
   GstClockTime stats_last;
   guint64 stats_last_bytes;
+
+  /* jitter and the adaptive buffer target */
+  GstAsJitter net_jitter;       /* chunk lateness + audio stuck in kernel */
+  GstAsJitterTarget buffer_target;
+  guint64 target_posted_ms;     /* as last reported by buffer-resize */
+  gint64 adapt_last_us;
+  GstAsTcpInfo tcp;             /* of the current TCP connection */
+  gboolean have_tcp;
+
+  /* quality and what the user is told */
+  GstAsRateLimit user_messages;
+  guint stats_posted;
+  GstAsRating rating;
+  gboolean rating_posted;
+  guint64 quality_underruns;    /* counters at the last stats post */
+  guint64 quality_overflows;
+  guint32 quality_retrans;
+  guint64 overflows_told;
+  guint64 underruns_told;
 } NetThread;
 
 static void
@@ -754,6 +905,9 @@ net_settings_copy (GstAudioStreamSink * self, NetSettings * s)
   s->reconnect_max_ms = self->reconnect_max_ms;
   s->max_reconnect_attempts = self->max_reconnect_attempts;
   s->send_timeout_ms = self->send_timeout_ms;
+  s->adaptive_buffer = self->adaptive_buffer;
+  s->min_buffer_ms = effective_min_buffer_ms (self);
+  s->max_buffer_ms = MAX (effective_max_buffer_ms (self), s->min_buffer_ms);
   GST_OBJECT_UNLOCK (self);
 }
 
@@ -946,18 +1100,29 @@ wait_until (GstAudioStreamSink * self, NetThread * t, GstClockTime deadline)
 
 /* Sleeps @ms of wall time, or until stop() or EOS. Returns FALSE when the
  * thread must leave. */
+static void maybe_post_stats (GstAudioStreamSink * self, NetThread * t);
+
 static gboolean
-sleep_ms (GstAudioStreamSink * self, guint ms)
+sleep_ms (GstAudioStreamSink * self, NetThread * t, guint ms)
 {
   gint64 until = g_get_monotonic_time () + (gint64) ms * G_TIME_SPAN_MILLISECOND;
-  gboolean stopping;
+  gboolean stopping = FALSE, eos = FALSE;
 
-  /* EOS cuts the wait short: one last attempt to deliver, then give up */
-  g_mutex_lock (&self->lock);
-  while (!self->stopping && !self->eos &&
-      g_cond_wait_until (&self->cond, &self->lock, until));
-  stopping = self->stopping;
-  g_mutex_unlock (&self->lock);
+  /* Statistics go on while disconnected: the ring filling up is what the
+   * user wants to see then. EOS cuts the wait short: one last attempt to
+   * deliver, then give up. */
+  while (!stopping && !eos && g_get_monotonic_time () < until) {
+    gint64 wake = MIN (until, g_get_monotonic_time () + 100 *
+        G_TIME_SPAN_MILLISECOND);
+
+    g_mutex_lock (&self->lock);
+    if (!self->stopping && !self->eos)
+      g_cond_wait_until (&self->cond, &self->lock, wake);
+    stopping = self->stopping;
+    eos = self->eos;
+    g_mutex_unlock (&self->lock);
+    maybe_post_stats (self, t);
+  }
   return !stopping;
 }
 
@@ -1130,26 +1295,243 @@ eos_drained (GstAudioStreamSink * self, NetThread * t)
   return drained;
 }
 
+
+/* The network side of the jitter: how late each chunk left, plus how much
+ * audio still waits in the kernel because the peer's window is closed. The
+ * kernel's buffer hides short stalls from write(); its backlog does not. */
+static void
+measure_network (GstAudioStreamSink * self, NetThread * t, GSocket * socket,
+    GstClockTime due, GstClockTime sent)
+{
+  gint64 delay_us = MAX (GST_CLOCK_DIFF (due, sent), 0) / GST_USECOND;
+  guint64 bytes_per_second;
+
+  t->have_tcp = is_tcp (socket) &&
+      gst_as_tcp_info_get (g_socket_get_fd (socket), &t->tcp, NULL);
+  g_mutex_lock (&self->lock);
+  bytes_per_second = (guint64) self->rate * self->bpf;
+  g_mutex_unlock (&self->lock);
+  if (t->have_tcp && bytes_per_second > 0)
+    delay_us += gst_util_uint64_scale (t->tcp.notsent_bytes, G_USEC_PER_SEC,
+        bytes_per_second);
+
+  gst_as_jitter_add (&t->net_jitter, g_get_monotonic_time (), delay_us,
+      (gdouble) t->chunk / t->pacer.rate);
+}
+
+/* The jitter the buffer must absorb: the worse of capture and network. */
+static gint64
+current_jitter_us (GstAudioStreamSink * self, NetThread * t)
+{
+  gint64 net = gst_as_jitter_quantile (&t->net_jitter, JITTER_QUANTILE);
+  gint64 capture;
+
+  g_mutex_lock (&self->lock);
+  capture = gst_as_jitter_quantile (&self->capture_jitter, JITTER_QUANTILE);
+  self->jitter_ms = MAX (net, capture) / 1000.0;
+  g_mutex_unlock (&self->lock);
+  return MAX (net, capture);
+}
+
+static void
+post_buffer_resize (GstAudioStreamSink * self, guint64 old_ms,
+    guint64 new_ms, gdouble jitter_ms, const gchar * reason)
+{
+  GstStructure *s = gst_structure_new ("audiostreamsink-buffer-resize",
+      "old-ms", G_TYPE_UINT64, old_ms,
+      "new-ms", G_TYPE_UINT64, new_ms,
+      "jitter-ms", G_TYPE_DOUBLE, jitter_ms,
+      "reason", G_TYPE_STRING, reason, NULL);
+
+  GST_INFO_OBJECT (self, "buffer target %" G_GUINT64_FORMAT " -> %"
+      G_GUINT64_FORMAT " ms (jitter %.1f ms, %s)", old_ms, new_ms, jitter_ms,
+      reason);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+}
+
+/* With adaptive-buffer, the target follows the jitter (rising at once,
+ * decaying slowly) and the level follows the target: the schedule shifts by
+ * at most SLEW_PERCENT of each chunk, so the sender runs a little slow to
+ * build the cushion up, a little fast to bring it down. */
+static void
+adapt_buffer (GstAudioStreamSink * self, NetThread * t)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 jitter_us, chunk_us, target_us, level_us;
+  guint64 target_ms, level;
+  GstClockTimeDiff slew;
+
+  if (now - t->adapt_last_us < 100 * G_TIME_SPAN_MILLISECOND)
+    goto slew;
+  t->adapt_last_us = now;
+
+  jitter_us = current_jitter_us (self, t);
+  if (!t->s.adaptive_buffer)
+    return;
+
+  chunk_us = gst_util_uint64_scale_int (t->chunk, G_USEC_PER_SEC,
+      t->pacer.rate);
+  target_us = gst_as_jitter_target_update (&t->buffer_target, now,
+      jitter_us + jitter_us / 2 + 2 * chunk_us);
+  target_ms = target_us / 1000;
+
+  g_mutex_lock (&self->lock);
+  self->target_ms = target_ms;
+  g_mutex_unlock (&self->lock);
+
+  if (ABS ((gint64) target_ms - (gint64) t->target_posted_ms) >=
+      RESIZE_HYSTERESIS_MS) {
+    post_buffer_resize (self, t->target_posted_ms, target_ms,
+        jitter_us / 1000.0, target_ms > t->target_posted_ms ?
+        "jitter-increase" : "jitter-decrease");
+    t->target_posted_ms = target_ms;
+  }
+
+slew:
+  if (!t->s.adaptive_buffer)
+    return;
+  g_mutex_lock (&self->lock);
+  level = gst_as_ring_level (&self->ring) + gst_as_ring_level (&t->resend);
+  target_ms = self->target_ms;
+  g_mutex_unlock (&self->lock);
+
+  level_us = gst_util_uint64_scale_int (level, G_USEC_PER_SEC, t->pacer.rate);
+  chunk_us = gst_util_uint64_scale_int (t->chunk, G_USEC_PER_SEC,
+      t->pacer.rate);
+  slew = chunk_us * GST_USECOND * SLEW_PERCENT / 100;
+  if (level_us + chunk_us < (gint64) target_ms * 1000)
+    gst_as_pacer_shift (&t->pacer, slew);
+  else if (level_us > (gint64) target_ms * 1000 + chunk_us)
+    gst_as_pacer_shift (&t->pacer, -slew);
+}
+
+/* What a user must see about the ring, as INFO and WARNING messages, at most
+ * USER_MESSAGES_PER_SECOND: audio dropped because the network could not
+ * keep up, silence sent because capture ran dry. */
+static void
+tell_user (GstAudioStreamSink * self, NetThread * t)
+{
+  guint64 overflows, dropped, underruns;
+  guint64 dropped_ms;
+  guint held_back = 0;
+
+  g_mutex_lock (&self->lock);
+  overflows = self->ring.overflows;
+  dropped = self->ring.dropped;
+  underruns = self->underruns;
+  dropped_ms = frames_to_ms (self, dropped);
+  g_mutex_unlock (&self->lock);
+
+  if (overflows > t->overflows_told && gst_as_rate_limit_allow
+      (&t->user_messages, g_get_monotonic_time (), &held_back)) {
+    GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+        ("The ring buffer is full: the oldest audio is being dropped "
+            "(%" G_GUINT64_FORMAT " ms so far) because the network does not "
+            "keep up.", dropped_ms),
+        ("%" G_GUINT64_FORMAT " overflows, %" G_GUINT64_FORMAT
+            " frames dropped; %u messages held back", overflows, dropped,
+            held_back));
+    t->overflows_told = overflows;
+  }
+  if (underruns > t->underruns_told && gst_as_rate_limit_allow
+      (&t->user_messages, g_get_monotonic_time (), &held_back)) {
+    GST_ELEMENT_INFO (self, RESOURCE, READ,
+        ("Capture did not keep up: %" G_GUINT64_FORMAT " underruns so far, "
+            "filled with silence.", underruns),
+        ("%u messages held back", held_back));
+    t->underruns_told = underruns;
+  }
+}
+
+static void
+post_quality (GstAudioStreamSink * self, NetThread * t, gdouble pacing_p99_ms)
+{
+  GstAsQualityInput in = { 0 };
+  GstStructure *st;
+  guint64 underruns, overflows;
+  guint32 retrans = 0;
+  guint score;
+  GstAsRating rating;
+
+  g_mutex_lock (&self->lock);
+  underruns = self->underruns;
+  overflows = self->ring.overflows;
+  in.buffer_level_ms = frames_to_ms (self, gst_as_ring_level (&self->ring));
+  in.buffer_target_ms = self->target_ms;
+  in.jitter_ms = self->jitter_ms;
+  in.connected = self->connected;
+  in.unsent_ms = t->have_tcp ? frames_to_ms (self, t->tcp.notsent_bytes /
+      MAX (self->bpf, 1)) : 0;
+  g_mutex_unlock (&self->lock);
+
+  in.pacing_p99_ms = pacing_p99_ms;
+  in.underruns = underruns - t->quality_underruns;
+  in.overflows = overflows - t->quality_overflows;
+  if (t->have_tcp && in.connected) {
+    in.rtt_ms = t->tcp.rtt_us / 1000.0;
+    in.rtt_var_ms = t->tcp.rttvar_us / 1000.0;
+    if (t->tcp.total_retrans >= t->quality_retrans)
+      retrans = t->tcp.total_retrans - t->quality_retrans;
+    in.retransmits = retrans;
+    t->quality_retrans = t->tcp.total_retrans;
+  }
+  t->quality_underruns = underruns;
+  t->quality_overflows = overflows;
+
+  score = gst_as_quality_score (&in);
+  rating = gst_as_quality_rating (score);
+  t->stats_posted++;
+  if (t->rating_posted && rating == t->rating &&
+      t->stats_posted % QUALITY_EVERY_N_STATS != 0)
+    return;
+  t->rating = rating;
+  t->rating_posted = TRUE;
+
+  st = gst_structure_new ("audiostreamsink-quality",
+      "score", G_TYPE_UINT, score,
+      "rating", G_TYPE_STRING, gst_as_rating_nick (rating),
+      "jitter-ms", G_TYPE_DOUBLE, in.jitter_ms,
+      "rtt-ms", G_TYPE_DOUBLE, in.rtt_ms,
+      "rtt-var-ms", G_TYPE_DOUBLE, in.rtt_var_ms,
+      "retransmits", G_TYPE_UINT, in.retransmits,
+      "unsent-ms", G_TYPE_DOUBLE, in.unsent_ms,
+      "pacing-error-p99-us", G_TYPE_INT64, (gint64) (pacing_p99_ms * 1000),
+      "underruns", G_TYPE_UINT, in.underruns,
+      "overflows", G_TYPE_UINT, in.overflows,
+      "buffer-health", G_TYPE_DOUBLE,
+      gst_as_quality_buffer_health (in.buffer_level_ms, in.buffer_target_ms),
+      NULL);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), st));
+}
+
 static void
 maybe_post_stats (GstAudioStreamSink * self, NetThread * t)
 {
   GstClockTime now = g_get_monotonic_time () * GST_USECOND;
   GstStructure *st;
+  gdouble pacing_p99_ms;
+
+  tell_user (self, t);
 
   if (t->s.stats_interval_ms == 0 ||
       now - t->stats_last < t->s.stats_interval_ms * GST_MSECOND)
     return;
 
   g_mutex_lock (&self->lock);
-  st = build_stats (self, t->s.prefill_ms, &self->lateness_interval,
-      now - t->stats_last, self->bytes_sent - t->stats_last_bytes);
+  st = build_stats (self, &self->lateness_interval, now - t->stats_last,
+      self->bytes_sent - t->stats_last_bytes);
   t->stats_last_bytes = self->bytes_sent;
+  pacing_p99_ms = gst_as_histogram_quantile (&self->lateness_interval,
+      0.99) / 1000.0;
   gst_as_histogram_reset (&self->lateness_interval);
   g_mutex_unlock (&self->lock);
   t->stats_last = now;
 
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self), st));
+  post_quality (self, t, pacing_p99_ms);
 }
 
 /* Starts the send schedule on the pipeline clock (or CLOCK_MONOTONIC). The
@@ -1176,6 +1558,25 @@ start_pacing (GstAudioStreamSink * self, NetThread * t)
   GST_INFO_OBJECT (self, "prefill reached, pacing on %" GST_PTR_FORMAT, clock);
 }
 
+/* The adaptive target starts at prefill-ms and may move within
+ * [min-buffer-ms, max-buffer-ms], never beyond what the ring can hold. */
+static void
+setup_buffer_target (GstAudioStreamSink * self, NetThread * t)
+{
+  guint64 ring_ms, chunk_ms, max_ms, min_ms;
+
+  g_mutex_lock (&self->lock);
+  ring_ms = frames_to_ms (self, self->ring.capacity);
+  chunk_ms = frames_to_ms (self, t->chunk);
+  g_mutex_unlock (&self->lock);
+
+  max_ms = MIN (t->s.max_buffer_ms, ring_ms - MIN (ring_ms, chunk_ms));
+  min_ms = MIN (t->s.min_buffer_ms, max_ms);
+  gst_as_jitter_target_init (&t->buffer_target, min_ms * 1000,
+      max_ms * 1000, TARGET_DECAY_HALF_LIFE_US);
+  gst_as_jitter_target_reset (&t->buffer_target, t->s.prefill_ms * 1000);
+}
+
 /* Sizes the per-stream buffers once the format is known. */
 static void
 setup_buffers (GstAudioStreamSink * self, NetThread * t)
@@ -1193,6 +1594,7 @@ setup_buffers (GstAudioStreamSink * self, NetThread * t)
   history = (2 * sndbuf) / t->bpf + 2 * t->chunk;
   t->chunk_buf = g_malloc ((gsize) t->chunk * t->bpf);
   gst_as_ring_init (&t->history, t->bpf, history);
+  setup_buffer_target (self, t);
   gst_as_ring_init (&t->resend, t->bpf, 2 * history);
   t->scratch = g_malloc (2 * history * t->bpf);
 }
@@ -1260,6 +1662,8 @@ stream (GstAudioStreamSink * self, NetThread * t, GSocket * socket,
     g_mutex_unlock (&self->lock);
 
     gst_as_pacer_sent (&t->pacer, frames, now);
+    measure_network (self, t, socket, due, gst_clock_get_time (t->clock));
+    adapt_buffer (self, t);
     maybe_post_stats (self, t);
 
     if (eos_drained (self, t)) {
@@ -1467,13 +1871,15 @@ handle_failure (GstAudioStreamSink * self, NetThread * t, guint attempt,
     return FALSE;
   }
 
+  /* "waiting" names the attempt that failed: none yet after a connection
+   * was lost, which "disconnected" reports with the attempt that made it. */
   retry_ms = gst_as_backoff_next_ms (&t->backoff);
-  post_connection (self, was_connected ? "disconnected" : "waiting", attempt,
-      retry_ms, t->target, reason);
   if (was_connected)
-    post_connection (self, "waiting", attempt, retry_ms, t->target, reason);
+    post_connection (self, "disconnected", attempt, -1, t->target, reason);
+  post_connection (self, "waiting", was_connected ? 0 : attempt, retry_ms,
+      t->target, reason);
   warn_failure (self, t, what, reason, retry_ms);
-  return sleep_ms (self, retry_ms);
+  return sleep_ms (self, t, retry_ms);
 }
 
 /* One connection: connect, stream until it ends. Returns TRUE to connect
@@ -1573,6 +1979,10 @@ net_thread_func (gpointer user_data)
   t.stats_last = g_get_monotonic_time () * GST_USECOND;
   gst_as_backoff_init (&t.backoff, t.s.reconnect_min_ms,
       t.s.reconnect_max_ms, GST_AS_BACKOFF_DEFAULT_JITTER, 0);
+  gst_as_jitter_init (&t.net_jitter, JITTER_BIN_US, JITTER_BINS,
+      JITTER_HALF_LIFE_US);
+  gst_as_rate_limit_init (&t.user_messages, USER_MESSAGES_PER_SECOND);
+  t.target_posted_ms = t.s.prefill_ms;
   if (t.s.high_priority)
     raise_priority (self);
 
@@ -1591,10 +2001,12 @@ gst_audio_stream_sink_start (GstBaseSink * bsink)
   GstAudioStreamSink *self = GST_AUDIO_STREAM_SINK (bsink);
   GError *err = NULL;
   gboolean have_host;
+  guint prefill_ms;
 
   GST_OBJECT_LOCK (self);
   have_host = (self->host != NULL && self->host[0] != '\0') ||
       (self->socket_path != NULL && self->socket_path[0] != '\0');
+  prefill_ms = self->prefill_ms;
   GST_OBJECT_UNLOCK (self);
   if (!have_host)
     goto no_host;
@@ -1618,6 +2030,11 @@ gst_audio_stream_sink_start (GstBaseSink * bsink)
   gst_as_histogram_reset (&self->lateness_interval);
   self->started = g_get_monotonic_time () * GST_USECOND;
   self->stopped = GST_CLOCK_TIME_NONE;
+  self->target_ms = prefill_ms;
+  self->jitter_ms = 0;
+  self->capture_started = FALSE;
+  gst_as_jitter_init (&self->capture_jitter, JITTER_BIN_US, JITTER_BINS,
+      JITTER_HALF_LIFE_US);
   g_mutex_unlock (&self->lock);
 
   self->cancellable = g_cancellable_new ();
@@ -1724,7 +2141,7 @@ gst_audio_stream_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
     goto invalid_caps;
 
   GST_OBJECT_LOCK (self);
-  ring_ms = self->ring_buffer_ms;
+  ring_ms = effective_ring_buffer_ms (self);
   chunk_samples = self->chunk_samples;
   GST_OBJECT_UNLOCK (self);
   capacity = gst_util_uint64_scale_int (ring_ms, GST_AUDIO_INFO_RATE (&info),
@@ -1832,6 +2249,52 @@ detect_upstream_live (GstAudioStreamSink * self)
   g_mutex_unlock (&self->lock);
 }
 
+/* How late each live buffer arrives against the media schedule (frames so
+ * far / rate), on the pipeline clock, which for a capture source is the
+ * device's own: stalls of capture delivery that the buffer must ride out.
+ * The schedule's origin is the earliest arrival seen, so the values are
+ * delays above the best case. No allocation, no I/O.
+ * called with self->lock held; @now is in microseconds */
+static void
+measure_capture (GstAudioStreamSink * self, guint64 frames, gint64 now)
+{
+  gint64 media_us, origin;
+
+  if (!self->capture_started) {
+    self->capture_started = TRUE;
+    self->capture_frames = 0;
+    self->capture_first_us = now;
+    self->capture_origin_us = 0;
+  }
+  self->capture_frames += frames;
+  /* a buffer arrives when its last frame has been captured */
+  media_us = gst_util_uint64_scale_int (self->capture_frames,
+      G_USEC_PER_SEC, self->rate);
+  origin = now - self->capture_first_us - media_us;
+  if (origin < self->capture_origin_us) {
+    /* an earlier best case: every stored delay grows by the difference */
+    gst_as_jitter_shift (&self->capture_jitter,
+        self->capture_origin_us - origin);
+    self->capture_origin_us = origin;
+  }
+  gst_as_jitter_add (&self->capture_jitter, now,
+      origin - self->capture_origin_us, (gdouble) frames / self->rate);
+}
+
+/* Now on the pipeline clock (CLOCK_MONOTONIC without one), in us. */
+static gint64
+arrival_time_us (GstAudioStreamSink * self)
+{
+  GstClock *clock = gst_element_get_clock (GST_ELEMENT (self));
+  gint64 now;
+
+  if (clock == NULL)
+    return g_get_monotonic_time ();
+  now = (gint64) (gst_clock_get_time (clock) / GST_USECOND);
+  gst_object_unref (clock);
+  return now;
+}
+
 /* called with self->lock held; waits for room instead of dropping */
 static GstFlowReturn
 write_blocking (GstAudioStreamSink * self, const guint8 * data,
@@ -1863,6 +2326,7 @@ gst_audio_stream_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
   GstMapInfo map;
   guint64 frames;
   gboolean live_known;
+  gint64 now_us = arrival_time_us (self);
 
   g_mutex_lock (&self->lock);
   live_known = self->live_known;
@@ -1881,9 +2345,10 @@ gst_audio_stream_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
 
   frames = map.size / self->bpf;
   if (self->upstream_live) {
-    guint64 lost = gst_as_ring_write_overwrite (&self->ring, map.data,
-        frames);
+    guint64 lost;
 
+    measure_capture (self, frames, now_us);
+    lost = gst_as_ring_write_overwrite (&self->ring, map.data, frames);
     if (lost > 0)
       GST_DEBUG_OBJECT (self, "ring full: dropped %" G_GUINT64_FORMAT
           " oldest frames", lost);

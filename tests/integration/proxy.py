@@ -157,13 +157,19 @@ class Proxy:
 
     rcvbuf: SO_RCVBUF of the accepted sockets, so that a proxy that stops
     reading pushes back on the sender quickly.
+    mss: the segment size the proxy advertises. Loopback's 64 KiB segments
+    against a small receive window make Linux hold window updates back
+    (silly-window avoidance) until the sender's persist timer fires, which
+    would stall the stream for seconds after every pause; an Ethernet-sized
+    segment behaves like a real network.
     """
 
     def __init__(self, upstream_host, upstream_port, host='127.0.0.1',
-                 rcvbuf=16384):
+                 rcvbuf=16384, mss=1400):
         self.upstream = (upstream_host, upstream_port)
         self.host = host
         self.rcvbuf = rcvbuf
+        self.mss = mss
         self.delay_s = 0.0
         self.jitter_s = 0.0
         self.stalled = False
@@ -183,6 +189,8 @@ class Proxy:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         if self.rcvbuf:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.rcvbuf)
+        if self.mss:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, self.mss)
         sock.bind((self.host, port))
         sock.listen(8)
         return sock

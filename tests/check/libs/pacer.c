@@ -193,6 +193,27 @@ GST_START_TEST (test_skip_and_rewind)
 
 GST_END_TEST;
 
+/* Shifting the schedule moves every later deadline by the same amount and
+ * keeps them exact. */
+GST_START_TEST (test_shift)
+{
+  GstAsPacer p;
+
+  gst_as_pacer_init (&p, 48000, 150);
+  gst_as_pacer_start (&p, GST_SECOND);
+  gst_as_pacer_sent (&p, 480, GST_SECOND);
+  gst_as_pacer_shift (&p, 200 * GST_USECOND);
+  fail_unless_equals_uint64 (gst_as_pacer_next_deadline (&p),
+      GST_SECOND + 10 * GST_MSECOND + 200 * GST_USECOND);
+  gst_as_pacer_shift (&p, -400 * GST_USECOND);
+  fail_unless_equals_uint64 (gst_as_pacer_deadline_for (&p, 48000),
+      2 * GST_SECOND - 200 * GST_USECOND);
+  gst_as_pacer_shift (&p, -10 * (GstClockTimeDiff) GST_SECOND);
+  fail_unless_equals_uint64 (gst_as_pacer_deadline_for (&p, 0), 0);
+}
+
+GST_END_TEST;
+
 static Suite *
 pacer_suite (void)
 {
@@ -208,6 +229,7 @@ pacer_suite (void)
   tcase_add_test (tc, test_catch_up_is_bounded);
   tcase_add_test (tc, test_restart_resets_schedule);
   tcase_add_test (tc, test_skip_and_rewind);
+  tcase_add_test (tc, test_shift);
   return s;
 }
 

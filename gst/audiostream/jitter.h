@@ -1,0 +1,103 @@
+/* gst-audiostream
+ * Copyright (C) 2026 gst-audiostream developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define GST_AS_JITTER_MAX_BINS 4096
+
+/**
+ * GstAsJitter:
+ *
+ * Quantiles of recent delay samples, with exponential forgetting: a
+ * histogram whose older samples weigh less, halving every @half_life_us of
+ * sample time. Samples are non-negative values in microseconds (a relative
+ * delay, a lateness, a fill level); each carries a weight, e.g. the duration
+ * of audio it stands for, so that quantiles are fractions of audio rather
+ * than of buffers.
+ *
+ * Instead of multiplying every bin at every sample, new samples get a weight
+ * that grows by 2^(dt / half_life); the bins are renormalised when those
+ * weights get large. Adding a sample is O(1) and never allocates, so it sits
+ * on the real-time path; a quantile walks the bins from the top, which is
+ * short for the high quantiles a jitter buffer asks for.
+ *
+ * gst_as_jitter_shift() moves every stored value at once, for when the
+ * reference the values are measured against moves (the baseline of a delay
+ * tracker); fractions of a bin are carried over, so many small shifts add up
+ * exactly.
+ */
+typedef struct
+{
+  /* configuration */
+  gint64 bin_us;
+  guint n_bins;
+  gint64 half_life_us;
+
+  /* state */
+  gdouble bins[GST_AS_JITTER_MAX_BINS];
+  gdouble total;                /* sum of bins */
+  gdouble scale;                /* weight of a sample added now */
+  gint64 last_us;               /* time of the last sample */
+  gboolean have_time;
+  gint64 shift_rem_us;          /* shift not yet applied, |rem| < bin_us */
+  guint64 count;                /* samples ever added */
+} GstAsJitter;
+
+void    gst_as_jitter_init        (GstAsJitter * jitter, gint64 bin_us,
+                                   guint n_bins, gint64 half_life_us);
+void    gst_as_jitter_reset       (GstAsJitter * jitter);
+void    gst_as_jitter_add         (GstAsJitter * jitter, gint64 now_us,
+                                   gint64 value_us, gdouble weight);
+void    gst_as_jitter_shift       (GstAsJitter * jitter, gint64 delta_us);
+gint64  gst_as_jitter_quantile    (const GstAsJitter * jitter, gdouble q);
+gdouble gst_as_jitter_fraction_above (const GstAsJitter * jitter,
+                                   gint64 value_us);
+gint64  gst_as_jitter_range_us    (const GstAsJitter * jitter);
+
+/**
+ * GstAsJitterTarget:
+ *
+ * Turns a stream of wanted values (a quantile) into a target that rises at
+ * once and falls slowly: when the wanted value is above the target, the
+ * target jumps to it; when below, the target decays towards it with a
+ * half-life of @decay_half_life_us. Clamped to [@min_us, @max_us].
+ *
+ * Holding peaks this way is what lets a jitter buffer ride out stalls that
+ * recur every few seconds, which a quantile over a short window forgets in
+ * between.
+ */
+typedef struct
+{
+  gint64 min_us;
+  gint64 max_us;
+  gint64 decay_half_life_us;
+
+  gdouble target_us;
+  gint64 last_us;
+  gboolean valid;
+} GstAsJitterTarget;
+
+void    gst_as_jitter_target_init   (GstAsJitterTarget * target,
+                                     gint64 min_us, gint64 max_us,
+                                     gint64 decay_half_life_us);
+void    gst_as_jitter_target_reset  (GstAsJitterTarget * target,
+                                     gint64 initial_us);
+void    gst_as_jitter_target_set_limits (GstAsJitterTarget * target,
+                                     gint64 min_us, gint64 max_us);
+gint64  gst_as_jitter_target_update (GstAsJitterTarget * target,
+                                     gint64 now_us, gint64 wanted_us);
+void    gst_as_jitter_target_shift  (GstAsJitterTarget * target,
+                                     gint64 delta_us);
+gint64  gst_as_jitter_target_get    (const GstAsJitterTarget * target);
+
+G_END_DECLS
