@@ -18,7 +18,7 @@ gst_as_pacer_init (GstAsPacer * pacer, guint rate, guint catchup_percent)
   pacer->catchup_percent = MAX (catchup_percent, 100);
   pacer->origin = GST_CLOCK_TIME_NONE;
   pacer->frames = 0;
-  pacer->last_send = GST_CLOCK_TIME_NONE;
+  pacer->anchor = GST_CLOCK_TIME_NONE;
 }
 
 /* Restarts the schedule: frame 0 of what follows is due at @origin. */
@@ -27,7 +27,7 @@ gst_as_pacer_start (GstAsPacer * pacer, GstClockTime origin)
 {
   pacer->origin = origin;
   pacer->frames = 0;
-  pacer->last_send = GST_CLOCK_TIME_NONE;
+  pacer->anchor = GST_CLOCK_TIME_NONE;
 }
 
 GstClockTime
@@ -47,8 +47,8 @@ gst_as_pacer_next_deadline (const GstAsPacer * pacer)
  * gst_as_pacer_next_send_time:
  *
  * When the next chunk of @chunk_frames should go out: its deadline, or, while
- * catching up on a backlog, the previous send plus the chunk's duration
- * shortened by the catch-up factor, whichever is later.
+ * catching up on a backlog, the previous chunk's send time plus the chunk's
+ * duration shortened by the catch-up factor, whichever is later.
  */
 GstClockTime
 gst_as_pacer_next_send_time (const GstAsPacer * pacer, guint64 chunk_frames)
@@ -56,20 +56,29 @@ gst_as_pacer_next_send_time (const GstAsPacer * pacer, guint64 chunk_frames)
   GstClockTime deadline = gst_as_pacer_next_deadline (pacer);
   GstClockTime min_gap, earliest;
 
-  if (!GST_CLOCK_TIME_IS_VALID (pacer->last_send))
+  if (!GST_CLOCK_TIME_IS_VALID (pacer->anchor))
     return deadline;
 
   min_gap = gst_util_uint64_scale (chunk_frames, GST_SECOND * 100,
       (guint64) pacer->rate * pacer->catchup_percent);
-  earliest = pacer->last_send + min_gap;
+  earliest = pacer->anchor + min_gap;
   return MAX (deadline, earliest);
 }
 
+/**
+ * gst_as_pacer_sent:
+ * @due: when the chunk was meant to go (gst_as_pacer_next_send_time())
+ * @now: when it went
+ */
 void
-gst_as_pacer_sent (GstAsPacer * pacer, guint64 n_frames, GstClockTime now)
+gst_as_pacer_sent (GstAsPacer * pacer, guint64 n_frames, GstClockTime due,
+    GstClockTime now)
 {
   pacer->frames += n_frames;
-  pacer->last_send = now;
+  if (GST_CLOCK_TIME_IS_VALID (due) && now <= due + GST_AS_PACER_STALL)
+    pacer->anchor = due;
+  else
+    pacer->anchor = now;
 }
 
 /* Frames that will never be sent (dropped while the ring was full) still

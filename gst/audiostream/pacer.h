@@ -23,7 +23,10 @@ G_BEGIN_DECLS
  *
  * When the sender has fallen behind (the network stalled), the backlog is sent
  * early, but no faster than @catchup_percent of real time, so a receiver is
- * never flooded after an outage.
+ * never flooded after an outage. The catch-up steps are counted from when
+ * each chunk was meant to go, not when it went, so that late wake-ups do
+ * not add up and slow the catch-up below real time; only a real stall
+ * (GST_AS_PACER_STALL) restarts it from the moment of sending.
  */
 typedef struct
 {
@@ -31,10 +34,11 @@ typedef struct
   guint catchup_percent;        /* >= 100; 100 = never faster than real time */
   GstClockTime origin;          /* when frame 0 is due */
   guint64 frames;               /* frames sent so far */
-  GstClockTime last_send;       /* when the previous chunk went out */
+  GstClockTime anchor;          /* when the previous chunk was meant to go */
 } GstAsPacer;
 
 #define GST_AS_PACER_DEFAULT_CATCHUP_PERCENT 150
+#define GST_AS_PACER_STALL (100 * GST_MSECOND)
 
 void          gst_as_pacer_init          (GstAsPacer * pacer, guint rate,
                                           guint catchup_percent);
@@ -47,6 +51,7 @@ GstClockTime  gst_as_pacer_next_send_time (const GstAsPacer * pacer,
                                           guint64 chunk_frames);
 void          gst_as_pacer_sent          (GstAsPacer * pacer,
                                           guint64 n_frames,
+                                          GstClockTime due,
                                           GstClockTime now);
 void          gst_as_pacer_skip          (GstAsPacer * pacer,
                                           guint64 n_frames);

@@ -11,6 +11,7 @@
 #include "config.h"
 #endif
 
+#include "gstadaptivejitterqueue.h"
 #include "gstaudiostreamsink.h"
 
 static gboolean
@@ -19,6 +20,7 @@ plugin_init (GstPlugin * plugin)
   gboolean ret = FALSE;
 
   ret |= GST_ELEMENT_REGISTER (audiostreamsink, plugin);
+  ret |= GST_ELEMENT_REGISTER (adaptivejitterqueue, plugin);
 
   return ret;
 }

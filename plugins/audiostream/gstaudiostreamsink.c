@@ -89,6 +89,7 @@
 #include <gio/gio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <linux/sockios.h>
 
 #include <gio/gunixsocketaddress.h>
@@ -143,6 +144,12 @@ GST_DEBUG_CATEGORY_STATIC (gst_audio_stream_sink_debug);
 #define RESIZE_HYSTERESIS_MS 50
 #define QUALITY_EVERY_N_STATS 4
 #define USER_MESSAGES_PER_SECOND 5
+/* How often the thread asks the kernel: whether the peer closed, TCP_INFO */
+#define PEER_CHECK_INTERVAL_US (100 * G_TIME_SPAN_MILLISECOND)
+#define TCP_INFO_INTERVAL_US (20 * G_TIME_SPAN_MILLISECOND)
+/* Timer slack of the network thread: wake-ups as close to the deadline as
+ * the kernel can make them (the default is 50 us). */
+#define NET_TIMER_SLACK_NS 1000
 
 #define CONNECT_TIMEOUT_S 10
 #define WARNING_INTERVAL_US G_TIME_SPAN_SECOND
@@ -262,6 +269,7 @@ struct _GstAudioStreamSink
   gboolean net_failed;          /* fatal network error, render must fail */
   GstClockID clock_id;          /* the thread's pending wait, to unschedule */
   guint64 target_ms;            /* the level the pacer keeps */
+  GstClockTime lag;             /* behind the schedule at the last send */
   gdouble jitter_ms;            /* last estimate, for messages */
 
   /* capture jitter: arrival of live buffers against the media schedule,
@@ -493,7 +501,8 @@ gst_audio_stream_sink_class_init (GstAudioStreamSinkClass * klass)
           "samples-sent, bitrate-kbps (since start), buffer-level-ms, "
           "buffer-target-ms, buffer-capacity-ms, underruns, silence-samples, "
           "overflows, dropped-samples, lost-samples, reconnects, "
-          "connect-attempts, connected, pacing-error-p99-us (since start)",
+          "connect-attempts, connected, lag-ms, pacing-error-p99-us (since "
+          "start)",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
@@ -722,6 +731,7 @@ build_stats (GstAudioStreamSink * self, const GstAsHistogram * lateness,
       "reconnects", G_TYPE_UINT64, self->reconnects,
       "connect-attempts", G_TYPE_UINT64, self->connect_attempts,
       "connected", G_TYPE_BOOLEAN, self->connected,
+      "lag-ms", G_TYPE_UINT64, self->lag / GST_MSECOND,
       "pacing-error-p99-us", G_TYPE_INT64,
       gst_as_histogram_quantile (lateness, 0.99), NULL);
 }
@@ -869,6 +879,8 @@ typedef struct
   gint64 adapt_last_us;
   GstAsTcpInfo tcp;             /* of the current TCP connection */
   gboolean have_tcp;
+  gint64 tcp_checked_us;
+  gint64 peer_checked_us;
 
   /* quality and what the user is told */
   GstAsRateLimit user_messages;
@@ -1296,6 +1308,19 @@ eos_drained (GstAudioStreamSink * self, NetThread * t)
 }
 
 
+/* Whether @interval_us has passed since *@last_us; if so, *@last_us is now.
+ * Keeps system calls that need not run for every chunk to their pace. */
+static gboolean
+time_for (gint64 * last_us, gint64 interval_us)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (now - *last_us < interval_us)
+    return FALSE;
+  *last_us = now;
+  return TRUE;
+}
+
 /* The network side of the jitter: how late each chunk left, plus how much
  * audio still waits in the kernel because the peer's window is closed. The
  * kernel's buffer hides short stalls from write(); its backlog does not. */
@@ -1306,8 +1331,9 @@ measure_network (GstAudioStreamSink * self, NetThread * t, GSocket * socket,
   gint64 delay_us = MAX (GST_CLOCK_DIFF (due, sent), 0) / GST_USECOND;
   guint64 bytes_per_second;
 
-  t->have_tcp = is_tcp (socket) &&
-      gst_as_tcp_info_get (g_socket_get_fd (socket), &t->tcp, NULL);
+  if (time_for (&t->tcp_checked_us, TCP_INFO_INTERVAL_US))
+    t->have_tcp = is_tcp (socket) &&
+        gst_as_tcp_info_get (g_socket_get_fd (socket), &t->tcp, NULL);
   g_mutex_lock (&self->lock);
   bytes_per_second = (guint64) self->rate * self->bpf;
   g_mutex_unlock (&self->lock);
@@ -1630,7 +1656,8 @@ stream (GstAudioStreamSink * self, NetThread * t, GSocket * socket,
 
     if (!wait_until (self, t, due))
       return STREAM_STOPPED;
-    if (!check_peer (socket, error))
+    if (time_for (&t->peer_checked_us, PEER_CHECK_INTERVAL_US) &&
+        !check_peer (socket, error))
       return STREAM_LOST;
 
     frames = take_chunk (self, t, &eos);
@@ -1661,7 +1688,10 @@ stream (GstAudioStreamSink * self, NetThread * t, GSocket * socket,
         GST_CLOCK_DIFF (due, now) / GST_USECOND);
     g_mutex_unlock (&self->lock);
 
-    gst_as_pacer_sent (&t->pacer, frames, now);
+    gst_as_pacer_sent (&t->pacer, frames, due, now);
+    g_mutex_lock (&self->lock);
+    self->lag = MAX (gst_as_pacer_lag (&t->pacer, now), 0);
+    g_mutex_unlock (&self->lock);
     measure_network (self, t, socket, due, gst_clock_get_time (t->clock));
     adapt_buffer (self, t);
     maybe_post_stats (self, t);
@@ -1985,6 +2015,7 @@ net_thread_func (gpointer user_data)
   t.target_posted_ms = t.s.prefill_ms;
   if (t.s.high_priority)
     raise_priority (self);
+  prctl (PR_SET_TIMERSLACK, NET_TIMER_SLACK_NS, 0, 0, 0);
 
   while (run_connection (self, &t, &attempt));
 
@@ -2031,6 +2062,7 @@ gst_audio_stream_sink_start (GstBaseSink * bsink)
   self->started = g_get_monotonic_time () * GST_USECOND;
   self->stopped = GST_CLOCK_TIME_NONE;
   self->target_ms = prefill_ms;
+  self->lag = 0;
   self->jitter_ms = 0;
   self->capture_started = FALSE;
   gst_as_jitter_init (&self->capture_jitter, JITTER_BIN_US, JITTER_BINS,

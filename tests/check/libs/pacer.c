@@ -59,12 +59,13 @@ check_day (guint rate, guint chunk)
       fail ("frame %" G_GUINT64_FORMAT ": %" G_GUINT64_FORMAT " != %"
           G_GUINT64_FORMAT, p.frames, due,
           exact_deadline (origin, p.frames, rate));
-    gst_as_pacer_sent (&p, chunk, due);
+    gst_as_pacer_sent (&p, chunk, due, due);
     naive += naive_step;
     chunks++;
   }
   /* finish the day with a partial chunk */
-  gst_as_pacer_sent (&p, (guint64) rate * 86400 - p.frames, origin + DAY);
+  gst_as_pacer_sent (&p, (guint64) rate * 86400 - p.frames, origin + DAY,
+      origin + DAY);
   fail_unless_equals_uint64 (gst_as_pacer_next_deadline (&p), origin + DAY);
 
   GST_INFO ("%u Hz, %u-frame chunks: %" G_GUINT64_FORMAT " chunks; summing "
@@ -94,7 +95,7 @@ GST_START_TEST (test_naive_sum_would_drift)
 
   gst_as_pacer_init (&p, rate, 100);
   gst_as_pacer_start (&p, 0);
-  gst_as_pacer_sent (&p, chunks * chunk, 0);
+  gst_as_pacer_sent (&p, chunks * chunk, 0, 0);
   fail_unless (GST_CLOCK_DIFF (chunks * step,
           gst_as_pacer_next_deadline (&p)) > GST_MSECOND);
   fail_unless_equals_uint64 (gst_as_pacer_next_deadline (&p),
@@ -115,7 +116,7 @@ GST_START_TEST (test_on_schedule_sends_at_deadlines)
 
     fail_unless_equals_uint64 (due, GST_SECOND + i * 10 * GST_MSECOND);
     /* sent a little late: the next deadline does not move */
-    gst_as_pacer_sent (&p, 480, due + 200 * GST_USECOND);
+    gst_as_pacer_sent (&p, 480, due, due + 200 * GST_USECOND);
   }
 }
 
@@ -131,13 +132,13 @@ GST_START_TEST (test_catch_up_is_bounded)
 
   gst_as_pacer_init (&p, 48000, 150);
   gst_as_pacer_start (&p, 0);
-  gst_as_pacer_sent (&p, 480, 0);
+  gst_as_pacer_sent (&p, 480, 0, 0);
 
   /* the network stalls for a second */
   now = GST_SECOND;
   fail_unless_equals_int64 (gst_as_pacer_lag (&p, now),
       GST_SECOND - 10 * GST_MSECOND);
-  gst_as_pacer_sent (&p, 480, now);
+  gst_as_pacer_sent (&p, 480, gst_as_pacer_next_send_time (&p, 480), now);
 
   for (;;) {
     GstClockTime due = gst_as_pacer_next_send_time (&p, 480);
@@ -147,7 +148,7 @@ GST_START_TEST (test_catch_up_is_bounded)
       break;
     fail_unless_equals_uint64 (due, now + gap);
     now = due;
-    gst_as_pacer_sent (&p, 480, now);
+    gst_as_pacer_sent (&p, 480, due, now);
     sent_early++;
   }
   /* 1 s behind, gaining 1/3 of each 10 ms chunk: about 3 s to catch up */
@@ -163,11 +164,40 @@ GST_START_TEST (test_restart_resets_schedule)
 
   gst_as_pacer_init (&p, 16000, 100);
   gst_as_pacer_start (&p, 0);
-  gst_as_pacer_sent (&p, 16000, GST_SECOND);
+  gst_as_pacer_sent (&p, 16000, GST_SECOND, GST_SECOND);
   gst_as_pacer_start (&p, 10 * GST_SECOND);
   fail_unless_equals_uint64 (p.frames, 0);
   fail_unless_equals_uint64 (gst_as_pacer_next_send_time (&p, 160),
       10 * GST_SECOND);
+}
+
+GST_END_TEST;
+
+/* Late wake-ups while catching up must not add up: with every chunk sent
+ * 4 ms after it was meant to go (more than the third of a chunk that the
+ * catch-up gains), a 1 s backlog is still caught up in about 3 s. Counting
+ * from the actual send time, it would fall further behind for ever. */
+GST_START_TEST (test_late_wakeups_do_not_accumulate)
+{
+  GstAsPacer p;
+  GstClockTime now = 0, wakeup_latency = 4 * GST_MSECOND;
+  guint i;
+
+  gst_as_pacer_init (&p, 48000, 150);
+  gst_as_pacer_start (&p, 0);
+  now = GST_SECOND;             /* a 1 s stall before the first send */
+  gst_as_pacer_sent (&p, 480, 0, now);
+  for (i = 0; i < 1000 && gst_as_pacer_lag (&p, now) > 0; i++) {
+    GstClockTime due = gst_as_pacer_next_send_time (&p, 480);
+
+    now = MAX (now, due + wakeup_latency);
+    gst_as_pacer_sent (&p, 480, due, now);
+  }
+  fail_unless (gst_as_pacer_lag (&p, now) <= (GstClockTimeDiff)
+      wakeup_latency, "still %" G_GINT64_FORMAT " ns behind",
+      gst_as_pacer_lag (&p, now));
+  fail_unless (now < 5 * GST_SECOND, "caught up only at %" GST_TIME_FORMAT,
+      GST_TIME_ARGS (now));
 }
 
 GST_END_TEST;
@@ -179,7 +209,7 @@ GST_START_TEST (test_skip_and_rewind)
 
   gst_as_pacer_init (&p, 1000, 150);
   gst_as_pacer_start (&p, 0);
-  gst_as_pacer_sent (&p, 100, 0);
+  gst_as_pacer_sent (&p, 100, 0, 0);
   gst_as_pacer_skip (&p, 400);
   fail_unless_equals_uint64 (gst_as_pacer_next_deadline (&p),
       500 * GST_MSECOND);
@@ -201,7 +231,7 @@ GST_START_TEST (test_shift)
 
   gst_as_pacer_init (&p, 48000, 150);
   gst_as_pacer_start (&p, GST_SECOND);
-  gst_as_pacer_sent (&p, 480, GST_SECOND);
+  gst_as_pacer_sent (&p, 480, GST_SECOND, GST_SECOND);
   gst_as_pacer_shift (&p, 200 * GST_USECOND);
   fail_unless_equals_uint64 (gst_as_pacer_next_deadline (&p),
       GST_SECOND + 10 * GST_MSECOND + 200 * GST_USECOND);
@@ -230,6 +260,7 @@ pacer_suite (void)
   tcase_add_test (tc, test_restart_resets_schedule);
   tcase_add_test (tc, test_skip_and_rewind);
   tcase_add_test (tc, test_shift);
+  tcase_add_test (tc, test_late_wakeups_do_not_accumulate);
   return s;
 }
 
