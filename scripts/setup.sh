@@ -11,6 +11,9 @@ packages=(
   python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
   python3-numpy python3-matplotlib
   snapserver snapclient
+  pulseaudio gstreamer1.0-pulseaudio
+  libsoup-3.0-dev libjson-glib-dev glib-networking python3-websockets python3-gst-1.0
+  libpocketsphinx-dev pocketsphinx-en-us espeak-ng clang libclang-rt-14-dev
 )
 
 missing=()

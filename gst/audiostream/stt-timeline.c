@@ -1,0 +1,199 @@
+/* gst-audiostream
+ * Copyright (C) 2026 gst-audiostream developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+#include "stt-timeline.h"
+
+/* A timestamp within this of where the previous anchor puts it is the same
+ * timeline: capture jitter is not a discontinuity. */
+#define ANCHOR_TOLERANCE (2 * GST_MSECOND)
+
+void
+gst_stt_session_map_init (GstSttSessionMap * map)
+{
+  map->runs = g_array_new (FALSE, FALSE, sizeof (GstSttRun));
+  map->session_frames = 0;
+}
+
+void
+gst_stt_session_map_clear (GstSttSessionMap * map)
+{
+  g_clear_pointer (&map->runs, g_array_unref);
+}
+
+/* A new session: its time starts at zero again. */
+void
+gst_stt_session_map_reset (GstSttSessionMap * map)
+{
+  g_array_set_size (map->runs, 0);
+  map->session_frames = 0;
+}
+
+/* The session sent @frames from @stream_pos on. */
+void
+gst_stt_session_map_sent (GstSttSessionMap * map, guint64 stream_pos,
+    guint64 frames)
+{
+  GstSttRun run;
+
+  if (frames == 0)
+    return;
+
+  if (map->runs->len > 0) {
+    GstSttRun *last = &g_array_index (map->runs, GstSttRun,
+        map->runs->len - 1);
+
+    if (last->stream_pos + last->frames == stream_pos) {
+      last->frames += frames;
+      map->session_frames += frames;
+      return;
+    }
+  }
+  run.session_frame = map->session_frames;
+  run.stream_pos = stream_pos;
+  run.frames = frames;
+  g_array_append_val (map->runs, run);
+  map->session_frames += frames;
+}
+
+/**
+ * gst_stt_session_map_to_stream:
+ *
+ * The stream position of the session's frame @session_frame. A frame
+ * beyond what was sent (a service rounding up) is placed after the last
+ * run; one before the first remembered run, before the first.
+ */
+guint64
+gst_stt_session_map_to_stream (const GstSttSessionMap * map,
+    guint64 session_frame)
+{
+  const GstSttRun *run = NULL;
+  guint lo = 0, hi = map->runs->len;
+
+  if (map->runs->len == 0)
+    return session_frame;
+
+  /* last run starting at or before session_frame */
+  while (hi - lo > 1) {
+    guint mid = (lo + hi) / 2;
+
+    if (g_array_index (map->runs, GstSttRun, mid).session_frame <=
+        session_frame)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  run = &g_array_index (map->runs, GstSttRun, lo);
+  if (session_frame < run->session_frame)
+    return run->stream_pos;
+  return run->stream_pos + (session_frame - run->session_frame);
+}
+
+/* Runs that end before @session_frame will not be asked about again
+ * (their audio is committed); keeps the map short on a long session. */
+void
+gst_stt_session_map_forget (GstSttSessionMap * map, guint64 session_frame)
+{
+  guint n = 0;
+
+  while (n + 1 < map->runs->len) {
+    const GstSttRun *run = &g_array_index (map->runs, GstSttRun, n);
+
+    if (run->session_frame + run->frames > session_frame)
+      break;
+    n++;
+  }
+  if (n > 0)
+    g_array_remove_range (map->runs, 0, n);
+}
+
+void
+gst_stt_clock_map_reset (GstSttClockMap * map, gint rate)
+{
+  map->count = 0;
+  map->next = 0;
+  map->rate = rate;
+}
+
+static const GstSttAnchor *
+newest (const GstSttClockMap * map)
+{
+  guint slot = (map->next + GST_STT_CLOCK_MAP_SIZE - 1) %
+      GST_STT_CLOCK_MAP_SIZE;
+
+  return map->count > 0 ? &map->anchors[slot] : NULL;
+}
+
+static GstClockTime
+extrapolate (const GstSttClockMap * map, const GstSttAnchor * a, guint64 pos)
+{
+  if (pos >= a->pos)
+    return a->running_time + gst_util_uint64_scale_int (pos - a->pos,
+        GST_SECOND, map->rate);
+  else {
+    GstClockTime back = gst_util_uint64_scale_int (a->pos - pos, GST_SECOND,
+        map->rate);
+
+    return a->running_time > back ? a->running_time - back : 0;
+  }
+}
+
+/**
+ * gst_stt_clock_map_record:
+ *
+ * The frame at @pos plays at @running_time. Recorded only when that is not
+ * where the newest anchor already puts it, and never for positions before
+ * the newest anchor.
+ */
+void
+gst_stt_clock_map_record (GstSttClockMap * map, guint64 pos,
+    GstClockTime running_time)
+{
+  const GstSttAnchor *last = newest (map);
+
+  if (!GST_CLOCK_TIME_IS_VALID (running_time) || map->rate <= 0)
+    return;
+  if (last != NULL) {
+    GstClockTime expected;
+
+    if (pos < last->pos)
+      return;
+    expected = extrapolate (map, last, pos);
+    if (GST_CLOCK_DIFF (expected, running_time) <= ANCHOR_TOLERANCE &&
+        GST_CLOCK_DIFF (running_time, expected) <= ANCHOR_TOLERANCE)
+      return;
+  }
+  map->anchors[map->next].pos = pos;
+  map->anchors[map->next].running_time = running_time;
+  map->next = (map->next + 1) % GST_STT_CLOCK_MAP_SIZE;
+  map->count = MIN (map->count + 1, GST_STT_CLOCK_MAP_SIZE);
+}
+
+/* The running time of the frame at @pos, GST_CLOCK_TIME_NONE before any
+ * anchor. Positions older than the oldest anchor kept extrapolate from
+ * it. */
+GstClockTime
+gst_stt_clock_map_lookup (const GstSttClockMap * map, guint64 pos)
+{
+  const GstSttAnchor *best = NULL, *oldest = NULL;
+  guint i;
+
+  for (i = 0; i < map->count; i++) {
+    const GstSttAnchor *a = &map->anchors[i];
+
+    if (a->pos <= pos && (best == NULL || a->pos > best->pos))
+      best = a;
+    if (oldest == NULL || a->pos < oldest->pos)
+      oldest = a;
+  }
+  if (best == NULL)
+    best = oldest;
+  if (best == NULL || map->rate <= 0)
+    return GST_CLOCK_TIME_NONE;
+  return extrapolate (map, best, pos);
+}

@@ -1,0 +1,154 @@
+/* gst-audiostream
+ * Copyright (C) 2026 gst-audiostream developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+#include <gst/check/gstcheck.h>
+
+#include "audiostream/stt-timeline.h"
+
+#define RATE 16000
+
+GST_START_TEST (test_contiguous_session)
+{
+  GstSttSessionMap map;
+  guint i;
+
+  gst_stt_session_map_init (&map);
+  /* before anything was sent, session and stream agree */
+  fail_unless_equals_int64 (gst_stt_session_map_to_stream (&map, 5), 5);
+  for (i = 0; i < 100; i++)
+    gst_stt_session_map_sent (&map, 1600 * i, 1600);
+  fail_unless_equals_int (map.runs->len, 1);
+  fail_unless_equals_int64 (map.session_frames, 160000);
+  fail_unless_equals_int64 (gst_stt_session_map_to_stream (&map, 12345),
+      12345);
+  gst_stt_session_map_clear (&map);
+}
+
+GST_END_TEST;
+
+/* A reconnection replays from the last committed position (stream frame
+ * 32000): the new session's time 0 is stream 2 s. Then the queue dropped
+ * 8000 frames while the connection was stuck. */
+GST_START_TEST (test_replay_and_drop)
+{
+  GstSttSessionMap map;
+
+  gst_stt_session_map_init (&map);
+  gst_stt_session_map_sent (&map, 32000, 1600);
+  gst_stt_session_map_sent (&map, 33600, 1600);
+  gst_stt_session_map_sent (&map, 43200, 1600);  /* 8000 dropped */
+  gst_stt_session_map_sent (&map, 0, 0);        /* nothing: ignored */
+  fail_unless_equals_int (map.runs->len, 2);
+
+  fail_unless_equals_int64 (gst_stt_session_map_to_stream (&map, 0), 32000);
+  fail_unless_equals_int64 (gst_stt_session_map_to_stream (&map, 3199),
+      35199);
+  fail_unless_equals_int64 (gst_stt_session_map_to_stream (&map, 3200),
+      43200);
+  /* a service rounding past what it got: after the last run */
+  fail_unless_equals_int64 (gst_stt_session_map_to_stream (&map, 5000),
+      45000);
+
+  /* committed up to session frame 3300: the first run can go */
+  gst_stt_session_map_forget (&map, 3300);
+  fail_unless_equals_int (map.runs->len, 1);
+  fail_unless_equals_int64 (gst_stt_session_map_to_stream (&map, 3300),
+      43300);
+  /* asked about a forgotten time anyway: clamped to the first kept run */
+  fail_unless_equals_int64 (gst_stt_session_map_to_stream (&map, 100),
+      43200);
+  /* the last run is never forgotten */
+  gst_stt_session_map_forget (&map, 1000000);
+  fail_unless_equals_int (map.runs->len, 1);
+
+  gst_stt_session_map_reset (&map);
+  fail_unless_equals_int64 (map.session_frames, 0);
+  gst_stt_session_map_clear (&map);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_many_runs_lookup)
+{
+  GstSttSessionMap map;
+  guint i;
+
+  gst_stt_session_map_init (&map);
+  /* every other chunk dropped */
+  for (i = 0; i < 1000; i++)
+    gst_stt_session_map_sent (&map, 320 * 2 * i, 320);
+  fail_unless_equals_int (map.runs->len, 1000);
+  for (i = 0; i < 1000; i++) {
+    fail_unless_equals_int64 (gst_stt_session_map_to_stream (&map,
+            320 * i + 17), 640 * i + 17);
+  }
+  gst_stt_session_map_clear (&map);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_clock_map)
+{
+  GstSttClockMap map;
+  guint i;
+
+  gst_stt_clock_map_reset (&map, RATE);
+  fail_unless_equals_uint64 (gst_stt_clock_map_lookup (&map, 0),
+      GST_CLOCK_TIME_NONE);
+
+  /* live capture that started 5 s into the running time */
+  gst_stt_clock_map_record (&map, 0, 5 * GST_SECOND);
+  /* contiguous buffers, with 1 ms of jitter: no new anchors */
+  for (i = 1; i < 100; i++)
+    gst_stt_clock_map_record (&map, 320 * i, 5 * GST_SECOND +
+        i * 20 * GST_MSECOND + (i % 2) * GST_MSECOND);
+  fail_unless_equals_int (map.count, 1);
+  fail_unless_equals_uint64 (gst_stt_clock_map_lookup (&map, 16000),
+      6 * GST_SECOND);
+
+  /* a gap of 3 s in capture */
+  gst_stt_clock_map_record (&map, 32000, 10 * GST_SECOND);
+  fail_unless_equals_int (map.count, 2);
+  fail_unless_equals_uint64 (gst_stt_clock_map_lookup (&map, 31999),
+      5 * GST_SECOND + gst_util_uint64_scale_int (31999, GST_SECOND, RATE));
+  fail_unless_equals_uint64 (gst_stt_clock_map_lookup (&map, 40000),
+      10500 * GST_MSECOND);
+  /* going back is ignored, invalid times too */
+  gst_stt_clock_map_record (&map, 100, 0);
+  gst_stt_clock_map_record (&map, 48000, GST_CLOCK_TIME_NONE);
+  fail_unless_equals_int (map.count, 2);
+
+  /* many gaps: the oldest anchors go, older positions extrapolate back
+   * from the oldest kept */
+  for (i = 0; i < 100; i++)
+    gst_stt_clock_map_record (&map, 100000 + 16000 * i,
+        100 * GST_SECOND + 2 * i * GST_SECOND);
+  fail_unless_equals_int (map.count, GST_STT_CLOCK_MAP_SIZE);
+  fail_unless_equals_uint64 (gst_stt_clock_map_lookup (&map,
+          100000 + 16000 * 99 + 8000), 298500 * GST_MSECOND);
+  fail_unless (GST_CLOCK_TIME_IS_VALID (gst_stt_clock_map_lookup (&map, 0)));
+}
+
+GST_END_TEST;
+
+static Suite *
+stt_timeline_suite (void)
+{
+  Suite *s = suite_create ("stt-timeline");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_contiguous_session);
+  tcase_add_test (tc, test_replay_and_drop);
+  tcase_add_test (tc, test_many_runs_lookup);
+  tcase_add_test (tc, test_clock_map);
+  return s;
+}
+
+GST_CHECK_MAIN (stt_timeline);
