@@ -303,8 +303,11 @@ GST_START_TEST (test_paced_by_pipeline_clock)
 
   times = drain_to_eos (h);
 
-  /* 50 chunks, each due exactly 10 ms after the previous one */
-  fail_unless_equals_int (times->len, n_buffers);
+  /* 50 chunks, each due exactly 10 ms after the previous one; if EOS came
+   * in after the last chunk had left, one more deadline passed before the
+   * sink saw there was nothing left */
+  fail_unless (times->len == n_buffers || times->len == n_buffers + 1,
+      "%u waits", times->len);
   for (i = 0; i < times->len; i++)
     fail_unless_equals_uint64 (g_array_index (times, GstClockTime, i),
         T0 + i * CHUNK_DURATION);
