@@ -200,7 +200,9 @@ class TestStalls(ReconnectTestCase):
         # 10 ms buffers: render() must not add anything that shows
         p99 = stall_gaps[int(len(stall_gaps) * 0.99)]
         self.assertLess(p99, 0.020, 'p99 gap %.1f ms' % (p99 * 1000))
-        self.assertLess(stall_gaps[-1], 0.060,
+        # a render() held up by the stalled peer would show a gap of
+        # seconds; tens of ms is the scheduling of a busy 2-core machine
+        self.assertLess(stall_gaps[-1], 0.100,
                         'max gap %.1f ms' % (stall_gaps[-1] * 1000))
         stats = stats_dict(sink)
         self.assertEqual(stats['reconnects'], 0)
