@@ -246,8 +246,19 @@ stats_uint64 (GstHarness * h, const gchar * field)
 typedef struct
 {
   GstHarness *h;
+  gint arrived;                 /* the EOS event reached the sink pad */
   gint done;
 } EosPush;
+
+static GstPadProbeReturn
+eos_arrived (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  EosPush *e = user_data;
+
+  if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_EOS)
+    g_atomic_int_set (&e->arrived, 1);
+  return GST_PAD_PROBE_OK;
+}
 
 static gpointer
 push_eos_thread (gpointer user_data)
@@ -264,11 +275,23 @@ push_eos_thread (gpointer user_data)
 static GArray *
 drain_to_eos (GstHarness * h)
 {
-  EosPush e = { h, 0 };
+  EosPush e = { h, 0, 0 };
+  GstPad *pad = gst_element_get_static_pad (h->element, "sink");
+  gulong probe = gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      eos_arrived, &e, NULL);
   GThread *t = g_thread_new ("eos", push_eos_thread, &e);
   GstTestClock *clock = gst_harness_get_testclock (h);
   GArray *times = g_array_new (FALSE, FALSE, sizeof (GstClockTime));
   gint64 give_up = g_get_monotonic_time () + 30 * G_TIME_SPAN_SECOND;
+
+  /* Time moves only once the sink has EOS: otherwise, on a busy machine,
+   * the ring could run dry first and a live sink would send silence. */
+  while (!g_atomic_int_get (&e.arrived)) {
+    fail_unless (g_get_monotonic_time () < give_up, "EOS never arrived");
+    g_usleep (1000);
+  }
+  gst_pad_remove_probe (pad, probe);
+  gst_object_unref (pad);
 
   while (!g_atomic_int_get (&e.done)) {
     if (gst_test_clock_timed_wait_for_multiple_pending_ids (clock, 1, 20,
