@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Fuzzes the speech-to-text server-message parsers (Deepgram and Vosk
-# adapters, gst/audiostream/stt-*.c) with clang's libFuzzer, AddressSanitizer
+# Fuzzes the speech-to-text server-message parsers (the Deepgram,
+# AssemblyAI, Speechmatics, OpenAI and Vosk adapters,
+# gst/audiostream/stt-*.c) with clang's libFuzzer, AddressSanitizer
 # and UndefinedBehaviorSanitizer, for a bounded time.
 #
 #   bash scripts/fuzz.sh [SECONDS]        default 120
@@ -32,7 +33,9 @@ pkgs="glib-2.0 gobject-2.0 gstreamer-1.0 json-glib-1.0"
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -I gst $(pkg-config --cflags $pkgs) \
   gst/audiostream/stt-backend.c gst/audiostream/stt-deepgram.c \
-  gst/audiostream/stt-vosk.c gst/audiostream/stt-event.c \
+  gst/audiostream/stt-assemblyai.c gst/audiostream/stt-speechmatics.c \
+  gst/audiostream/stt-openai.c gst/audiostream/stt-vosk.c \
+  gst/audiostream/stt-event.c \
   tests/fuzz/stt-parsers-fuzz.c \
   $(pkg-config --libs $pkgs) -lm \
   -o "$out/stt-parsers-fuzz"

@@ -42,6 +42,8 @@ typedef struct
   /* a hint for a close code, or NULL; sets *fatal when reconnecting is
    * pointless */
   const gchar * (*close_hint)  (gushort code, gboolean * fatal);
+  /* whether a close code means the key was refused */
+  gboolean  (*close_is_auth)   (gushort code);
 } GstSttBackendOps;
 
 struct _GstSttAdapter
@@ -70,6 +72,9 @@ struct _GstSttAdapter
  * and into tests that load the plugin, and a global defined twice is an
  * ODR violation. */
 const GstSttBackendOps * gst_stt_deepgram_get_ops (void);
+const GstSttBackendOps * gst_stt_assemblyai_get_ops (void);
+const GstSttBackendOps * gst_stt_speechmatics_get_ops (void);
+const GstSttBackendOps * gst_stt_openai_get_ops (void);
 const GstSttBackendOps * gst_stt_vosk_get_ops (void);
 
 /* An ordered list of query parameters. */
@@ -103,9 +108,21 @@ gboolean  gst_stt_json_double       (JsonObject * o, const gchar * name,
                                      gdouble * value);
 gboolean  gst_stt_json_boolean      (JsonObject * o, const gchar * name,
                                      gboolean * value);
+gboolean  gst_stt_json_int          (JsonObject * o, const gchar * name,
+                                     gint64 * value);
 JsonObject * gst_stt_json_object    (JsonObject * o, const gchar * name);
 JsonArray * gst_stt_json_array      (JsonObject * o, const gchar * name);
 JsonObject * gst_stt_json_array_object (JsonArray * a, guint index);
 gchar *   gst_stt_json_scalar_to_string (JsonNode * node);
+void      gst_stt_json_merge        (JsonObject * dest, JsonObject * src);
+gchar *   gst_stt_json_object_to_string (JsonObject * o);
+
+/* Helpers several backends share. */
+void      gst_stt_add_metadata      (GPtrArray * events, const gchar * type,
+                                     const gchar * raw);
+GstSttEvent * gst_stt_add_error     (GPtrArray * events, const gchar * text,
+                                     const gchar * code);
+gdouble   gst_stt_mean_confidence   (const GstSttEvent * event);
+void      gst_stt_event_span_words  (GstSttEvent * event);
 
 G_END_DECLS

@@ -18,24 +18,32 @@
 
 G_DEFINE_QUARK (gst-stt-error-quark, gst_stt_error);
 
-/* Ranges are the services' documented limits (see STT-PROTOCOLS.md). */
+/* Ranges are the services' documented limits (see STT-PROTOCOLS.md).
+ * AssemblyAI refuses audio sent faster than real time and frames outside
+ * 50-1000 ms, the last one included; Speechmatics wants a WebSocket ping
+ * at least every 3 minutes. */
 static const GstSttBackendInfo backends[] = {
   {GST_STT_BACKEND_DEEPGRAM, "deepgram", "Deepgram",
         "wss://api.deepgram.com/v1/listen", "DEEPGRAM_API_KEY", "dg-error",
-        TRUE, TRUE, TRUE, TRUE, TRUE, 8000, 48000, 8, 20, 250},
+        TRUE, TRUE, TRUE, TRUE, TRUE, 8000, 48000, 8, 20, 250,
+        0.0, FALSE, 0},
   {GST_STT_BACKEND_ASSEMBLYAI, "assemblyai", "AssemblyAI",
         "wss://streaming.assemblyai.com/v3/ws", "ASSEMBLYAI_API_KEY", NULL,
-        FALSE, TRUE, TRUE, TRUE, FALSE, 8000, 48000, 1, 50, 1000},
+        TRUE, TRUE, TRUE, TRUE, FALSE, 8000, 48000, 1, 50, 1000,
+        1.0, TRUE, 0},
   {GST_STT_BACKEND_SPEECHMATICS, "speechmatics", "Speechmatics",
         "wss://eu.rt.speechmatics.com/v2", "SPEECHMATICS_API_KEY", NULL,
-        FALSE, TRUE, TRUE, TRUE, TRUE, 8000, 48000, 1, 10, 1000},
+        TRUE, TRUE, TRUE, TRUE, TRUE, 8000, 48000, 1, 10, 1000,
+        0.0, FALSE, 60},
   {GST_STT_BACKEND_OPENAI, "openai", "OpenAI",
         "wss://api.openai.com/v1/realtime?intent=transcription",
         "OPENAI_API_KEY", NULL,
-        FALSE, TRUE, FALSE, FALSE, FALSE, 24000, 24000, 1, 10, 1000},
+        TRUE, TRUE, FALSE, FALSE, FALSE, 24000, 24000, 1, 10, 1000,
+        0.0, FALSE, 0},
   {GST_STT_BACKEND_VOSK, "vosk", "Vosk",
         "ws://localhost:2700", NULL, NULL,
-        TRUE, TRUE, FALSE, TRUE, FALSE, 8000, 48000, 1, 10, 1000},
+        TRUE, TRUE, FALSE, TRUE, FALSE, 8000, 48000, 1, 10, 1000,
+        0.0, FALSE, 0},
 };
 
 const GstSttBackendInfo *
@@ -55,6 +63,12 @@ backend_ops (GstSttBackend backend)
   switch (backend) {
     case GST_STT_BACKEND_DEEPGRAM:
       return gst_stt_deepgram_get_ops ();
+    case GST_STT_BACKEND_ASSEMBLYAI:
+      return gst_stt_assemblyai_get_ops ();
+    case GST_STT_BACKEND_SPEECHMATICS:
+      return gst_stt_speechmatics_get_ops ();
+    case GST_STT_BACKEND_OPENAI:
+      return gst_stt_openai_get_ops ();
     case GST_STT_BACKEND_VOSK:
       return gst_stt_vosk_get_ops ();
     default:
@@ -697,6 +711,14 @@ gst_stt_adapter_describe_close (GstSttAdapter * a, gushort code,
   return out;
 }
 
+/* Whether a close with @code means the service refused the key: fatal,
+ * and reported as an authentication failure. */
+gboolean
+gst_stt_adapter_close_is_auth (GstSttAdapter * a, gushort code)
+{
+  return a->ops->close_is_auth != NULL && a->ops->close_is_auth (code);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Query strings and URLs                                                    */
 
@@ -961,6 +983,21 @@ gst_stt_json_double (JsonObject * o, const gchar * name, gdouble * value)
   }
 }
 
+/* An integer, or a double that holds one (services write 1.0 for 1). */
+gboolean
+gst_stt_json_int (JsonObject * o, const gchar * name, gint64 * value)
+{
+  gdouble d;
+
+  if (!gst_stt_json_double (o, name, &d))
+    return FALSE;
+  /* also refuses NaN */
+  if (!(d >= -9.0e15 && d <= 9.0e15))
+    return FALSE;
+  *value = (gint64) d;
+  return TRUE;
+}
+
 gboolean
 gst_stt_json_boolean (JsonObject * o, const gchar * name, gboolean * value)
 {
@@ -1001,4 +1038,105 @@ gst_stt_json_array_object (JsonArray * a, guint index)
   n = json_array_get_element (a, index);
   return (n != NULL && JSON_NODE_HOLDS_OBJECT (n)) ?
       json_node_get_object (n) : NULL;
+}
+
+/**
+ * gst_stt_json_merge:
+ *
+ * Merges @src into @dest: objects merge member by member, at any depth; a
+ * null removes a member @dest has (one the element sets) and is kept as a
+ * null otherwise (a service's own "off", such as OpenAI's turn_detection);
+ * anything else replaces the member. How `extra` reaches a configuration
+ * message.
+ */
+void
+gst_stt_json_merge (JsonObject * dest, JsonObject * src)
+{
+  JsonObjectIter iter;
+  const gchar *name;
+  JsonNode *value;
+
+  json_object_iter_init_ordered (&iter, src);
+  while (json_object_iter_next_ordered (&iter, &name, &value)) {
+    JsonObject *inner = gst_stt_json_object (dest, name);
+
+    if (JSON_NODE_HOLDS_NULL (value) && json_object_has_member (dest, name))
+      json_object_remove_member (dest, name);
+    else if (JSON_NODE_HOLDS_OBJECT (value) && inner != NULL)
+      gst_stt_json_merge (inner, json_node_get_object (value));
+    else
+      json_object_set_member (dest, name, json_node_copy (value));
+  }
+}
+
+/* Returns: (transfer full): @o as compact JSON text */
+gchar *
+gst_stt_json_object_to_string (JsonObject * o)
+{
+  JsonNode *node = json_node_init_object (json_node_alloc (), o);
+  gchar *text = json_to_string (node, FALSE);
+
+  json_node_unref (node);
+  return text;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Events the backends share                                                 */
+
+void
+gst_stt_add_metadata (GPtrArray * events, const gchar * type,
+    const gchar * raw)
+{
+  GstSttEvent *ev = gst_stt_event_new (GST_STT_EVENT_METADATA);
+
+  ev->kind = g_strdup (type);
+  ev->json = g_strdup (raw);
+  g_ptr_array_add (events, ev);
+}
+
+/* Returns: (transfer none): the error event added, for the caller to mark
+ * fatal or auth */
+GstSttEvent *
+gst_stt_add_error (GPtrArray * events, const gchar * text, const gchar * code)
+{
+  GstSttEvent *ev = gst_stt_event_new (GST_STT_EVENT_ERROR);
+
+  ev->text = g_strdup (text != NULL && text[0] != '\0' ? text :
+      "unspecified error");
+  ev->kind = g_strdup (code);
+  g_ptr_array_add (events, ev);
+  return ev;
+}
+
+/* The mean of the words' confidences; none when any word has none. */
+gdouble
+gst_stt_mean_confidence (const GstSttEvent * ev)
+{
+  gdouble sum = 0;
+  guint i;
+
+  for (i = 0; i < ev->words->len; i++) {
+    gdouble c = g_array_index (ev->words, GstSttWord, i).confidence;
+
+    if (c < 0)
+      return GST_STT_CONFIDENCE_NONE;
+    sum += c;
+  }
+  return ev->words->len > 0 ? sum / ev->words->len : GST_STT_CONFIDENCE_NONE;
+}
+
+/* Start, end and speaker of an event from its words, when it has any. */
+void
+gst_stt_event_span_words (GstSttEvent * ev)
+{
+  const GstSttWord *first, *last;
+
+  if (ev->words->len == 0)
+    return;
+  first = &g_array_index (ev->words, GstSttWord, 0);
+  last = &g_array_index (ev->words, GstSttWord, ev->words->len - 1);
+  ev->start_ms = first->start_ms;
+  ev->end_ms = MAX (last->end_ms, first->start_ms);
+  if (ev->speaker == NULL)
+    ev->speaker = g_strdup (first->speaker);
 }

@@ -84,6 +84,11 @@ typedef struct
   gint max_channels;
   guint min_chunk_ms;
   guint max_chunk_ms;
+  gdouble max_speed;            /* times real time the service takes audio
+                                 * at, 0: as fast as it reads it */
+  gboolean strict_chunks;       /* refuses frames outside the chunk range,
+                                 * the last one included */
+  guint ping_interval_s;        /* WebSocket pings needed, 0: none */
 } GstSttBackendInfo;
 
 const GstSttBackendInfo * gst_stt_backend_get_info (GstSttBackend backend);
@@ -154,6 +159,8 @@ gchar *          gst_stt_adapter_describe_close   (GstSttAdapter * adapter,
                                                    gushort code,
                                                    const gchar * reason,
                                                    gboolean * fatal);
+gboolean         gst_stt_adapter_close_is_auth    (GstSttAdapter * adapter,
+                                                   gushort code);
 
 gboolean         gst_stt_json_check               (const gchar * data,
                                                    gsize size,

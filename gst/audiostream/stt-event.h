@@ -72,6 +72,7 @@ typedef struct
   gchar *kind;                  /* metadata: message type; error: code */
   gchar *json;                  /* metadata: the message as received */
   gboolean fatal;               /* error: the session cannot go on */
+  gboolean auth;                /* error: the service refused the key */
 } GstSttEvent;
 
 GstSttEvent * gst_stt_event_new        (GstSttEventType type);

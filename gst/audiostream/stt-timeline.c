@@ -112,6 +112,32 @@ gst_stt_session_map_forget (GstSttSessionMap * map, guint64 session_frame)
     g_array_remove_range (map->runs, 0, n);
 }
 
+/**
+ * gst_stt_session_map_sent_between:
+ *
+ * How many frames of the stream range [@from_pos, @to_pos) the session
+ * sent (as far as the map still remembers its runs). After a lost
+ * session: of the audio it never committed, what a new session cannot
+ * replay.
+ */
+guint64
+gst_stt_session_map_sent_between (const GstSttSessionMap * map,
+    guint64 from_pos, guint64 to_pos)
+{
+  guint64 total = 0;
+  guint i;
+
+  for (i = 0; from_pos < to_pos && i < map->runs->len; i++) {
+    const GstSttRun *run = &g_array_index (map->runs, GstSttRun, i);
+    guint64 lo = MAX (run->stream_pos, from_pos);
+    guint64 hi = MIN (run->stream_pos + run->frames, to_pos);
+
+    if (hi > lo)
+      total += hi - lo;
+  }
+  return total;
+}
+
 void
 gst_stt_clock_map_reset (GstSttClockMap * map, gint rate)
 {

@@ -45,6 +45,8 @@ guint64  gst_stt_session_map_to_stream (const GstSttSessionMap * map,
                                         guint64 session_frame);
 void     gst_stt_session_map_forget    (GstSttSessionMap * map,
                                         guint64 session_frame);
+guint64  gst_stt_session_map_sent_between (const GstSttSessionMap * map,
+                                        guint64 from_pos, guint64 to_pos);
 
 /**
  * GstSttClockMap:

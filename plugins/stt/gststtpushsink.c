@@ -19,11 +19,12 @@
  * from the start of the stream, plus `running-time` in nanoseconds.
  *
  * The `backend` property picks the protocol: `deepgram` (Deepgram's
- * /v1/listen) or `vosk` (a Vosk server, or the project's offline reference
- * server). `assemblyai`, `speechmatics` and `openai` are declared but not
- * supported yet: starting with them fails with a message saying so. The
- * sink pad accepts the rates and channel counts the backend does; the
- * read-only `capabilities` property says what it supports.
+ * /v1/listen), `assemblyai` (AssemblyAI Universal Streaming v3),
+ * `speechmatics` (Speechmatics real-time v2), `openai` (OpenAI Realtime,
+ * transcription sessions: 24 kHz mono only, so put audioresample before
+ * it) or `vosk` (a Vosk server, or the project's offline reference
+ * server). The sink pad accepts the rates and channel counts the backend
+ * does; the read-only `capabilities` property says what it supports.
  *
  * Keys come from `api-key` or the backend's environment variable
  * (`DEEPGRAM_API_KEY` …). The property is write-only and the key never
@@ -37,7 +38,16 @@
  * is dropped and counted (`stats`). Audio sent but not yet committed by a
  * final stays in the queue: when the connection drops, the element
  * reconnects with backoff and replays it, so transcripts continue on one
- * timeline without a gap. A refused key (HTTP 401/403) is fatal.
+ * timeline without a gap. A refused key (HTTP 401/403, or the service's
+ * own way of saying so) is fatal.
+ *
+ * Audio goes out as fast as the service reads it, except to services that
+ * refuse audio faster than real time (AssemblyAI): a file is then paced to
+ * real time. `max-speed` sets a limit of its own.
+ *
+ * `transcript-location` writes every final to a file as well, as JSON
+ * Lines, WebVTT or SubRip (`transcript-format`, or the file's extension),
+ * each one as it arrives; the file is complete when EOS is posted.
  *
  * At EOS the element sends the backend's end-of-stream message, waits for
  * its last reply (at most `finish-timeout-ms` from EOS), posts every final,
@@ -56,6 +66,10 @@
  * |[
  * DEEPGRAM_API_KEY=… gst-launch-1.0 -m autoaudiosrc ! audioconvert ! audioresample ! audio/x-raw,format=S16LE,rate=16000,channels=1 ! sttpushsink backend=deepgram language=en diarize=true
  * ]| Live captions from the microphone with Deepgram, speakers labelled.
+ *
+ * |[
+ * OPENAI_API_KEY=… gst-launch-1.0 filesrc location=talk.wav ! wavparse ! audioconvert ! audioresample ! audio/x-raw,format=S16LE,rate=24000,channels=1 ! sttpushsink backend=openai transcript-location=talk.vtt
+ * ]| Subtitles for a recording with OpenAI, written to talk.vtt.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -65,13 +79,19 @@
 #include "gststtpushsink.h"
 
 #include <gst/audio/audio.h>
+#include <glib/gstdio.h>
 #include <libsoup/soup.h>
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "audiostream/backoff.h"
+#include "audiostream/pacer.h"
+#include "audiostream/ratelimit.h"
 #include "audiostream/stt-backend.h"
 #include "audiostream/stt-queue.h"
 #include "audiostream/stt-timeline.h"
+#include "audiostream/stt-transcript.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_stt_push_sink_debug);
 #define GST_CAT_DEFAULT gst_stt_push_sink_debug
@@ -88,11 +108,15 @@ GST_DEBUG_CATEGORY_STATIC (gst_stt_push_sink_debug);
 #define DEFAULT_FINISH_TIMEOUT_MS 10000
 #define DEFAULT_KEEPALIVE_INTERVAL_MS 4000
 #define DEFAULT_QUEUE_MS 20000
+#define DEFAULT_MAX_SPEED 0.0
+#define DEFAULT_TRANSCRIPT_LOCATION NULL
+#define DEFAULT_TRANSCRIPT_FORMAT GST_STT_TRANSCRIPT_AUTO
 
 #define MIN_CHUNK_MS 10
 #define MAX_CHUNK_MS 1000
 #define MIN_QUEUE_MS 1000
 #define MAX_QUEUE_MS 600000
+#define MAX_MAX_SPEED 100.0
 
 /* Above GST_STT_MAX_MESSAGE_SIZE a message is counted and skipped; this is
  * only libsoup's hard limit, beyond which it closes the connection. */
@@ -101,6 +125,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_stt_push_sink_debug);
 #define RECONNECT_MIN_MS 500
 #define RECONNECT_MAX_MS 10000
 #define KEEPALIVE_TICK_MS 250
+#define SERVICE_ERRORS_PER_SECOND 1.0
 /* stop(): how long the close handshake may take before the thread leaves */
 #define STOP_CLOSE_TIMEOUT_MS 500
 
@@ -123,6 +148,9 @@ enum
   PROP_FINISH_TIMEOUT_MS,
   PROP_KEEPALIVE_INTERVAL_MS,
   PROP_QUEUE_MS,
+  PROP_MAX_SPEED,
+  PROP_TRANSCRIPT_LOCATION,
+  PROP_TRANSCRIPT_FORMAT,
   PROP_CAPABILITIES,
   PROP_STATS,
 };
@@ -154,6 +182,9 @@ typedef struct
   guint finish_timeout_ms;
   guint keepalive_interval_ms;
   guint queue_ms;
+  gdouble max_speed;
+  gchar *transcript_location;
+  GstSttTranscriptFormat transcript_format;
 } Settings;
 
 /* Lock order: the object lock and self->lock are never held together.
@@ -177,6 +208,11 @@ struct _GstSttPushSink
   guint finish_timeout_ms;
   guint keepalive_interval_ms;
   guint queue_ms;
+  gdouble max_speed;
+  gchar *transcript_location;
+  GstSttTranscriptFormat transcript_format;
+  gboolean running;             /* between start() and stop() */
+  gboolean caps_error_posted;   /* the wrong-format ERROR, once a run */
 
   /* streaming state, under self->lock */
   GMutex lock;
@@ -205,6 +241,9 @@ struct _GstSttPushSink
   guint64 finals;
   guint64 reconnects;
   guint64 keepalives;
+  guint64 frames_unreplayed;
+  guint64 transcript_entries;
+  guint64 commit_pos;           /* end of the last final (or flush), frames */
 
   /* owned by the network thread while it runs */
   Settings settings;
@@ -236,7 +275,23 @@ struct _GstSttPushSink
   guint net_bpf;
   guint net_chunk;
   guint8 *send_buf;
+  guint send_buf_frames;
   gint64 last_send_us;
+  guint retry_in_ms;            /* for sttpushsink-session */
+  guint64 resume_pos;
+  guint64 session_replayed;
+  guint64 session_lost;
+  gdouble pace_speed;           /* 0: not paced */
+  GstAsPacer pacer;
+  GSource *pace_source;
+  GstAsRateLimit error_limit;   /* WARNINGs for in-band service errors */
+
+  /* the transcript file, owned like the network state: opened in start(),
+   * written by the network thread, closed at the end of the stream or in
+   * stop() */
+  FILE *transcript;
+  GstSttTranscriptFormat transcript_resolved;
+  gboolean transcript_failed;
 };
 
 GType
@@ -245,12 +300,12 @@ gst_stt_push_sink_backend_get_type (void)
   static GType type = 0;
   static const GEnumValue values[] = {
     {GST_STT_BACKEND_DEEPGRAM, "Deepgram streaming (/v1/listen)", "deepgram"},
-    {GST_STT_BACKEND_ASSEMBLYAI, "AssemblyAI streaming v3 (not supported yet)",
+    {GST_STT_BACKEND_ASSEMBLYAI, "AssemblyAI Universal Streaming (v3)",
         "assemblyai"},
-    {GST_STT_BACKEND_SPEECHMATICS,
-        "Speechmatics real-time v2 (not supported yet)", "speechmatics"},
-    {GST_STT_BACKEND_OPENAI,
-        "OpenAI Realtime transcription (not supported yet)", "openai"},
+    {GST_STT_BACKEND_SPEECHMATICS, "Speechmatics real-time (v2)",
+        "speechmatics"},
+    {GST_STT_BACKEND_OPENAI, "OpenAI Realtime transcription (24 kHz mono)",
+        "openai"},
     {GST_STT_BACKEND_VOSK, "Vosk server protocol (also the offline "
           "pocketsphinx reference server)", "vosk"},
     {0, NULL, NULL},
@@ -258,6 +313,27 @@ gst_stt_push_sink_backend_get_type (void)
 
   if (g_once_init_enter (&type)) {
     GType t = g_enum_register_static ("GstSttPushSinkBackend", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+GType
+gst_stt_push_sink_transcript_format_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_STT_TRANSCRIPT_AUTO, "From the file name: .vtt WebVTT, .srt "
+          "SubRip, else JSON Lines", "auto"},
+    {GST_STT_TRANSCRIPT_JSONL, "JSON Lines: an object per final", "jsonl"},
+    {GST_STT_TRANSCRIPT_VTT, "WebVTT subtitles", "vtt"},
+    {GST_STT_TRANSCRIPT_SRT, "SubRip subtitles", "srt"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstSttPushSinkTranscriptFormat",
+        values);
     g_once_init_leave (&type, t);
   }
   return type;
@@ -280,6 +356,7 @@ element_init_once (void)
     GST_DEBUG_CATEGORY_INIT (gst_stt_push_sink_debug, "sttpushsink", 0,
         "Streaming speech-to-text sink");
     gst_type_mark_as_plugin_api (GST_TYPE_STT_PUSH_SINK_BACKEND, 0);
+    gst_type_mark_as_plugin_api (GST_TYPE_STT_PUSH_SINK_TRANSCRIPT_FORMAT, 0);
     g_once_init_leave (&done, 1);
   }
 }
@@ -302,6 +379,8 @@ static gboolean gst_stt_push_sink_set_caps (GstBaseSink * bsink,
     GstCaps * caps);
 static gboolean gst_stt_push_sink_event (GstBaseSink * bsink,
     GstEvent * event);
+static gboolean gst_stt_push_sink_query (GstBaseSink * bsink,
+    GstQuery * query);
 static GstFlowReturn gst_stt_push_sink_render (GstBaseSink * bsink,
     GstBuffer * buffer);
 
@@ -357,14 +436,19 @@ gst_stt_push_sink_class_init (GstSttPushSinkClass * klass)
   g_object_class_install_property (gobject_class, PROP_CHUNK_MS,
       g_param_spec_uint ("chunk-ms", "Chunk",
           "Audio per WebSocket frame, in ms (kept within what the backend "
-          "accepts: 20-250 ms for Deepgram)", MIN_CHUNK_MS, MAX_CHUNK_MS,
+          "accepts: 20-250 ms for Deepgram, 50-1000 ms for AssemblyAI)",
+          MIN_CHUNK_MS, MAX_CHUNK_MS,
           DEFAULT_CHUNK_MS, rw_ready));
   g_object_class_install_property (gobject_class, PROP_EXTRA,
       g_param_spec_string ("extra", "Extra settings",
           "A JSON object merged into the backend's configuration: query "
-          "parameters for Deepgram ({\"endpointing\": 300, \"keywords\": "
-          "[\"GStreamer\"]}; null removes one), the config message for Vosk "
-          "({\"phrase_list\": [...]})", DEFAULT_EXTRA, rw_ready));
+          "parameters for Deepgram and AssemblyAI ({\"endpointing\": 300, "
+          "\"keywords\": [\"GStreamer\"]}; null removes one), the "
+          "StartRecognition message for Speechmatics ({\"transcription_"
+          "config\": {\"operating_point\": \"enhanced\"}}), the session of "
+          "OpenAI's session.update, the config message for Vosk "
+          "({\"phrase_list\": [...]}); objects merge member by member",
+          DEFAULT_EXTRA, rw_ready));
   g_object_class_install_property (gobject_class, PROP_FINISH_TIMEOUT_MS,
       g_param_spec_uint ("finish-timeout-ms", "Finish timeout",
           "How long EOS may wait, from the moment it reaches the element, "
@@ -383,25 +467,49 @@ gst_stt_push_sink_class_init (GstSttPushSinkClass * klass)
           "included: when full, a live upstream loses its oldest unsent "
           "audio and a non-live upstream waits", MIN_QUEUE_MS, MAX_QUEUE_MS,
           DEFAULT_QUEUE_MS, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_MAX_SPEED,
+      g_param_spec_double ("max-speed", "Maximum speed",
+          "At most this many times real time, for audio that is there "
+          "ahead of time (a file, a backlog after an outage). 0: as fast "
+          "as the service reads it, except for services that refuse audio "
+          "faster than real time (AssemblyAI), which never get more than "
+          "they allow whatever the value", 0.0, MAX_MAX_SPEED,
+          DEFAULT_MAX_SPEED, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_TRANSCRIPT_LOCATION,
+      g_param_spec_string ("transcript-location", "Transcript location",
+          "File to write every final to as well, as it arrives (NULL: "
+          "none); it is complete when EOS is posted. The format is "
+          "transcript-format", DEFAULT_TRANSCRIPT_LOCATION, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_TRANSCRIPT_FORMAT,
+      g_param_spec_enum ("transcript-format", "Transcript format",
+          "Format of transcript-location: JSON Lines (an object per "
+          "final, with words), WebVTT or SubRip; auto picks by extension "
+          "(.vtt, .srt, else JSON Lines)",
+          GST_TYPE_STT_PUSH_SINK_TRANSCRIPT_FORMAT,
+          DEFAULT_TRANSCRIPT_FORMAT, rw_ready));
   g_object_class_install_property (gobject_class, PROP_CAPABILITIES,
       g_param_spec_boxed ("capabilities", "Capabilities",
           "What the selected backend supports: sttpushsink-capabilities with "
           "backend, supported (implemented here), partials, diarization, "
-          "word-times, keep-alive (booleans), rates and channels (ranges)",
+          "word-times, keep-alive, needs-key, realtime-only (booleans), "
+          "max-speed (double, 0 = no limit), rates, channels and chunk-ms "
+          "(ranges, or an int when fixed)",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "sttpushsink-stats: state, bytes-sent, audio-sent-ms, "
-          "audio-replayed-ms, queue-level-ms, dropped-ms, overflows, "
-          "messages-received, messages-skipped (malformed or oversized), "
-          "partials, finals, reconnects, keepalives-sent",
+          "audio-replayed-ms, unreplayed-ms, queue-level-ms, dropped-ms, "
+          "overflows, messages-received, messages-skipped (malformed or "
+          "oversized), partials, finals, reconnects, keepalives-sent, "
+          "transcript-entries",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_set_static_metadata (element_class,
       "Speech-to-text push sink", "Sink/Network/Audio",
       "Streams audio over a WebSocket to a speech-to-text service "
-      "(Deepgram, Vosk) and posts transcripts as bus messages",
+      "(Deepgram, AssemblyAI, Speechmatics, OpenAI, Vosk) and posts "
+      "transcripts as bus messages",
       "gst-audiostream developers");
 
   basesink_class->start = GST_DEBUG_FUNCPTR (gst_stt_push_sink_start);
@@ -412,6 +520,7 @@ gst_stt_push_sink_class_init (GstSttPushSinkClass * klass)
   basesink_class->get_caps = GST_DEBUG_FUNCPTR (gst_stt_push_sink_get_caps);
   basesink_class->set_caps = GST_DEBUG_FUNCPTR (gst_stt_push_sink_set_caps);
   basesink_class->event = GST_DEBUG_FUNCPTR (gst_stt_push_sink_event);
+  basesink_class->query = GST_DEBUG_FUNCPTR (gst_stt_push_sink_query);
   basesink_class->render = GST_DEBUG_FUNCPTR (gst_stt_push_sink_render);
 }
 
@@ -430,6 +539,9 @@ gst_stt_push_sink_init (GstSttPushSink * self)
   self->finish_timeout_ms = DEFAULT_FINISH_TIMEOUT_MS;
   self->keepalive_interval_ms = DEFAULT_KEEPALIVE_INTERVAL_MS;
   self->queue_ms = DEFAULT_QUEUE_MS;
+  self->max_speed = DEFAULT_MAX_SPEED;
+  self->transcript_location = g_strdup (DEFAULT_TRANSCRIPT_LOCATION);
+  self->transcript_format = DEFAULT_TRANSCRIPT_FORMAT;
 
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
@@ -460,6 +572,7 @@ gst_stt_push_sink_finalize (GObject * object)
   g_free (self->language);
   g_free (self->model);
   g_free (self->extra);
+  g_free (self->transcript_location);
   gst_stt_queue_clear (&self->queue);
   gst_stt_session_map_clear (&self->session_map);
   gst_stt_speaker_tracker_clear (&self->speakers);
@@ -518,6 +631,16 @@ gst_stt_push_sink_set_property (GObject * object, guint prop_id,
     case PROP_QUEUE_MS:
       self->queue_ms = g_value_get_uint (value);
       break;
+    case PROP_MAX_SPEED:
+      self->max_speed = g_value_get_double (value);
+      break;
+    case PROP_TRANSCRIPT_LOCATION:
+      g_free (self->transcript_location);
+      self->transcript_location = g_value_dup_string (value);
+      break;
+    case PROP_TRANSCRIPT_FORMAT:
+      self->transcript_format = g_value_get_enum (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -535,7 +658,12 @@ build_capabilities (GstSttBackend backend)
       "partials", G_TYPE_BOOLEAN, info->partials,
       "diarization", G_TYPE_BOOLEAN, info->diarization,
       "word-times", G_TYPE_BOOLEAN, info->word_times,
-      "keep-alive", G_TYPE_BOOLEAN, info->keepalive, NULL);
+      "keep-alive", G_TYPE_BOOLEAN, info->keepalive,
+      "needs-key", G_TYPE_BOOLEAN, info->key_env != NULL,
+      "realtime-only", G_TYPE_BOOLEAN, info->max_speed > 0,
+      "max-speed", G_TYPE_DOUBLE, info->max_speed,
+      "chunk-ms", GST_TYPE_INT_RANGE, (gint) info->min_chunk_ms,
+      (gint) info->max_chunk_ms, NULL);
 
   if (info->min_rate == info->max_rate)
     gst_structure_set (s, "rates", G_TYPE_INT, info->min_rate, NULL);
@@ -569,6 +697,8 @@ build_stats (GstSttPushSink * self)
       "audio-sent-ms", G_TYPE_UINT64, frames_to_ms (self, self->frames_sent),
       "audio-replayed-ms", G_TYPE_UINT64,
       frames_to_ms (self, self->frames_replayed),
+      "unreplayed-ms", G_TYPE_UINT64,
+      frames_to_ms (self, self->frames_unreplayed),
       "queue-level-ms", G_TYPE_UINT64,
       frames_to_ms (self, self->have_format ?
           gst_stt_queue_unsent (&self->queue) : 0),
@@ -579,7 +709,8 @@ build_stats (GstSttPushSink * self)
       "partials", G_TYPE_UINT64, self->partials,
       "finals", G_TYPE_UINT64, self->finals,
       "reconnects", G_TYPE_UINT64, self->reconnects,
-      "keepalives-sent", G_TYPE_UINT64, self->keepalives, NULL);
+      "keepalives-sent", G_TYPE_UINT64, self->keepalives,
+      "transcript-entries", G_TYPE_UINT64, self->transcript_entries, NULL);
 }
 
 static void
@@ -630,6 +761,15 @@ gst_stt_push_sink_get_property (GObject * object, guint prop_id,
     case PROP_QUEUE_MS:
       g_value_set_uint (value, self->queue_ms);
       break;
+    case PROP_MAX_SPEED:
+      g_value_set_double (value, self->max_speed);
+      break;
+    case PROP_TRANSCRIPT_LOCATION:
+      g_value_set_string (value, self->transcript_location);
+      break;
+    case PROP_TRANSCRIPT_FORMAT:
+      g_value_set_enum (value, self->transcript_format);
+      break;
     case PROP_CAPABILITIES:
       g_value_take_boxed (value, build_capabilities (self->backend));
       break;
@@ -652,6 +792,7 @@ settings_clear (Settings * s)
   g_free (s->language);
   g_free (s->model);
   g_free (s->extra);
+  g_free (s->transcript_location);
   memset (s, 0, sizeof (*s));
 }
 
@@ -673,6 +814,9 @@ settings_copy (GstSttPushSink * self, Settings * s)
   s->finish_timeout_ms = self->finish_timeout_ms;
   s->keepalive_interval_ms = self->keepalive_interval_ms;
   s->queue_ms = self->queue_ms;
+  s->max_speed = self->max_speed;
+  s->transcript_location = g_strdup (self->transcript_location);
+  s->transcript_format = self->transcript_format;
   GST_OBJECT_UNLOCK (self);
 
   info = gst_stt_backend_get_info (s->backend);
@@ -704,6 +848,8 @@ make_adapter (const Settings * s, gint rate, gint channels, GError ** error)
 /* ------------------------------------------------------------------------ */
 /* Messages (posted from the network thread)                                 */
 
+static guint64 pos_to_ms (GstSttPushSink * self, guint64 pos);
+
 static const gchar *
 state_name (NetState state, gboolean failed)
 {
@@ -731,17 +877,28 @@ post_structure (GstSttPushSink * self, GstStructure * s)
       gst_message_new_element (GST_OBJECT (self), s));
 }
 
-/* Sets the session state and posts sttpushsink-session. */
+/* Sets the session state and posts sttpushsink-session, with what the
+ * application may want to know about that step: how long until the next
+ * attempt, where a new session resumes, what it replays and what the lost
+ * one took with it. */
 static void
 net_set_state (GstSttPushSink * self, NetState state, gboolean failed,
     const gchar * error)
 {
   const gchar *name = state_name (state, failed);
+  gboolean waiting = state == NET_WAITING, open = state == NET_OPEN;
+  guint64 resume_ms = 0, replayed_ms = 0, lost_ms = 0;
 
   self->state = state;
   g_mutex_lock (&self->lock);
   self->session_state = name;
   g_mutex_unlock (&self->lock);
+
+  if (open && self->net_rate > 0) {
+    resume_ms = pos_to_ms (self, self->resume_pos);
+    replayed_ms = pos_to_ms (self, self->session_replayed);
+    lost_ms = pos_to_ms (self, self->session_lost);
+  }
 
   GST_INFO_OBJECT (self, "session %s (attempt %u)%s%s", name, self->attempt,
       error ? ": " : "", error ? error : "");
@@ -750,7 +907,11 @@ net_set_state (GstSttPushSink * self, NetState state, gboolean failed,
           "backend", G_TYPE_STRING,
           gst_stt_backend_get_info (self->settings.backend)->name,
           "attempt", G_TYPE_UINT, self->attempt,
-          "error", G_TYPE_STRING, error, NULL));
+          "error", G_TYPE_STRING, error,
+          "retry-in-ms", G_TYPE_UINT, waiting ? self->retry_in_ms : 0,
+          "resume-ms", G_TYPE_UINT64, resume_ms,
+          "replayed-ms", G_TYPE_UINT64, replayed_ms,
+          "lost-ms", G_TYPE_UINT64, lost_ms, NULL));
 }
 
 /* The stream position of a session time in ms (GST_STT_TIME_NONE: the
@@ -862,6 +1023,86 @@ static void net_mark_failed (GstSttPushSink * self);
     net_mark_failed (self);                                  \
   } G_STMT_END
 
+/* ------------------------------------------------------------------------ */
+/* Transcript file                                                           */
+
+/* Opens transcript-location for this run. Returns FALSE with @error set
+ * when it cannot be written. */
+static gboolean
+transcript_open (GstSttPushSink * self, GError ** error)
+{
+  const gchar *path = self->settings.transcript_location;
+  const gchar *header;
+
+  self->transcript_failed = FALSE;
+  if (path == NULL || path[0] == '\0')
+    return TRUE;
+  self->transcript_resolved =
+      gst_stt_transcript_format_for_path (self->settings.transcript_format,
+      path);
+  self->transcript = g_fopen (path, "wb");
+  if (self->transcript == NULL) {
+    gint errsv = errno;
+
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv),
+        "%s", g_strerror (errsv));
+    return FALSE;
+  }
+  header = gst_stt_transcript_header (self->transcript_resolved);
+  if (header != NULL && (fputs (header, self->transcript) == EOF ||
+          fflush (self->transcript) != 0)) {
+    gint errsv = errno;
+
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv),
+        "%s", g_strerror (errsv));
+    fclose (self->transcript);
+    self->transcript = NULL;
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+transcript_close (GstSttPushSink * self)
+{
+  if (self->transcript == NULL)
+    return;
+  if (fclose (self->transcript) != 0 && !self->transcript_failed)
+    GST_ELEMENT_WARNING (self, RESOURCE, CLOSE,
+        ("Could not finish writing the transcript to %s.",
+            self->settings.transcript_location), ("%s", g_strerror (errno)));
+  self->transcript = NULL;
+}
+
+/* Appends one final, flushed at once so that a reader (or a crash) sees
+ * every final that was posted. A write error is said once; the bus
+ * messages go on. */
+static void
+net_write_transcript (GstSttPushSink * self, const GstStructure * final)
+{
+  gchar *entry;
+  guint64 index;
+  gboolean ok;
+
+  if (self->transcript == NULL || self->transcript_failed)
+    return;
+  g_mutex_lock (&self->lock);
+  index = ++self->transcript_entries;
+  g_mutex_unlock (&self->lock);
+
+  entry = gst_stt_transcript_entry (self->transcript_resolved, (guint) index,
+      final);
+  ok = fputs (entry, self->transcript) != EOF &&
+      fflush (self->transcript) == 0;
+  g_free (entry);
+  if (!ok) {
+    self->transcript_failed = TRUE;
+    GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+        ("Could not write the transcript to %s: no more finals go there.",
+            self->settings.transcript_location), ("%s", g_strerror (errno)));
+  }
+}
+
 /* Posts what one event means to the application. */
 static void
 net_handle_event (GstSttPushSink * self, const GstSttEvent * ev)
@@ -879,10 +1120,12 @@ net_handle_event (GstSttPushSink * self, const GstSttEvent * ev)
     case GST_STT_EVENT_FINAL:{
       guint64 end = session_ms_to_pos (self, ev->end_ms);
       gboolean empty = ev->text == NULL || ev->text[0] == '\0';
+      GstStructure *final;
 
       /* Committed: a new session need not replay what this covers. */
       g_mutex_lock (&self->lock);
       gst_stt_queue_release (&self->queue, end);
+      self->commit_pos = MAX (self->commit_pos, end);
       if (!empty)
         self->finals++;
       g_mutex_unlock (&self->lock);
@@ -892,7 +1135,9 @@ net_handle_event (GstSttPushSink * self, const GstSttEvent * ev)
       if (empty)
         break;
       post_turns (self, ev);
-      post_structure (self, build_transcript (self, "sttpushsink-final", ev));
+      final = build_transcript (self, "sttpushsink-final", ev);
+      net_write_transcript (self, final);
+      post_structure (self, final);
       break;
     }
     case GST_STT_EVENT_UTTERANCE_END:{
@@ -911,14 +1156,30 @@ net_handle_event (GstSttPushSink * self, const GstSttEvent * ev)
               "json", G_TYPE_STRING, ev->json, NULL));
       break;
     case GST_STT_EVENT_ERROR:
-      if (ev->fatal) {
+      if (ev->auth) {
+        NET_ERROR (self, ev->text, RESOURCE, NOT_AUTHORIZED,
+            ("%s authentication failed: check api-key%s%s.", info->title,
+                info->key_env ? " or " : "",
+                info->key_env ? info->key_env : ""),
+            ("%s (code %s)", ev->text, GST_STR_NULL (ev->kind)));
+      } else if (ev->fatal) {
         NET_ERROR (self, ev->text, RESOURCE, FAILED,
             ("%s reported an error: %s.", info->title, ev->text),
             ("code: %s", GST_STR_NULL (ev->kind)));
       } else {
-        GST_ELEMENT_WARNING (self, RESOURCE, FAILED,
-            ("%s reported an error: %s.", info->title, ev->text),
-            ("code: %s", GST_STR_NULL (ev->kind)));
+        guint suppressed = 0;
+
+        /* A service that keeps its socket open (OpenAI) may answer every
+         * message with the same error: said at most once a second. */
+        if (gst_as_rate_limit_allow (&self->error_limit,
+                g_get_monotonic_time (), &suppressed))
+          GST_ELEMENT_WARNING (self, RESOURCE, FAILED,
+              ("%s reported an error: %s.", info->title, ev->text),
+              ("code: %s; %u similar warnings suppressed before this one",
+                  GST_STR_NULL (ev->kind), suppressed));
+        else
+          GST_DEBUG_OBJECT (self, "service error (not repeated as a "
+              "warning): %s", ev->text);
       }
       break;
   }
@@ -974,6 +1235,7 @@ net_drop_connection (GstSttPushSink * self, gushort code)
 
   net_clear_source (&self->writable_source);
   net_clear_source (&self->keepalive_source);
+  net_clear_source (&self->pace_source);
   if (conn == NULL)
     return;
   self->conn = NULL;
@@ -1037,6 +1299,8 @@ net_finish (GstSttPushSink * self)
   if (self->connect_cancellable != NULL)
     g_cancellable_cancel (self->connect_cancellable);
   net_drop_connection (self, SOUP_WEBSOCKET_CLOSE_NORMAL);
+  /* every final is in the file before EOS is */
+  transcript_close (self);
   net_set_state (self, NET_DONE, FALSE, NULL);
 
   g_mutex_lock (&self->lock);
@@ -1066,6 +1330,7 @@ net_schedule_reconnect (GstSttPushSink * self, const gchar * reason)
   guint wait_ms = gst_as_backoff_next_ms (&self->backoff);
 
   net_drop_connection (self, SOUP_WEBSOCKET_CLOSE_GOING_AWAY);
+  self->retry_in_ms = wait_ms;
   net_set_state (self, NET_WAITING, FALSE, reason);
   GST_INFO_OBJECT (self, "reconnecting in %u ms", wait_ms);
   net_clear_source (&self->retry_source);
@@ -1208,6 +1473,16 @@ on_ws_closed (SoupWebsocketConnection * conn, gpointer user_data)
       (code == SOUP_WEBSOCKET_CLOSE_NORMAL ||
           gst_stt_adapter_is_finished (self->adapter))) {
     net_finish (self);
+  } else if ((self->state == NET_OPEN || self->state == NET_FINISHING) &&
+      gst_stt_adapter_close_is_auth (self->adapter, code)) {
+    const GstSttBackendInfo *info = gst_stt_adapter_get_info (self->adapter);
+
+    NET_ERROR (self, reason, RESOURCE, NOT_AUTHORIZED,
+        ("%s authentication failed: check api-key%s%s.", info->title,
+            info->key_env ? " or " : "", info->key_env ? info->key_env : ""),
+        ("%s closed the session: %s",
+            gst_stt_adapter_get_request (self->adapter)->display_url,
+            reason));
   } else if (self->state == NET_OPEN || self->state == NET_FINISHING) {
     if (fatal) {
       NET_ERROR (self, reason, RESOURCE, WRITE,
@@ -1265,6 +1540,28 @@ net_writable (GstSttPushSink * self)
   return FALSE;
 }
 
+/* How many of @unsent frames the next frame takes: a chunk, or at the end
+ * of the stream what is left. A backend that refuses short frames
+ * (AssemblyAI) never gets a short tail: it goes with the chunk before it
+ * when that fits, else it is padded (net_pump). */
+static guint64
+net_chunk_size (GstSttPushSink * self, guint64 unsent, gboolean eos)
+{
+  const GstSttBackendInfo *info = gst_stt_adapter_get_info (self->adapter);
+  guint64 n = MIN (unsent, self->net_chunk);
+  guint64 min_frames, max_frames;
+
+  if (!eos || !info->strict_chunks || n == unsent)
+    return n;
+  min_frames = gst_util_uint64_scale_int (info->min_chunk_ms, self->net_rate,
+      1000);
+  max_frames = MIN (self->send_buf_frames,
+      gst_util_uint64_scale_int (info->max_chunk_ms, self->net_rate, 1000));
+  if (unsent - n < min_frames && unsent <= max_frames)
+    return unsent;
+  return n;
+}
+
 /* Takes the next frame out of the queue into send_buf. At EOS the tail
  * goes out even if shorter than a chunk. Returns the frames taken. */
 static guint
@@ -1276,7 +1573,7 @@ net_take_chunk (GstSttPushSink * self, guint64 * pos, gboolean * eos)
   unsent = gst_stt_queue_unsent (&self->queue);
   *eos = self->eos;
   if (unsent >= self->net_chunk || (self->eos && unsent > 0)) {
-    n = MIN (unsent, self->net_chunk);
+    n = net_chunk_size (self, unsent, self->eos);
     *pos = self->queue.send_pos;
     gst_stt_queue_peek (&self->queue, self->send_buf, n);
     /* Sent from here on: if the send fails, the replay covers it. */
@@ -1286,6 +1583,76 @@ net_take_chunk (GstSttPushSink * self, guint64 * pos, gboolean * eos)
   *eos = *eos && unsent == n;
   g_mutex_unlock (&self->lock);
   return (guint) n;
+}
+
+/* Whether a chunk is ready to go (without taking it). */
+static gboolean
+net_chunk_ready (GstSttPushSink * self)
+{
+  guint64 unsent;
+  gboolean eos;
+
+  g_mutex_lock (&self->lock);
+  unsent = gst_stt_queue_unsent (&self->queue);
+  eos = self->eos;
+  g_mutex_unlock (&self->lock);
+  return unsent >= self->net_chunk || (eos && unsent > 0);
+}
+
+static gboolean
+on_pace (gpointer user_data)
+{
+  GstSttPushSink *self = user_data;
+
+  net_clear_source (&self->pace_source);
+  net_pump (self);
+  return G_SOURCE_REMOVE;
+}
+
+static GstClockTime
+net_now (void)
+{
+  return (GstClockTime) g_get_monotonic_time () * GST_USECOND;
+}
+
+/* Whether pacing lets the next chunk go now; if not, the pump runs again
+ * when it does. */
+static gboolean
+net_pace_allows (GstSttPushSink * self)
+{
+  GstClockTime now, when;
+
+  if (self->pace_speed <= 0)
+    return TRUE;
+  if (self->pace_source != NULL)
+    return FALSE;
+  now = net_now ();
+  when = gst_as_pacer_next_send_time (&self->pacer, self->net_chunk);
+  if (when <= now)
+    return TRUE;
+  self->pace_source = net_add_timeout (self,
+      (guint) MAX (1, (when - now + GST_MSECOND - 1) / GST_MSECOND), on_pace);
+  return FALSE;
+}
+
+/* A stream shorter than the shortest frame a backend takes (AssemblyAI:
+ * 50 ms) gets silence after its end, which moves no time. Returns the
+ * frames that go on the wire. */
+static guint
+net_pad_short_frame (GstSttPushSink * self, guint frames)
+{
+  const GstSttBackendInfo *info = gst_stt_adapter_get_info (self->adapter);
+  guint min_frames;
+
+  if (!info->strict_chunks)
+    return frames;
+  min_frames = gst_util_uint64_scale_int (info->min_chunk_ms, self->net_rate,
+      1000);
+  if (frames >= min_frames || min_frames > self->send_buf_frames)
+    return frames;
+  memset (self->send_buf + (gsize) frames * self->net_bpf, 0,
+      (gsize) (min_frames - frames) * self->net_bpf);
+  return min_frames;
 }
 
 /* Sends what is due, as long as the socket and the backend take it; at the
@@ -1302,11 +1669,19 @@ net_pump (GstSttPushSink * self)
     if (!gst_stt_adapter_may_send_audio (self->adapter) ||
         !net_writable (self))
       return;
+    if (net_chunk_ready (self) && !net_pace_allows (self))
+      return;
 
     frames = net_take_chunk (self, &pos, &eos);
     if (frames > 0) {
+      guint wire = net_pad_short_frame (self, frames);
+
+      if (self->pace_speed > 0)
+        gst_as_pacer_sent (&self->pacer, wire,
+            gst_as_pacer_next_send_time (&self->pacer, self->net_chunk),
+            net_now ());
       frame = gst_stt_adapter_frame_audio (self->adapter, self->send_buf,
-          (gsize) frames * self->net_bpf, &is_text);
+          (gsize) wire * self->net_bpf, &is_text);
       soup_websocket_connection_send_message (self->conn,
           is_text ? SOUP_WEBSOCKET_DATA_TEXT : SOUP_WEBSOCKET_DATA_BINARY,
           frame);
@@ -1314,7 +1689,7 @@ net_pump (GstSttPushSink * self)
       gst_stt_session_map_sent (&self->session_map, pos, frames);
       self->last_send_us = g_get_monotonic_time ();
       g_mutex_lock (&self->lock);
-      self->bytes_sent += (guint64) frames * self->net_bpf;
+      self->bytes_sent += (guint64) wire * self->net_bpf;
       self->frames_sent += frames;
       g_mutex_unlock (&self->lock);
       continue;
@@ -1420,29 +1795,55 @@ static void
 net_session_opened (GstSttPushSink * self, SoupWebsocketConnection * conn)
 {
   const GstSttRequest *req = gst_stt_adapter_get_request (self->adapter);
-  guint64 replay;
+  const GstSttBackendInfo *info = gst_stt_adapter_get_info (self->adapter);
+  guint64 replay, lost;
 
   self->conn = conn;
   soup_websocket_connection_set_max_incoming_payload_size (conn,
       MAX_INCOMING_PAYLOAD);
-  soup_websocket_connection_set_keepalive_interval (conn, 0);
+  /* pings only for services that need them (Speechmatics) */
+  soup_websocket_connection_set_keepalive_interval (conn,
+      info->ping_interval_s);
   g_signal_connect (conn, "message", G_CALLBACK (on_ws_message), self);
   g_signal_connect (conn, "error", G_CALLBACK (on_ws_error), self);
   g_signal_connect (conn, "closed", G_CALLBACK (on_ws_closed), self);
 
   gst_stt_adapter_start_session (self->adapter);
-  gst_stt_session_map_reset (&self->session_map);
   self->skipped_this_session = 0;
 
+  /* What the lost session received but never committed is sent again,
+   * from the queue's replay history. What the history no longer holds
+   * (a live source filled the queue during a long outage) is gone: its
+   * words may be missing, and it is counted. */
   g_mutex_lock (&self->lock);
+  lost = self->queue.keep_pos > self->commit_pos ?
+      gst_stt_session_map_sent_between (&self->session_map, self->commit_pos,
+      self->queue.keep_pos) : 0;
   replay = gst_stt_queue_rewind (&self->queue);
+  self->resume_pos = self->queue.send_pos;
   self->frames_replayed += replay;
+  self->frames_unreplayed += lost;
   if (self->ever_opened)
     self->reconnects++;
   g_mutex_unlock (&self->lock);
+  gst_stt_session_map_reset (&self->session_map);
+  self->session_replayed = replay;
+  self->session_lost = lost;
   if (replay > 0)
     GST_INFO_OBJECT (self, "replaying %" G_GUINT64_FORMAT " uncommitted "
         "frames", replay);
+  if (lost > 0)
+    GST_WARNING_OBJECT (self, "%" G_GUINT64_FORMAT " uncommitted frames "
+        "of the lost session are no longer queued: not replayed", lost);
+
+  if (self->pace_speed > 0) {
+    /* a chunk ahead of real time from the start, never more */
+    gst_as_pacer_init (&self->pacer,
+        (guint) MAX (1.0, self->net_rate * self->pace_speed + 0.5), 100);
+    gst_as_pacer_start (&self->pacer, net_now () -
+        gst_util_uint64_scale_int (self->net_chunk, GST_SECOND,
+            self->net_rate));
+  }
 
   if (self->ever_opened)
     gst_as_backoff_reset (&self->backoff);
@@ -1494,10 +1895,23 @@ on_connected (GObject * source, GAsyncResult * result, gpointer user_data)
     net_quit_if_idle (self);
 }
 
+/* The pace audio goes at, in times real time (0: unpaced): the user's
+ * limit, never above the service's own. */
+static gdouble
+effective_speed (gdouble user, gdouble service)
+{
+  if (user <= 0)
+    return service;
+  if (service <= 0)
+    return user;
+  return MIN (user, service);
+}
+
 /* Starts a connection attempt; the format is known. */
 static void
 net_connect (GstSttPushSink * self)
 {
+  const GstSttBackendInfo *info;
   const GstSttRequest *req;
   SoupMessageHeaders *headers;
   GError *err = NULL;
@@ -1514,7 +1928,14 @@ net_connect (GstSttPushSink * self)
         self->net_bpf / 2, &err);
     if (self->adapter == NULL)
       goto no_adapter;
-    self->send_buf = g_malloc ((gsize) self->net_chunk * self->net_bpf);
+    /* room for a chunk and a tail merged into it, or padded */
+    info = gst_stt_adapter_get_info (self->adapter);
+    self->send_buf_frames = MAX (self->net_chunk,
+        gst_util_uint64_scale_int (info->max_chunk_ms, self->net_rate, 1000));
+    self->send_buf = g_malloc ((gsize) self->send_buf_frames *
+        self->net_bpf);
+    self->pace_speed = effective_speed (self->settings.max_speed,
+        info->max_speed);
     GST_INFO_OBJECT (self, "%s session at %s, %d Hz, %u channel(s), "
         "%u frames per chunk", gst_stt_adapter_get_info (self->adapter)->name,
         gst_stt_adapter_get_request (self->adapter)->display_url,
@@ -1557,6 +1978,8 @@ bad_url:
 static void
 net_begin_eos (GstSttPushSink * self, gboolean have_format)
 {
+  guint timeout_ms;
+
   self->eos_seen = TRUE;
   if (!have_format) {
     /* No audio ever came: nothing to transcribe. */
@@ -1567,8 +1990,20 @@ net_begin_eos (GstSttPushSink * self, gboolean have_format)
     net_finish (self);
     return;
   }
-  self->finish_source = net_add_timeout (self,
-      self->settings.finish_timeout_ms, on_finish_timeout);
+  timeout_ms = self->settings.finish_timeout_ms;
+  if (self->pace_speed > 0 && self->net_rate > 0) {
+    guint64 unsent;
+
+    /* paced audio takes its time to go out: that is not the service's
+     * delay */
+    g_mutex_lock (&self->lock);
+    unsent = gst_stt_queue_unsent (&self->queue);
+    g_mutex_unlock (&self->lock);
+    timeout_ms += (guint) MIN (G_MAXUINT / 2, pos_to_ms (self, unsent) /
+        self->pace_speed);
+  }
+  self->finish_source = net_add_timeout (self, timeout_ms,
+      on_finish_timeout);
 }
 
 static gboolean
@@ -1591,6 +2026,7 @@ net_shutdown (GstSttPushSink * self)
   net_clear_source (&self->finish_source);
   net_clear_source (&self->keepalive_source);
   net_clear_source (&self->writable_source);
+  net_clear_source (&self->pace_source);
   if (self->connect_cancellable != NULL)
     g_cancellable_cancel (self->connect_cancellable);
   if (self->conn != NULL &&
@@ -1698,6 +2134,8 @@ gst_stt_push_sink_start (GstBaseSink * bsink)
     GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
         ("%s does not label speakers: diarize is ignored.", info->title),
         (NULL));
+  if (!transcript_open (self, &err))
+    goto no_transcript;
 
   g_mutex_lock (&self->lock);
   self->have_format = FALSE;
@@ -1713,13 +2151,24 @@ gst_stt_push_sink_start (GstBaseSink * bsink)
   self->messages_received = self->messages_skipped = 0;
   self->partials = self->finals = 0;
   self->reconnects = self->keepalives = 0;
+  self->frames_unreplayed = self->transcript_entries = 0;
+  self->commit_pos = 0;
   gst_stt_queue_clear (&self->queue);
   g_mutex_unlock (&self->lock);
+
+  GST_OBJECT_LOCK (self);
+  self->running = TRUE;
+  self->caps_error_posted = FALSE;
+  GST_OBJECT_UNLOCK (self);
 
   self->state = NET_IDLE;
   self->attempt = 0;
   self->ever_opened = FALSE;
   self->eos_seen = FALSE;
+  self->retry_in_ms = 0;
+  self->resume_pos = self->session_replayed = self->session_lost = 0;
+  self->pace_speed = 0;
+  gst_as_rate_limit_init (&self->error_limit, SERVICE_ERRORS_PER_SECOND);
   gst_stt_session_map_reset (&self->session_map);
   gst_stt_speaker_tracker_clear (&self->speakers);
 
@@ -1740,8 +2189,8 @@ gst_stt_push_sink_start (GstBaseSink * bsink)
 bad_settings:
   if (g_error_matches (err, GST_STT_ERROR, GST_STT_ERROR_NOT_SUPPORTED))
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("The %s backend is not supported yet: use deepgram or vosk.",
-            info->name), ("%s", err->message));
+        ("The %s backend is not supported in this build.", info->name),
+        ("%s", err->message));
   else if (g_error_matches (err, GST_STT_ERROR, GST_STT_ERROR_NO_KEY))
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED,
         ("No API key for %s: set the api-key property or %s.", info->title,
@@ -1753,10 +2202,19 @@ bad_settings:
   settings_clear (&self->settings);
   return FALSE;
 
+no_transcript:
+  GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
+      ("Could not open the transcript file %s for writing.",
+          self->settings.transcript_location), ("%s", err->message));
+  g_error_free (err);
+  settings_clear (&self->settings);
+  return FALSE;
+
 no_thread:
   GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
       ("Could not start the network thread."), ("%s", err->message));
   g_error_free (err);
+  transcript_close (self);
   g_source_destroy (self->wake);
   g_source_unref (self->wake);
   self->wake = NULL;
@@ -1789,11 +2247,15 @@ gst_stt_push_sink_stop (GstBaseSink * bsink)
 
   g_clear_pointer (&self->adapter, gst_stt_adapter_free);
   g_clear_pointer (&self->send_buf, g_free);
+  transcript_close (self);
   settings_clear (&self->settings);
 
   g_mutex_lock (&self->lock);
   self->session_state = "stopped";
   g_mutex_unlock (&self->lock);
+  GST_OBJECT_LOCK (self);
+  self->running = FALSE;
+  GST_OBJECT_UNLOCK (self);
   return TRUE;
 }
 
@@ -1818,6 +2280,70 @@ gst_stt_push_sink_unlock_stop (GstBaseSink * bsink)
   self->flushing = FALSE;
   g_mutex_unlock (&self->lock);
   return TRUE;
+}
+
+/* The fixed integer @field of the first structure of @caps, or 0. */
+static gint
+fixed_int (const GstCaps * caps, const gchar * field)
+{
+  const GstStructure *s = gst_caps_get_structure (caps, 0);
+  gint v = 0;
+
+  if (!gst_structure_get_int (s, field, &v))
+    return 0;
+  return v;
+}
+
+/* Upstream offers only audio the backend does not take: say what to put
+ * in between, once a run, before the generic "not-negotiated" that
+ * follows. Only for a format upstream cannot change (a fixed rate or
+ * channel count), so that asking what the sink takes never fails a
+ * negotiation that could still succeed. */
+static void
+explain_refused_format (GstSttPushSink * self, const GstSttBackendInfo * info,
+    GstCaps * filter)
+{
+  gint rate, channels;
+  gchar *text = NULL;
+  gboolean post;
+
+  if (gst_caps_is_empty (filter) || gst_caps_is_any (filter) ||
+      !gst_structure_has_name (gst_caps_get_structure (filter, 0),
+          "audio/x-raw"))
+    return;
+  rate = fixed_int (filter, "rate");
+  channels = fixed_int (filter, "channels");
+
+  if (rate > 0 && (rate < info->min_rate || rate > info->max_rate)) {
+    if (info->min_rate == info->max_rate)
+      text = g_strdup_printf ("%s takes audio at %d Hz only, not %d Hz: put "
+          "audioresample before sttpushsink (… ! audioconvert ! "
+          "audioresample ! audio/x-raw,rate=%d,channels=1 ! sttpushsink).",
+          info->title, info->min_rate, rate, info->min_rate);
+    else
+      text = g_strdup_printf ("%s takes audio at %d to %d Hz, not %d Hz: "
+          "put audioresample before sttpushsink.", info->title,
+          info->min_rate, info->max_rate, rate);
+  } else if (channels > info->max_channels) {
+    text = g_strdup_printf ("%s takes at most %d channel%s, not %d: put "
+        "audioconvert before sttpushsink.", info->title, info->max_channels,
+        info->max_channels == 1 ? "" : "s", channels);
+  }
+  if (text == NULL)
+    return;
+
+  GST_OBJECT_LOCK (self);
+  post = self->running && !self->caps_error_posted;
+  if (post)
+    self->caps_error_posted = TRUE;
+  GST_OBJECT_UNLOCK (self);
+
+  if (post)
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("%s", text),
+        ("upstream offers %" GST_PTR_FORMAT, filter));
+  else
+    GST_DEBUG_OBJECT (self, "%s", text);
+  g_free (text);
 }
 
 static GstCaps *
@@ -1851,7 +2377,35 @@ gst_stt_push_sink_get_caps (GstBaseSink * bsink, GstCaps * filter)
     return caps;
   result = gst_caps_intersect_full (filter, caps, GST_CAPS_INTERSECT_FIRST);
   gst_caps_unref (caps);
+  if (gst_caps_is_empty (result))
+    explain_refused_format (self, info, filter);
   return result;
+}
+
+/* Upstream proposing caps the backend refuses (a CAPS event's check)
+ * learns what to put in between. */
+static gboolean
+gst_stt_push_sink_query (GstBaseSink * bsink, GstQuery * query)
+{
+  GstSttPushSink *self = GST_STT_PUSH_SINK (bsink);
+  gboolean ret = GST_BASE_SINK_CLASS (parent_class)->query (bsink, query);
+
+  if (GST_QUERY_TYPE (query) == GST_QUERY_ACCEPT_CAPS) {
+    GstCaps *caps;
+    gboolean accepted = FALSE;
+
+    gst_query_parse_accept_caps (query, &caps);
+    gst_query_parse_accept_caps_result (query, &accepted);
+    if (ret && !accepted && caps != NULL) {
+      const GstSttBackendInfo *info;
+
+      GST_OBJECT_LOCK (self);
+      info = gst_stt_backend_get_info (self->backend);
+      GST_OBJECT_UNLOCK (self);
+      explain_refused_format (self, info, caps);
+    }
+  }
+  return ret;
 }
 
 /* Frames per WebSocket frame: chunk-ms, within what the backend takes. */
@@ -1974,8 +2528,11 @@ gst_stt_push_sink_event (GstBaseSink * bsink, GstEvent * event)
     case GST_EVENT_FLUSH_STOP:
       /* What was queued belongs to the old position. */
       g_mutex_lock (&self->lock);
-      if (self->have_format)
+      if (self->have_format) {
         gst_stt_queue_discard (&self->queue);
+        /* flushed on purpose: not a loss if a session drops */
+        self->commit_pos = self->queue.write_pos;
+      }
       g_cond_broadcast (&self->cond);
       g_mutex_unlock (&self->lock);
       break;

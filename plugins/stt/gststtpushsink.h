@@ -21,6 +21,10 @@ G_DECLARE_FINAL_TYPE (GstSttPushSink, gst_stt_push_sink,
 #define GST_TYPE_STT_PUSH_SINK_BACKEND (gst_stt_push_sink_backend_get_type ())
 GType gst_stt_push_sink_backend_get_type (void);
 
+#define GST_TYPE_STT_PUSH_SINK_TRANSCRIPT_FORMAT \
+  (gst_stt_push_sink_transcript_format_get_type ())
+GType gst_stt_push_sink_transcript_format_get_type (void);
+
 GST_ELEMENT_REGISTER_DECLARE (sttpushsink);
 
 G_END_DECLS

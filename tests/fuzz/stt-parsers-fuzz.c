@@ -13,12 +13,17 @@
  *
  * Input: one control byte, then server messages separated by NUL bytes
  * (JSON text cannot contain NUL, so the separator never hides a case):
- *   control & 1     backend: 0 Deepgram, 1 Vosk
+ *   control & 1     with bits 6-7, the backend: (control & 1) |
+ *                   ((control >> 6) << 1) is 0 Deepgram, 1 Vosk,
+ *                   2 AssemblyAI, 3 AssemblyAI without format_turns,
+ *                   4-5 Speechmatics, 6-7 OpenAI
  *   control & 2     interim results
  *   control & 4     diarize
  *   control & 8     end-of-stream sent after the first message
- *   control >> 4    audio frames sent before each message (Vosk's replies
- *                   are matched to them)
+ *   (control >> 4) & 3   audio frames sent before each message (Vosk's
+ *                   replies are matched to them, Speechmatics acknowledges
+ *                   them, OpenAI's items end where they do)
+ * Inputs from before bits 6-7 meant anything keep their meaning.
  * Each message also goes through describe_close as a close reason.
  *
  * scripts/fuzz.sh builds it with clang's libFuzzer and sanitizers and runs
@@ -34,18 +39,40 @@ int LLVMFuzzerInitialize (int *argc, char ***argv);
 
 /* Building an adapter (URL, query, config) is not what is fuzzed here: one
  * per configuration is made once, and each input gets a fresh session. */
-static GstSttAdapter *adapters[16];
+static GstSttAdapter *adapters[64];
+
+static const struct
+{
+  GstSttBackend backend;
+  const gchar *extra;
+} kinds[8] = {
+  {GST_STT_BACKEND_DEEPGRAM, NULL},
+  {GST_STT_BACKEND_VOSK, NULL},
+  {GST_STT_BACKEND_ASSEMBLYAI, NULL},
+  {GST_STT_BACKEND_ASSEMBLYAI, "{\"format_turns\": false}"},
+  {GST_STT_BACKEND_SPEECHMATICS, NULL},
+  {GST_STT_BACKEND_SPEECHMATICS, NULL},
+  {GST_STT_BACKEND_OPENAI, NULL},
+  {GST_STT_BACKEND_OPENAI, NULL},
+};
+
+static guint
+kind_of (guint8 control)
+{
+  return (control & 1) | ((control >> 6) << 1);
+}
 
 static GstSttAdapter *
 make_adapter (guint8 control)
 {
   GstSttSettings s = {
-    .backend = (control & 1) ? GST_STT_BACKEND_VOSK :
-        GST_STT_BACKEND_DEEPGRAM,
+    .backend = kinds[kind_of (control)].backend,
     .url = "ws://127.0.0.1:1/fuzz",
     .interim_results = (control & 2) != 0,
     .diarize = (control & 4) != 0,
-    .rate = 16000,
+    .extra = kinds[kind_of (control)].extra,
+    .rate = kinds[kind_of (control)].backend == GST_STT_BACKEND_OPENAI ?
+        24000 : 16000,
     .channels = 1,
   };
 
@@ -55,7 +82,7 @@ make_adapter (guint8 control)
 static GstSttAdapter *
 adapter_for (guint8 control)
 {
-  GstSttAdapter **a = &adapters[control & 0x0f];
+  GstSttAdapter **a = &adapters[(control & 0x0f) | ((control >> 6) << 4)];
 
   if (*a == NULL)
     *a = make_adapter (control);
@@ -129,7 +156,7 @@ LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
     gchar *reason, *text;
     guint i;
 
-    send_frames (a, control >> 4);
+    send_frames (a, (control >> 4) & 3);
     if (n == 1 && (control & 8)) {
       text = gst_stt_adapter_eos_message (a);
       g_free (text);
@@ -152,6 +179,7 @@ LLVMFuzzerTestOneInput (const guint8 * data, size_t size)
       reason = gst_stt_adapter_describe_close (a, (gushort) (len * 7), r,
           &fatal);
       g_assert (reason != NULL);
+      gst_stt_adapter_close_is_auth (a, (gushort) (len * 7));
       g_free (reason);
       g_free (r);
     }
@@ -176,10 +204,23 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
   static const gchar warm_up_vosk[] = "\x13{\"partial\":\"a\"}";
   guint i;
 
-  for (i = 0; i < G_N_ELEMENTS (adapters); i++)
+  for (i = 0; i < 256; i++)
     adapter_for (i);
   LLVMFuzzerTestOneInput ((const guint8 *) warm_up, sizeof (warm_up) - 1);
+  static const gchar warm_up_assemblyai[] = "\x42{\"type\":\"Turn\","
+      "\"turn_order\":0,\"end_of_turn\":true,\"words\":[{\"text\":\"a\"}]}";
+  static const gchar warm_up_speechmatics[] = "\x92{\"message\":"
+      "\"RecognitionStarted\"}";
+  static const gchar warm_up_openai[] = "\xd2{\"type\":"
+      "\"input_audio_buffer.committed\",\"item_id\":\"a\"}";
+
   LLVMFuzzerTestOneInput ((const guint8 *) warm_up_vosk,
       sizeof (warm_up_vosk) - 1);
+  LLVMFuzzerTestOneInput ((const guint8 *) warm_up_assemblyai,
+      sizeof (warm_up_assemblyai) - 1);
+  LLVMFuzzerTestOneInput ((const guint8 *) warm_up_speechmatics,
+      sizeof (warm_up_speechmatics) - 1);
+  LLVMFuzzerTestOneInput ((const guint8 *) warm_up_openai,
+      sizeof (warm_up_openai) - 1);
   return 0;
 }

@@ -426,30 +426,86 @@ GST_START_TEST (test_forbidden_is_fatal)
 
 GST_END_TEST;
 
-GST_START_TEST (test_unsupported_backend_refuses_to_start)
+static gchar *
+error_when_paused (GstElement * sink)
 {
   GstElement *pipeline = gst_pipeline_new (NULL);
-  GstElement *sink = gst_element_factory_make ("sttpushsink", NULL);
   GstBus *bus = gst_pipeline_get_bus (GST_PIPELINE (pipeline));
   GstMessage *msg;
   GError *err = NULL;
+  gchar *text;
 
-  gst_util_set_object_arg (G_OBJECT (sink), "backend", "speechmatics");
-  g_object_set (sink, "api-key", "k", NULL);
   gst_bin_add (GST_BIN (pipeline), sink);
   fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_PAUSED),
       GST_STATE_CHANGE_FAILURE);
   msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
   fail_unless (msg != NULL);
   gst_message_parse_error (msg, &err, NULL);
-  fail_unless_equals_string (err->message,
-      "The speechmatics backend is not supported yet: use deepgram or vosk.");
+  text = g_strdup (err->message);
   g_error_free (err);
   gst_message_unref (msg);
-
   gst_element_set_state (pipeline, GST_STATE_NULL);
   gst_object_unref (bus);
   gst_object_unref (pipeline);
+  return text;
+}
+
+/* Settings problems show when the element starts, not with the first
+ * audio. */
+GST_START_TEST (test_settings_refused_at_start)
+{
+  GstElement *sink;
+  gchar *text;
+
+  g_unsetenv ("SPEECHMATICS_API_KEY");
+  sink = gst_element_factory_make ("sttpushsink", NULL);
+  gst_util_set_object_arg (G_OBJECT (sink), "backend", "speechmatics");
+  text = error_when_paused (sink);
+  fail_unless_equals_string (text, "No API key for Speechmatics: set the "
+      "api-key property or SPEECHMATICS_API_KEY.");
+  g_free (text);
+
+  sink = gst_element_factory_make ("sttpushsink", NULL);
+  gst_util_set_object_arg (G_OBJECT (sink), "backend", "vosk");
+  g_object_set (sink, "transcript-location", "/nonexistent/dir/t.vtt", NULL);
+  text = error_when_paused (sink);
+  fail_unless_equals_string (text, "Could not open the transcript file "
+      "/nonexistent/dir/t.vtt for writing.");
+  g_free (text);
+}
+
+GST_END_TEST;
+
+/* A format the backend does not take is refused with advice, before the
+ * generic not-negotiated. */
+GST_START_TEST (test_wrong_rate_says_what_to_add)
+{
+  GstElement *sink = gst_element_factory_make ("sttpushsink", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h;
+  GstMessage *msg;
+  GError *err = NULL;
+
+  gst_util_set_object_arg (G_OBJECT (sink), "backend", "openai");
+  g_object_set (sink, "url", "ws://127.0.0.1:9/", NULL);
+  /* CAPS is 16 kHz */
+  h = harness_for (sink, bus);
+  fail_unless_equals_int (gst_harness_push (h, silence (0, BUFFER_FRAMES)),
+      GST_FLOW_NOT_NEGOTIATED);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL);
+  gst_message_parse_error (msg, &err, NULL);
+  fail_unless (g_error_matches (err, GST_CORE_ERROR,
+          GST_CORE_ERROR_NEGOTIATION));
+  fail_unless (g_str_has_prefix (err->message, "OpenAI takes audio at "
+          "24000 Hz only, not 16000 Hz: put audioresample before "
+          "sttpushsink"), "%s", err->message);
+  g_error_free (err);
+  gst_message_unref (msg);
+  /* once */
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR) == NULL);
+  gst_harness_teardown (h);
+  gst_object_unref (bus);
 }
 
 GST_END_TEST;
@@ -491,7 +547,8 @@ sttpushsink_suite (void)
   tcase_add_test (tc, test_defaults_and_capabilities);
   tcase_add_test (tc, test_finals_before_eos);
   tcase_add_test (tc, test_forbidden_is_fatal);
-  tcase_add_test (tc, test_unsupported_backend_refuses_to_start);
+  tcase_add_test (tc, test_settings_refused_at_start);
+  tcase_add_test (tc, test_wrong_rate_says_what_to_add);
   tcase_add_test (tc, test_start_stop_cycles);
   return s;
 }

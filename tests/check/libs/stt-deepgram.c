@@ -241,10 +241,9 @@ GST_START_TEST (test_settings_refused)
   g_clear_error (&err);
 
   s = default_settings ();
-  s.backend = GST_STT_BACKEND_ASSEMBLYAI;
+  s.backend = 99;
   fail_if (gst_stt_adapter_new (&s, &err));
-  fail_unless (g_error_matches (err, GST_STT_ERROR,
-          GST_STT_ERROR_NOT_SUPPORTED));
+  fail_unless (g_error_matches (err, GST_STT_ERROR, GST_STT_ERROR_SETTINGS));
   g_clear_error (&err);
 }
 
@@ -660,7 +659,7 @@ GST_START_TEST (test_backend_table)
   fail_unless_equals_int (dg->max_chunk_ms, 250);
   fail_unless_equals_int (oa->min_rate, 24000);
   fail_unless_equals_int (oa->max_rate, 24000);
-  fail_if (oa->implemented);
+  fail_unless (oa->implemented);
   fail_unless (gst_stt_backend_get_info (99) == NULL);
 }
 

@@ -74,6 +74,30 @@ GST_START_TEST (test_replay_and_drop)
 
 GST_END_TEST;
 
+/* After a lost session: of the audio it never committed, what it had
+ * sent (and a new session can no longer replay) is counted. */
+GST_START_TEST (test_sent_between)
+{
+  GstSttSessionMap map;
+
+  gst_stt_session_map_init (&map);
+  gst_stt_session_map_sent (&map, 1000, 2000);  /* 1000-3000 */
+  gst_stt_session_map_sent (&map, 5000, 1000);  /* 5000-6000, a drop */
+  fail_unless_equals_int64 (gst_stt_session_map_sent_between (&map, 0,
+          10000), 3000);
+  fail_unless_equals_int64 (gst_stt_session_map_sent_between (&map, 2500,
+          5500), 1000);
+  fail_unless_equals_int64 (gst_stt_session_map_sent_between (&map, 3000,
+          5000), 0);
+  fail_unless_equals_int64 (gst_stt_session_map_sent_between (&map, 4000,
+          4000), 0);
+  fail_unless_equals_int64 (gst_stt_session_map_sent_between (&map, 6000,
+          100), 0);
+  gst_stt_session_map_clear (&map);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_many_runs_lookup)
 {
   GstSttSessionMap map;
@@ -146,6 +170,7 @@ stt_timeline_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_contiguous_session);
   tcase_add_test (tc, test_replay_and_drop);
+  tcase_add_test (tc, test_sent_between);
   tcase_add_test (tc, test_many_runs_lookup);
   tcase_add_test (tc, test_clock_map);
   return s;

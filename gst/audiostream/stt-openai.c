@@ -1,0 +1,525 @@
+/* gst-audiostream
+ * Copyright (C) 2026 gst-audiostream developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* OpenAI Realtime API, transcription sessions (`?intent=transcription`).
+ *
+ * Authentication is `Authorization: Bearer <key>`. The first message is
+ * `session.update` with `session.type=transcription`, the audio format
+ * (PCM at 24 kHz, mono: the only rate the service takes) and the
+ * transcription model. Audio goes out base64-encoded in text messages,
+ * `input_audio_buffer.append {audio}`. The service's voice detector cuts
+ * the buffer into items: `speech_started` / `speech_stopped` give an
+ * item's span in ms of session audio, `input_audio_buffer.committed`
+ * names the item and the one before it (`previous_item_id`), then
+ * `...input_audio_transcription.delta` messages build its text and
+ * `...completed {transcript}` ends it.
+ *
+ * Completions of consecutive items may arrive out of order, so finals are
+ * held until every item before them (by previous_item_id) is complete:
+ * finals go out in the order of the audio, and what a final commits never
+ * skips an item still being transcribed. End of stream is
+ * `input_audio_buffer.commit`: the tail after the last detected speech
+ * becomes one more item (or the service answers with an error that there
+ * was nothing to commit); the session is finished when every committed item
+ * is complete. Errors come in-band as `error {error: {type, code,
+ * message}}`; the socket stays open. */
+
+#include "stt-backend-private.h"
+
+#include <string.h>
+
+#define DEFAULT_MODEL "gpt-4o-transcribe"
+#define COMMIT_MESSAGE "{\"type\":\"input_audio_buffer.commit\"}"
+#define APPEND_HEAD "{\"type\":\"input_audio_buffer.append\",\"audio\":\""
+#define APPEND_TAIL "\"}"
+
+#define EV_PREFIX "conversation.item.input_audio_transcription."
+
+/* Bounds on what a server can make the adapter remember. */
+#define MAX_ITEMS 256
+#define MAX_ITEM_TEXT (64 * 1024)
+
+typedef struct
+{
+  gchar *id;
+  gchar *previous_id;           /* as committed, or NULL */
+  gboolean committed;
+  gboolean done;                /* completed or failed */
+  gint64 start_ms;              /* GST_STT_TIME_NONE until known */
+  gint64 end_ms;
+  GString *text;                /* deltas, then the completed transcript */
+} Item;
+
+typedef struct
+{
+  GPtrArray *items;             /* of Item: committed ones in audio order,
+                                 * then the ones only heard of */
+  guint64 sent_frames;          /* audio sent this session */
+  gint64 sent_ms;
+  gint64 final_end_ms;          /* end of the last final */
+  gboolean commit_answered;     /* the end-of-stream commit was answered */
+  gint64 eos_sent_ms;           /* audio sent when the commit went */
+} OpenAIState;
+
+static void
+item_free (gpointer data)
+{
+  Item *item = data;
+
+  g_free (item->id);
+  g_free (item->previous_id);
+  g_string_free (item->text, TRUE);
+  g_free (item);
+}
+
+/* The language as the service wants it: ISO-639-1, "en" of "en-US". */
+static gchar *
+iso_language (const gchar * language)
+{
+  const gchar *dash = strchr (language, '-');
+
+  return dash != NULL ? g_strndup (language, dash - language) :
+      g_strdup (language);
+}
+
+static gchar *
+build_session_update (GstSttAdapter * a)
+{
+  JsonObject *root = json_object_new ();
+  JsonObject *session = json_object_new ();
+  JsonObject *audio = json_object_new ();
+  JsonObject *input = json_object_new ();
+  JsonObject *format = json_object_new ();
+  JsonObject *transcription = json_object_new ();
+  gchar *text;
+
+  json_object_set_string_member (format, "type", "audio/pcm");
+  json_object_set_int_member (format, "rate", a->rate);
+  json_object_set_object_member (input, "format", format);
+
+  json_object_set_string_member (transcription, "model",
+      a->model != NULL ? a->model : DEFAULT_MODEL);
+  if (a->language != NULL) {
+    gchar *lang = iso_language (a->language);
+
+    json_object_set_string_member (transcription, "language", lang);
+    g_free (lang);
+  }
+  json_object_set_object_member (input, "transcription", transcription);
+  json_object_set_object_member (audio, "input", input);
+
+  json_object_set_string_member (session, "type", "transcription");
+  json_object_set_object_member (session, "audio", audio);
+  if (a->extra != NULL)
+    gst_stt_json_merge (session, a->extra);
+
+  json_object_set_string_member (root, "type", "session.update");
+  json_object_set_object_member (root, "session", session);
+  text = gst_stt_json_object_to_string (root);
+  json_object_unref (root);
+  return text;
+}
+
+static gboolean
+openai_init (GstSttAdapter * a, GError ** error)
+{
+  OpenAIState *st;
+  GstSttQuery q;
+  gboolean ok;
+
+  /* The transcription intent, unless the url already says what it wants. */
+  gst_stt_query_init (&q);
+  if (a->url != NULL && strstr (a->url, "intent=") == NULL)
+    gst_stt_query_add (&q, "intent", "transcription");
+  ok = gst_stt_request_set_url (&a->request,
+      a->url != NULL ? a->url : a->info->default_url, &q, error);
+  gst_stt_query_clear (&q);
+  if (!ok)
+    return FALSE;
+
+  if (a->api_key != NULL) {
+    gchar *auth = g_strconcat ("Bearer ", a->api_key, NULL);
+
+    gst_stt_request_add_header (&a->request, "Authorization", auth);
+    memset (auth, 0, strlen (auth));
+    g_free (auth);
+  }
+  a->request.first_message = build_session_update (a);
+
+  st = g_new0 (OpenAIState, 1);
+  st->items = g_ptr_array_new_with_free_func (item_free);
+  a->state = st;
+  return TRUE;
+}
+
+static void
+openai_state_free (gpointer data)
+{
+  OpenAIState *st = data;
+
+  g_ptr_array_unref (st->items);
+  g_free (st);
+}
+
+static void
+openai_start_session (GstSttAdapter * a)
+{
+  OpenAIState *st = a->state;
+
+  g_ptr_array_set_size (st->items, 0);
+  st->sent_frames = 0;
+  st->sent_ms = 0;
+  st->final_end_ms = 0;
+  st->commit_answered = FALSE;
+  st->eos_sent_ms = 0;
+}
+
+static GBytes *
+openai_frame_audio (GstSttAdapter * a, const guint8 * data, gsize size,
+    gboolean * is_text)
+{
+  OpenAIState *st = a->state;
+  gchar *b64 = g_base64_encode (data, size);
+  gsize n = strlen (b64);
+  gsize total = sizeof (APPEND_HEAD) - 1 + n + sizeof (APPEND_TAIL) - 1;
+  guint8 *out = g_malloc (total);
+
+  memcpy (out, APPEND_HEAD, sizeof (APPEND_HEAD) - 1);
+  memcpy (out + sizeof (APPEND_HEAD) - 1, b64, n);
+  memcpy (out + sizeof (APPEND_HEAD) - 1 + n, APPEND_TAIL,
+      sizeof (APPEND_TAIL) - 1);
+  g_free (b64);
+
+  st->sent_frames += size / (2 * (gsize) a->channels);
+  st->sent_ms = (gint64) (st->sent_frames * 1000 / (guint64) a->rate);
+  *is_text = TRUE;
+  return g_bytes_new_take (out, total);
+}
+
+static gchar *
+openai_eos (GstSttAdapter * a)
+{
+  OpenAIState *st = a->state;
+
+  st->eos_sent_ms = st->sent_ms;
+  return g_strdup (COMMIT_MESSAGE);
+}
+
+static Item *
+find_item (OpenAIState * st, const gchar * id, guint * index)
+{
+  guint i;
+
+  for (i = 0; id != NULL && i < st->items->len; i++) {
+    Item *item = g_ptr_array_index (st->items, i);
+
+    if (g_str_equal (item->id, id)) {
+      if (index != NULL)
+        *index = i;
+      return item;
+    }
+  }
+  return NULL;
+}
+
+/* The item @id, heard of for the first time if need be; NULL when the
+ * server names too many items at once. */
+static Item *
+get_item (OpenAIState * st, const gchar * id)
+{
+  Item *item = find_item (st, id, NULL);
+
+  if (item != NULL || id == NULL)
+    return item;
+  if (st->items->len >= MAX_ITEMS)
+    return NULL;
+  item = g_new0 (Item, 1);
+  item->id = g_strdup (id);
+  item->start_ms = item->end_ms = GST_STT_TIME_NONE;
+  item->text = g_string_new (NULL);
+  g_ptr_array_add (st->items, item);
+  return item;
+}
+
+/* Number of committed items: they come first, in audio order. */
+static guint
+committed_count (OpenAIState * st)
+{
+  guint n = 0;
+
+  while (n < st->items->len &&
+      ((Item *) g_ptr_array_index (st->items, n))->committed)
+    n++;
+  return n;
+}
+
+/* Places a newly committed item: after the one it follows, before one
+ * that follows it, else after every committed item. */
+static void
+order_item (OpenAIState * st, Item * item)
+{
+  guint n, i, from = 0, to;
+
+  find_item (st, item->id, &from);
+  g_ptr_array_steal_index (st->items, from);
+  n = committed_count (st);
+  to = n;
+  for (i = 0; i < n; i++) {
+    Item *other = g_ptr_array_index (st->items, i);
+
+    if (item->previous_id != NULL && g_str_equal (other->id,
+            item->previous_id)) {
+      to = i + 1;
+      break;
+    }
+    if (other->previous_id != NULL && g_str_equal (other->previous_id,
+            item->id)) {
+      to = i;
+      break;
+    }
+  }
+  g_ptr_array_insert (st->items, to, item);
+  item->committed = TRUE;
+}
+
+static void
+emit_utterance_end (GPtrArray * events, gint64 at)
+{
+  GstSttEvent *ev = gst_stt_event_new (GST_STT_EVENT_UTTERANCE_END);
+
+  ev->end_ms = at;
+  g_ptr_array_add (events, ev);
+}
+
+/* Finals for the complete items at the head of the committed order. */
+static void
+drain (GstSttAdapter * a, GPtrArray * events)
+{
+  OpenAIState *st = a->state;
+
+  while (st->items->len > 0) {
+    Item *item = g_ptr_array_index (st->items, 0);
+    GstSttEvent *ev;
+
+    if (!item->committed || !item->done)
+      break;
+    ev = gst_stt_event_new (GST_STT_EVENT_FINAL);
+    ev->text = g_strstrip (g_strdup (item->text->str));
+    ev->start_ms = item->start_ms >= 0 ? item->start_ms : st->final_end_ms;
+    ev->end_ms = item->end_ms >= 0 ? item->end_ms : ev->start_ms;
+    st->final_end_ms = MAX (st->final_end_ms, ev->end_ms);
+    g_ptr_array_add (events, ev);
+    g_ptr_array_remove_index (st->items, 0);
+  }
+}
+
+/* Finished: the end-of-stream commit was answered and every committed item
+ * is posted. Items only heard of (never committed) are not waited for. */
+static void
+check_finished (GstSttAdapter * a)
+{
+  OpenAIState *st = a->state;
+
+  if (a->eos_sent && st->commit_answered && committed_count (st) == 0)
+    a->finished = TRUE;
+}
+
+static gboolean
+parse_committed (GstSttAdapter * a, JsonObject * msg, GPtrArray * events,
+    GError ** error)
+{
+  OpenAIState *st = a->state;
+  const gchar *id = gst_stt_json_string (msg, "item_id");
+  Item *item;
+
+  if (id == NULL) {
+    g_set_error (error, GST_STT_ERROR, GST_STT_ERROR_MALFORMED,
+        "input_audio_buffer.committed without item_id");
+    return FALSE;
+  }
+  item = get_item (st, id);
+  if (item == NULL || item->committed)
+    return TRUE;
+  g_free (item->previous_id);
+  item->previous_id = g_strdup (gst_stt_json_string (msg,
+          "previous_item_id"));
+
+  /* A commit after end-of-stream of audio the voice detector did not
+   * close is the answer to ours: it ends where the audio did. */
+  if (a->eos_sent && item->end_ms < 0) {
+    st->commit_answered = TRUE;
+    item->end_ms = st->eos_sent_ms;
+  }
+  if (item->end_ms < 0)
+    item->end_ms = st->sent_ms;
+  order_item (st, item);
+  /* one that started before the detector said so begins where the one
+   * before it ended */
+  if (item->start_ms < 0) {
+    guint index = 0;
+
+    find_item (st, item->id, &index);
+    item->start_ms = index > 0 ?
+        ((Item *) g_ptr_array_index (st->items, index - 1))->end_ms :
+        st->final_end_ms;
+  }
+  drain (a, events);
+  return TRUE;
+}
+
+static gboolean
+parse_transcription (GstSttAdapter * a, JsonObject * msg, const gchar * what,
+    GPtrArray * events, GError ** error)
+{
+  OpenAIState *st = a->state;
+  const gchar *id = gst_stt_json_string (msg, "item_id");
+  Item *item;
+
+  if (id == NULL) {
+    g_set_error (error, GST_STT_ERROR, GST_STT_ERROR_MALFORMED,
+        EV_PREFIX "%s without item_id", what);
+    return FALSE;
+  }
+  item = get_item (st, id);
+  if (item == NULL || item->done)
+    return TRUE;
+
+  if (g_str_equal (what, "delta")) {
+    const gchar *delta = gst_stt_json_string (msg, "delta");
+    GstSttEvent *ev;
+
+    if (delta == NULL || item->text->len + strlen (delta) > MAX_ITEM_TEXT)
+      return TRUE;
+    g_string_append (item->text, delta);
+    if (!a->interim_results || item->text->len == 0)
+      return TRUE;
+    ev = gst_stt_event_new (GST_STT_EVENT_PARTIAL);
+    ev->text = g_strstrip (g_strdup (item->text->str));
+    ev->start_ms = item->start_ms >= 0 ? item->start_ms : st->final_end_ms;
+    ev->end_ms = item->end_ms >= 0 ? item->end_ms : st->sent_ms;
+    g_ptr_array_add (events, ev);
+    return TRUE;
+  }
+
+  if (g_str_equal (what, "completed")) {
+    const gchar *transcript = gst_stt_json_string (msg, "transcript");
+
+    if (transcript == NULL) {
+      g_set_error (error, GST_STT_ERROR, GST_STT_ERROR_MALFORMED,
+          EV_PREFIX "completed without transcript");
+      return FALSE;
+    }
+    g_string_assign (item->text, "");
+    g_string_append_len (item->text, transcript,
+        MIN (strlen (transcript), MAX_ITEM_TEXT));
+    item->done = TRUE;
+  } else {
+    JsonObject *err = gst_stt_json_object (msg, "error");
+
+    /* failed: said, and its place in the order given up */
+    gst_stt_add_error (events, gst_stt_json_string (err, "message") ?
+        gst_stt_json_string (err, "message") : "transcription failed",
+        gst_stt_json_string (err, "code"));
+    g_string_assign (item->text, "");
+    item->done = TRUE;
+  }
+  drain (a, events);
+  return TRUE;
+}
+
+static gboolean
+parse_error (GstSttAdapter * a, JsonObject * msg, GPtrArray * events)
+{
+  OpenAIState *st = a->state;
+  JsonObject *err = gst_stt_json_object (msg, "error");
+  const gchar *code = gst_stt_json_string (err, "code");
+  const gchar *type = gst_stt_json_string (err, "type");
+  GstSttEvent *ev;
+
+  /* Our end-of-stream commit found nothing left to commit: everything
+   * was in items already. Expected, not worth a warning. */
+  if (a->eos_sent && !st->commit_answered && code != NULL &&
+      g_str_has_prefix (code, "input_audio_buffer_commit")) {
+    st->commit_answered = TRUE;
+    return TRUE;
+  }
+  ev = gst_stt_add_error (events, gst_stt_json_string (err, "message"),
+      code != NULL ? code : type);
+  if (g_strcmp0 (code, "invalid_api_key") == 0 ||
+      g_strcmp0 (type, "authentication_error") == 0)
+    ev->fatal = ev->auth = TRUE;
+  return TRUE;
+}
+
+static gboolean
+openai_parse (GstSttAdapter * a, JsonObject * msg, const gchar * raw,
+    GPtrArray * events, GError ** error)
+{
+  OpenAIState *st = a->state;
+  const gchar *type = gst_stt_json_string (msg, "type");
+  gboolean ok = TRUE;
+
+  if (type == NULL) {
+    g_set_error (error, GST_STT_ERROR, GST_STT_ERROR_MALFORMED,
+        "message without a type");
+    return FALSE;
+  }
+
+  if (g_str_has_prefix (type, EV_PREFIX)) {
+    ok = parse_transcription (a, msg, type + strlen (EV_PREFIX), events,
+        error);
+  } else if (g_str_equal (type, "input_audio_buffer.committed")) {
+    ok = parse_committed (a, msg, events, error);
+  } else if (g_str_equal (type, "input_audio_buffer.speech_started") ||
+      g_str_equal (type, "input_audio_buffer.speech_stopped")) {
+    gboolean started = g_str_has_suffix (type, "started");
+    Item *item = get_item (st, gst_stt_json_string (msg, "item_id"));
+    gdouble ms;
+
+    if (!gst_stt_json_double (msg, started ? "audio_start_ms" :
+            "audio_end_ms", &ms)) {
+      g_set_error (error, GST_STT_ERROR, GST_STT_ERROR_MALFORMED,
+          "%s without its time", type);
+      return FALSE;
+    }
+    if (item != NULL && !item->committed) {
+      if (started)
+        item->start_ms = gst_stt_seconds_to_ms (ms / 1000.0);
+      else
+        item->end_ms = gst_stt_seconds_to_ms (ms / 1000.0);
+    }
+    if (!started)
+      emit_utterance_end (events, gst_stt_seconds_to_ms (ms / 1000.0));
+  } else if (g_str_equal (type, "error")) {
+    ok = parse_error (a, msg, events);
+  } else if (g_str_has_prefix (type, "session.") ||
+      g_str_has_prefix (type, "transcription_session.")) {
+    gst_stt_add_metadata (events, type, raw);
+  }
+  /* else: a message type added after this was written, not an error */
+
+  if (ok)
+    check_finished (a);
+  return ok;
+}
+
+static const GstSttBackendOps openai_ops = {
+  .init = openai_init,
+  .state_free = openai_state_free,
+  .start_session = openai_start_session,
+  .frame_audio = openai_frame_audio,
+  .eos = openai_eos,
+  .parse = openai_parse,
+};
+
+const GstSttBackendOps *
+gst_stt_openai_get_ops (void)
+{
+  return &openai_ops;
+}
