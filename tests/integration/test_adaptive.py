@@ -94,9 +94,15 @@ class TestStats(SinkTestCase):
         gaps = [(b[0] - a[0]) / 1e6 for a, b in zip(stats, stats[1:])]
         self.assertLess(max(gaps), 450)
         # per interval, not since start: steady state is the stream's rate
-        steady = [s.get_value('bitrate-kbps') for _, s in stats[3:-2]]
-        for kbps in steady:
-            self.assertAlmostEqual(kbps, RATE * BPF * 8 / 1000, delta=200)
+        # (the median, since a starved feeder on a busy machine can make
+        # one interval short and the next long)
+        steady = sorted(s.get_value('bitrate-kbps') for _, s in stats[3:-2])
+        self.assertAlmostEqual(steady[len(steady) // 2],
+                               RATE * BPF * 8 / 1000, delta=150)
+        # and it really is per interval: the first one includes the
+        # prefill wait, so it is lower than the steady rate
+        self.assertLess(stats[0][1].get_value('bitrate-kbps'),
+                        steady[len(steady) // 2])
         # every figure is measured: the final count is what arrived
         final = stats_dict(sink)
         self.assertEqual(final['bytes-sent'], len(conn.data))
