@@ -1441,6 +1441,7 @@ tell_user (GstAudioStreamSink * self, NetThread * t)
   guint64 overflows, dropped, underruns;
   guint64 dropped_ms;
   guint held_back = 0;
+  gboolean playing;
 
   g_mutex_lock (&self->lock);
   overflows = self->ring.overflows;
@@ -1460,6 +1461,15 @@ tell_user (GstAudioStreamSink * self, NetThread * t)
             held_back));
     t->overflows_told = overflows;
   }
+  /* Outside PLAYING capture is meant to be idle: nothing to tell, and with
+   * hundreds of instances stopping at once the posts alone would swamp
+   * the bus. */
+  GST_OBJECT_LOCK (self);
+  playing = GST_STATE (self) == GST_STATE_PLAYING &&
+      GST_STATE_PENDING (self) == GST_STATE_VOID_PENDING;
+  GST_OBJECT_UNLOCK (self);
+  if (!playing)
+    t->underruns_told = underruns;
   if (underruns > t->underruns_told && gst_as_rate_limit_allow
       (&t->user_messages, g_get_monotonic_time (), &held_back)) {
     GST_ELEMENT_INFO (self, RESOURCE, READ,
