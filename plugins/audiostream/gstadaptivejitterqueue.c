@@ -120,6 +120,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_adaptive_jitter_queue_debug);
 #define HEADROOM_MS 1000
 #define MAX_ARRIVALS 4096
 
+/* memory a format may take: a 64-channel F64 stream at 192 kHz with
+ * max-latency-ms=10000 needs a little over 1 GiB */
+#define FORMAT_MEMORY_LIMIT (G_GUINT64_CONSTANT (2) << 30)
 
 /* signal processing, in microseconds of audio */
 #define TAIL_US 40000           /* output kept for concealment and splices */
@@ -1562,6 +1565,30 @@ reset_stream (GstAdaptiveJitterQueue * self, const Settings * s)
   self->stats_last = GST_CLOCK_TIME_NONE;
 }
 
+/* The bytes the buffers of a format take, G_MAXUINT64 if that does not
+ * even fit in 64 bits. */
+static guint64
+format_memory (guint rate, guint channels, guint bpf, guint max_latency_ms)
+{
+  guint64 q_frames = gst_util_uint64_scale_int (max_latency_ms + HEADROOM_MS,
+      rate, 1000);
+  guint64 chunk = gst_util_uint64_scale_int (CHUNK_US, rate, G_USEC_PER_SEC);
+  guint64 scratch = gst_util_uint64_scale_int (SCRATCH_US, rate,
+      G_USEC_PER_SEC);
+  guint64 frames, bytes, floats;
+
+  /* queue, tail, carry, native scratch and the output pool */
+  frames = q_frames + 16 * chunk + 3 * scratch + 64 + 16;
+  if (!g_uint64_checked_mul (&bytes, frames, bpf))
+    return G_MAXUINT64;
+  /* unpacked, y and fx: a float or a double a sample */
+  if (!g_uint64_checked_mul (&floats, scratch + 64, channels) ||
+      !g_uint64_checked_mul (&floats, floats, 16) ||
+      !g_uint64_checked_add (&bytes, bytes, floats))
+    return G_MAXUINT64;
+  return bytes;
+}
+
 /* The format changed: what is queued in the old one is dropped.
  * called with self->lock held */
 static void
@@ -1739,6 +1766,7 @@ handle_caps (GstAdaptiveJitterQueue * self, GstEvent * event)
   GstAudioInfo info;
   Settings s;
   gboolean ok;
+  guint64 memory;
 
   gst_event_parse_caps (event, &caps);
   if (!gst_audio_info_from_caps (&info, caps) ||
@@ -1746,6 +1774,11 @@ handle_caps (GstAdaptiveJitterQueue * self, GstEvent * event)
     goto invalid_caps;
 
   settings_copy (self, &s);
+  memory = format_memory (GST_AUDIO_INFO_RATE (&info),
+      GST_AUDIO_INFO_CHANNELS (&info), GST_AUDIO_INFO_BPF (&info),
+      s.max_latency_ms);
+  if (memory > FORMAT_MEMORY_LIMIT)
+    goto too_big;
 
   g_mutex_lock (&self->lock);
   ok = setup_format (self, &info, caps, &s);
@@ -1761,6 +1794,24 @@ handle_caps (GstAdaptiveJitterQueue * self, GstEvent * event)
 invalid_caps:
   GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
       ("Could not parse the audio format."), ("caps: %" GST_PTR_FORMAT, caps));
+  gst_event_unref (event);
+  return FALSE;
+
+too_big:
+  /* whatever is queued was in the old format, and buffers in the new one
+   * are refused (not-negotiated) */
+  g_mutex_lock (&self->lock);
+  forget_format (self);
+  g_mutex_unlock (&self->lock);
+  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+      ("Refusing an audio format that would need %.1f GiB of buffers: %d "
+          "channels, %d bytes a frame at %d Hz, for a queue of %u ms.",
+          memory / 1073741824.0, GST_AUDIO_INFO_CHANNELS (&info),
+          GST_AUDIO_INFO_BPF (&info), GST_AUDIO_INFO_RATE (&info),
+          s.max_latency_ms + HEADROOM_MS),
+      ("at most %" G_GUINT64_FORMAT " bytes; check the caps upstream, or "
+          "lower max-latency-ms; caps: %" GST_PTR_FORMAT,
+          FORMAT_MEMORY_LIMIT, caps));
   gst_event_unref (event);
   return FALSE;
 

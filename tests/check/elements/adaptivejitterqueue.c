@@ -1038,6 +1038,62 @@ GST_START_TEST (test_partial_frame_dropped_and_counted)
 
 GST_END_TEST;
 
+/* Caps whose buffers could not be allocated (a hundred million channels:
+ * 25 TB of queue) are refused with a negotiation error that says why,
+ * instead of an abort in g_malloc, and the buffers that follow are not
+ * negotiated. Sane caps afterwards work again. */
+GST_START_TEST (test_absurd_caps_refused)
+{
+  GstHarness *h = gst_harness_new ("adaptivejitterqueue");
+  GstBus *bus = gst_bus_new ();
+  GstCaps *caps = gst_caps_from_string ("audio/x-raw,format=S16LE,"
+      "layout=interleaved,rate=48000,channels=100000000,"
+      "channel-mask=(bitmask)0");
+  GstMessage *msg;
+  GError *err = NULL;
+  gchar *debug = NULL;
+  GstSegment seg;
+
+  gst_element_set_bus (h->element, bus);
+  gst_harness_play (h);
+  fail_unless (gst_harness_push_event (h,
+          gst_event_new_stream_start ("absurd")));
+  /* the pad keeps the sticky event whatever the element answered: the
+   * answer shows in the error and in the next buffer */
+  gst_harness_push_event (h, gst_event_new_caps (caps));
+  gst_caps_unref (caps);
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&seg)));
+
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "no error posted");
+  gst_message_parse_error (msg, &err, &debug);
+  fail_unless (g_error_matches (err, GST_CORE_ERROR,
+          GST_CORE_ERROR_NEGOTIATION), "%s", err->message);
+  fail_unless (strstr (err->message, "100000000 channels") != NULL,
+      "%s", err->message);
+  g_clear_error (&err);
+  g_free (debug);
+  gst_message_unref (msg);
+  fail_unless_equals_int (gst_harness_push (h,
+          gst_buffer_new_allocate (NULL, 4800, NULL)),
+      GST_FLOW_NOT_NEGOTIATED);
+
+  /* a sane format is accepted again */
+  caps = gst_caps_from_string ("audio/x-raw,format=S16LE,"
+      "layout=interleaved,rate=48000,channels=2");
+  fail_unless (gst_harness_push_event (h, gst_event_new_caps (caps)));
+  gst_caps_unref (caps);
+  fail_unless_equals_int (gst_harness_push (h,
+          gst_buffer_new_allocate (NULL, 4800, NULL)), GST_FLOW_OK);
+
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* Like a live source: no preroll in PAUSED. */
 GST_START_TEST (test_no_preroll)
 {
@@ -1080,6 +1136,7 @@ adaptivejitterqueue_suite (void)
   tcase_add_test (tc, test_no_preroll);
   tcase_add_test (tc, test_partial_frames_carried_over);
   tcase_add_test (tc, test_partial_frame_dropped_and_counted);
+  tcase_add_test (tc, test_absurd_caps_refused);
   return s;
 }
 
