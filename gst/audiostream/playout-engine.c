@@ -1088,6 +1088,7 @@ gst_as_playout_engine_get_stats (GstAsPlayoutEngine * e,
   st->concealed_ms = frames_to_ms (e, e->n.concealed);
   st->dropped_ms = frames_to_ms (e, e->n.dropped);
   st->stretched_ms = frames_to_ms (e, e->n.inserted + e->n.removed);
+  st->decided_frames = e->carry_len;
 }
 
 /* After a chunk: has @interval_ms of output passed since the last stats? */

@@ -68,6 +68,8 @@ typedef struct
   gdouble dropped_ms;
   gdouble stretched_ms;
   GstAsPlayoutCounters n;
+  /* not in the message: output decided (and counted) but not yet out */
+  guint64 decided_frames;
 } GstAsPlayoutStats;
 
 /* the adaptivejitterqueue-resize fields */
