@@ -582,6 +582,27 @@ no_pool:
   return FALSE;
 }
 
+/* Wakes the task from its clock wait and its condition wait.
+ * called with self->lock held */
+static void
+wake_task (GstAdaptiveJitterQueue * self)
+{
+  if (self->clock_id)
+    gst_clock_id_unschedule (self->clock_id);
+  g_cond_broadcast (&self->cond);
+}
+
+static void
+set_flushing (GstAdaptiveJitterQueue * self, gboolean flushing)
+{
+  g_mutex_lock (&self->lock);
+  self->flushing = flushing;
+  self->srcresult = flushing ? GST_FLOW_FLUSHING : GST_FLOW_OK;
+  if (flushing)
+    wake_task (self);
+  g_mutex_unlock (&self->lock);
+}
+
 static void
 start_task (GstAdaptiveJitterQueue * self)
 {
@@ -635,13 +656,7 @@ gst_adaptive_jitter_queue_sink_event (GstPad * pad, GstObject * parent,
 
     case GST_EVENT_FLUSH_START:
       gst_pad_push_event (self->srcpad, event);
-      g_mutex_lock (&self->lock);
-      self->flushing = TRUE;
-      self->srcresult = GST_FLOW_FLUSHING;
-      if (self->clock_id)
-        gst_clock_id_unschedule (self->clock_id);
-      g_cond_broadcast (&self->cond);
-      g_mutex_unlock (&self->lock);
+      set_flushing (self, TRUE);
       gst_pad_pause_task (self->srcpad);
       return TRUE;
 
@@ -653,9 +668,8 @@ gst_adaptive_jitter_queue_sink_event (GstPad * pad, GstObject * parent,
         gst_as_playout_engine_reset (self->engine, &s.engine);
         self->need_segment = TRUE;
       }
-      self->flushing = FALSE;
-      self->srcresult = GST_FLOW_OK;
       g_mutex_unlock (&self->lock);
+      set_flushing (self, FALSE);
       if (GST_PAD_MODE (self->srcpad) == GST_PAD_MODE_PUSH)
         start_task (self);
       return TRUE;
@@ -707,22 +721,11 @@ gst_adaptive_jitter_queue_src_activate_mode (GstPad * pad,
   if (mode != GST_PAD_MODE_PUSH)
     return FALSE;
 
+  set_flushing (self, !active);
   if (active) {
-    g_mutex_lock (&self->lock);
-    self->flushing = FALSE;
-    self->srcresult = GST_FLOW_OK;
-    g_mutex_unlock (&self->lock);
     start_task (self);
     return TRUE;
   }
-
-  g_mutex_lock (&self->lock);
-  self->flushing = TRUE;
-  self->srcresult = GST_FLOW_FLUSHING;
-  if (self->clock_id)
-    gst_clock_id_unschedule (self->clock_id);
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
   return gst_pad_stop_task (pad);
 }
 
@@ -972,9 +975,7 @@ gst_adaptive_jitter_queue_change_state (GstElement * element,
     case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
       g_mutex_lock (&self->lock);
       self->blocked = TRUE;
-      if (self->clock_id)
-        gst_clock_id_unschedule (self->clock_id);
-      g_cond_broadcast (&self->cond);
+      wake_task (self);
       g_mutex_unlock (&self->lock);
       break;
     default:
