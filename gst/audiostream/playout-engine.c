@@ -42,6 +42,10 @@ GST_DEBUG_CATEGORY_STATIC (playout_engine_debug);
 
 /* the queue holds this much beyond max-latency-ms, for bursts */
 #define HEADROOM_MS 1000
+
+/* memory a format may take: a 64-channel F64 stream at 192 kHz with
+ * max-latency-ms=10000 needs a little over 1 GiB */
+#define FORMAT_MEMORY_LIMIT (G_GUINT64_CONSTANT (2) << 30)
 #define MAX_ARRIVALS 4096
 
 /* signal processing, in microseconds of audio */
@@ -1254,10 +1258,9 @@ reset_stream (GstAsPlayoutEngine * e, const GstAsPlayoutSettings * s)
 }
 
 /* The bytes the buffers of a format take, G_MAXUINT64 if that does not
- * even fit in 64 bits: a caller refuses a format that needs too much. */
-guint64
-gst_as_playout_engine_memory_needed (const GstAudioInfo * info,
-    guint max_latency_ms)
+ * even fit in 64 bits. */
+static guint64
+memory_needed (const GstAudioInfo * info, guint max_latency_ms)
 {
   guint rate = GST_AUDIO_INFO_RATE (info);
   guint64 q_frames = gst_util_uint64_scale_int (max_latency_ms + HEADROOM_MS,
@@ -1278,6 +1281,25 @@ gst_as_playout_engine_memory_needed (const GstAudioInfo * info,
       !g_uint64_checked_add (&bytes, bytes, floats))
     return G_MAXUINT64;
   return bytes;
+}
+
+/* Whether the buffers of a format can be allocated: caps such as
+ * channels=100000000 would need terabytes. */
+gboolean
+gst_as_playout_engine_check_format (const GstAudioInfo * info,
+    const GstAsPlayoutSettings * s, GError ** error)
+{
+  guint64 memory = memory_needed (info, s->max_latency_ms);
+
+  if (memory <= FORMAT_MEMORY_LIMIT)
+    return TRUE;
+  g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION,
+      "Refusing an audio format that would need %.1f GiB of buffers: %d "
+      "channels, %d bytes a frame at %d Hz, for a queue of %u ms.",
+      memory / 1073741824.0, GST_AUDIO_INFO_CHANNELS (info),
+      GST_AUDIO_INFO_BPF (info), GST_AUDIO_INFO_RATE (info),
+      s->max_latency_ms + HEADROOM_MS);
+  return FALSE;
 }
 
 /* Frees the buffers of the format; what was queued is gone. */
@@ -1323,8 +1345,8 @@ gst_as_playout_engine_has_format (GstAsPlayoutEngine * e,
       gst_audio_info_is_equal (info, &e->info));
 }
 
-/* Allocates the buffers of a new format (the caller checked
- * gst_as_playout_engine_memory_needed()) and starts a new stream. */
+/* Allocates the buffers of a new format (the caller checked it with
+ * gst_as_playout_engine_check_format()) and starts a new stream. */
 void
 gst_as_playout_engine_set_format (GstAsPlayoutEngine * e,
     const GstAudioInfo * info, const GstAsPlayoutSettings * s)

@@ -95,8 +95,9 @@ typedef struct
 GstAsPlayoutEngine *gst_as_playout_engine_new (void);
 void     gst_as_playout_engine_free (GstAsPlayoutEngine * engine);
 
-guint64  gst_as_playout_engine_memory_needed (const GstAudioInfo * info,
-                                 guint max_latency_ms);
+gboolean gst_as_playout_engine_check_format (const GstAudioInfo * info,
+                                 const GstAsPlayoutSettings * s,
+                                 GError ** error);
 
 /* format */
 void     gst_as_playout_engine_set_format (GstAsPlayoutEngine * engine,

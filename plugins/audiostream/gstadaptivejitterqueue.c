@@ -96,13 +96,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_adaptive_jitter_queue_debug);
 
 #define LATENCY_LIMIT_MS 10000
 
-/* the queue holds this much beyond max-latency-ms (see the engine) */
-#define HEADROOM_MS 1000
-
-/* memory a format may take: a 64-channel F64 stream at 192 kHz with
- * max-latency-ms=10000 needs a little over 1 GiB */
-#define FORMAT_MEMORY_LIMIT (G_GUINT64_CONSTANT (2) << 30)
-
 #define AUDIO_CAPS \
   "audio/x-raw, format = (string) " GST_AUDIO_FORMATS_ALL ", " \
   "layout = (string) interleaved, rate = (int) [ 1, MAX ], " \
@@ -525,8 +518,8 @@ handle_caps (GstAdaptiveJitterQueue * self, GstEvent * event)
   GstCaps *caps;
   GstAudioInfo info;
   Settings s;
+  GError *err = NULL;
   gboolean ok;
-  guint64 memory;
 
   gst_event_parse_caps (event, &caps);
   if (!gst_audio_info_from_caps (&info, caps) ||
@@ -534,9 +527,7 @@ handle_caps (GstAdaptiveJitterQueue * self, GstEvent * event)
     goto invalid_caps;
 
   settings_copy (self, &s);
-  memory = gst_as_playout_engine_memory_needed (&info,
-      s.engine.max_latency_ms);
-  if (memory > FORMAT_MEMORY_LIMIT)
+  if (!gst_as_playout_engine_check_format (&info, &s.engine, &err))
     goto too_big;
 
   g_mutex_lock (&self->lock);
@@ -563,15 +554,10 @@ too_big:
   free_pool (self);
   gst_as_playout_engine_forget_format (self->engine);
   g_mutex_unlock (&self->lock);
-  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
-      ("Refusing an audio format that would need %.1f GiB of buffers: %d "
-          "channels, %d bytes a frame at %d Hz, for a queue of %u ms.",
-          memory / 1073741824.0, GST_AUDIO_INFO_CHANNELS (&info),
-          GST_AUDIO_INFO_BPF (&info), GST_AUDIO_INFO_RATE (&info),
-          s.engine.max_latency_ms + HEADROOM_MS),
-      ("at most %" G_GUINT64_FORMAT " bytes; check the caps upstream, or "
-          "lower max-latency-ms; caps: %" GST_PTR_FORMAT,
-          FORMAT_MEMORY_LIMIT, caps));
+  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("%s", err->message),
+      ("check the caps upstream, or lower max-latency-ms; caps: %"
+          GST_PTR_FORMAT, caps));
+  g_error_free (err);
   gst_event_unref (event);
   return FALSE;
 

@@ -483,6 +483,42 @@ GST_START_TEST (test_recorded_proxy_stalls)
 
 GST_END_TEST;
 
+/* A format whose buffers cannot be allocated is refused, saying why;
+ * the largest sane ones are not. */
+GST_START_TEST (test_format_memory_limit)
+{
+  GstAsPlayoutSettings s = { 0.97, 10, 10000, -1 };
+  GstAudioInfo info;
+  GError *err = NULL;
+
+  gst_audio_info_set_format (&info, GST_AUDIO_FORMAT_F64LE, 192000, 64,
+      NULL);
+  fail_unless (gst_as_playout_engine_check_format (&info, &s, &err));
+  fail_unless (err == NULL);
+
+  gst_audio_info_set_format (&info, GST_AUDIO_FORMAT_S16LE, 48000, 64,
+      NULL);
+  info.channels = 100000000;
+  info.bpf = 200000000;
+  s.max_latency_ms = 1000;
+  fail_if (gst_as_playout_engine_check_format (&info, &s, &err));
+  fail_unless (g_error_matches (err, GST_CORE_ERROR,
+          GST_CORE_ERROR_NEGOTIATION));
+  fail_unless (strstr (err->message, "100000000 channels") != NULL, "%s",
+      err->message);
+  g_clear_error (&err);
+
+  /* a rate so high that the sizes overflow 64 bits */
+  gst_audio_info_set_format (&info, GST_AUDIO_FORMAT_F64LE, G_MAXINT, 64,
+      NULL);
+  info.channels = G_MAXINT;
+  info.bpf = G_MAXINT;
+  fail_if (gst_as_playout_engine_check_format (&info, &s, &err));
+  g_clear_error (&err);
+}
+
+GST_END_TEST;
+
 static Suite *
 playout_engine_suite (void)
 {
@@ -494,6 +530,7 @@ playout_engine_suite (void)
   tcase_add_test (tc, test_recorded_loopback);
   tcase_add_test (tc, test_recorded_proxy_jitter);
   tcase_add_test (tc, test_recorded_proxy_stalls);
+  tcase_add_test (tc, test_format_memory_limit);
   return s;
 }
 
