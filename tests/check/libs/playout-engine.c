@@ -519,6 +519,76 @@ GST_START_TEST (test_format_memory_limit)
 
 GST_END_TEST;
 
+/* Input cut anywhere, not at frame boundaries, then the end of the
+ * stream in the middle of a frame: every whole frame comes out intact and
+ * in order, the incomplete one is reported and counted, and the output
+ * ends once the queue has played out. */
+GST_START_TEST (test_partial_frames_and_end)
+{
+  static const gsize sizes[] = { 1923, 5, 1918, 1, 1, 1922 };
+  GstAsPlayoutSettings s = { 0.97, 40, 1000, -1 };
+  GstAsPlayoutEngine *e = gst_as_playout_engine_new ();
+  GstAsPlayoutChunk chunk;
+  GstAsPlayoutStats st;
+  GstAudioInfo info;
+  const guint bpf = 4, total = RATE;
+  guint8 *in = g_malloc ((gsize) total * bpf + 3), *out;
+  gsize sent = 0, size = (gsize) total * bpf + 3;
+  GByteArray *played = g_byte_array_new ();
+  guint i, chunk_frames;
+
+  for (i = 0; i < total; i++)
+    GST_WRITE_UINT32_LE (in + (gsize) i * bpf, i * 2654435761u);
+  gst_audio_info_set_format (&info, GST_AUDIO_FORMAT_S16LE, RATE, 2, NULL);
+  gst_as_playout_engine_begin (e, &s);
+  gst_as_playout_engine_set_format (e, &info, &s);
+  chunk_frames = gst_as_playout_engine_chunk_frames (e);
+  out = g_malloc ((gsize) chunk_frames * bpf);
+
+  for (i = 0; sent < size; i++) {
+    gsize n = MIN (sizes[i % G_N_ELEMENTS (sizes)], size - sent);
+    /* each byte arrives as soon as it could have been sent */
+    GstClockTime at = GST_SECOND + gst_util_uint64_scale ((sent + n) / bpf,
+        GST_SECOND, RATE);
+
+    while (gst_as_playout_engine_is_started (e) &&
+        gst_as_playout_engine_next_due (e) < at) {
+      fail_unless (gst_as_playout_engine_render (e, &s, out, chunk_frames,
+              &chunk));
+      g_byte_array_append (played, out, chunk.frames * bpf);
+    }
+    gst_as_playout_engine_push (e, &s, in + sent, n, FALSE, at, NULL);
+    sent += n;
+    if (!gst_as_playout_engine_is_started (e))
+      gst_as_playout_engine_start (e, at);
+  }
+  /* three bytes of a frame are left over */
+  fail_unless_equals_int (gst_as_playout_engine_end (e), 3);
+  while (!gst_as_playout_engine_is_drained (e)) {
+    fail_unless (gst_as_playout_engine_render (e, &s, out, chunk_frames,
+            &chunk));
+    g_byte_array_append (played, out, chunk.frames * bpf);
+  }
+
+  gst_as_playout_engine_get_stats (e, &st);
+  fail_unless_equals_uint64 (st.n.received, total + 1);
+  fail_unless_equals_uint64 (st.n.dropped, 1);
+  fail_unless_equals_uint64 (st.n.concealed, 0);
+  fail_unless_equals_uint64 (st.n.inserted, 0);
+  fail_unless_equals_uint64 (st.n.removed, 0);
+  fail_unless_equals_uint64 (played->len, (gsize) total * bpf);
+  for (i = 0; i < total; i++)
+    fail_unless_equals_int (GST_READ_UINT32_LE (played->data +
+            (gsize) i * bpf), (guint32) (i * 2654435761u));
+
+  g_byte_array_unref (played);
+  g_free (in);
+  g_free (out);
+  gst_as_playout_engine_free (e);
+}
+
+GST_END_TEST;
+
 static Suite *
 playout_engine_suite (void)
 {
@@ -531,6 +601,7 @@ playout_engine_suite (void)
   tcase_add_test (tc, test_recorded_proxy_jitter);
   tcase_add_test (tc, test_recorded_proxy_stalls);
   tcase_add_test (tc, test_format_memory_limit);
+  tcase_add_test (tc, test_partial_frames_and_end);
   return s;
 }
 
