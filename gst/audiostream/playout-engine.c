@@ -660,44 +660,78 @@ splice_back (GstAsPlayoutEngine * e, const gfloat * y, guint now,
   carry_put_float (e, e->fx, back);
 }
 
+/* What a splice may work with, in frames. */
+typedef struct
+{
+  guint avail;                  /* input it may look at */
+  guint tmpl;                   /* the waveform matched */
+  guint pmin;                   /* pitch periods considered */
+  guint pmax;
+  guint want;                   /* the change asked for */
+} SpliceSizes;
+
+static void
+splice_sizes (GstAsPlayoutEngine * e, gint64 amount_ns, SpliceSizes * z)
+{
+  z->avail = (guint) MIN (queue_level (e), e->scratch_frames / 2);
+  z->tmpl = us_to_frames (e, TEMPLATE_US);
+  z->pmin = MAX (us_to_frames (e, PERIOD_MIN_US), 1);
+  z->pmax = us_to_frames (e, PERIOD_MAX_US);
+  z->want = us_to_frames (e, amount_ns / 1000);
+}
+
+/* Voiced audio is time-scaled within the stretch budget only. */
+static guint
+within_budget (GstAsPlayoutEngine * e, guint want)
+{
+  return MIN (want, us_to_frames (e, (gint64) e->playout.budget_ns / 1000));
+}
+
+/* A splice of @frames was decided: it spends the budget (unless quiet). */
+static void
+splice_done (GstAsPlayoutEngine * e, const gchar * what, guint frames,
+    gboolean quiet, gdouble corr)
+{
+  gst_as_playout_spent (&e->playout, frames_to_ns (e, frames), quiet);
+  GST_LOG ("%s by %u frames (%s, correlation %.2f)", what, frames,
+      quiet ? "quiet" : "voiced", corr);
+}
+
 /* Tries to shorten the playout by up to @amount_ns. */
 static gboolean
 try_shrink (GstAsPlayoutEngine * e, gint64 amount_ns)
 {
-  guint avail = (guint) MIN (queue_level (e), e->scratch_frames / 2);
-  guint tmpl = us_to_frames (e, TEMPLATE_US);
-  guint pmin = MAX (us_to_frames (e, PERIOD_MIN_US), 1);
-  guint pmax = us_to_frames (e, PERIOD_MAX_US);
-  guint want = us_to_frames (e, amount_ns / 1000);
-  guint now, skip, xfade;
+  SpliceSizes z;
+  guint now, skip, xfade, ahead;
   gboolean quiet;
   gdouble corr = 0.0;
 
+  splice_sizes (e, amount_ns, &z);
   /* keep a chunk in the queue after the splice */
-  if (avail <= e->chunk + pmin)
+  if (z.avail <= e->chunk + z.pmin)
     return FALSE;
-  avail -= e->chunk;
+  z.avail -= e->chunk;
 
-  now = load_timeline (e, tmpl, MIN (avail, 2 * pmax + tmpl));
-  quiet = is_quiet (e, gst_as_stretch_mean_square (e->y,
-          e->channels, now + MIN (avail, 2 * pmax + tmpl)));
+  ahead = MIN (z.avail, 2 * z.pmax + z.tmpl);
+  now = load_timeline (e, z.tmpl, ahead);
+  quiet = is_quiet (e, gst_as_stretch_mean_square (e->y, e->channels,
+          now + ahead));
 
   if (quiet) {
-    xfade = MIN (us_to_frames (e, QUIET_XFADE_US), avail / 2);
-    skip = MIN (MIN (want, us_to_frames (e, QUIET_STEP_MAX_US)),
-        avail - xfade);
+    xfade = MIN (us_to_frames (e, QUIET_XFADE_US), z.avail / 2);
+    skip = MIN (MIN (z.want, us_to_frames (e, QUIET_STEP_MAX_US)),
+        z.avail - xfade);
     if (skip == 0 || xfade == 0)
       return FALSE;
   } else {
     gint off;
 
-    want = MIN (want, us_to_frames (e,
-            (gint64) e->playout.budget_ns / 1000));
-    pmax = MIN (MIN (pmax, want), avail / 2);
-    if (pmax < pmin || now < tmpl)
+    z.want = within_budget (e, z.want);
+    z.pmax = MIN (MIN (z.pmax, z.want), z.avail / 2);
+    if (z.pmax < z.pmin || now < z.tmpl)
       return FALSE;
-    off = gst_as_stretch_search (&e->stretch, e->y, now + 2 * pmax,
-        now, tmpl, pmin, pmax, &corr);
+    off = gst_as_stretch_search (&e->stretch, e->y, now + 2 * z.pmax,
+        now, z.tmpl, z.pmin, z.pmax, &corr);
     if (off <= 0 || corr < SPLICE_MIN_CORRELATION)
       return FALSE;
     skip = xfade = (guint) off;
@@ -705,9 +739,7 @@ try_shrink (GstAsPlayoutEngine * e, gint64 amount_ns)
 
   splice_forward (e, e->y, now, skip, xfade);
   e->n.removed += skip;
-  gst_as_playout_spent (&e->playout, frames_to_ns (e, skip), quiet);
-  GST_LOG ("shrink by %u frames (%s, correlation %.2f)", skip,
-      quiet ? "quiet" : "voiced", corr);
+  splice_done (e, "shrink", skip, quiet, corr);
   return TRUE;
 }
 
@@ -715,53 +747,47 @@ try_shrink (GstAsPlayoutEngine * e, gint64 amount_ns)
 static gboolean
 try_grow (GstAsPlayoutEngine * e, gint64 amount_ns)
 {
-  guint avail = (guint) MIN (queue_level (e), e->scratch_frames / 2);
-  guint tmpl = us_to_frames (e, TEMPLATE_US);
-  guint pmin = MAX (us_to_frames (e, PERIOD_MIN_US), 1);
-  guint pmax = us_to_frames (e, PERIOD_MAX_US);
-  guint want = us_to_frames (e, amount_ns / 1000);
-  guint xmax = us_to_frames (e, QUIET_STEP_MAX_US);
-  guint now, back, xfade;
+  SpliceSizes z;
+  guint now, back, xfade, ahead, before;
   gboolean quiet;
   gdouble corr = 0.0;
 
-  if (avail == 0)
+  splice_sizes (e, amount_ns, &z);
+  if (z.avail == 0)
     return FALSE;
-  now = load_timeline (e, (guint) e->tail.cap, MIN (avail, pmax));
+  ahead = MIN (z.avail, z.pmax);
+  now = load_timeline (e, (guint) e->tail.cap, ahead);
+  before = MIN (now, z.tmpl);
   quiet = is_quiet (e, gst_as_stretch_mean_square (e->y +
-          (gsize) (now - MIN (now, tmpl)) * e->channels, e->channels,
-          MIN (now, tmpl) + MIN (avail, pmax)));
+          (gsize) (now - before) * e->channels, e->channels, before + ahead));
 
   if (quiet) {
-    back = MIN (MIN (want, xmax), now);
-    xfade = MIN (MIN (us_to_frames (e, QUIET_XFADE_US), back), avail);
+    back = MIN (MIN (z.want, us_to_frames (e, QUIET_STEP_MAX_US)), now);
+    xfade = MIN (MIN (us_to_frames (e, QUIET_XFADE_US), back), z.avail);
     if (back == 0 || xfade == 0)
       return FALSE;
   } else {
     gint off;
 
-    want = MIN (want, us_to_frames (e,
-            (gint64) e->playout.budget_ns / 1000));
-    pmax = MIN (pmax, want);
-    if (pmax < pmin || now < tmpl + pmax)
+    z.want = within_budget (e, z.want);
+    z.pmax = MIN (z.pmax, z.want);
+    if (z.pmax < z.pmin || now < z.tmpl + z.pmax)
       return FALSE;
-    off = gst_as_stretch_search (&e->stretch, e->y, now, now, tmpl,
-        -(gint) pmax, -(gint) pmin, &corr);
+    off = gst_as_stretch_search (&e->stretch, e->y, now, now, z.tmpl,
+        -(gint) z.pmax, -(gint) z.pmin, &corr);
     if (off >= 0 || corr < SPLICE_MIN_CORRELATION)
       return FALSE;
     back = (guint) (-off);
     /* a period's crossfade when there is that much input, shorter when the
      * queue is about to run dry */
-    xfade = MIN (back, avail);
+    xfade = MIN (back, z.avail);
     if (xfade < us_to_frames (e, MIN_XFADE_US))
       return FALSE;
   }
 
   splice_back (e, e->y, now, back, xfade);
   e->n.inserted += back;
-  gst_as_playout_spent (&e->playout, frames_to_ns (e, back), quiet);
-  GST_LOG ("grow by %u frames (%s, correlation %.2f)", back,
-      quiet ? "quiet" : "voiced", corr);
+  splice_done (e, "grow", back, quiet, corr);
   return TRUE;
 }
 
