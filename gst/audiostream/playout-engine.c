@@ -1107,8 +1107,7 @@ gst_as_playout_engine_get_stats (GstAsPlayoutEngine * e,
   memset (st, 0, sizeof (*st));
   st->latency_ms = e->reported / 1e6;
   st->n = e->n;
-  if (!e->have_format)
-    return;
+  /* without a format (READY), the last stream's estimates */
   if (e->started && gst_as_drift_is_valid (&e->drift))
     st->delay_ms = current_delay (e, 0) / 1e6;
   st->level_ms = frames_to_ms (e, queue_level (e));

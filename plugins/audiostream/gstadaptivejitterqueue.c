@@ -297,8 +297,6 @@ gst_adaptive_jitter_queue_init (GstAdaptiveJitterQueue * self)
 }
 
 /* called with self->lock held, or when no thread runs */
-
-/* called with self->lock held, or when no thread runs */
 static void
 free_pool (GstAdaptiveJitterQueue * self)
 {
