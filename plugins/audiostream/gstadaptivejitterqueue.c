@@ -120,6 +120,10 @@ GST_DEBUG_CATEGORY_STATIC (gst_adaptive_jitter_queue_debug);
 #define HEADROOM_MS 1000
 #define MAX_ARRIVALS 4096
 
+/* memory a format may take: a 64-channel F64 stream at 192 kHz with
+ * max-latency-ms=10000 needs a little over 1 GiB */
+#define FORMAT_MEMORY_LIMIT (G_GUINT64_CONSTANT (2) << 30)
+
 /* signal processing, in microseconds of audio */
 #define TAIL_US 40000           /* output kept for concealment and splices */
 #define TEMPLATE_US 10000       /* waveform matched by a splice */
@@ -245,6 +249,10 @@ struct _GstAdaptiveJitterQueue
   Arrival *arrivals;            /* ring, oldest first */
   guint arr_head;
   guint arr_len;
+  /* the start of a frame whose end is in the next buffer: upstream need
+   * not cut its buffers at frame boundaries (tcpserversrc does not) */
+  guint8 *partial;
+  guint partial_len;
 
   /* signal processing; every buffer is allocated with the format */
   guint tail_cap;               /* frames of output history kept */
@@ -466,6 +474,7 @@ free_format (GstAdaptiveJitterQueue * self)
   }
   g_clear_pointer (&self->q_data, g_free);
   g_clear_pointer (&self->arrivals, g_free);
+  g_clear_pointer (&self->partial, g_free);
   g_clear_pointer (&self->tail, g_free);
   g_clear_pointer (&self->carry, g_free);
   g_clear_pointer (&self->native, g_free);
@@ -602,6 +611,53 @@ arrival_append (GstAdaptiveJitterQueue * self, guint64 end, GstClockTime at)
   self->arrivals[(self->arr_head + self->arr_len) % MAX_ARRIVALS].end = end;
   self->arrivals[(self->arr_head + self->arr_len) % MAX_ARRIVALS].at = at;
   self->arr_len++;
+}
+
+/* An incomplete frame cannot be played: it counts as received and
+ * dropped, so that the totals still add up. Returns whether there was one.
+ * called with self->lock held */
+static gboolean
+drop_partial (GstAdaptiveJitterQueue * self)
+{
+  if (self->partial_len == 0)
+    return FALSE;
+  GST_DEBUG_OBJECT (self, "dropping %u bytes of an incomplete frame",
+      self->partial_len);
+  self->partial_len = 0;
+  self->n.received++;
+  self->n.dropped++;
+  return TRUE;
+}
+
+/* Queues the whole frames of @size bytes of input, completing the frame
+ * the previous buffer began and keeping the start of the next one. Returns
+ * the frames queued. called with self->lock held */
+static guint64
+queue_input (GstAdaptiveJitterQueue * self, const guint8 * data, gsize size)
+{
+  guint64 frames, queued = 0;
+  gsize rest;
+
+  if (self->partial_len > 0) {
+    gsize k = MIN (size, (gsize) (self->bpf - self->partial_len));
+
+    memcpy (self->partial + self->partial_len, data, k);
+    self->partial_len += k;
+    data += k;
+    size -= k;
+    if (self->partial_len < self->bpf)
+      return 0;
+    queue_write (self, self->partial, 1);
+    self->partial_len = 0;
+    queued = 1;
+  }
+  frames = size / self->bpf;
+  if (frames > 0)
+    queue_write (self, data, frames);
+  rest = size - frames * self->bpf;
+  memcpy (self->partial, data + frames * self->bpf, rest);
+  self->partial_len = rest;
+  return queued + frames;
 }
 
 /* When input frame @frame arrived (running time), NONE if unknown. */
@@ -1466,6 +1522,7 @@ reset_stream (GstAdaptiveJitterQueue * self, const Settings * s)
 
   self->q_write = self->q_read = 0;
   self->arr_head = self->arr_len = 0;
+  self->partial_len = 0;
   self->tail_written = 0;
   self->carry_len = self->carry_off = 0;
   self->concealing = FALSE;
@@ -1508,6 +1565,46 @@ reset_stream (GstAdaptiveJitterQueue * self, const Settings * s)
   self->stats_last = GST_CLOCK_TIME_NONE;
 }
 
+/* The bytes the buffers of a format take, G_MAXUINT64 if that does not
+ * even fit in 64 bits. */
+static guint64
+format_memory (guint rate, guint channels, guint bpf, guint max_latency_ms)
+{
+  guint64 q_frames = gst_util_uint64_scale_int (max_latency_ms + HEADROOM_MS,
+      rate, 1000);
+  guint64 chunk = gst_util_uint64_scale_int (CHUNK_US, rate, G_USEC_PER_SEC);
+  guint64 scratch = gst_util_uint64_scale_int (SCRATCH_US, rate,
+      G_USEC_PER_SEC);
+  guint64 frames, bytes, floats;
+
+  /* queue, tail, carry, native scratch and the output pool */
+  frames = q_frames + 16 * chunk + 3 * scratch + 64 + 16;
+  if (!g_uint64_checked_mul (&bytes, frames, bpf))
+    return G_MAXUINT64;
+  /* unpacked, y and fx: a float or a double a sample */
+  if (!g_uint64_checked_mul (&floats, scratch + 64, channels) ||
+      !g_uint64_checked_mul (&floats, floats, 16) ||
+      !g_uint64_checked_add (&bytes, bytes, floats))
+    return G_MAXUINT64;
+  return bytes;
+}
+
+/* The format changed: what is queued in the old one is dropped.
+ * called with self->lock held */
+static void
+forget_format (GstAdaptiveJitterQueue * self)
+{
+  if (!self->have_format)
+    return;
+  if (queue_level (self) > 0) {
+    GST_WARNING_OBJECT (self, "format changed: dropping %" G_GUINT64_FORMAT
+        " queued frames", queue_level (self));
+    self->n.dropped += queue_level (self);
+  }
+  drop_partial (self);
+  free_format (self);
+}
+
 /* called with self->lock held */
 static gboolean
 setup_format (GstAdaptiveJitterQueue * self, const GstAudioInfo * info,
@@ -1522,12 +1619,7 @@ setup_format (GstAdaptiveJitterQueue * self, const GstAudioInfo * info,
 
   if (self->have_format && gst_audio_info_is_equal (info, &self->info))
     return TRUE;
-  if (self->have_format && queue_level (self) > 0) {
-    GST_WARNING_OBJECT (self, "format changed: dropping %" G_GUINT64_FORMAT
-        " queued frames", queue_level (self));
-    self->n.dropped += queue_level (self);
-  }
-  free_format (self);
+  forget_format (self);
 
   self->info = *info;
   self->rate = rate;
@@ -1538,6 +1630,7 @@ setup_format (GstAdaptiveJitterQueue * self, const GstAudioInfo * info,
       rate, 1000) + 4 * self->chunk;
   self->q_data = g_malloc0 (self->q_cap * bpf);
   self->arrivals = g_new0 (Arrival, MAX_ARRIVALS);
+  self->partial = g_malloc0 (bpf);
   self->tail_cap = MAX (us_to_frames (self, TAIL_US), 16);
   self->tail = g_malloc0 ((gsize) self->tail_cap * bpf);
   self->scratch_frames = MAX (us_to_frames (self, SCRATCH_US), 64);
@@ -1594,7 +1687,7 @@ gst_adaptive_jitter_queue_chain (GstPad * pad, GstObject * parent,
   GstClockTime at = GST_CLOCK_TIME_NONE;
   GstFlowReturn ret;
   GstMapInfo map;
-  gboolean timed;
+  gboolean timed, cut = FALSE;
   guint64 frames;
 
   g_mutex_lock (&self->lock);
@@ -1625,11 +1718,13 @@ gst_adaptive_jitter_queue_chain (GstPad * pad, GstObject * parent,
     goto out;
   }
 
-  frames = map.size / self->bpf;
+  /* what began before a discontinuity will not be completed by it */
+  if (GST_BUFFER_IS_DISCONT (buffer))
+    cut = drop_partial (self);
+  frames = queue_input (self, map.data, map.size);
   if (frames > 0) {
     if (self->concealing && !self->filling)
       self->n.late_buffers++;
-    queue_write (self, map.data, frames);
     self->n.received += frames;
     arrival_append (self, self->q_write, at);
     if (GST_CLOCK_TIME_IS_VALID (at)) {
@@ -1650,6 +1745,11 @@ out:
   g_mutex_unlock (&self->lock);
   gst_buffer_unmap (buffer, &map);
   gst_buffer_unref (buffer);
+  if (cut)
+    GST_ELEMENT_WARNING (self, STREAM, DECODE,
+        ("Dropped an incomplete audio frame before a discontinuity."),
+        ("the input is not cut at frame boundaries and a buffer was lost "
+            "upstream"));
   return ret;
 
 map_failed:
@@ -1666,6 +1766,7 @@ handle_caps (GstAdaptiveJitterQueue * self, GstEvent * event)
   GstAudioInfo info;
   Settings s;
   gboolean ok;
+  guint64 memory;
 
   gst_event_parse_caps (event, &caps);
   if (!gst_audio_info_from_caps (&info, caps) ||
@@ -1673,6 +1774,12 @@ handle_caps (GstAdaptiveJitterQueue * self, GstEvent * event)
     goto invalid_caps;
 
   settings_copy (self, &s);
+  memory = format_memory (GST_AUDIO_INFO_RATE (&info),
+      GST_AUDIO_INFO_CHANNELS (&info), GST_AUDIO_INFO_BPF (&info),
+      s.max_latency_ms);
+  if (memory > FORMAT_MEMORY_LIMIT)
+    goto too_big;
+
   g_mutex_lock (&self->lock);
   ok = setup_format (self, &info, caps, &s);
   g_mutex_unlock (&self->lock);
@@ -1687,6 +1794,24 @@ handle_caps (GstAdaptiveJitterQueue * self, GstEvent * event)
 invalid_caps:
   GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
       ("Could not parse the audio format."), ("caps: %" GST_PTR_FORMAT, caps));
+  gst_event_unref (event);
+  return FALSE;
+
+too_big:
+  /* whatever is queued was in the old format, and buffers in the new one
+   * are refused (not-negotiated) */
+  g_mutex_lock (&self->lock);
+  forget_format (self);
+  g_mutex_unlock (&self->lock);
+  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+      ("Refusing an audio format that would need %.1f GiB of buffers: %d "
+          "channels, %d bytes a frame at %d Hz, for a queue of %u ms.",
+          memory / 1073741824.0, GST_AUDIO_INFO_CHANNELS (&info),
+          GST_AUDIO_INFO_BPF (&info), GST_AUDIO_INFO_RATE (&info),
+          s.max_latency_ms + HEADROOM_MS),
+      ("at most %" G_GUINT64_FORMAT " bytes; check the caps upstream, or "
+          "lower max-latency-ms; caps: %" GST_PTR_FORMAT,
+          FORMAT_MEMORY_LIMIT, caps));
   gst_event_unref (event);
   return FALSE;
 
@@ -1725,14 +1850,25 @@ gst_adaptive_jitter_queue_sink_event (GstPad * pad, GstObject * parent,
       gst_event_unref (event);
       return TRUE;
 
-    case GST_EVENT_EOS:
+    case GST_EVENT_EOS:{
+      guint partial, bpf;
+
       g_mutex_lock (&self->lock);
       self->eos = TRUE;
+      partial = self->partial_len;
+      bpf = self->bpf;
+      drop_partial (self);
       g_cond_broadcast (&self->cond);
       g_mutex_unlock (&self->lock);
+      if (partial > 0)
+        GST_ELEMENT_WARNING (self, STREAM, DECODE,
+            ("The stream ended with an incomplete audio frame (%u of %u "
+                "bytes); it was dropped.", partial, bpf),
+            ("the sender stopped in the middle of a frame"));
       GST_DEBUG_OBJECT (self, "EOS: playing out what is queued");
       gst_event_unref (event);
       return TRUE;
+    }
 
     case GST_EVENT_FLUSH_START:
       gst_pad_push_event (self->srcpad, event);
