@@ -260,6 +260,7 @@ struct _GstAudioStreamSink
   guint bpf;
   guint chunk;                  /* frames per send, fitted to the ring */
   gboolean have_format;
+  gboolean format_taken;        /* the thread sized its buffers for it */
   gboolean live_known;
   gboolean upstream_live;
   gboolean flushing;            /* unlock(): render and EOS must return */
@@ -1138,8 +1139,11 @@ sleep_ms (GstAudioStreamSink * self, NetThread * t, guint ms)
   return !stopping;
 }
 
-/* Waits until the format is known and enough audio is buffered to start,
- * or EOS came first. Returns FALSE when the thread must leave. */
+/* Waits until the first audio has arrived and enough is buffered to start,
+ * or EOS came first. The format is taken only then: until audio arrives,
+ * the caps may still change, and the thread's buffers are sized for the
+ * frame it takes here (set_caps() refuses a change once it is taken).
+ * Returns FALSE when the thread must leave. */
 static gboolean
 wait_for_prefill (GstAudioStreamSink * self, NetThread * t)
 {
@@ -1147,11 +1151,13 @@ wait_for_prefill (GstAudioStreamSink * self, NetThread * t)
 
   g_mutex_lock (&self->lock);
   while (!self->stopping && !self->eos &&
-      (!self->have_format ||
+      (!self->have_format || self->ring.write_pos == 0 ||
           gst_as_ring_level (&self->ring) < prefill_frames (self,
               t->s.prefill_ms)))
     g_cond_wait (&self->cond, &self->lock);
   ok = !self->stopping;
+  if (ok && self->have_format)
+    self->format_taken = TRUE;
   g_mutex_unlock (&self->lock);
   return ok;
 }
@@ -2055,6 +2061,7 @@ gst_audio_stream_sink_start (GstBaseSink * bsink)
   g_mutex_lock (&self->lock);
   gst_as_ring_reset (&self->ring);
   self->have_format = FALSE;
+  self->format_taken = FALSE;
   self->live_known = FALSE;
   self->upstream_live = FALSE;
   self->flushing = FALSE;
@@ -2197,7 +2204,7 @@ gst_audio_stream_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
       g_mutex_unlock (&self->lock);
       return TRUE;
     }
-    if (self->ring.write_pos > 0)
+    if (self->format_taken || self->ring.write_pos > 0)
       goto format_change;
   }
   gst_as_ring_clear (&self->ring);

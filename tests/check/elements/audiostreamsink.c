@@ -243,6 +243,19 @@ stats_uint64 (GstHarness * h, const gchar * field)
   return v;
 }
 
+static gboolean
+stats_bool (GstHarness * h, const gchar * field)
+{
+  GstStructure *s = NULL;
+  gboolean v = FALSE;
+
+  g_object_get (h->element, "stats", &s, NULL);
+  fail_unless (s != NULL);
+  fail_unless (gst_structure_get_boolean (s, field, &v), "no %s", field);
+  gst_structure_free (s);
+  return v;
+}
+
 typedef struct
 {
   GstHarness *h;
@@ -661,6 +674,56 @@ GST_START_TEST (test_format_change_refused_mid_stream)
 
 GST_END_TEST;
 
+/* Caps may change until audio arrives. With prefill-ms=0 and a connected
+ * receiver, a second format before the first buffer (8 kHz mono, then
+ * 192 kHz 8 channels: 8 times the frame, 24 times the rate) is the one the
+ * thread sends in: chunks of the new frame size, due at the new rate, the
+ * samples intact. (The thread once kept a chunk buffer sized for the first
+ * format and wrote 7680 bytes into 960.) */
+GST_START_TEST (test_caps_change_before_audio)
+{
+  Receiver *r = receiver_new ();
+  GstHarness *h = setup_sink (r->port, TRUE, 0, 500);
+  const guint bpf = 2 * 8, n_chunks = 4;
+  GstBuffer *buf;
+  GstMapInfo map;
+  guint i;
+
+  gst_harness_set_src_caps_str (h, "audio/x-raw,format=S16LE,"
+      "layout=interleaved,rate=8000,channels=1");
+  /* connected, with a format, before the format changes */
+  while (!stats_bool (h, "connected"))
+    g_usleep (1000);
+  g_usleep (50000);
+  gst_harness_set_src_caps_str (h, "audio/x-raw,format=S16LE,"
+      "layout=interleaved,rate=192000,channels=8,channel-mask=(bitmask)0x63f");
+
+  buf = gst_buffer_new_allocate (NULL, n_chunks * CHUNK * bpf, NULL);
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  for (i = 0; i < map.size / 2; i++)
+    GST_WRITE_UINT16_LE (map.data + 2 * i, (guint16) i);
+  gst_buffer_unmap (buf, &map);
+  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+
+  for (i = 0; i < n_chunks; i++)
+    fail_unless_equals_uint64 (crank (h), T0 + gst_util_uint64_scale_int (i *
+            CHUNK, GST_SECOND, 192000));
+  while (stats_uint64 (h, "samples-sent") < n_chunks * CHUNK)
+    g_usleep (1000);
+  fail_unless_equals_uint64 (stats_uint64 (h, "bytes-sent"),
+      n_chunks * CHUNK * bpf);
+
+  gst_harness_teardown (h);
+  receiver_wait_eof (r);
+  fail_unless_equals_int (r->data->len, n_chunks * CHUNK * bpf);
+  for (i = 0; i < r->data->len / 2; i++)
+    fail_unless_equals_int (GST_READ_UINT16_LE (r->data->data + 2 * i),
+        (guint16) i);
+  receiver_free (r);
+}
+
+GST_END_TEST;
+
 /* A listener whose accept queue is full: further SYNs are dropped, so a
  * connect() to it hangs. Returns the listening fd; @fillers get the two
  * connections that fill the queue. */
@@ -750,6 +813,7 @@ audiostreamsink_suite (void)
   tcase_add_test (tc, test_gives_up_after_max_attempts);
   tcase_add_test (tc, test_format_change_refused_mid_stream);
   tcase_add_test (tc, test_start_stop_cycles);
+  tcase_add_test (tc, test_caps_change_before_audio);
   return s;
 }
 
