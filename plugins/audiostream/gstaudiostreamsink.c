@@ -28,9 +28,14 @@
  * When the ring is full, a live upstream (a capture device) loses its oldest
  * audio, counted in the `overflows` and `dropped-samples` statistics, and is
  * never blocked; a non-live upstream (a file) is blocked instead, so a file
- * streams at real time and nothing is dropped. If the sender falls behind its
- * schedule, the backlog goes out faster than real time, at most 1.5×, until it
- * is back on schedule. If a live capture runs dry, silence keeps the bitrate
+ * streams at real time and nothing is dropped. While the connection is down,
+ * that hold lasts at most `send-timeout-ms`: a blocked upstream would also
+ * block an application's EOS (Ctrl-C with `gst-launch-1.0 -e`). After it,
+ * the upstream is kept at real time and the ring keeps the newest audio,
+ * the rest counted as dropped, until the connection is back.
+ *
+ * If the sender falls behind its schedule, the backlog goes out faster than
+ * real time, at most 1.5×, until it is back on schedule. If a live capture runs dry, silence keeps the bitrate
  * constant, counted in `underruns` and `silence-samples`; a file is never
  * padded.
  *
@@ -268,6 +273,11 @@ struct _GstAudioStreamSink
   gboolean eos;                 /* EOS received: drain and finish */
   gboolean drained;             /* the thread finished draining */
   gboolean net_failed;          /* fatal network error, render must fail */
+  gint64 down_since_us;         /* monotonic; when the connection went down */
+  gint64 hold_us;               /* send-timeout-ms: longest hold of a
+                                 * non-live upstream while disconnected */
+  gint64 realtime_next_us;      /* when a released upstream may write next */
+  gboolean released_told;
   GstClockID clock_id;          /* the thread's pending wait, to unschedule */
   guint64 target_ms;            /* the level the pacer keeps */
   GstClockTime lag;             /* behind the schedule at the last send */
@@ -1798,11 +1808,23 @@ raise_priority (GstAudioStreamSink * self)
   g_error_free (err);
 }
 
+/* called with self->lock held */
+static void
+mark_connected (GstAudioStreamSink * self, gboolean connected)
+{
+  if (self->connected && !connected)
+    self->down_since_us = g_get_monotonic_time ();
+  self->connected = connected;
+  if (connected)
+    self->released_told = FALSE;
+  g_cond_broadcast (&self->cond);
+}
+
 static void
 set_connected (GstAudioStreamSink * self, gboolean connected)
 {
   g_mutex_lock (&self->lock);
-  self->connected = connected;
+  mark_connected (self, connected);
   g_mutex_unlock (&self->lock);
 }
 
@@ -1815,8 +1837,7 @@ fail (GstAudioStreamSink * self)
 {
   g_mutex_lock (&self->lock);
   self->net_failed = TRUE;
-  self->connected = FALSE;
-  g_cond_broadcast (&self->cond);
+  mark_connected (self, FALSE);
   g_mutex_unlock (&self->lock);
 }
 
@@ -1962,7 +1983,7 @@ run_connection (GstAudioStreamSink * self, NetThread * t, guint * attempt)
   connected_at = g_get_monotonic_time ();
   GST_INFO_OBJECT (self, "connected to %s (%s)", t->target, remote);
   g_mutex_lock (&self->lock);
-  self->connected = TRUE;
+  mark_connected (self, TRUE);
   if (self->connections++ > 0)
     self->reconnects++;
   g_mutex_unlock (&self->lock);
@@ -2048,12 +2069,13 @@ gst_audio_stream_sink_start (GstBaseSink * bsink)
   GstAudioStreamSink *self = GST_AUDIO_STREAM_SINK (bsink);
   GError *err = NULL;
   gboolean have_host;
-  guint prefill_ms;
+  guint prefill_ms, send_timeout_ms;
 
   GST_OBJECT_LOCK (self);
   have_host = (self->host != NULL && self->host[0] != '\0') ||
       (self->socket_path != NULL && self->socket_path[0] != '\0');
   prefill_ms = self->prefill_ms;
+  send_timeout_ms = self->send_timeout_ms;
   GST_OBJECT_UNLOCK (self);
   if (!have_host)
     goto no_host;
@@ -2070,6 +2092,10 @@ gst_audio_stream_sink_start (GstBaseSink * bsink)
   self->drained = FALSE;
   self->net_failed = FALSE;
   self->connected = FALSE;
+  self->down_since_us = g_get_monotonic_time ();
+  self->hold_us = (gint64) send_timeout_ms * G_TIME_SPAN_MILLISECOND;
+  self->realtime_next_us = 0;
+  self->released_told = FALSE;
   self->bytes_sent = self->frames_sent = 0;
   self->underruns = self->silence_frames = 0;
   self->reconnects = self->connections = self->connect_attempts = 0;
@@ -2344,13 +2370,62 @@ arrival_time_us (GstAudioStreamSink * self)
   return now;
 }
 
-/* called with self->lock held; waits for room instead of dropping */
+/* A non-live upstream waits for room in the ring: a file streams at real
+ * time and loses nothing across a short outage. But while it waits, its
+ * streaming thread holds the stream lock, and an application's EOS (which
+ * a GstBaseSrc delivers only once it has that lock) cannot get through.
+ * So the wait is bounded: once the connection has been down for
+ * send-timeout-ms, the upstream is released and kept at real time, and the
+ * ring keeps the newest audio as for a live upstream (drops counted as
+ * overflows); backpressure resumes when the connection is back.
+ * called with self->lock held */
+static gboolean
+upstream_released (GstAudioStreamSink * self, gint64 now)
+{
+  return !self->connected && now - self->down_since_us >= self->hold_us;
+}
+
+/* Keeps a released upstream at real time: each write waits for the
+ * duration of the audio before it. Returns FALSE when woken to stop.
+ * called with self->lock held */
+static gboolean
+wait_realtime (GstAudioStreamSink * self, guint64 frames)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (self->realtime_next_us < now - G_TIME_SPAN_SECOND)
+    self->realtime_next_us = now;
+  while (!self->flushing && !self->net_failed && !self->connected &&
+      g_get_monotonic_time () < self->realtime_next_us)
+    g_cond_wait_until (&self->cond, &self->lock, self->realtime_next_us);
+  self->realtime_next_us += gst_util_uint64_scale_int (frames,
+      G_USEC_PER_SEC, self->rate);
+  return !self->flushing && !self->net_failed;
+}
+
+/* unlock() woke render(): as GstBaseSink expects, wait for PLAYING (a
+ * pause) or return FLUSHING (a flush or a stop).
+ * called with self->lock held; it is dropped around the wait */
+static GstFlowReturn
+wait_unlocked (GstAudioStreamSink * self)
+{
+  GstFlowReturn ret;
+
+  g_mutex_unlock (&self->lock);
+  ret = gst_base_sink_wait_preroll (GST_BASE_SINK (self));
+  g_mutex_lock (&self->lock);
+  return ret;
+}
+
+/* called with self->lock held; waits for room instead of dropping, within
+ * the bound above. *released tells whether the upstream was released. */
 static GstFlowReturn
 write_blocking (GstAudioStreamSink * self, const guint8 * data,
-    guint64 frames)
+    guint64 frames, gboolean * released)
 {
   while (frames > 0) {
     guint64 n = gst_as_ring_write (&self->ring, data, frames);
+    gint64 now;
 
     if (n > 0) {
       g_cond_broadcast (&self->cond);
@@ -2358,11 +2433,32 @@ write_blocking (GstAudioStreamSink * self, const guint8 * data,
       frames -= n;
       continue;
     }
-    if (self->flushing)
-      return GST_FLOW_FLUSHING;
     if (self->net_failed)
       return GST_FLOW_ERROR;
-    g_cond_wait (&self->cond, &self->lock);
+    if (self->flushing) {
+      GstFlowReturn ret = wait_unlocked (self);
+
+      if (ret != GST_FLOW_OK)
+        return ret;
+      continue;
+    }
+    now = g_get_monotonic_time ();
+    if (upstream_released (self, now)) {
+      if (!wait_realtime (self, frames))
+        continue;
+      if (upstream_released (self, g_get_monotonic_time ())) {
+        gst_as_ring_write_overwrite (&self->ring, data, frames);
+        g_cond_broadcast (&self->cond);
+        *released = TRUE;
+        return GST_FLOW_OK;
+      }
+      continue;
+    }
+    if (!self->connected)
+      g_cond_wait_until (&self->cond, &self->lock,
+          self->down_since_us + self->hold_us);
+    else
+      g_cond_wait (&self->cond, &self->lock);
   }
   return GST_FLOW_OK;
 }
@@ -2374,7 +2470,7 @@ gst_audio_stream_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
   GstFlowReturn ret = GST_FLOW_OK;
   GstMapInfo map;
   guint64 frames;
-  gboolean live_known;
+  gboolean live_known, released = FALSE, tell_released = FALSE;
   gint64 now_us = arrival_time_us (self);
 
   g_mutex_lock (&self->lock);
@@ -2403,11 +2499,21 @@ gst_audio_stream_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
           " oldest frames", lost);
     g_cond_broadcast (&self->cond);
   } else {
-    ret = write_blocking (self, map.data, frames);
+    ret = write_blocking (self, map.data, frames, &released);
+    if (released && !self->released_told) {
+      self->released_told = TRUE;
+      tell_released = TRUE;
+    }
   }
   g_mutex_unlock (&self->lock);
 
   gst_buffer_unmap (buffer, &map);
+  if (tell_released)
+    GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+        ("The receiver has been unreachable for longer than send-timeout-ms: "
+            "the upstream is no longer held back, and audio the ring cannot "
+            "hold is dropped (counted in dropped-samples) until the "
+            "connection is back."), (NULL));
   return ret;
 
 map_failed:

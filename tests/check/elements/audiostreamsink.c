@@ -442,6 +442,44 @@ GST_START_TEST (test_non_live_backpressure)
 
 GST_END_TEST;
 
+/* A pause while render() waits for room is not a flush: render() waits
+ * for PLAYING (gst_base_sink_wait_preroll) and the stream goes on. It used
+ * to return FLUSHING, which stopped upstream's streaming thread for good. */
+GST_START_TEST (test_pause_while_backpressured)
+{
+  Receiver *r = receiver_new ();
+  GstHarness *h = setup_sink (r->port, FALSE, 100, 500);
+  GThread *pusher;
+  gint64 until;
+
+  while (!stats_bool (h, "connected"))
+    g_usleep (1000);
+  pusher = g_thread_new ("push", push_thread, h);
+  while (stats_uint64 (h, "buffer-level-ms") < 500)
+    g_usleep (1000);
+  g_usleep (50000);
+
+  fail_unless_equals_int (gst_element_set_state (h->element,
+          GST_STATE_PAUSED), GST_STATE_CHANGE_SUCCESS);
+  g_usleep (50000);
+  fail_unless_equals_int (gst_element_set_state (h->element,
+          GST_STATE_PLAYING), GST_STATE_CHANGE_SUCCESS);
+
+  until = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+  while (stats_uint64 (h, "samples-sent") < 60 * CHUNK) {
+    fail_unless (g_get_monotonic_time () < until, "the pusher stopped");
+    crank (h);
+  }
+  fail_unless_equals_int (GPOINTER_TO_INT (g_thread_join (pusher)),
+      GST_FLOW_OK);
+  fail_unless_equals_uint64 (stats_uint64 (h, "dropped-samples"), 0);
+
+  gst_harness_teardown (h);
+  receiver_free (r);
+}
+
+GST_END_TEST;
+
 /* A live upstream is never held back: when the ring is full the oldest audio
  * goes, is counted, and what is sent is the newest audio, unbroken. */
 GST_START_TEST (test_live_overflow_drops_oldest)
@@ -795,6 +833,86 @@ GST_START_TEST (test_start_stop_cycles)
 
 GST_END_TEST;
 
+static gpointer
+send_eos_thread (gpointer user_data)
+{
+  GstElement *pipeline = user_data;
+
+  return GINT_TO_POINTER (gst_element_send_event (pipeline,
+          gst_event_new_eos ()));
+}
+
+static gpointer
+set_null_thread (gpointer user_data)
+{
+  return GINT_TO_POINTER (gst_element_set_state (GST_ELEMENT (user_data),
+          GST_STATE_NULL));
+}
+
+/* Ctrl-C on `gst-launch-1.0 -e` with a non-live source and no receiver:
+ * the application's EOS must get through within a bounded time (render()
+ * holds the upstream back at most send-timeout-ms while disconnected), and
+ * the pipeline must then stop. It used to hang in send_event() for ever,
+ * holding the state lock, so set_state(NULL) hung too. */
+GST_START_TEST (test_eos_with_blocked_non_live_upstream)
+{
+  GstElement *pipeline, *sink;
+  GstBus *bus;
+  GstMessage *msg;
+  GThread *eos_thread, *null_thread;
+  gchar *desc;
+  gint64 until;
+
+  desc = g_strdup_printf ("audiotestsrc is-live=false samplesperbuffer=480 "
+      "! " CAPS " ! audiostreamsink name=sink host=127.0.0.1 port=%u "
+      "send-timeout-ms=300 reconnect-min-ms=100 ring-buffer-ms=200 "
+      "prefill-ms=50 stats-interval-ms=0", unused_port ());
+  pipeline = gst_parse_launch (desc, NULL);
+  g_free (desc);
+  fail_unless (pipeline != NULL);
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  bus = gst_element_get_bus (pipeline);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+
+  /* the ring is full: render() is holding the source back */
+  until = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
+  for (;;) {
+    GstStructure *st = NULL;
+    guint64 level = 0;
+
+    g_object_get (sink, "stats", &st, NULL);
+    gst_structure_get_uint64 (st, "buffer-level-ms", &level);
+    gst_structure_free (st);
+    if (level >= 190)
+      break;
+    fail_unless (g_get_monotonic_time () < until, "the ring never filled");
+    g_usleep (5000);
+  }
+
+  eos_thread = g_thread_new ("eos", send_eos_thread, pipeline);
+  msg = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "EOS did not get through within 10 s");
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  fail_unless (GPOINTER_TO_INT (g_thread_join (eos_thread)));
+
+  null_thread = g_thread_new ("null", set_null_thread, pipeline);
+  until = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
+  while (GST_STATE (pipeline) != GST_STATE_NULL) {
+    fail_unless (g_get_monotonic_time () < until, "set_state(NULL) hung");
+    g_usleep (1000);
+  }
+  fail_unless_equals_int (GPOINTER_TO_INT (g_thread_join (null_thread)),
+      GST_STATE_CHANGE_SUCCESS);
+
+  gst_object_unref (bus);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+}
+
+GST_END_TEST;
+
 static Suite *
 audiostreamsink_suite (void)
 {
@@ -814,6 +932,8 @@ audiostreamsink_suite (void)
   tcase_add_test (tc, test_format_change_refused_mid_stream);
   tcase_add_test (tc, test_start_stop_cycles);
   tcase_add_test (tc, test_caps_change_before_audio);
+  tcase_add_test (tc, test_eos_with_blocked_non_live_upstream);
+  tcase_add_test (tc, test_pause_while_backpressured);
   return s;
 }
 
