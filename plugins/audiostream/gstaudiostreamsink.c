@@ -95,6 +95,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/un.h>
 #include <linux/sockios.h>
 
 #include <gio/gunixsocketaddress.h>
@@ -160,6 +161,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_audio_stream_sink_debug);
 #define WARNING_INTERVAL_US G_TIME_SPAN_SECOND
 /* Kernel send buffer: half a second of audio, at least this much. */
 #define MIN_SNDBUF_BYTES (64 * 1024)
+
+/* sun_path holds the path and its terminating NUL */
+#define MAX_SOCKET_PATH_BYTES (sizeof (((struct sockaddr_un *) NULL)->sun_path) - 1)
 
 #define MIN_CHUNK_SAMPLES 16
 #define MAX_CHUNK_SAMPLES 65536
@@ -2070,15 +2074,22 @@ gst_audio_stream_sink_start (GstBaseSink * bsink)
   GError *err = NULL;
   gboolean have_host;
   guint prefill_ms, send_timeout_ms;
+  gsize path_len = 0;
 
   GST_OBJECT_LOCK (self);
   have_host = (self->host != NULL && self->host[0] != '\0') ||
       (self->socket_path != NULL && self->socket_path[0] != '\0');
   prefill_ms = self->prefill_ms;
   send_timeout_ms = self->send_timeout_ms;
+  if (self->socket_path)
+    path_len = strlen (self->socket_path);
   GST_OBJECT_UNLOCK (self);
   if (!have_host)
     goto no_host;
+  /* GLib would cut a longer path short and connect to whatever socket
+   * lives at the shortened one. */
+  if (path_len > MAX_SOCKET_PATH_BYTES)
+    goto path_too_long;
 
   g_mutex_lock (&self->lock);
   gst_as_ring_reset (&self->ring);
@@ -2133,6 +2144,14 @@ no_host:
   GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
       ("No receiver to send to: set the host or socket-path property."),
       (NULL));
+  return FALSE;
+
+path_too_long:
+  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+      ("socket-path is %" G_GSIZE_FORMAT " bytes long, but a Unix socket "
+          "path can have at most %" G_GSIZE_FORMAT " bytes: use a shorter "
+          "path (a symbolic link to the directory works).", path_len,
+          (gsize) MAX_SOCKET_PATH_BYTES), (NULL));
   return FALSE;
 }
 

@@ -913,6 +913,66 @@ GST_START_TEST (test_eos_with_blocked_non_live_upstream)
 
 GST_END_TEST;
 
+/* Starts an audiostreamsink with @socket_path on its own bus and returns
+ * the state change's result; *@error gets the first ERROR's text, if any. */
+static GstStateChangeReturn
+start_with_socket_path (const gchar * socket_path, gboolean auto_reconnect,
+    gchar ** error)
+{
+  GstElement *sink = gst_element_factory_make ("audiostreamsink", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstStateChangeReturn ret;
+  GstMessage *msg;
+
+  gst_element_set_bus (sink, bus);
+  g_object_set (sink, "socket-path", socket_path, "auto-reconnect",
+      auto_reconnect, "stats-interval-ms", 0, NULL);
+  ret = gst_element_set_state (sink, GST_STATE_PAUSED);
+  msg = gst_bus_timed_pop_filtered (bus, 300 * GST_MSECOND,
+      GST_MESSAGE_ERROR);
+  *error = NULL;
+  if (msg) {
+    GError *err = NULL;
+
+    gst_message_parse_error (msg, &err, NULL);
+    *error = g_strdup (err->message);
+    g_error_free (err);
+    gst_message_unref (msg);
+  }
+  gst_element_set_state (sink, GST_STATE_NULL);
+  gst_element_set_bus (sink, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (sink);
+  return ret;
+}
+
+/* sun_path holds 107 bytes and a NUL: a longer socket-path is refused at
+ * start with an error that says so, instead of being cut short (the audio
+ * went to whatever socket lived at the shortened path). */
+GST_START_TEST (test_socket_path_too_long)
+{
+  gchar *path = g_strdup_printf ("/tmp/%0115d", 0);
+  gchar *error = NULL;
+
+  fail_unless_equals_int (start_with_socket_path (path, TRUE, &error),
+      GST_STATE_CHANGE_FAILURE);
+  fail_unless (error != NULL);
+  fail_unless (strstr (error, "120 bytes") != NULL, "%s", error);
+  fail_unless (strstr (error, "at most 107") != NULL, "%s", error);
+  g_free (error);
+  g_free (path);
+
+  /* 107 bytes is the longest that works: it starts (and retries) */
+  path = g_strdup_printf ("/tmp/%0102d", 0);
+  fail_unless_equals_int (strlen (path), 107);
+  fail_unless (start_with_socket_path (path, TRUE, &error) !=
+      GST_STATE_CHANGE_FAILURE);
+  fail_unless (error == NULL, "%s", error);
+  g_free (path);
+}
+
+GST_END_TEST;
+
 static Suite *
 audiostreamsink_suite (void)
 {
@@ -934,6 +994,7 @@ audiostreamsink_suite (void)
   tcase_add_test (tc, test_caps_change_before_audio);
   tcase_add_test (tc, test_eos_with_blocked_non_live_upstream);
   tcase_add_test (tc, test_pause_while_backpressured);
+  tcase_add_test (tc, test_socket_path_too_long);
   return s;
 }
 
