@@ -284,6 +284,8 @@ struct _GstAudioStreamSink
   gboolean released_told;
   GstClockID clock_id;          /* the thread's pending wait, to unschedule */
   guint64 target_ms;            /* the level the pacer keeps */
+  guint stream_prefill_ms;      /* prefill-ms, copied at start() */
+  gboolean prefill_warned;
   GstClockTime lag;             /* behind the schedule at the last send */
   gdouble jitter_ms;            /* last estimate, for messages */
 
@@ -890,6 +892,7 @@ typedef struct
   /* jitter and the adaptive buffer target */
   GstAsJitter net_jitter;       /* chunk lateness + audio stuck in kernel */
   GstAsJitterTarget buffer_target;
+  guint64 prefill_ms;           /* what the ring allows of prefill-ms */
   guint64 target_posted_ms;     /* as last reported by buffer-resize */
   gint64 adapt_last_us;
   GstAsTcpInfo tcp;             /* of the current TCP connection */
@@ -1624,13 +1627,15 @@ setup_buffer_target (GstAudioStreamSink * self, NetThread * t)
   g_mutex_lock (&self->lock);
   ring_ms = frames_to_ms (self, self->ring.capacity);
   chunk_ms = frames_to_ms (self, t->chunk);
+  t->prefill_ms = frames_to_ms (self, prefill_frames (self, t->s.prefill_ms));
   g_mutex_unlock (&self->lock);
 
   max_ms = MIN (t->s.max_buffer_ms, ring_ms - MIN (ring_ms, chunk_ms));
   min_ms = MIN (t->s.min_buffer_ms, max_ms);
   gst_as_jitter_target_init (&t->buffer_target, min_ms * 1000,
       max_ms * 1000, TARGET_DECAY_HALF_LIFE_US);
-  gst_as_jitter_target_reset (&t->buffer_target, t->s.prefill_ms * 1000);
+  gst_as_jitter_target_reset (&t->buffer_target, t->prefill_ms * 1000);
+  t->target_posted_ms = t->prefill_ms;
 }
 
 /* Sizes the per-stream buffers once the format is known. */
@@ -2116,6 +2121,8 @@ gst_audio_stream_sink_start (GstBaseSink * bsink)
   self->started = g_get_monotonic_time () * GST_USECOND;
   self->stopped = GST_CLOCK_TIME_NONE;
   self->target_ms = prefill_ms;
+  self->stream_prefill_ms = prefill_ms;
+  self->prefill_warned = FALSE;
   self->lag = 0;
   self->jitter_ms = 0;
   self->capture_started = FALSE;
@@ -2229,7 +2236,8 @@ gst_audio_stream_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
   GstAudioStreamSink *self = GST_AUDIO_STREAM_SINK (bsink);
   GstAudioInfo info;
   guint ring_ms, chunk_samples, chunk;
-  guint64 capacity;
+  guint64 capacity, prefill_ms;
+  gboolean warn_prefill = FALSE;
 
   if (!gst_audio_info_from_caps (&info, caps))
     goto invalid_caps;
@@ -2238,6 +2246,7 @@ gst_audio_stream_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
   ring_ms = effective_ring_buffer_ms (self);
   chunk_samples = self->chunk_samples;
   GST_OBJECT_UNLOCK (self);
+  
   capacity = gst_util_uint64_scale_int (ring_ms, GST_AUDIO_INFO_RATE (&info),
       1000);
   chunk = fit_chunk (self, chunk_samples, capacity);
@@ -2258,8 +2267,22 @@ gst_audio_stream_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
   self->bpf = GST_AUDIO_INFO_BPF (&info);
   self->chunk = chunk;
   self->have_format = TRUE;
+  prefill_ms = frames_to_ms (self, prefill_frames (self,
+          self->stream_prefill_ms));
+  if (prefill_ms < self->stream_prefill_ms && !self->prefill_warned) {
+    self->prefill_warned = TRUE;
+    warn_prefill = TRUE;
+  }
+  self->target_ms = MIN (self->target_ms, prefill_ms);
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
+
+  if (warn_prefill)
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("prefill-ms (%u) does not fit in ring-buffer-ms (%u) with a chunk to "
+            "spare: prefilling %" G_GUINT64_FORMAT " ms instead. Make "
+            "ring-buffer-ms larger for a larger cushion.",
+            self->stream_prefill_ms, ring_ms, prefill_ms), (NULL));
 
   GST_INFO_OBJECT (self, "%d Hz, %d channels, ring %" G_GUINT64_FORMAT
       " frames", GST_AUDIO_INFO_RATE (&info), GST_AUDIO_INFO_CHANNELS (&info),

@@ -186,17 +186,16 @@ setup_sink_full (guint16 port, gboolean live, guint prefill_ms, guint ring_ms,
 
   if (bus)
     gst_element_set_bus (sink, bus);
-  va_start (args, first_prop);
-  if (first_prop)
-    g_object_set_valist (G_OBJECT (sink), first_prop, args);
-  va_end (args);
-
   /* connection settings apply when the element starts, and the harness
    * starts it at once: set them first */
   g_object_set (sink, "host", "127.0.0.1", "port", port,
       "chunk-samples", CHUNK, "prefill-ms", prefill_ms,
       "ring-buffer-ms", ring_ms, "stats-interval-ms", 0, "async", FALSE,
       NULL);
+  va_start (args, first_prop);
+  if (first_prop)
+    g_object_set_valist (G_OBJECT (sink), first_prop, args);
+  va_end (args);
   h = gst_harness_new_with_element (sink, "sink", NULL);
   gst_object_unref (sink);
   gst_harness_use_testclock (h);
@@ -973,6 +972,67 @@ GST_START_TEST (test_socket_path_too_long)
 
 GST_END_TEST;
 
+/* prefill-ms larger than the ring allows: one WARNING that says what is
+ * used instead, and the stats and quality messages report that effective
+ * target (they said 2000 ms of a 500 ms ring, and buffer health could
+ * never pass 0.25). */
+GST_START_TEST (test_prefill_larger_than_ring)
+{
+  Receiver *r = receiver_new ();
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h = setup_sink_full (r->port, TRUE, 2000, 500, bus,
+      "stats-interval-ms", 50, NULL);
+  GstMessage *msg;
+  guint warnings = 0, i;
+  gdouble health = -1.0;
+  gint64 until;
+
+  /* the ring minus a chunk: 490 ms starts the sending */
+  for (i = 0; i < 49; i++)
+    fail_unless_equals_int (gst_harness_push (h, counter_buffer (i * CHUNK,
+                CHUNK)), GST_FLOW_OK);
+  fail_unless_equals_uint64 (stats_uint64 (h, "buffer-target-ms"), 490);
+  fail_unless_equals_uint64 (stats_uint64 (h, "buffer-capacity-ms"), 500);
+
+  until = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
+  while (health < 0.0) {
+    msg = gst_bus_timed_pop (bus, 0);
+    if (msg == NULL) {
+      fail_unless (g_get_monotonic_time () < until, "no quality message");
+      crank (h);
+      g_usleep (20000);
+      continue;
+    }
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
+      GError *err = NULL;
+
+      gst_message_parse_warning (msg, &err, NULL);
+      if (strstr (err->message, "prefill-ms (2000)")) {
+        fail_unless (strstr (err->message, "prefilling 490 ms") != NULL,
+            "%s", err->message);
+        warnings++;
+      }
+      g_error_free (err);
+    }
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT &&
+        gst_structure_has_name (gst_message_get_structure (msg),
+            "audiostreamsink-quality"))
+      fail_unless (gst_structure_get_double (gst_message_get_structure (msg),
+              "buffer-health", &health));
+    gst_message_unref (msg);
+  }
+  /* a few chunks have left a 490 ms cushion */
+  fail_unless (health > 0.8, "buffer health %f", health);
+  fail_unless_equals_int (warnings, 1);
+
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+  receiver_free (r);
+}
+
+GST_END_TEST;
+
 static Suite *
 audiostreamsink_suite (void)
 {
@@ -995,6 +1055,7 @@ audiostreamsink_suite (void)
   tcase_add_test (tc, test_eos_with_blocked_non_live_upstream);
   tcase_add_test (tc, test_pause_while_backpressured);
   tcase_add_test (tc, test_socket_path_too_long);
+  tcase_add_test (tc, test_prefill_larger_than_ring);
   return s;
 }
 
