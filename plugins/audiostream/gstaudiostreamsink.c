@@ -308,6 +308,7 @@ struct _GstAudioStreamSink
   guint64 connections;
   guint64 connect_attempts;
   guint64 lost_frames;          /* undeliverable after a lost connection */
+  guint64 resend_frames;        /* waiting in the thread's resend buffer */
   GstAsHistogram lateness_total;
   GstAsHistogram lateness_interval;
   gboolean connected;
@@ -706,6 +707,15 @@ prefill_frames (GstAudioStreamSink * self, guint prefill_ms)
   return MIN (frames, self->ring.capacity - self->chunk);
 }
 
+/* Audio waiting to be sent: in the ring, and what a lost connection did not
+ * deliver, which goes out first on the next one.
+ * called with self->lock held */
+static guint64
+waiting_frames (GstAudioStreamSink * self)
+{
+  return gst_as_ring_level (&self->ring) + self->resend_frames;
+}
+
 /* How long the element has been (or was) running, 0 before its start.
  * called with self->lock held */
 static GstClockTime
@@ -736,7 +746,7 @@ build_stats (GstAudioStreamSink * self, const GstAsHistogram * lateness,
       "samples-sent", G_TYPE_UINT64, self->frames_sent,
       "bitrate-kbps", G_TYPE_DOUBLE, kbps,
       "buffer-level-ms", G_TYPE_UINT64,
-      frames_to_ms (self, gst_as_ring_level (&self->ring)),
+      frames_to_ms (self, waiting_frames (self)),
       "buffer-target-ms", G_TYPE_UINT64, self->target_ms,
       "buffer-capacity-ms", G_TYPE_UINT64,
       frames_to_ms (self, self->ring.capacity),
@@ -1516,7 +1526,7 @@ post_quality (GstAudioStreamSink * self, NetThread * t, gdouble pacing_p99_ms)
   g_mutex_lock (&self->lock);
   underruns = self->underruns;
   overflows = self->ring.overflows;
-  in.buffer_level_ms = frames_to_ms (self, gst_as_ring_level (&self->ring));
+  in.buffer_level_ms = frames_to_ms (self, waiting_frames (self));
   in.buffer_target_ms = self->target_ms;
   in.jitter_ms = self->jitter_ms;
   in.connected = self->connected;
@@ -1717,6 +1727,7 @@ stream (GstAudioStreamSink * self, NetThread * t, GSocket * socket,
     g_mutex_lock (&self->lock);
     self->frames_sent = t->delivered_before + t->conn_frames;
     self->bytes_sent = self->frames_sent * t->bpf;
+    self->resend_frames = gst_as_ring_level (&t->resend);
     gst_as_histogram_add (&self->lateness_total,
         GST_CLOCK_DIFF (due, now) / GST_USECOND);
     gst_as_histogram_add (&self->lateness_interval,
@@ -1797,6 +1808,7 @@ recover_unacknowledged (GstAudioStreamSink * self, NetThread * t,
   g_mutex_lock (&self->lock);
   self->frames_sent = t->delivered_before;
   self->bytes_sent = self->frames_sent * t->bpf;
+  self->resend_frames = gst_as_ring_level (&t->resend);
   g_mutex_unlock (&self->lock);
 }
 
@@ -2116,6 +2128,7 @@ gst_audio_stream_sink_start (GstBaseSink * bsink)
   self->underruns = self->silence_frames = 0;
   self->reconnects = self->connections = self->connect_attempts = 0;
   self->lost_frames = 0;
+  self->resend_frames = 0;
   gst_as_histogram_reset (&self->lateness_total);
   gst_as_histogram_reset (&self->lateness_interval);
   self->started = g_get_monotonic_time () * GST_USECOND;
