@@ -99,6 +99,8 @@
 #include <linux/sockios.h>
 
 #include <gio/gunixsocketaddress.h>
+#include <glib/gstdio.h>
+#include <sys/stat.h>
 
 #include "audiostream/backoff.h"
 #include "audiostream/histogram.h"
@@ -269,6 +271,7 @@ struct _GstAudioStreamSink
   guint bpf;
   guint chunk;                  /* frames per send, fitted to the ring */
   gboolean have_format;
+  GstCaps *refused_caps;        /* posted as an error already */
   gboolean format_taken;        /* the thread sized its buffers for it */
   gboolean live_known;
   gboolean upstream_live;
@@ -578,6 +581,7 @@ gst_audio_stream_sink_finalize (GObject * object)
   g_free (self->host);
   g_free (self->socket_path);
   gst_as_ring_clear (&self->ring);
+  gst_caps_replace (&self->refused_caps, NULL);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
 
@@ -1872,19 +1876,36 @@ finish_drain (GstAudioStreamSink * self)
   g_mutex_unlock (&self->lock);
 }
 
-/* GIO says "Could not connect to HOST: REASON"; the element names the target
- * itself, so keep only the reason. */
+/* GIO says "Could not connect to HOST: REASON", with HOST as it resolved
+ * it ("::1" for "[::1]"), or "Could not connect: REASON" for a Unix socket;
+ * the element names the target itself, so keep only the reason. An address
+ * has no ": " in it, so the first one ends the prefix. */
 static const gchar *
-failure_reason (const GError * err, const NetSettings * s)
+failure_reason (const GError * err)
 {
-  const gchar *name = s->socket_path ? s->socket_path : s->host;
-  gchar *prefix = g_strdup_printf ("Could not connect to %s: ", name);
-  const gchar *reason = err->message;
+  const gchar *reason = err->message, *sep;
 
-  if (g_str_has_prefix (reason, prefix))
-    reason += strlen (prefix);
-  g_free (prefix);
+  if (g_str_has_prefix (reason, "Could not connect") &&
+      (sep = strstr (reason, ": ")) != NULL)
+    reason = sep + 2;
   return reason;
+}
+
+/* A Unix socket path that is something else: say what, rather than the
+ * kernel's "Connection refused". Returns NULL when it is a socket or does
+ * not exist (GIO's reason says that well). */
+static gchar *
+describe_non_socket (const gchar * path)
+{
+  GStatBuf st;
+
+  if (g_stat (path, &st) != 0 || S_ISSOCK (st.st_mode))
+    return NULL;
+  if (S_ISDIR (st.st_mode))
+    return g_strdup_printf ("%s is a directory, not a socket", path);
+  if (S_ISREG (st.st_mode))
+    return g_strdup_printf ("%s is a regular file, not a socket", path);
+  return g_strdup_printf ("%s is not a socket", path);
 }
 
 static gchar *
@@ -1991,9 +2012,14 @@ run_connection (GstAudioStreamSink * self, NetThread * t, guint * attempt)
 
   conn = net_connect (self, t, &err);
   if (conn == NULL) {
+    gchar *what = NULL;
+
+    if (t->s.socket_path)
+      what = describe_non_socket (t->s.socket_path);
     if (!g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
       again = handle_failure (self, t, *attempt, FALSE,
-          failure_reason (err, &t->s));
+          what ? what : failure_reason (err));
+    g_free (what);
     g_error_free (err);
     return again;
   }
@@ -2111,6 +2137,7 @@ gst_audio_stream_sink_start (GstBaseSink * bsink)
   g_mutex_lock (&self->lock);
   gst_as_ring_reset (&self->ring);
   self->have_format = FALSE;
+  gst_caps_replace (&self->refused_caps, NULL);
   self->format_taken = FALSE;
   self->live_known = FALSE;
   self->upstream_live = FALSE;
@@ -2243,6 +2270,14 @@ fit_chunk (GstAudioStreamSink * self, guint chunk_samples, guint64 capacity)
   return (guint) max_chunk;
 }
 
+static void
+refuse_caps (GstAudioStreamSink * self, GstCaps * caps)
+{
+  g_mutex_lock (&self->lock);
+  gst_caps_replace (&self->refused_caps, caps);
+  g_mutex_unlock (&self->lock);
+}
+
 static gboolean
 gst_audio_stream_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
 {
@@ -2251,6 +2286,15 @@ gst_audio_stream_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
   guint ring_ms, chunk_samples, chunk;
   guint64 capacity, prefill_ms;
   gboolean warn_prefill = FALSE;
+
+  /* A pad offers refused sticky caps again with every buffer: one ERROR
+   * is enough. */
+  g_mutex_lock (&self->lock);
+  if (self->refused_caps && gst_caps_is_equal (caps, self->refused_caps)) {
+    g_mutex_unlock (&self->lock);
+    return FALSE;
+  }
+  g_mutex_unlock (&self->lock);
 
   if (!gst_audio_info_from_caps (&info, caps))
     goto invalid_caps;
@@ -2303,6 +2347,7 @@ gst_audio_stream_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
   return TRUE;
 
 invalid_caps:
+  refuse_caps (self, caps);
   GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
       ("Could not parse the audio format."), ("caps: %" GST_PTR_FORMAT, caps));
   return FALSE;
@@ -2312,6 +2357,7 @@ format_change:
     gint old_rate = self->rate;
     guint old_bpf = self->bpf;
 
+    gst_caps_replace (&self->refused_caps, caps);
     g_mutex_unlock (&self->lock);
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
         ("The audio format cannot change mid-stream: the raw PCM on the wire "

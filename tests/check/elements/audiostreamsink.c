@@ -15,6 +15,7 @@
 #include <gst/check/gstharness.h>
 #include <gst/check/gsttestclock.h>
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -702,6 +703,12 @@ GST_START_TEST (test_format_change_refused_mid_stream)
   msg = wait_for_error (bus, GST_SECOND);
   fail_unless (msg != NULL);
   gst_message_unref (msg);
+  /* the refused caps come again with each buffer: one ERROR in all (there
+   * was one per buffer) */
+  fail_unless_equals_int (gst_harness_push (h, counter_buffer (0, CHUNK)),
+      GST_FLOW_NOT_NEGOTIATED);
+  msg = wait_for_error (bus, 200 * GST_MSECOND);
+  fail_unless (msg == NULL, "a second ERROR for the same format change");
 
   gst_element_set_bus (h->element, NULL);
   gst_object_unref (bus);
@@ -1033,6 +1040,71 @@ GST_START_TEST (test_prefill_larger_than_ring)
 
 GST_END_TEST;
 
+/* A socket-path that is a directory or a regular file: the error says so,
+ * not "Connection refused". */
+GST_START_TEST (test_socket_path_not_a_socket)
+{
+  gchar *dir = g_dir_make_tmp ("audiostreamsink-XXXXXX", NULL);
+  gchar *file = g_build_filename (dir, "pcm.sock", NULL);
+  gchar *error = NULL, *expected;
+
+  fail_unless (dir != NULL);
+  start_with_socket_path (dir, FALSE, &error);
+  fail_unless (error != NULL);
+  expected = g_strdup_printf ("%s is a directory, not a socket", dir);
+  fail_unless (strstr (error, expected) != NULL, "%s", error);
+  g_free (expected);
+  g_free (error);
+
+  fail_unless (g_file_set_contents (file, "", 0, NULL));
+  start_with_socket_path (file, FALSE, &error);
+  fail_unless (error != NULL);
+  expected = g_strdup_printf ("%s is a regular file, not a socket", file);
+  fail_unless (strstr (error, expected) != NULL, "%s", error);
+  g_free (expected);
+  g_free (error);
+
+  g_unlink (file);
+  g_rmdir (dir);
+  g_free (file);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+/* host=[::1]: the error names the target once ("Could not connect to
+ * [::1] port N: Connection refused."), without GIO's own "Could not
+ * connect to ::1: " in the middle. */
+GST_START_TEST (test_ipv6_error_names_target_once)
+{
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h;
+  GstMessage *msg;
+  GError *err = NULL;
+  gchar *expected;
+  guint16 port = unused_port ();
+
+  h = setup_sink_full (port, TRUE, 100, 1000, bus, "host", "[::1]",
+      "auto-reconnect", FALSE, NULL);
+  msg = wait_for_error (bus, 2 * GST_SECOND);
+  fail_unless (msg != NULL);
+  gst_message_parse_error (msg, &err, NULL);
+  expected = g_strdup_printf ("Could not connect to [::1] port %u: ", port);
+  fail_unless (g_str_has_prefix (err->message, expected), "%s",
+      err->message);
+  fail_unless (strstr (err->message + strlen (expected), "connect") == NULL,
+      "%s", err->message);
+
+  g_free (expected);
+  g_error_free (err);
+  gst_message_unref (msg);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static Suite *
 audiostreamsink_suite (void)
 {
@@ -1056,6 +1128,8 @@ audiostreamsink_suite (void)
   tcase_add_test (tc, test_pause_while_backpressured);
   tcase_add_test (tc, test_socket_path_too_long);
   tcase_add_test (tc, test_prefill_larger_than_ring);
+  tcase_add_test (tc, test_socket_path_not_a_socket);
+  tcase_add_test (tc, test_ipv6_error_names_target_once);
   return s;
 }
 
