@@ -402,6 +402,14 @@ class TestAudioStreamSinkProperties(PropertyContract, unittest.TestCase):
         self.assertTrue(during['connected'])
         self.assertEqual(during['connect-attempts'], 1)
         self.assertEqual(during['reconnects'], 0)
+        # The counter moves once send() has returned, so the receiver can
+        # see a chunk a moment before the counter does: give it that
+        # moment, then it must cover everything received.
+        deadline = time.monotonic() + 1.0
+        while (stats_dict(self.sink)['bytes-sent'] < received and
+               time.monotonic() < deadline):
+            time.sleep(0.01)
+        during = stats_dict(self.sink)
         self.assertGreaterEqual(during['bytes-sent'], received)
         self.assertEqual(during['bytes-sent'], during['samples-sent'] * 4)
         self.assertEqual(during['buffer-capacity-ms'], 2000)
