@@ -111,15 +111,39 @@ unsent_floor (GstAsFrameRing * ring)
 /* Before frames below @new_tail are overwritten, tell the consumer. Below
  * `keep` nothing will ever be read again, so no notice is needed there. The
  * fence orders the tail store before the frame stores that follow: a reader
- * that sees any of those frames sees this tail when it checks again. */
-static void
+ * that sees any of those frames sees this tail when it checks again.
+ * Returns whether the consumer may be reading what is overwritten. */
+static gboolean
 claim (GstAsFrameRing * ring, guint64 new_tail)
 {
-  if (new_tail <= load_own (&ring->tail) ||
-      new_tail <= load_other (&ring->keep))
-    return;
-  atomic_store_explicit (&ring->tail, new_tail, memory_order_relaxed);
-  atomic_thread_fence (memory_order_seq_cst);
+  if (new_tail <= load_other (&ring->keep))
+    return FALSE;
+  if (new_tail > load_own (&ring->tail)) {
+    atomic_store_explicit (&ring->tail, new_tail, memory_order_relaxed);
+    atomic_thread_fence (memory_order_seq_cst);
+  }
+  return TRUE;
+}
+
+/* The copy over frames the consumer may still be copying out: the race
+ * the seqlock recheck resolves. A function of its own so that
+ * ThreadSanitizer can be told about this copy and no other
+ * (tests/sanitizers/tsan.supp). */
+static G_GNUC_NO_INLINE void
+copy_over_claimed (GstAsFrameRing * ring, guint64 pos, const guint8 * src,
+    guint64 n)
+{
+  copy_in (ring, pos, src, n);
+}
+
+/* Writes @n frames at @pos, after claiming the frames they replace. */
+static void
+put (GstAsFrameRing * ring, guint64 pos, const guint8 * src, guint64 n)
+{
+  if (pos + n > ring->capacity && claim (ring, pos + n - ring->capacity))
+    copy_over_claimed (ring, pos, src, n);
+  else
+    copy_in (ring, pos, src, n);
 }
 
 /**
@@ -153,13 +177,12 @@ gst_as_frame_ring_write (GstAsFrameRing * ring, const guint8 * src,
     guint64 n_frames)
 {
   guint64 w = load_own (&ring->write);
-  guint64 n = MIN (n_frames, gst_as_frame_ring_space (ring));
+  guint64 space = gst_as_frame_ring_space (ring);
+  guint64 n = MIN (n_frames, space);
 
   if (n == 0)
     return 0;
-  if (w + n > ring->capacity)
-    claim (ring, w + n - ring->capacity);
-  copy_in (ring, w, src, n);
+  put (ring, w, src, n);
   publish (&ring->write, w + n);
   return n;
 }
@@ -197,8 +220,9 @@ gst_as_frame_ring_write_overwrite (GstAsFrameRing * ring, const guint8 * src,
         load_own (&ring->overflows) + 1, memory_order_relaxed);
   }
 
-  claim (ring, need);
-  copy_in (ring, w + skip, src + skip * ring->bpf, n_frames - skip);
+  /* the head of a write larger than the ring never lands: putting the
+   * rest claims it too */
+  put (ring, w + skip, src + skip * ring->bpf, n_frames - skip);
   publish (&ring->write, w + n_frames);
   return lost;
 }
@@ -271,7 +295,8 @@ catch_up (GstAsFrameRing * ring, GstAsFrameRingRead * info)
 {
   guint64 s = load_own (&ring->send);
   guint64 f = load_other (&ring->flush);
-  guint64 floor = MAX (load_other (&ring->tail), f);
+  guint64 t = load_other (&ring->tail);
+  guint64 floor = MAX (t, f);
 
   if (floor <= s)
     return s;
