@@ -17,7 +17,7 @@ if [ ! -f "$builddir/build.ninja" ]; then
   CC=clang meson setup "$builddir" -Db_sanitize=thread -Db_lundef=false \
     >/dev/null
 fi
-tests="libs/framering"
+tests="libs/framering libs/sinkfront"
 ninja -C "$builddir" $(for t in $tests; do echo "tests/check/${t//\//_}"; done) \
   >/dev/null
 
