@@ -333,8 +333,9 @@ producer_func (gpointer data)
 
   p->ret = GST_FLOW_OK;
   while (next < STREAM_FRAMES && p->ret == GST_FLOW_OK) {
-    guint n = MIN ((guint) g_rand_int_range (rand, 1, 3 * CAPACITY),
-        STREAM_FRAMES - next);
+    guint n = g_rand_int_range (rand, 1, 3 * CAPACITY);
+
+    n = MIN (n, STREAM_FRAMES - next);
 
     fill_counter (buf, next, n);
     p->ret = gst_as_sink_front_render (p->front, buf, (gsize) n * BPF);
