@@ -355,6 +355,7 @@ gst_as_sink_front_wait_drained (GstAsSinkFront * front, GstClockTime timeout)
 {
   GstAsDrainResult result;
   gint64 end = G_MAXINT64;
+  gboolean timed_out = FALSE;
 
   if (GST_CLOCK_TIME_IS_VALID (timeout))
     end = g_get_monotonic_time () + (gint64) (timeout / GST_USECOND);
@@ -381,13 +382,14 @@ gst_as_sink_front_wait_drained (GstAsSinkFront * front, GstClockTime timeout)
       result = GST_AS_DRAIN_STOPPED;
       break;
     }
-    if (end == G_MAXINT64) {
-      g_cond_wait (&front->cond, &front->lock);
-    } else if (!g_cond_wait_until (&front->cond, &front->lock, end) &&
-        g_get_monotonic_time () >= end) {
+    if (timed_out) {
       result = GST_AS_DRAIN_TIMEOUT;
       break;
     }
+    if (end == G_MAXINT64)
+      g_cond_wait (&front->cond, &front->lock);
+    else
+      timed_out = !g_cond_wait_until (&front->cond, &front->lock, end);
   }
   g_mutex_unlock (&front->lock);
   return result;
