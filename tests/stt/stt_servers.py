@@ -225,7 +225,7 @@ class Behaviour:
                  never_finish=False, stall_after_ms=None, api_key=None,
                  out_of_order=False, repeat_turns=False, start_delay=0.3,
                  rate_tolerance_ms=400, refuse_after_drop_s=0.0,
-                 error_every_frame=False):
+                 error_every_frame=False, stall_sessions=None):
         self.reject_status = reject_status
         self.drop_after_ms = drop_after_ms
         self.drop_sessions = drop_sessions
@@ -236,6 +236,8 @@ class Behaviour:
         self.final_delay = final_delay
         self.never_finish = never_finish
         self.stall_after_ms = stall_after_ms
+        # stall only the first N sessions (None: every one)
+        self.stall_sessions = stall_sessions
         self.api_key = api_key
         self.out_of_order = out_of_order      # OpenAI
         self.repeat_turns = repeat_turns      # AssemblyAI
@@ -411,6 +413,7 @@ class _Server:
             await ws.close(code=b.close_code, reason=b.close_reason)
             return True
         if (b.stall_after_ms is not None and ms >= b.stall_after_ms and
+                (b.stall_sessions is None or index < b.stall_sessions) and
                 not getattr(session, 'stalled', False)):
             session.stalled = True
             ws.transport.pause_reading()

@@ -450,6 +450,33 @@ class TestDeepgram(SttTestCase):
         self.assertAlmostEqual(st['audio-sent-ms'] + st['dropped-ms'] +
                                st['queue-level-ms'], total, delta=2)
 
+    def test_service_that_stops_reading_is_replaced_without_loss(self):
+        # The first session stops reading after 1 s; its tiny receive
+        # buffer soon stops the element's socket too. Live audio must
+        # neither be lost nor go unnoticed: warn, reconnect, replay.
+        srv = self.deepgram(stall_after_ms=1000, stall_sessions=1,
+                            rcvbuf=4096)
+        total = 6000
+        watch, sink, feeder, _ = self.transcribe(
+            'backend=deepgram url=%s send-timeout-ms=1000' % srv.url, total,
+            live=True, realtime=True)
+        self.assert_every_word_once(watch, total)
+        self.assert_no_errors(watch)
+        self.assert_no_audio_lost(srv, sink, total)
+        st = stats(sink)
+        self.assertEqual(st['reconnects'], 1)
+        self.assertEqual(st['dropped-ms'], 0)
+        self.assertEqual(len(srv.sessions), 2)
+        waiting = [d for d in watch.element('session')
+                   if d['state'] == 'reconnecting']
+        self.assertEqual(len(waiting), 1)
+        self.assertIn('read nothing for 1000 ms', waiting[0]['error'])
+        warnings = [error_text(m) for m in
+                    watch.of_type(Gst.MessageType.WARNING)]
+        self.assertEqual(len(warnings), 1, warnings)
+        self.assertIn('stopped reading audio for 1000 ms (send-timeout-ms)',
+                      warnings[0])
+
     def test_diarized_speaker_turns_only_on_change(self):
         srv = self.deepgram()
         total = 6000
