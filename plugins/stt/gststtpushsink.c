@@ -277,6 +277,9 @@ struct _GstSttPushSink
   gboolean connect_timed_out;
   gboolean eos_seen;
   guint skipped_this_session;
+  gchar *unreadable;            /* why libsoup refused a message, if so */
+  guint unreadable_sessions;    /* sessions lost so in a row */
+  gint64 opened_us;             /* when the current session opened */
   GstAsBackoff backoff;
   GSource *connect_timeout_source;
   GSource *retry_source;
@@ -1574,6 +1577,55 @@ on_ws_error (SoupWebsocketConnection * conn, GError * error,
   GstSttPushSink *self = user_data;
 
   GST_DEBUG_OBJECT (self, "WebSocket error: %s", error->message);
+  /* libsoup itself refuses text that is not UTF-8 and messages over
+   * MAX_INCOMING_PAYLOAD, and closes the session: a message the service
+   * sent and the element never saw, to count like any unreadable one. */
+  if (error->domain == SOUP_WEBSOCKET_ERROR &&
+      (error->code == SOUP_WEBSOCKET_CLOSE_BAD_DATA ||
+          error->code == SOUP_WEBSOCKET_CLOSE_TOO_BIG) &&
+      self->unreadable == NULL) {
+    self->unreadable = g_strdup (error->code == SOUP_WEBSOCKET_CLOSE_BAD_DATA
+        ? "text that is not UTF-8" : "a message over 16 MB");
+    g_mutex_lock (&self->lock);
+    self->messages_received++;
+    self->messages_skipped++;
+    g_mutex_unlock (&self->lock);
+  }
+}
+
+/* A session that lived this long before an unreadable message broke it
+ * does not count towards giving up. */
+#define UNREADABLE_FORGIVEN_US (30 * G_TIME_SPAN_SECOND)
+
+/* The session died of a message libsoup could not take (on_ws_error).
+ * Reconnecting skips it; a service that sends such a message again soon
+ * after (one that sends one in every session) would make that a loop of
+ * reconnections: the second session in a row lost so is fatal. */
+static void
+net_lost_to_unreadable (GstSttPushSink * self)
+{
+  const GstSttBackendInfo *info = gst_stt_adapter_get_info (self->adapter);
+  gchar *what = self->unreadable, *reason;
+
+  self->unreadable = NULL;
+  reason = g_strdup_printf ("the service sent %s", what);
+  if (g_get_monotonic_time () - self->opened_us >= UNREADABLE_FORGIVEN_US)
+    self->unreadable_sessions = 0;
+  if (++self->unreadable_sessions >= 2) {
+    NET_ERROR (self, reason, STREAM, DECODE,
+        ("%s sent %s, which cannot be read, again after reconnecting: "
+            "giving up.", info->title, what),
+        ("url: %s; %u sessions lost so", gst_stt_adapter_get_request
+            (self->adapter)->display_url, self->unreadable_sessions));
+  } else {
+    GST_ELEMENT_WARNING (self, STREAM, DECODE,
+        ("%s sent %s, which cannot be read and ends the session: skipped "
+            "(messages-skipped), reconnecting.", info->title, what),
+        ("url: %s", gst_stt_adapter_get_request (self->adapter)->display_url));
+    net_schedule_reconnect (self, reason);
+  }
+  g_free (reason);
+  g_free (what);
 }
 
 static void
@@ -1600,6 +1652,14 @@ on_ws_closed (SoupWebsocketConnection * conn, gpointer user_data)
   reason = gst_stt_adapter_describe_close (self->adapter, code, data, &fatal);
   GST_INFO_OBJECT (self, "connection closed in state %s: %s",
       state_name (self->state, FALSE), reason);
+
+  if (self->unreadable != NULL &&
+      (self->state == NET_OPEN || self->state == NET_FINISHING)) {
+    net_lost_to_unreadable (self);
+    g_free (reason);
+    g_object_unref (conn);
+    return;
+  }
 
   /* After end-of-stream, a normal close is the service saying it is done:
    * everything it had to say came before. */
@@ -1951,6 +2011,8 @@ net_session_opened (GstSttPushSink * self, SoupWebsocketConnection * conn)
 
   gst_stt_adapter_start_session (self->adapter);
   self->skipped_this_session = 0;
+  g_clear_pointer (&self->unreadable, g_free);
+  self->opened_us = g_get_monotonic_time ();
 
   /* What the lost session received but never committed is sent again,
    * from the queue's replay history. What the history no longer holds
@@ -2266,6 +2328,7 @@ net_thread_func (gpointer user_data)
   g_clear_object (&self->connect_cancellable);
   soup_session_abort (self->session);
   g_clear_object (&self->session);
+  g_clear_pointer (&self->unreadable, g_free);
   gst_as_backoff_clear (&self->backoff);
 
   /* Let libsoup finish closing what it was closing (bounded: a source
@@ -2337,6 +2400,7 @@ gst_stt_push_sink_start (GstBaseSink * bsink)
   self->ever_opened = FALSE;
   self->eos_seen = FALSE;
   self->stalls = 0;
+  self->unreadable_sessions = 0;
   self->retry_in_ms = 0;
   self->resume_pos = self->session_replayed = self->session_lost = 0;
   self->pace_speed = 0;

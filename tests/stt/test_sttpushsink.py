@@ -385,6 +385,50 @@ class TestDeepgram(SttTestCase):
         self.assertEqual(len(warnings), 1, warnings)
         self.assertIn('Skipped a message', warnings[0])
 
+    def test_unreadable_message_is_counted_and_skipped(self):
+        # Text that is not UTF-8, or a message over libsoup's 16 MB limit:
+        # libsoup ends the session. Counted, said once, and the element
+        # goes on without losing a word.
+        for kind in ('utf8', 'huge'):
+            with self.subTest(kind=kind):
+                srv = self.deepgram(unreadable=kind, unreadable_sessions=1)
+                total = 4000
+                watch, sink, feeder, _ = self.transcribe(
+                    'backend=deepgram url=%s' % srv.url, total, live=True,
+                    realtime=True)
+                self.assert_every_word_once(watch, total)
+                self.assert_no_errors(watch)
+                self.assert_no_audio_lost(srv, sink, total)
+                self.assertEqual(srv.unreadable_sent, 1)
+                st = stats(sink)
+                self.assertEqual(st['messages-skipped'], 1)
+                self.assertEqual(st['reconnects'], 1)
+                warnings = [error_text(m) for m in
+                            watch.of_type(Gst.MessageType.WARNING)]
+                self.assertEqual(len(warnings), 1, warnings)
+                self.assertIn('which cannot be read and ends the session',
+                              warnings[0])
+
+    def test_unreadable_message_every_session_fails_clearly(self):
+        # A service that sends such a message in every session would make
+        # the element reconnect for ever: the second time is fatal.
+        srv = self.deepgram(unreadable='utf8')
+        pipeline, watch, src, sink = self.appsrc_pipeline(
+            'backend=deepgram url=%s' % srv.url, live=True)
+        feeder = ClockFeeder(src, RATE, 20000, realtime=True)
+        self.addCleanup(feeder.stop)
+        pipeline.set_state(Gst.State.PLAYING)
+        feeder.start()
+        t, msg = watch.wait(is_error, 15)
+        self.assertIsNotNone(msg, 'no ERROR: %s' % self.session_states(watch))
+        self.assertIn('Deepgram sent text that is not UTF-8, which cannot be '
+                      'read, again after reconnecting: giving up.',
+                      error_text(msg))
+        st = stats(sink)
+        self.assertEqual(st['messages-skipped'], 2)
+        self.assertEqual(st['reconnects'], 1)
+        self.assertEqual(len(srv.sessions), 2)
+
     def test_slow_last_final_is_waited_for(self):
         srv = self.deepgram(final_delay=1.5)
         total = 3000
