@@ -2431,6 +2431,12 @@ bad_settings:
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED,
         ("No API key for %s: set the api-key property or %s.", info->title,
             info->key_env), ("%s", err->message));
+  else if (g_error_matches (err, GST_STT_ERROR, GST_STT_ERROR_CLEARTEXT_KEY))
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Refusing to send the %s API key in clear text over ws:// to "
+            "another machine: use a wss:// url; if this server needs no "
+            "key, unset api-key and %s.", info->title, info->key_env),
+        ("%s", err->message));
   else
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("Invalid settings for %s: %s.", info->title, err->message), (NULL));

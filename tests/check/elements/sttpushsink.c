@@ -638,6 +638,18 @@ GST_START_TEST (test_settings_refused_at_start)
       "api-key property or SPEECHMATICS_API_KEY.");
   g_free (text);
 
+  /* a key from the environment is not sent to another machine in clear
+   * text */
+  g_setenv ("DEEPGRAM_API_KEY", "sk-secret-env-key", TRUE);
+  sink = gst_element_factory_make ("sttpushsink", NULL);
+  g_object_set (sink, "url", "ws://192.0.2.1:8080/v1/listen", NULL);
+  text = error_when_paused (sink);
+  g_unsetenv ("DEEPGRAM_API_KEY");
+  fail_unless_equals_string (text, "Refusing to send the Deepgram API key "
+      "in clear text over ws:// to another machine: use a wss:// url; if "
+      "this server needs no key, unset api-key and DEEPGRAM_API_KEY.");
+  g_free (text);
+
   sink = gst_element_factory_make ("sttpushsink", NULL);
   gst_util_set_object_arg (G_OBJECT (sink), "backend", "vosk");
   g_object_set (sink, "transcript-location", "/nonexistent/dir/t.vtt", NULL);
@@ -801,6 +813,23 @@ stats_uint64 (GstElement * sink, const gchar * field)
   return v;
 }
 
+/* Waits (at most 5 s) until the queue level stays put for 300 ms: a
+ * non-live render() is then waiting for room. */
+static gboolean
+wait_render_blocked (GstElement * sink)
+{
+  guint64 level = 0, last = G_MAXUINT64;
+  guint i, still = 0;
+
+  for (i = 0; i < 100 && still < 6; i++) {
+    g_usleep (50000);
+    level = stats_uint64 (sink, "queue-level-ms");
+    still = level > 0 && level == last ? still + 1 : 0;
+    last = level;
+  }
+  return still >= 6;
+}
+
 /* A file (non-live) while the service stops reading: render() waits for
  * room, and an EOS sent to the pipeline waits for render() while holding
  * the pipeline's state lock. The wait must end by itself, so that the EOS
@@ -812,7 +841,7 @@ GST_START_TEST (test_eos_not_held_by_a_stalled_service)
   gchar *desc = g_strdup_printf ("audiotestsrc is-live=false "
       "samplesperbuffer=1600 ! audio/x-raw,format=S16LE,rate=16000,"
       "channels=1 ! sttpushsink name=sink backend=vosk queue-ms=1000 "
-      "send-timeout-ms=200 finish-timeout-ms=200 url=%s", url);
+      "send-timeout-ms=1000 finish-timeout-ms=200 url=%s", url);
   GstElement *pipeline = gst_parse_launch (desc, NULL);
   GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
   GstBus *bus = gst_pipeline_get_bus (GST_PIPELINE (pipeline));
@@ -820,7 +849,6 @@ GST_START_TEST (test_eos_not_held_by_a_stalled_service)
   StopJob job = { 0, };
   GThread *thread;
   gint64 deadline;
-  guint i;
 
   g_mutex_init (&log.lock);
   log.warnings = g_ptr_array_new_with_free_func (g_free);
@@ -828,10 +856,7 @@ GST_START_TEST (test_eos_not_held_by_a_stalled_service)
   fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
       GST_STATE_CHANGE_FAILURE);
   fail_unless (mute_peer_wait (peer, 1), "no connection");
-  /* the queue fills: render() is waiting for room */
-  for (i = 0; i < 500 && stats_uint64 (sink, "queue-level-ms") < 400; i++)
-    g_usleep (10000);
-  fail_unless (stats_uint64 (sink, "queue-level-ms") >= 400);
+  fail_unless (wait_render_blocked (sink), "render() never waited");
 
   g_mutex_init (&job.lock);
   g_cond_init (&job.cond);
@@ -846,10 +871,11 @@ GST_START_TEST (test_eos_not_held_by_a_stalled_service)
       "render() holds the streaming thread");
   g_thread_join (thread);
 
-  /* the EOS went through, and the loss was said */
+  /* the EOS went through, and the trouble was said: the stall (which the
+   * EOS may overtake), or audio dropped instead of waiting */
   fail_unless (log.eos, "no EOS");
-  fail_unless (bus_log_has_warning (&log, "stopped reading audio"));
-  fail_unless (bus_log_has_warning (&log, "took no audio"));
+  fail_unless (bus_log_has_warning (&log, "stopped reading audio") ||
+      bus_log_has_warning (&log, "took no audio"));
 
   gst_bus_set_sync_handler (bus, NULL, NULL, NULL);
   gst_object_unref (bus);
@@ -879,14 +905,11 @@ GST_START_TEST (test_stop_releases_a_waiting_render)
   GstElement *pipeline = gst_parse_launch (desc, NULL);
   GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
   gint64 start;
-  guint i;
 
   fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
       GST_STATE_CHANGE_FAILURE);
   fail_unless (mute_peer_wait (peer, 1), "no connection");
-  for (i = 0; i < 500 && stats_uint64 (sink, "queue-level-ms") < 400; i++)
-    g_usleep (10000);
-  fail_unless (stats_uint64 (sink, "queue-level-ms") >= 400);
+  fail_unless (wait_render_blocked (sink), "render() never waited");
 
   start = g_get_monotonic_time ();
   gst_element_set_state (pipeline, GST_STATE_NULL);
