@@ -128,6 +128,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_stt_push_sink_debug);
  * only libsoup's hard limit, beyond which it closes the connection. */
 #define MAX_INCOMING_PAYLOAD (16 * 1024 * 1024)
 #define CONNECT_TIMEOUT_MS 15000
+/* the longest a Retry-After (HTTP 429) makes the element wait */
+#define MAX_RETRY_AFTER_MS 60000
 #define RECONNECT_MIN_MS 500
 #define RECONNECT_MAX_MS 10000
 #define KEEPALIVE_TICK_MS 250
@@ -293,6 +295,7 @@ struct _GstSttPushSink
   guint64 stall_mark;           /* progress counter at the last check */
   gint64 progress_us;           /* when the service last took data */
   guint stalls;                 /* stalled sessions since the last final */
+  guint rate_limited;           /* HTTP 429 in a row */
   GstSttSessionMap session_map;
   GstSttSpeakerTracker speakers;
   gint net_rate;
@@ -1370,16 +1373,22 @@ on_retry (gpointer user_data)
 /* A recoverable loss of the connection: try again after a backoff. Audio
  * keeps queuing meanwhile. */
 static void
-net_schedule_reconnect (GstSttPushSink * self, const gchar * reason)
+net_schedule_reconnect_in (GstSttPushSink * self, const gchar * reason,
+    guint wait_ms)
 {
-  guint wait_ms = gst_as_backoff_next_ms (&self->backoff);
-
   net_drop_connection (self, SOUP_WEBSOCKET_CLOSE_GOING_AWAY);
   self->retry_in_ms = wait_ms;
   net_set_state (self, NET_WAITING, FALSE, reason);
   GST_INFO_OBJECT (self, "reconnecting in %u ms", wait_ms);
   net_clear_source (&self->retry_source);
   self->retry_source = net_add_timeout (self, wait_ms, on_retry);
+}
+
+static void
+net_schedule_reconnect (GstSttPushSink * self, const gchar * reason)
+{
+  net_schedule_reconnect_in (self, reason,
+      gst_as_backoff_next_ms (&self->backoff));
 }
 
 /* The stream ended before any session opened: the audio went nowhere. An
@@ -1922,6 +1931,38 @@ connect_failure_reason (const GError * err)
   return err->message;
 }
 
+/* How long a refusal's Retry-After header asks to wait (seconds or an
+ * HTTP date), within MAX_RETRY_AFTER_MS; else the next backoff. */
+static guint
+retry_after_ms (GstSttPushSink * self, SoupMessageHeaders * headers)
+{
+  const gchar *value = soup_message_headers_get_one (headers, "Retry-After");
+  guint backoff = gst_as_backoff_next_ms (&self->backoff);
+  gint64 ms = -1;
+  gchar *end = NULL;
+
+  if (value != NULL) {
+    guint64 secs = g_ascii_strtoull (value, &end, 10);
+
+    if (end != value && *end == '\0') {
+      ms = (gint64) MIN (secs, G_MAXINT64 / 1000) * 1000;
+    } else {
+      GDateTime *when = soup_date_time_new_from_http_string (value);
+
+      if (when != NULL) {
+        GDateTime *now = g_date_time_new_now_utc ();
+
+        ms = g_date_time_difference (when, now) / 1000;
+        g_date_time_unref (now);
+        g_date_time_unref (when);
+      }
+    }
+  }
+  if (ms < 0)
+    return backoff;
+  return (guint) CLAMP (ms, RECONNECT_MIN_MS, MAX_RETRY_AFTER_MS);
+}
+
 /* How a refused handshake reads to a person; never shows the key. */
 static void
 net_handshake_failed (GstSttPushSink * self, GError * err)
@@ -1952,6 +1993,22 @@ net_handshake_failed (GstSttPushSink * self, GError * err)
             info->key_env ? info->key_env : ""),
         ("handshake with %s refused: %s%s%s", req->display_url, reason,
             detail ? "; " : "", detail ? detail : ""));
+    goto out;
+  }
+
+  /* Too many requests is the one answer that says "later", even to a
+   * first attempt: wait as asked (bounded), and say so once in a row. */
+  if (status == 429) {      /* Too Many Requests */
+    guint wait_ms = retry_after_ms (self,
+        soup_message_get_response_headers (self->msg));
+
+    if (self->rate_limited++ == 0)
+      GST_ELEMENT_WARNING (self, RESOURCE, BUSY,
+          ("%s is limiting requests (HTTP 429): trying again in %.1f s.",
+              info->title, wait_ms / 1000.0),
+          ("handshake with %s refused: %s%s%s", req->display_url, reason,
+              detail ? "; " : "", detail ? detail : ""));
+    net_schedule_reconnect_in (self, reason, wait_ms);
     goto out;
   }
 
@@ -2048,6 +2105,7 @@ net_session_opened (GstSttPushSink * self, SoupWebsocketConnection * conn)
             self->net_rate));
   }
 
+  self->rate_limited = 0;
   /* A service that opens sessions only to stop reading again waits ever
    * longer; it earns a short wait back with its next final. */
   if (self->ever_opened && self->stalls == 0)
@@ -2400,6 +2458,7 @@ gst_stt_push_sink_start (GstBaseSink * bsink)
   self->ever_opened = FALSE;
   self->eos_seen = FALSE;
   self->stalls = 0;
+  self->rate_limited = 0;
   self->unreadable_sessions = 0;
   self->retry_in_ms = 0;
   self->resume_pos = self->session_replayed = self->session_lost = 0;

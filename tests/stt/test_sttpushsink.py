@@ -306,6 +306,48 @@ class TestDeepgram(SttTestCase):
         self.assertEqual(failed['state'], 'failed')
         self.assertIn('HTTP 503', failed['error'])
 
+    def test_rate_limited_first_attempt_waits_and_retries(self):
+        # HTTP 429 says "later", even to a first attempt: wait as the
+        # Retry-After header says, then go on without losing a word.
+        srv = self.deepgram(reject_status=429, reject_first=2,
+                            retry_after=1)
+        total = 3000
+        watch, sink, feeder, _ = self.transcribe(
+            'backend=deepgram url=%s' % srv.url, total)
+        self.assert_every_word_once(watch, total)
+        self.assert_no_errors(watch)
+        self.assertEqual(len(srv.rejected), 2)
+        waiting = [d for d in watch.element('session')
+                   if d['state'] == 'reconnecting']
+        self.assertEqual([d['retry-in-ms'] for d in waiting], [1000, 1000])
+        self.assertIn('HTTP 429', waiting[0]['error'])
+        warnings = [error_text(m) for m in
+                    watch.of_type(Gst.MessageType.WARNING)]
+        self.assertEqual(len(warnings), 1, warnings)
+        self.assertIn('Deepgram is limiting requests (HTTP 429): trying '
+                      'again in 1.0 s.', warnings[0])
+
+    def test_rate_limit_wait_is_bounded(self):
+        # A Retry-After of an hour is not obeyed to the letter.
+        srv = self.deepgram(reject_status=429, reject_first=1,
+                            retry_after=3600)
+        pipeline, watch, src, sink = self.appsrc_pipeline(
+            'backend=deepgram url=%s' % srv.url, live=True)
+        feeder = ClockFeeder(src, RATE, 5000, realtime=True)
+        self.addCleanup(feeder.stop)
+        pipeline.set_state(Gst.State.PLAYING)
+        feeder.start()
+
+        def waiting(msg):
+            s = msg.get_structure()
+            return (s is not None and s.get_name() == 'sttpushsink-session'
+                    and s.get_string('state') == 'reconnecting')
+        t, msg = watch.wait(waiting, 10)
+        self.assertIsNotNone(msg, self.session_states(watch))
+        self.assertEqual(msg.get_structure().get_uint('retry-in-ms')[1],
+                         60000)
+        self.assert_no_errors(watch)
+
     def test_connection_refused_names_url(self):
         srv = self.deepgram()
         port = srv.port
