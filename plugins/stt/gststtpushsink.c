@@ -39,7 +39,13 @@
  * final stays in the queue: when the connection drops, the element
  * reconnects with backoff and replays it, so transcripts continue on one
  * timeline without a gap. A refused key (HTTP 401/403, or the service's
- * own way of saying so) is fatal.
+ * own way of saying so) is fatal; HTTP 429 waits as Retry-After asks (at
+ * most 60 s) and tries again. A service that takes no audio for
+ * `send-timeout-ms` while audio waits counts as gone: the element warns,
+ * reconnects and replays. A non-live upstream waits for room at most
+ * twice that long, then loses its oldest queued audio (counted) rather
+ * than hold the pipeline. A key never goes over plain ws:// to another
+ * machine.
  *
  * Audio goes out as fast as the service reads it, except to services that
  * refuse audio faster than real time (AssemblyAI): a file is then paced to

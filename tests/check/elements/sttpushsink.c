@@ -433,20 +433,23 @@ GST_START_TEST (test_defaults_and_capabilities)
   GstCaps *caps;
   GstPad *pad;
   gboolean sync, interim, diarize, supported;
-  guint chunk, finish, keepalive;
+  guint chunk, finish, keepalive, send_timeout;
   gint channels;
   gchar *url;
 
   fail_unless (sink != NULL);
   g_object_get (sink, "sync", &sync, "interim-results", &interim,
       "diarize", &diarize, "chunk-ms", &chunk, "finish-timeout-ms", &finish,
-      "keepalive-interval-ms", &keepalive, "url", &url, NULL);
+      "keepalive-interval-ms", &keepalive, "send-timeout-ms", &send_timeout,
+      "url", &url, NULL);
   fail_if (sync);
   fail_unless (interim);
   fail_if (diarize);
   fail_unless_equals_int (chunk, 100);
   fail_unless_equals_int (finish, 10000);
   fail_unless_equals_int (keepalive, 4000);
+  /* as on audiostreamsink */
+  fail_unless_equals_int (send_timeout, 5000);
   fail_unless (url == NULL);
 
   pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (sink),
