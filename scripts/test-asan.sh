@@ -22,4 +22,5 @@ export GST_REGISTRY_FORK=no
 export GIO_USE_PROXY_RESOLVER=dummy
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:fast_unwind_on_malloc=0
 export LSAN_OPTIONS="suppressions=$PWD/tests/sanitizers/lsan.supp:print_suppressions=0"
-exec meson test -C "$builddir" --suite unit --suite element --print-errorlogs "$@"
+exec meson test -C "$builddir" --suite unit --suite element --print-errorlogs \
+  --timeout-multiplier 3 "$@"
