@@ -1,0 +1,273 @@
+/* gst-audiostream
+ * Copyright (C) 2026 gst-audiostream developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+#pragma once
+
+#include <gst/gst.h>
+
+#include "backoff.h"
+#include "histogram.h"
+#include "jitter.h"
+#include "pacer.h"
+#include "quality.h"
+#include "ratelimit.h"
+#include "ring.h"
+#include "tcpinfo.h"
+
+G_BEGIN_DECLS
+
+/**
+ * GstAsSenderInput:
+ * @eos: no more audio will come
+ * @live: a live upstream: a shortfall is filled with silence
+ * @level: frames waiting in the capture ring
+ * @capacity: the capture ring's size in frames
+ * @overflows: writes into the full ring that dropped unsent audio, so far
+ * @dropped: unsent frames those writes dropped, so far
+ * @capture_jitter_us: the capture side's jitter estimate
+ *
+ * The capture side as the sender sees it, filled by the input callback;
+ * @overflows and @dropped are totals since the start.
+ */
+typedef struct
+{
+  gboolean eos;
+  gboolean live;
+  guint64 level;
+  guint64 capacity;
+  guint64 overflows;
+  guint64 dropped;
+  gint64 capture_jitter_us;
+} GstAsSenderInput;
+
+/**
+ * GstAsSenderCallbacks:
+ * @read: copies up to @n_frames captured frames into @dest and returns how
+ *   many; *@dropped gets the unsent frames the capture ring dropped since
+ *   the last read (they took their time on the schedule)
+ * @input: fills @in without taking audio; any thread
+ * @send: writes all of @data to the connection; returns the bytes written,
+ *   fewer with @error set (G_IO_ERROR_CANCELLED: the caller is stopping)
+ * @tcp_info: the connection's TCP_INFO; FALSE if there is none
+ * @now: the time on the schedule's clock
+ * @now_us: monotonic time in microseconds (statistics, jitter, rate limits)
+ * @post: an element message; the callee takes it
+ * @tell: something a person must see: GST_MESSAGE_ERROR, _WARNING or _INFO
+ *
+ * How the engine acts on the world: an element wires these to its ring,
+ * its socket, its clock and its bus; a unit test to fakes.
+ */
+typedef struct
+{
+  guint64 (*read) (gpointer user_data, guint8 * dest, guint64 n_frames,
+      guint64 * dropped);
+  void (*input) (gpointer user_data, GstAsSenderInput * in);
+  gsize (*send) (gpointer user_data, const guint8 * data, gsize size,
+      GError ** error);
+  gboolean (*tcp_info) (gpointer user_data, GstAsTcpInfo * info);
+  GstClockTime (*now) (gpointer user_data);
+  gint64 (*now_us) (gpointer user_data);
+  void (*post) (gpointer user_data, GstStructure * message);
+  void (*tell) (gpointer user_data, GstMessageType type, const gchar * text,
+      const gchar * debug);
+} GstAsSenderCallbacks;
+
+/**
+ * GstAsSenderConfig:
+ *
+ * The settings the engine works with, copied from the element's
+ * properties when its thread starts.
+ */
+typedef struct
+{
+  gchar *target;                /* "host port N" / "unix:path", for texts */
+  guint prefill_ms;
+  guint stats_interval_ms;
+  gboolean auto_reconnect;
+  guint reconnect_min_ms;
+  guint reconnect_max_ms;
+  guint max_reconnect_attempts;
+  gboolean adaptive_buffer;
+  guint min_buffer_ms;
+  guint max_buffer_ms;
+} GstAsSenderConfig;
+
+/**
+ * GstAsSenderStats:
+ *
+ * A snapshot of the sender's counters, published by the sending thread
+ * and readable from any thread (gst_as_sender_get_stats()).
+ */
+typedef struct
+{
+  gint rate;
+  guint bpf;
+  guint64 frames_sent;          /* delivered, silence included */
+  guint64 underruns;
+  guint64 silence_frames;
+  guint64 lost_frames;
+  guint64 resend_frames;        /* waiting to be sent again */
+  guint64 reconnects;
+  guint64 connect_attempts;
+  gboolean connected;
+  guint64 target_ms;
+  GstClockTime lag;
+  gdouble jitter_ms;
+  gint64 pacing_p99_us;         /* since start */
+} GstAsSenderStats;
+
+typedef enum
+{
+  GST_AS_SENDER_SENT,           /* a chunk went out */
+  GST_AS_SENDER_IDLE,           /* nothing to send at this deadline */
+  GST_AS_SENDER_DRAINED,        /* EOS: everything is out */
+  GST_AS_SENDER_LOST,           /* the connection failed */
+  GST_AS_SENDER_STOPPED,        /* the send was cancelled */
+} GstAsSenderResult;
+
+typedef enum
+{
+  GST_AS_SENDER_RETRY,          /* wait the returned time, try again */
+  GST_AS_SENDER_GIVE_UP,        /* an ERROR was told; the stream failed */
+  GST_AS_SENDER_FINISH,         /* EOS with no connection: done */
+} GstAsSenderAction;
+
+/**
+ * GstAsSender:
+ *
+ * The sending half of audiostreamsink, without a GstElement in sight: it
+ * is handed the time and acts through #GstAsSenderCallbacks.
+ *
+ * Once the format is known it keeps a constant-bitrate schedule (deadlines
+ * from a frame counter, GstAsPacer) and sends one chunk per deadline: first
+ * what a lost connection did not deliver, then captured audio, then
+ * silence if a live capture ran dry. Frames the capture ring dropped, and
+ * a file's shortfall, move the schedule on. After an outage the backlog
+ * goes out at the pacer's bounded catch-up rate. It keeps what the current
+ * connection has not acknowledged, and when the connection is lost, sends
+ * it again from the frame the acknowledged bytes end in. It follows the
+ * jitter with an adaptive buffer target, gathers the quality inputs, and
+ * posts the stats, quality, buffer-resize and connection messages.
+ *
+ * Threads: everything but gst_as_sender_get_stats() runs on the one
+ * sending thread. The snapshot is copied under @stats_lock, which is held
+ * only for that copy and is never taken by a render() path.
+ */
+typedef struct
+{
+  GstAsSenderConfig config;
+  GstAsSenderCallbacks cb;
+  gpointer user_data;
+
+  /* format, once known */
+  gint rate;
+  guint bpf;
+  guint chunk;
+  guint8 *chunk_buf;
+  guint64 prefill_ms;           /* what the ring allows of prefill-ms */
+
+  GstAsPacer pacer;
+  gboolean pacing;
+  GstAsSenderInput in;          /* as of the last chunk */
+  gint64 started_us;
+
+  /* sent on this connection and not yet known to be acknowledged */
+  GstAsRing history;
+  guint64 conn_frames;
+  guint64 delivered_before;     /* acknowledged on earlier connections */
+  /* what a lost connection did not deliver: sent first on the next */
+  GstAsRing resend;
+  guint8 *scratch;
+
+  /* connection and counters */
+  GstAsBackoff backoff;
+  guint attempt;
+  gboolean was_connected;
+  gint64 connected_at_us;
+  guint64 connections;
+  gint64 last_warning_us;
+  guint warnings_suppressed;
+  GstAsSenderStats stats;       /* the thread's own copy */
+  GstAsHistogram lateness_total;
+  GstAsHistogram lateness_interval;
+
+  /* jitter and the adaptive target */
+  GstAsJitter net_jitter;
+  GstAsJitterTarget buffer_target;
+  guint64 target_posted_ms;
+  gint64 adapt_last_us;
+  GstAsTcpInfo tcp;
+  gboolean have_tcp;
+  gint64 tcp_checked_us;
+
+  /* messages */
+  gint64 stats_last_us;
+  guint64 stats_last_frames;
+  gint64 p99_published_us;
+  GstAsRateLimit user_messages;
+  guint stats_posted;
+  GstAsRating rating;
+  gboolean rating_posted;
+  guint64 quality_underruns;
+  guint64 quality_overflows;
+  guint32 quality_retrans;
+  guint64 overflows_told;
+  guint64 underruns_told;
+  gboolean quiet;               /* not PLAYING: capture is meant to be idle */
+
+  GMutex stats_lock;
+  GstAsSenderStats published;
+} GstAsSender;
+
+void      gst_as_sender_init          (GstAsSender * sender,
+                                       const GstAsSenderConfig * config,
+                                       const GstAsSenderCallbacks * cb,
+                                       gpointer user_data);
+void      gst_as_sender_clear         (GstAsSender * sender);
+
+/* the format; once, before the schedule starts */
+void      gst_as_sender_set_format    (GstAsSender * sender, gint rate,
+                                       guint bpf, guint chunk,
+                                       guint64 ring_capacity,
+                                       guint kernel_buffer_bytes);
+guint64   gst_as_sender_prefill_frames (const GstAsSender * sender,
+                                       guint64 ring_capacity);
+
+/* the schedule */
+void      gst_as_sender_start         (GstAsSender * sender);
+gboolean  gst_as_sender_is_started    (const GstAsSender * sender);
+GstClockTime gst_as_sender_next_deadline (const GstAsSender * sender);
+GstAsSenderResult gst_as_sender_send  (GstAsSender * sender,
+                                       GstClockTime due, GError ** error);
+guint64   gst_as_sender_pending       (const GstAsSender * sender);
+
+/* the connection */
+void      gst_as_sender_connecting    (GstAsSender * sender);
+void      gst_as_sender_connected     (GstAsSender * sender,
+                                       const gchar * remote);
+void      gst_as_sender_lost          (GstAsSender * sender,
+                                       gboolean have_acked,
+                                       guint64 bytes_acked);
+void      gst_as_sender_closed        (GstAsSender * sender,
+                                       const gchar * remote);
+GstAsSenderAction gst_as_sender_failed (GstAsSender * sender,
+                                       const gchar * reason,
+                                       guint * retry_ms);
+void      gst_as_sender_set_quiet     (GstAsSender * sender, gboolean quiet);
+
+/* messages and statistics */
+void      gst_as_sender_tick          (GstAsSender * sender);
+void      gst_as_sender_get_stats     (GstAsSender * sender,
+                                       GstAsSenderStats * stats);
+GstStructure * gst_as_sender_stats_structure (const GstAsSenderStats * stats,
+                                       const GstAsSenderInput * in,
+                                       GstClockTime uptime, gdouble kbps,
+                                       gint64 pacing_p99_us);
+
+G_END_DECLS
