@@ -34,6 +34,10 @@
 #define TCP_INFO_INTERVAL_US (20 * G_TIME_SPAN_MILLISECOND)
 #define P99_PUBLISH_INTERVAL_US (100 * G_TIME_SPAN_MILLISECOND)
 #define WARNING_INTERVAL_US G_TIME_SPAN_SECOND
+/* How often the peer is asked whether it closed the connection */
+#define PEER_CHECK_INTERVAL_US (100 * G_TIME_SPAN_MILLISECOND)
+/* Statistics go on while the thread waits to reconnect */
+#define SLEEP_SLICE_MS 100
 
 static guint64
 frames_to_ms (guint64 frames, gint rate)
@@ -130,13 +134,12 @@ gst_as_sender_clear (GstAsSender * sender)
 /* A prefill the ring cannot hold would never complete; the chunk is at
  * most half the ring, so this leaves room for one. */
 guint64
-gst_as_sender_prefill_frames (const GstAsSender * sender,
+gst_as_prefill_frames (guint prefill_ms, gint rate, guint chunk,
     guint64 ring_capacity)
 {
-  guint64 frames = gst_util_uint64_scale_int (sender->config.prefill_ms,
-      sender->rate, 1000);
+  guint64 frames = gst_util_uint64_scale_int (prefill_ms, rate, 1000);
 
-  return MIN (frames, ring_capacity - sender->chunk);
+  return MIN (frames, ring_capacity - chunk);
 }
 
 /* The adaptive target starts at the prefill and may move within
@@ -173,8 +176,8 @@ gst_as_sender_set_format (GstAsSender * sender, gint rate, guint bpf,
   sender->rate = rate;
   sender->bpf = bpf;
   sender->chunk = chunk;
-  sender->prefill_ms = frames_to_ms (gst_as_sender_prefill_frames
-      (sender, ring_capacity), rate);
+  sender->prefill_ms = frames_to_ms (gst_as_prefill_frames
+      (sender->config.prefill_ms, rate, chunk, ring_capacity), rate);
   history = (2 * (guint64) kernel_buffer_bytes) / bpf + 2 * chunk;
   sender->chunk_buf = g_malloc ((gsize) chunk * bpf);
   gst_as_ring_init (&sender->history, bpf, history);
@@ -585,13 +588,6 @@ gst_as_sender_failed (GstAsSender * sender, const gchar * reason,
 /* ------------------------------------------------------------------------ */
 /* Messages                                                                  */
 
-/* Outside PLAYING capture is meant to be idle: no underrun messages. */
-void
-gst_as_sender_set_quiet (GstAsSender * sender, gboolean quiet)
-{
-  sender->quiet = quiet;
-}
-
 /* What a user must see about the ring, as INFO and WARNING messages, at
  * most USER_MESSAGES_PER_SECOND: audio dropped because the network could
  * not keep up, silence sent because capture ran dry. */
@@ -615,7 +611,7 @@ tell_user (GstAsSender * sender, const GstAsSenderInput * in)
     g_free (debug);
     sender->overflows_told = in->overflows;
   }
-  if (sender->quiet)
+  if (!sender->cb.playing (sender->user_data))
     sender->underruns_told = underruns;
   if (underruns > sender->underruns_told &&
       gst_as_rate_limit_allow (&sender->user_messages, now_us, &held_back)) {
@@ -764,4 +760,156 @@ gst_as_sender_get_stats (GstAsSender * sender, GstAsSenderStats * stats)
   g_mutex_lock (&sender->stats_lock);
   *stats = sender->published;
   g_mutex_unlock (&sender->stats_lock);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The sending thread                                                        */
+
+typedef enum
+{
+  STREAM_DONE,                  /* EOS drained */
+  STREAM_STOPPED,               /* the caller is stopping */
+  STREAM_LOST,                  /* the connection failed */
+} StreamResult;
+
+/* One connection: waits for the audio the first time, then paces chunks
+ * out until EOS is drained, a stop or a failure. */
+static StreamResult
+stream (GstAsSender * sender, GError ** error)
+{
+  if (!sender->pacing) {
+    GstAsSenderFormat f = { 0 };
+
+    if (!sender->cb.wait_audio (sender->user_data, &f))
+      return STREAM_STOPPED;
+    if (f.rate == 0)
+      return STREAM_DONE;       /* EOS before any audio: nothing to send */
+    gst_as_sender_set_format (sender, f.rate, f.bpf, f.chunk,
+        f.ring_capacity, f.kernel_buffer_bytes);
+    gst_as_sender_start (sender);
+  }
+
+  for (;;) {
+    GstClockTime due = gst_as_sender_next_deadline (sender);
+
+    if (!sender->cb.wait_until (sender->user_data, due))
+      return STREAM_STOPPED;
+    if (time_for (&sender->peer_checked_us, sender->cb.now_us
+            (sender->user_data), PEER_CHECK_INTERVAL_US) &&
+        !sender->cb.check_peer (sender->user_data, error))
+      return STREAM_LOST;
+
+    switch (gst_as_sender_send (sender, due, error)) {
+      case GST_AS_SENDER_SENT:
+      case GST_AS_SENDER_IDLE:
+        break;
+      case GST_AS_SENDER_DRAINED:
+        return STREAM_DONE;
+      case GST_AS_SENDER_LOST:
+        return STREAM_LOST;
+      case GST_AS_SENDER_STOPPED:
+        return STREAM_STOPPED;
+    }
+  }
+}
+
+/* Waits out a backoff in slices, with statistics going on and EOS cutting
+ * it short (one last attempt). FALSE when stopping. */
+static gboolean
+back_off (GstAsSender * sender, guint retry_ms)
+{
+  gint64 until = sender->cb.now_us (sender->user_data) + retry_ms * 1000;
+
+  for (;;) {
+    gint64 left = until - sender->cb.now_us (sender->user_data);
+    GstAsSenderInput in = { 0 };
+
+    if (left <= 0)
+      return TRUE;
+    if (!sender->cb.sleep_ms (sender->user_data, MIN (SLEEP_SLICE_MS,
+                (left + 999) / 1000)))
+      return FALSE;
+    gst_as_sender_tick (sender);
+    sender->cb.input (sender->user_data, &in);
+    if (in.eos)
+      return TRUE;
+  }
+}
+
+/* After a failure: wait and try again, or the thread is done. */
+static gboolean
+act_on_failure (GstAsSender * sender, const gchar * reason)
+{
+  guint retry_ms = 0;
+
+  switch (gst_as_sender_failed (sender, reason, &retry_ms)) {
+    case GST_AS_SENDER_RETRY:
+      return back_off (sender, retry_ms);
+    case GST_AS_SENDER_GIVE_UP:
+      sender->cb.done (sender->user_data, TRUE);
+      return FALSE;
+    case GST_AS_SENDER_FINISH:
+      sender->cb.done (sender->user_data, FALSE);
+      return FALSE;
+  }
+  return FALSE;
+}
+
+/* One connection: connect, stream until it ends. Returns TRUE to connect
+ * again, FALSE when the thread is done. */
+static gboolean
+run_connection (GstAsSender * sender)
+{
+  const gchar *peer = NULL;
+  gchar *remote;
+  GError *err = NULL;
+  gboolean again = FALSE, have_acked;
+  GstAsTcpInfo info = { 0 };
+
+  gst_as_sender_connecting (sender);
+  if (!sender->cb.connect (sender->user_data, &peer, &err)) {
+    if (!g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      again = act_on_failure (sender, err->message);
+    g_error_free (err);
+    return again;
+  }
+  /* the connection's own copy goes with it */
+  remote = g_strdup (peer);
+  gst_as_sender_connected (sender, remote);
+
+  switch (stream (sender, &err)) {
+    case STREAM_DONE:
+      sender->cb.disconnect (sender->user_data, TRUE);
+      gst_as_sender_closed (sender, remote);
+      sender->cb.done (sender->user_data, FALSE);
+      break;
+    case STREAM_STOPPED:
+      sender->cb.disconnect (sender->user_data, FALSE);
+      sender->stats.connected = FALSE;
+      publish (sender);
+      break;
+    case STREAM_LOST:
+      have_acked = sender->cb.tcp_info (sender->user_data, &info);
+      sender->cb.disconnect (sender->user_data, FALSE);
+      gst_as_sender_lost (sender, have_acked, info.bytes_acked);
+      again = act_on_failure (sender, err->message);
+      break;
+  }
+  g_clear_error (&err);
+  g_free (remote);
+  return again;
+}
+
+/**
+ * gst_as_sender_run:
+ *
+ * The sending thread's life: connect, stream, recover what a lost
+ * connection did not deliver, back off and retry, until EOS is drained,
+ * the connection fails for good, or a callback says the caller is
+ * stopping.
+ */
+void
+gst_as_sender_run (GstAsSender * sender)
+{
+  while (run_connection (sender));
 }

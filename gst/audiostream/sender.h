@@ -47,6 +47,20 @@ typedef struct
 } GstAsSenderInput;
 
 /**
+ * GstAsSenderFormat:
+ *
+ * What the sender sizes itself for once the first audio has come.
+ */
+typedef struct
+{
+  gint rate;                    /* 0: EOS came before any audio */
+  guint bpf;
+  guint chunk;                  /* frames per send */
+  guint64 ring_capacity;        /* frames */
+  guint kernel_buffer_bytes;    /* the connection's send buffer */
+} GstAsSenderFormat;
+
+/**
  * GstAsSenderCallbacks:
  * @read: copies up to @n_frames captured frames into @dest and returns how
  *   many; *@dropped gets the unsent frames the capture ring dropped since
@@ -59,6 +73,24 @@ typedef struct
  * @now_us: monotonic time in microseconds (statistics, jitter, rate limits)
  * @post: an element message; the callee takes it
  * @tell: something a person must see: GST_MESSAGE_ERROR, _WARNING or _INFO
+ * @playing: whether the element is PLAYING (else capture is meant to be
+ *   idle and underruns are not told)
+ *
+ * and, for gst_as_sender_run():
+ *
+ * @connect: connects (blocking, cancellable); *@remote gets the peer's
+ *   address (the callee keeps it); FALSE with @error (its message the
+ *   reason only; G_IO_ERROR_CANCELLED when stopping)
+ * @disconnect: closes the connection, first letting the kernel transmit
+ *   what it holds (bounded) if @drain
+ * @check_peer: FALSE with @error when the peer closed or reset
+ * @wait_audio: waits until the first audio and the prefill are there and
+ *   fills @format; FALSE when stopping
+ * @wait_until: sleeps until @deadline on the schedule's clock; FALSE when
+ *   stopping
+ * @sleep_ms: sleeps @ms of wall time, shorter if EOS comes; FALSE when
+ *   stopping
+ * @done: the stream is over: drained (EOS) or, if @failed, failed for good
  *
  * How the engine acts on the world: an element wires these to its ring,
  * its socket, its clock and its bus; a unit test to fakes.
@@ -76,6 +108,16 @@ typedef struct
   void (*post) (gpointer user_data, GstStructure * message);
   void (*tell) (gpointer user_data, GstMessageType type, const gchar * text,
       const gchar * debug);
+  gboolean (*playing) (gpointer user_data);
+
+  gboolean (*connect) (gpointer user_data, const gchar ** remote,
+      GError ** error);
+  void (*disconnect) (gpointer user_data, gboolean drain);
+  gboolean (*check_peer) (gpointer user_data, GError ** error);
+  gboolean (*wait_audio) (gpointer user_data, GstAsSenderFormat * format);
+  gboolean (*wait_until) (gpointer user_data, GstClockTime deadline);
+  gboolean (*sleep_ms) (gpointer user_data, guint ms);
+  void (*done) (gpointer user_data, gboolean failed);
 } GstAsSenderCallbacks;
 
 /**
@@ -205,6 +247,7 @@ typedef struct
   GstAsTcpInfo tcp;
   gboolean have_tcp;
   gint64 tcp_checked_us;
+  gint64 peer_checked_us;
 
   /* messages */
   gint64 stats_last_us;
@@ -219,7 +262,6 @@ typedef struct
   guint32 quality_retrans;
   guint64 overflows_told;
   guint64 underruns_told;
-  gboolean quiet;               /* not PLAYING: capture is meant to be idle */
 
   GMutex stats_lock;
   GstAsSenderStats published;
@@ -236,8 +278,12 @@ void      gst_as_sender_set_format    (GstAsSender * sender, gint rate,
                                        guint bpf, guint chunk,
                                        guint64 ring_capacity,
                                        guint kernel_buffer_bytes);
-guint64   gst_as_sender_prefill_frames (const GstAsSender * sender,
-                                       guint64 ring_capacity);
+guint64   gst_as_prefill_frames       (guint prefill_ms, gint rate,
+                                       guint chunk, guint64 ring_capacity);
+
+/* the whole sending thread: connect, stream, recover, retry, until EOS is
+ * drained, a fatal failure or a stop */
+void      gst_as_sender_run           (GstAsSender * sender);
 
 /* the schedule */
 void      gst_as_sender_start         (GstAsSender * sender);
@@ -259,7 +305,6 @@ void      gst_as_sender_closed        (GstAsSender * sender,
 GstAsSenderAction gst_as_sender_failed (GstAsSender * sender,
                                        const gchar * reason,
                                        guint * retry_ms);
-void      gst_as_sender_set_quiet     (GstAsSender * sender, gboolean quiet);
 
 /* messages and statistics */
 void      gst_as_sender_tick          (GstAsSender * sender);

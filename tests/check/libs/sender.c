@@ -44,6 +44,12 @@ typedef struct
   gboolean have_tcp;
   GstAsTcpInfo tcp;
 
+  guint refuse;                 /* connection attempts still refused */
+  gboolean eos_when_connected;
+  gboolean drained_connection;
+  gint done;                    /* -1 not yet, 0 drained, 1 failed */
+  guint64 slept_ms;
+
   GPtrArray *posted;            /* GstStructure */
   GPtrArray *told;              /* gchar *, "W: text" */
 } World;
@@ -152,9 +158,85 @@ fake_tell (gpointer user_data, GstMessageType type, const gchar * text,
           'W' : 'I', text));
 }
 
+static gboolean
+fake_playing (gpointer user_data)
+{
+  return TRUE;
+}
+
+static gboolean
+fake_connect (gpointer user_data, const gchar ** remote, GError ** error)
+{
+  World *w = user_data;
+
+  if (w->refuse > 0) {
+    w->refuse--;
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED,
+        "Connection refused");
+    return FALSE;
+  }
+  *remote = "127.0.0.1:4953";
+  w->eos |= w->eos_when_connected;
+  return TRUE;
+}
+
+static void
+fake_disconnect (gpointer user_data, gboolean drain)
+{
+  ((World *) user_data)->drained_connection = drain;
+}
+
+static gboolean
+fake_check_peer (gpointer user_data, GError ** error)
+{
+  return TRUE;
+}
+
+static gboolean
+fake_wait_audio (gpointer user_data, GstAsSenderFormat * f)
+{
+  f->rate = RATE;
+  f->bpf = BPF;
+  f->chunk = CHUNK;
+  f->ring_capacity = RING_FRAMES;
+  f->kernel_buffer_bytes = KERNEL_BYTES;
+  return TRUE;
+}
+
+static gboolean
+fake_wait_until (gpointer user_data, GstClockTime deadline)
+{
+  World *w = user_data;
+
+  if (deadline > w->now) {
+    w->now_us += (deadline - w->now) / GST_USECOND;
+    w->now = deadline;
+  }
+  return TRUE;
+}
+
+static gboolean
+fake_sleep_ms (gpointer user_data, guint ms)
+{
+  World *w = user_data;
+
+  w->now_us += ms * 1000;
+  w->now += ms * GST_MSECOND;
+  w->slept_ms += ms;
+  return TRUE;
+}
+
+static void
+fake_done (gpointer user_data, gboolean failed)
+{
+  ((World *) user_data)->done = failed;
+}
+
 static const GstAsSenderCallbacks callbacks = {
   fake_read, fake_input, fake_send, fake_tcp_info, fake_now, fake_now_us,
-  fake_post, fake_tell,
+  fake_post, fake_tell, fake_playing, fake_connect, fake_disconnect,
+  fake_check_peer, fake_wait_audio, fake_wait_until, fake_sleep_ms,
+  fake_done,
 };
 
 static World *
@@ -165,6 +247,7 @@ world_new (void)
   w->now = T0;
   w->now_us = 1000 * G_USEC_PER_SEC;
   w->live = TRUE;
+  w->done = -1;
   w->wire = g_byte_array_new ();
   w->posted = g_ptr_array_new_with_free_func ((GDestroyNotify)
       gst_structure_free);
@@ -182,7 +265,7 @@ world_free (World * w)
 }
 
 static GstAsSender *
-sender_new (World * w, gboolean adaptive)
+sender_new_full (World * w, gboolean adaptive, gboolean with_format)
 {
   GstAsSender *s = g_new0 (GstAsSender, 1);
   GstAsSenderConfig config = {
@@ -198,9 +281,13 @@ sender_new (World * w, gboolean adaptive)
   };
 
   gst_as_sender_init (s, &config, &callbacks, w);
-  gst_as_sender_set_format (s, RATE, BPF, CHUNK, RING_FRAMES, KERNEL_BYTES);
+  if (with_format)
+    gst_as_sender_set_format (s, RATE, BPF, CHUNK, RING_FRAMES,
+        KERNEL_BYTES);
   return s;
 }
+
+#define sender_new(w, adaptive) sender_new_full (w, adaptive, TRUE)
 
 static void
 sender_free (GstAsSender * s)
@@ -598,6 +685,48 @@ GST_START_TEST (test_failures_back_off_then_give_up)
 
 GST_END_TEST;
 
+/* The whole thread: two refused attempts with their backoff, then a
+ * connection that streams everything and drains at EOS; the connection
+ * messages tell that story in order. */
+GST_START_TEST (test_run_connects_streams_drains)
+{
+  World *w = world_new ();
+  GstAsSender *s = sender_new_full (w, FALSE, FALSE);
+  const gchar *expected[] = { "connecting", "waiting", "connecting",
+    "waiting", "connecting", "connected", "disconnected"
+  };
+  guint i, n = 0;
+
+  w->refuse = 2;
+  w->write_pos = 50 * CHUNK;
+  /* (EOS while disconnected would end the stream at the next failure) */
+  w->eos_when_connected = TRUE;
+  gst_as_sender_run (s);
+
+  fail_unless_equals_int (w->done, 0);
+  fail_unless (w->drained_connection);
+  fail_unless_equals_int (w->wire->len, 50 * CHUNK * BPF);
+  assert_frames (w->wire->data, 0, 50 * CHUNK);
+  /* 200 ms and 400 ms, each +/-20 % */
+  fail_unless (w->slept_ms >= 480 && w->slept_ms <= 720, "%" G_GUINT64_FORMAT,
+      w->slept_ms);
+  for (i = 0; i < w->posted->len; i++) {
+    const GstStructure *st = g_ptr_array_index (w->posted, i);
+
+    if (!gst_structure_has_name (st, "audiostreamsink-connection"))
+      continue;
+    fail_unless (n < G_N_ELEMENTS (expected));
+    fail_unless_equals_string (gst_structure_get_string (st, "state"),
+        expected[n]);
+    n++;
+  }
+  fail_unless_equals_int (n, G_N_ELEMENTS (expected));
+  sender_free (s);
+  world_free (w);
+}
+
+GST_END_TEST;
+
 static Suite *
 sender_suite (void)
 {
@@ -613,6 +742,7 @@ sender_suite (void)
   tcase_add_test (tc, test_adaptive_target_moves);
   tcase_add_test (tc, test_eos_while_disconnected_finishes);
   tcase_add_test (tc, test_failures_back_off_then_give_up);
+  tcase_add_test (tc, test_run_connects_streams_drains);
   return s;
 }
 
