@@ -12,6 +12,7 @@
 #endif
 
 #include "sender.h"
+#include "sinkfront.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -34,23 +35,56 @@
 #define TCP_INFO_INTERVAL_US (20 * G_TIME_SPAN_MILLISECOND)
 #define P99_PUBLISH_INTERVAL_US (100 * G_TIME_SPAN_MILLISECOND)
 #define WARNING_INTERVAL_US G_TIME_SPAN_SECOND
+#define CAPTURE_PUBLISH_INTERVAL_US (100 * G_TIME_SPAN_MILLISECOND)
 /* How often the peer is asked whether it closed the connection */
 #define PEER_CHECK_INTERVAL_US (100 * G_TIME_SPAN_MILLISECOND)
 /* Statistics go on while the thread waits to reconnect */
 #define SLEEP_SLICE_MS 100
 
-static guint64
-frames_to_ms (guint64 frames, gint rate)
-{
-  if (rate <= 0)
-    return 0;
-  return gst_util_uint64_scale_int (frames, 1000, rate);
-}
 
 static guint64
 frames_to_us (GstAsSender * sender, guint64 frames)
 {
   return gst_util_uint64_scale_int (frames, G_USEC_PER_SEC, sender->rate);
+}
+
+void
+gst_as_capture_jitter_reset (GstAsCaptureJitter * cj)
+{
+  gst_as_jitter_init (&cj->jitter, JITTER_BIN_US, JITTER_BINS,
+      JITTER_HALF_LIFE_US);
+  cj->started = FALSE;
+}
+
+/* Adds a buffer of @frames that arrived at @now_us. Returns the estimate
+ * to publish every CAPTURE_PUBLISH_INTERVAL_US, else -1. */
+gint64
+gst_as_capture_jitter_add (GstAsCaptureJitter * cj, gint rate,
+    guint64 frames, gint64 now_us)
+{
+  gint64 media_us, origin;
+
+  if (!cj->started) {
+    cj->started = TRUE;
+    cj->frames = 0;
+    cj->first_us = cj->published_us = now_us;
+    cj->origin_us = 0;
+  }
+  cj->frames += frames;
+  /* a buffer arrives when its last frame has been captured */
+  media_us = gst_util_uint64_scale_int (cj->frames, G_USEC_PER_SEC, rate);
+  origin = now_us - cj->first_us - media_us;
+  if (origin < cj->origin_us) {
+    /* an earlier best case: every stored delay grows by the difference */
+    gst_as_jitter_shift (&cj->jitter, cj->origin_us - origin);
+    cj->origin_us = origin;
+  }
+  gst_as_jitter_add (&cj->jitter, now_us, origin - cj->origin_us,
+      (gdouble) frames / rate);
+  if (now_us - cj->published_us < CAPTURE_PUBLISH_INTERVAL_US)
+    return -1;
+  cj->published_us = now_us;
+  return gst_as_jitter_quantile (&cj->jitter, JITTER_QUANTILE);
 }
 
 static void
@@ -147,8 +181,8 @@ gst_as_prefill_frames (guint prefill_ms, gint rate, guint chunk,
 static void
 setup_buffer_target (GstAsSender * sender, guint64 ring_capacity)
 {
-  guint64 ring_ms = frames_to_ms (ring_capacity, sender->rate);
-  guint64 chunk_ms = frames_to_ms (sender->chunk, sender->rate);
+  guint64 ring_ms = gst_as_frames_to_ms (ring_capacity, sender->rate);
+  guint64 chunk_ms = gst_as_frames_to_ms (sender->chunk, sender->rate);
   guint64 max_ms, min_ms;
 
   max_ms = MIN (sender->config.max_buffer_ms,
@@ -176,7 +210,7 @@ gst_as_sender_set_format (GstAsSender * sender, gint rate, guint bpf,
   sender->rate = rate;
   sender->bpf = bpf;
   sender->chunk = chunk;
-  sender->prefill_ms = frames_to_ms (gst_as_prefill_frames
+  sender->prefill_ms = gst_as_frames_to_ms (gst_as_prefill_frames
       (sender->config.prefill_ms, rate, chunk, ring_capacity), rate);
   history = (2 * (guint64) kernel_buffer_bytes) / bpf + 2 * chunk;
   sender->chunk_buf = g_malloc ((gsize) chunk * bpf);
@@ -570,7 +604,7 @@ gst_as_sender_failed (GstAsSender * sender, const gchar * reason,
     post_connection (sender, "disconnected", attempt, -1, target, reason);
     tell (sender, GST_MESSAGE_WARNING, reason, "%s %s at end of stream: %"
         G_GUINT64_FORMAT " ms of audio were not delivered.", what, target,
-        frames_to_ms (frames, sender->rate));
+        gst_as_frames_to_ms (frames, sender->rate));
     return GST_AS_SENDER_FINISH;
   }
 
@@ -607,7 +641,7 @@ tell_user (GstAsSender * sender, const GstAsSenderInput * in)
     tell (sender, GST_MESSAGE_WARNING, debug, "The ring buffer is full: the "
         "oldest audio is being dropped (%" G_GUINT64_FORMAT " ms so far) "
         "because the network does not keep up.",
-        frames_to_ms (in->dropped, sender->rate));
+        gst_as_frames_to_ms (in->dropped, sender->rate));
     g_free (debug);
     sender->overflows_told = in->overflows;
   }
@@ -631,13 +665,13 @@ post_quality (GstAsSender * sender, const GstAsSenderInput * in,
   guint score;
   GstAsRating rating;
 
-  q.buffer_level_ms = frames_to_ms (in->level +
+  q.buffer_level_ms = gst_as_frames_to_ms (in->level +
       sender->stats.resend_frames, sender->rate);
   q.buffer_target_ms = sender->stats.target_ms;
   q.jitter_ms = sender->stats.jitter_ms;
   q.connected = sender->stats.connected;
   q.unsent_ms = sender->have_tcp ?
-      frames_to_ms (sender->tcp.notsent_bytes / MAX (sender->bpf, 1),
+      gst_as_frames_to_ms (sender->tcp.notsent_bytes / MAX (sender->bpf, 1),
       sender->rate) : 0;
   q.pacing_p99_ms = pacing_p99_ms;
   q.underruns = sender->stats.underruns - sender->quality_underruns;
@@ -696,10 +730,10 @@ gst_as_sender_stats_structure (const GstAsSenderStats * st,
       "samples-sent", G_TYPE_UINT64, st->frames_sent,
       "bitrate-kbps", G_TYPE_DOUBLE, kbps,
       "buffer-level-ms", G_TYPE_UINT64,
-      frames_to_ms (in->level + st->resend_frames, st->rate),
+      gst_as_frames_to_ms (in->level + st->resend_frames, st->rate),
       "buffer-target-ms", G_TYPE_UINT64, st->target_ms,
       "buffer-capacity-ms", G_TYPE_UINT64,
-      frames_to_ms (in->capacity, st->rate),
+      gst_as_frames_to_ms (in->capacity, st->rate),
       "underruns", G_TYPE_UINT64, st->underruns,
       "silence-samples", G_TYPE_UINT64, st->silence_frames,
       "overflows", G_TYPE_UINT64, in->overflows,

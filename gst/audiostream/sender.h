@@ -61,6 +61,31 @@ typedef struct
 } GstAsSenderFormat;
 
 /**
+ * GstAsCaptureJitter:
+ *
+ * The capture side of the jitter: how late each live buffer arrives
+ * against the media schedule (frames so far / rate), on the pipeline
+ * clock, which for a capture source is the device's own: stalls of capture
+ * delivery that the buffer must ride out. The schedule's origin is the
+ * earliest arrival seen, so the values are delays above the best case.
+ * Fed by render() only (no lock, no allocation); the estimate it returns
+ * every 100 ms is for the sender (GstAsSenderInput.capture_jitter_us).
+ */
+typedef struct
+{
+  GstAsJitter jitter;
+  gboolean started;
+  gint64 origin_us;             /* arrival time minus media time, lowest */
+  guint64 frames;
+  gint64 first_us;
+  gint64 published_us;
+} GstAsCaptureJitter;
+
+void      gst_as_capture_jitter_reset (GstAsCaptureJitter * cj);
+gint64    gst_as_capture_jitter_add   (GstAsCaptureJitter * cj, gint rate,
+                                       guint64 frames, gint64 now_us);
+
+/**
  * GstAsSenderCallbacks:
  * @read: copies up to @n_frames captured frames into @dest and returns how
  *   many; *@dropped gets the unsent frames the capture ring dropped since

@@ -12,6 +12,7 @@
 #endif
 
 #include "transport.h"
+#include "sinkfront.h"
 #include "sockopts.h"
 
 #include <gio/gunixsocketaddress.h>
@@ -61,13 +62,13 @@ gst_as_transport_check_target (const GstAsTransportTarget * target,
   return FALSE;
 }
 
-/* "host port N" or "unix:path", as messages name the target */
+/* "host port N", "[v6addr] port N" or "unix:path", as messages name the
+ * target */
 gchar *
 gst_as_transport_describe_target (const GstAsTransportTarget * target)
 {
-  if (target->socket_path)
-    return g_strdup_printf ("unix:%s", target->socket_path);
-  return g_strdup_printf ("%s port %d", target->host, target->port);
+  return gst_as_connect_target (target->host, target->port,
+      target->socket_path);
 }
 
 /* Half a second of audio in the kernel at most: enough for any sane round
@@ -78,24 +79,6 @@ gst_as_transport_send_buffer_bytes (guint bytes_per_second)
   if (bytes_per_second == 0)
     bytes_per_second = GST_AS_TRANSPORT_MAX_BYTES_PER_SECOND;
   return MAX (MIN_SNDBUF_BYTES, bytes_per_second / 2);
-}
-
-/* GIO says "Could not connect to HOST: REASON", with HOST as it resolved
- * it ("::1" for "[::1]"), or "Could not connect: REASON" for a Unix socket;
- * the caller names the target itself, so keep only the reason. An address
- * has no ": " in it, so the first one ends the prefix. */
-static void
-strip_connect_prefix (GError * err)
-{
-  const gchar *sep;
-  gchar *reason;
-
-  if (!g_str_has_prefix (err->message, "Could not connect") ||
-      (sep = strstr (err->message, ": ")) == NULL)
-    return;
-  reason = g_strdup (sep + 2);
-  g_free (err->message);
-  err->message = reason;
 }
 
 /* A Unix socket path that is something else: say what, rather than the
@@ -240,12 +223,10 @@ gst_as_transport_connect (const GstAsTransportTarget * target,
     if (target->socket_path &&
         !g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
       what = describe_non_socket (target->socket_path);
-    if (what) {
-      g_free (err->message);
-      err->message = what;
-    } else {
-      strip_connect_prefix (err);
-    }
+    if (what == NULL)
+      what = g_strdup (gst_as_connect_failure_reason (err));
+    g_free (err->message);
+    err->message = what;
     g_propagate_error (error, err);
     return NULL;
   }

@@ -93,9 +93,8 @@
 #include <gst/audio/audio.h>
 #include <sys/prctl.h>
 
-#include "audiostream/jitter.h"
-#include "audiostream/ring.h"
 #include "audiostream/sender.h"
+#include "audiostream/sinkfront.h"
 #include "audiostream/sockopts.h"
 #include "audiostream/transport.h"
 
@@ -125,12 +124,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_audio_stream_sink_debug);
 #define LOOPBACK_MIN_BUFFER_MS 4000
 #define LOOPBACK_MAX_BUFFER_MS 12000
 
-/* Capture jitter: 5 ms bins up to 20 s, samples halving in weight every
- * 2 s; its 95th percentile is published for the sender every 100 ms. */
-#define JITTER_BIN_US 5000
-#define JITTER_BINS 4096
-#define JITTER_HALF_LIFE_US (2 * G_USEC_PER_SEC)
-#define JITTER_PUBLISH_INTERVAL_US (100 * G_TIME_SPAN_MILLISECOND)
 /* Timer slack of the network thread: wake-ups as close to the deadline as
  * the kernel can make them (the default is 50 us). */
 #define NET_TIMER_SLACK_NS 1000
@@ -170,18 +163,30 @@ enum
   PROP_STATS,
 };
 
-/* Threads: the streaming thread (render(), set_caps(), events), the network
- * thread (net_thread_func(): connects, waits for deadlines, runs the
- * GstAsSender), and application threads (properties, state changes).
+/* Threads: the streaming thread (render(), set_caps(), events), the
+ * network thread (net_thread_func(), which runs the GstAsSender), and
+ * application threads (properties, state changes).
  *
- * Lock order: GST_OBJECT_LOCK and self->lock are never held together;
- * self->lock is taken before the sender's stats_lock (get_property()
- * only). self->lock is held for ring copies and a few loads and stores,
- * never across I/O, a clock wait, a callback or an allocation, so render()
- * never waits on the network: the network thread takes it in read_capture()
- * (one chunk's memcpy), fill_input() and the state helpers below, each a
- * bounded section with no call out. The sender's stats_lock is never
- * taken by render(), and the stats property is built from its snapshot. */
+ * Lock order: GST_OBJECT_LOCK, then self->lock, then the sender's
+ * stats_lock; front.lock is a leaf (sinkfront.h). The only nesting is
+ * self->lock around gst_as_sender_get_stats() in get_property(). No lock
+ * is held across I/O, a clock wait or a callback.
+ *
+ * Why render() never waits on the network, step by step:
+ * - gst_element_get_clock() (arrival_time_us()) takes GST_OBJECT_LOCK
+ *   for a reference; the network thread takes that lock only in
+ *   is_playing(), for two loads.
+ * - the live, configured and failed flags, the capture jitter's published
+ *   estimate and the connection state are atomics; the capture jitter's
+ *   state is render()'s own.
+ * - the ring is lock-free (framering.h). After a write,
+ *   gst_as_sink_front_render() takes front.lock only if the network thread
+ *   is asleep on front.cond (waiting for audio), which it left unlocked.
+ * - a non-live render() that finds the ring full sleeps on front.cond
+ *   under front.lock; the network thread takes front.lock only to sleep on
+ *   that condition itself or to broadcast it (a read with a waiter, a
+ *   connection change): a few loads and stores.
+ * - self->lock and the sender's stats_lock are never taken by render(). */
 struct _GstAudioStreamSink
 {
   GstBaseSink parent;
@@ -210,54 +215,41 @@ struct _GstAudioStreamSink
   gboolean min_buffer_ms_set;
   gboolean max_buffer_ms_set;
 
-  /* capture side, under self->lock */
-  GMutex lock;
-  GCond cond;                   /* ring level or a flag changed */
-  GstAsRing ring;
-  gint rate;
-  guint bpf;
+  /* the ring, live detection, unlock, EOS drain, failure, the worker */
+  GstAsSinkFront front;
+
+  /* the format's sending side: written by set_caps() before
+   * gst_as_sink_front_set_format() publishes the format, read by the
+   * network thread after it attached, never changed while attached */
   guint chunk;                  /* frames per send, fitted to the ring */
-  guint64 dropped_seen;         /* ring drops the sender was told about */
-  gboolean have_format;
-  gboolean format_taken;        /* the thread sized its buffers for it */
-  GstCaps *refused_caps;        /* posted as an error already */
+  guint64 prefill_frames;       /* what the ring allows of prefill-ms */
   guint prefill_start_ms;       /* prefill-ms, copied at start() */
-  guint64 prefill_ms_used;      /* what the ring allows of it */
+
+  /* streaming thread only */
+  GstCaps *refused_caps;        /* posted as an error already */
   gboolean prefill_warned;
-  gboolean live_known;
-  gboolean upstream_live;
-  gboolean flushing;            /* unlock(): render and EOS must return */
-  gboolean stopping;            /* stop(): the thread must leave */
-  gboolean eos;                 /* EOS received: drain and finish */
-  gboolean drained;             /* the thread finished draining */
-  gboolean net_failed;          /* fatal network error, render must fail */
-  gboolean connected;
-  gint64 down_since_us;         /* monotonic; when the connection went down */
-  gint64 hold_us;               /* send-timeout-ms: longest hold of a
-                                 * non-live upstream while disconnected */
   gint64 realtime_next_us;      /* when a released upstream may write next */
   gboolean released_told;
-  GstClockID clock_id;          /* the thread's pending wait, to unschedule */
+  GstAsCaptureJitter capture_jitter;
+
+  /* atomic: published by one thread, read by the other */
+  atomic_int_least64_t capture_jitter_us;       /* by render() */
+  gint connected;               /* by the network thread */
+  atomic_int_least64_t down_since_us;   /* monotonic, ditto */
+  gint64 hold_us;               /* send-timeout-ms: longest hold of a
+                                 * non-live upstream while disconnected;
+                                 * constant while running */
+
+  /* under self->lock */
+  GMutex lock;
+  GstAsSender *sender;          /* made by start(), run by the thread */
+  GstClockID clock_id;          /* the thread's pending wait */
   GstClockTime started;         /* monotonic, when start() ran */
   GstClockTime stopped;         /* monotonic, when stop() ran */
 
-  /* capture jitter, render() only; the estimate is published under
-   * self->lock */
-  GstAsJitter capture_jitter;
-  gboolean capture_started;
-  gint64 capture_origin_us;     /* arrival time minus media time, lowest */
-  guint64 capture_frames;
-  gint64 capture_first_us;
-  gint64 capture_published_us;
-  gint64 capture_jitter_us;
-
-  /* the sending side: created by start(), run by the network thread, read
-   * (its stats snapshot) by get_property() under self->lock */
-  GstAsSender *sender;
-  GThread *thread;
+  /* owned by the network thread while it runs */
   GCancellable *cancellable;
   GstClock *fallback_clock;     /* CLOCK_MONOTONIC, when there is no other */
-  /* owned by the network thread */
   GstAsTransport *transport;
   GstAsTransportTarget target;
   GstClock *clock;
@@ -485,6 +477,8 @@ gst_audio_stream_sink_class_init (GstAudioStreamSinkClass * klass)
   basesink_class->render = GST_DEBUG_FUNCPTR (gst_audio_stream_sink_render);
 }
 
+static void wake_worker (gpointer user_data);
+
 static void
 gst_audio_stream_sink_init (GstAudioStreamSink * self)
 {
@@ -507,8 +501,9 @@ gst_audio_stream_sink_init (GstAudioStreamSink * self)
   self->max_buffer_ms = DEFAULT_MAX_BUFFER_MS;
   self->loopback = DEFAULT_LOOPBACK;
 
+  gst_as_sink_front_init (&self->front, GST_BASE_SINK (self), wake_worker,
+      self);
   g_mutex_init (&self->lock);
-  g_cond_init (&self->cond);
   self->started = self->stopped = GST_CLOCK_TIME_NONE;
 
   /* The schedule, not buffer timestamps, decides when audio goes out. */
@@ -516,12 +511,12 @@ gst_audio_stream_sink_init (GstAudioStreamSink * self)
 }
 
 static void
-free_sender (GstAudioStreamSink * self)
+free_sender (GstAsSender * sender)
 {
-  if (self->sender == NULL)
+  if (sender == NULL)
     return;
-  gst_as_sender_clear (self->sender);
-  g_clear_pointer (&self->sender, g_free);
+  gst_as_sender_clear (sender);
+  g_free (sender);
 }
 
 static void
@@ -531,11 +526,12 @@ gst_audio_stream_sink_finalize (GObject * object)
 
   g_free (self->host);
   g_free (self->socket_path);
-  free_sender (self);
-  gst_as_ring_clear (&self->ring);
+  g_free ((gchar *) self->target.host);
+  g_free ((gchar *) self->target.socket_path);
+  free_sender (self->sender);
+  gst_as_sink_front_clear (&self->front);
   gst_caps_replace (&self->refused_caps, NULL);
   g_mutex_clear (&self->lock);
-  g_cond_clear (&self->cond);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -657,17 +653,21 @@ uptime (GstAudioStreamSink * self)
   return end - self->started;
 }
 
-/* The capture side as the sender sees it. called with self->lock held */
+/* The capture side as the sender sees it: atomic loads only. */
 static void
 fill_input (GstAudioStreamSink * self, GstAsSenderInput * in)
 {
-  in->eos = self->eos;
-  in->live = self->upstream_live;
-  in->level = gst_as_ring_level (&self->ring);
-  in->capacity = self->ring.capacity;
-  in->overflows = self->ring.overflows;
-  in->dropped = self->ring.dropped;
-  in->capture_jitter_us = self->capture_jitter_us;
+  GstAsFrameRingStats rs = { 0 };
+
+  if (g_atomic_int_get (&self->front.configured))
+    gst_as_frame_ring_get_stats (&self->front.ring, &rs);
+  in->eos = gst_as_sink_front_is_eos (&self->front);
+  in->live = gst_as_sink_front_is_live (&self->front, NULL);
+  in->level = rs.unsent;
+  in->capacity = rs.capacity;
+  in->overflows = rs.overflows;
+  in->dropped = rs.dropped;
+  in->capture_jitter_us = atomic_load (&self->capture_jitter_us);
 }
 
 /* The stats property: totals since start, from the sender's snapshot. */
@@ -679,19 +679,18 @@ build_stats (GstAudioStreamSink * self)
   GstClockTime up;
   gdouble kbps = 0.0;
 
+  fill_input (self, &in);
   g_mutex_lock (&self->lock);
   if (self->sender)
     gst_as_sender_get_stats (self->sender, &st);
-  fill_input (self, &in);
   up = uptime (self);
-  if (st.rate == 0) {
-    /* the thread has not taken the format yet */
-    st.rate = self->have_format ? self->rate : 0;
-    st.target_ms = self->have_format ? self->prefill_ms_used :
-        self->prefill_start_ms;
-  }
   g_mutex_unlock (&self->lock);
 
+  if (st.rate == 0 && g_atomic_int_get (&self->front.configured)) {
+    /* the thread has not taken the format yet */
+    st.rate = self->front.rate;
+    st.target_ms = gst_as_frames_to_ms (self->prefill_frames, st.rate);
+  }
   if (up > 0)
     kbps = st.frames_sent * st.bpf * 8.0 / 1000.0 / ((gdouble) up /
         GST_SECOND);
@@ -781,25 +780,18 @@ read_capture (gpointer user_data, guint8 * dest, guint64 n_frames,
     guint64 * dropped)
 {
   GstAudioStreamSink *self = user_data;
-  guint64 got;
+  GstAsFrameRingRead info = { 0 };
+  guint64 got = gst_as_sink_front_read (&self->front, dest, n_frames, &info);
 
-  g_mutex_lock (&self->lock);
-  got = gst_as_ring_read (&self->ring, dest, n_frames);
-  *dropped = self->ring.dropped - self->dropped_seen;
-  self->dropped_seen = self->ring.dropped;
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
+  /* flushed audio belongs to the old position: not dropped, not due */
+  *dropped = info.dropped;
   return got;
 }
 
 static void
 input_capture (gpointer user_data, GstAsSenderInput * in)
 {
-  GstAudioStreamSink *self = user_data;
-
-  g_mutex_lock (&self->lock);
-  fill_input (self, in);
-  g_mutex_unlock (&self->lock);
+  fill_input (user_data, in);
 }
 
 static gsize
@@ -823,9 +815,7 @@ get_tcp_info (gpointer user_data, GstAsTcpInfo * info)
 static GstClockTime
 clock_now (gpointer user_data)
 {
-  GstAudioStreamSink *self = user_data;
-
-  return gst_clock_get_time (self->clock);
+  return gst_clock_get_time (((GstAudioStreamSink *) user_data)->clock);
 }
 
 static gint64
@@ -858,116 +848,30 @@ tell_person (gpointer user_data, GstMessageType type, const gchar * text,
     GST_ELEMENT_INFO (self, RESOURCE, READ, ("%s", text), ("%s", debug));
 }
 
-/* ------------------------------------------------------------------------ */
-/* Network thread                                                            */
-
-/* called with self->lock held */
-static void
-mark_connected (GstAudioStreamSink * self, gboolean connected)
+static gboolean
+is_playing (gpointer user_data)
 {
-  if (self->connected && !connected)
-    self->down_since_us = g_get_monotonic_time ();
-  self->connected = connected;
-  if (connected)
-    self->released_told = FALSE;
-  g_cond_broadcast (&self->cond);
+  GstAudioStreamSink *self = user_data;
+  gboolean playing;
+
+  GST_OBJECT_LOCK (self);
+  playing = GST_STATE (self) == GST_STATE_PLAYING &&
+      GST_STATE_PENDING (self) == GST_STATE_VOID_PENDING;
+  GST_OBJECT_UNLOCK (self);
+  return playing;
 }
 
+/* A render() holding a non-live upstream back waits on the connection
+ * state too (upstream_released()). */
 static void
 set_connected (GstAudioStreamSink * self, gboolean connected)
 {
-  g_mutex_lock (&self->lock);
-  mark_connected (self, connected);
-  g_mutex_unlock (&self->lock);
-}
-
-/* Sleeps until @deadline on the thread's clock, or until stop() unschedules
- * the wait. Returns FALSE when the thread must leave. */
-static gboolean
-wait_until (gpointer user_data, GstClockTime deadline)
-{
-  GstAudioStreamSink *self = user_data;
-  GstClockReturn ret;
-  gboolean stopping;
-
-  g_mutex_lock (&self->lock);
-  if (self->stopping) {
-    g_mutex_unlock (&self->lock);
-    return FALSE;
-  }
-  gst_clock_single_shot_id_reinit (self->clock, self->wait_id, deadline);
-  self->clock_id = self->wait_id;
-  g_mutex_unlock (&self->lock);
-
-  ret = gst_clock_id_wait (self->wait_id, NULL);
-
-  g_mutex_lock (&self->lock);
-  self->clock_id = NULL;
-  stopping = self->stopping;
-  g_mutex_unlock (&self->lock);
-  return ret != GST_CLOCK_UNSCHEDULED && !stopping;
-}
-
-/* Sleeps @ms of wall time, or until stop() or EOS. Returns FALSE when the
- * thread must leave. */
-static gboolean
-sleep_ms (gpointer user_data, guint ms)
-{
-  GstAudioStreamSink *self = user_data;
-  gint64 until = g_get_monotonic_time () + (gint64) ms * 1000;
-  gboolean stopping;
-
-  g_mutex_lock (&self->lock);
-  if (!self->stopping && !self->eos)
-    g_cond_wait_until (&self->cond, &self->lock, until);
-  stopping = self->stopping;
-  g_mutex_unlock (&self->lock);
-  return !stopping;
-}
-
-/* Waits until the first audio has arrived and enough is buffered to start,
- * or EOS came first. The format is taken only then: until audio arrives,
- * the caps may still change, and the sender's buffers are sized for the
- * frame it takes here (set_caps() refuses a change once it is taken).
- * Then the schedule's clock: the pipeline's, or CLOCK_MONOTONIC. Returns
- * FALSE when the thread must leave. */
-static gboolean
-wait_audio (gpointer user_data, GstAsSenderFormat * f)
-{
-  GstAudioStreamSink *self = user_data;
-  GstClock *clock;
-  gboolean ok;
-
-  g_mutex_lock (&self->lock);
-  while (!self->stopping && !self->eos &&
-      (!self->have_format || self->ring.write_pos == 0 ||
-          gst_as_ring_level (&self->ring) < gst_as_prefill_frames
-          (self->prefill_start_ms, self->rate, self->chunk,
-              self->ring.capacity)))
-    g_cond_wait (&self->cond, &self->lock);
-  ok = !self->stopping;
-  if (ok && self->have_format) {
-    self->format_taken = TRUE;
-    self->dropped_seen = self->ring.dropped;
-    f->rate = self->rate;
-    f->bpf = self->bpf;
-    f->chunk = self->chunk;
-    f->ring_capacity = self->ring.capacity;
-    f->kernel_buffer_bytes =
-        gst_as_transport_send_buffer_bytes (self->rate * self->bpf);
-  }
-  g_mutex_unlock (&self->lock);
-  if (!ok || f->rate == 0)
-    return ok;
-
-  gst_as_transport_set_rate (self->transport, f->rate * f->bpf);
-  clock = gst_element_get_clock (GST_ELEMENT (self));
-  if (clock == NULL)
-    clock = gst_object_ref (self->fallback_clock);
-  self->clock = clock;
-  self->wait_id = gst_clock_new_single_shot_id (clock, 0);
-  GST_INFO_OBJECT (self, "prefill reached, pacing on %" GST_PTR_FORMAT, clock);
-  return TRUE;
+  if (!connected && g_atomic_int_get (&self->connected))
+    atomic_store (&self->down_since_us, g_get_monotonic_time ());
+  g_atomic_int_set (&self->connected, connected);
+  g_mutex_lock (&self->front.lock);
+  g_cond_broadcast (&self->front.cond);
+  g_mutex_unlock (&self->front.lock);
 }
 
 static gboolean
@@ -976,11 +880,8 @@ connect_receiver (gpointer user_data, const gchar ** remote, GError ** error)
   GstAudioStreamSink *self = user_data;
   guint bytes_per_second = 0;
 
-  g_mutex_lock (&self->lock);
-  if (self->have_format)
-    bytes_per_second = self->rate * self->bpf;
-  g_mutex_unlock (&self->lock);
-
+  if (self->sender->rate > 0)
+    bytes_per_second = self->sender->rate * self->sender->bpf;
   self->transport = gst_as_transport_connect (&self->target,
       bytes_per_second, self->cancellable, error);
   if (self->transport == NULL)
@@ -1010,36 +911,93 @@ check_peer (gpointer user_data, GError ** error)
   return gst_as_transport_check_peer (self->transport, error);
 }
 
-/* The stream is over: drained, or failed for good. A failure is marked
- * after its ERROR was posted: the element's own error, which names the
- * receiver, must reach the application before upstream's "Internal data
- * stream error" that the failing render() causes. render() and EOS stop
- * waiting either way. */
+/* Waits until the first audio has arrived and enough is buffered to start,
+ * or EOS came first. The format is taken (attached) only then: until audio
+ * arrives the caps may still change, and the sender's buffers are sized
+ * for the frame it takes here. Then the schedule's clock: the pipeline's,
+ * or CLOCK_MONOTONIC. Returns FALSE when the thread must leave. */
+static gboolean
+wait_audio (gpointer user_data, GstAsSenderFormat * f)
+{
+  GstAudioStreamSink *self = user_data;
+  GstAsSinkFront *front = &self->front;
+  GstClock *clock;
+
+  while (gst_as_sink_front_wait_format (front, -1) &&
+      !gst_as_sink_front_wait_unsent (front, MAX (self->prefill_frames, 1),
+          -1) && !gst_as_sink_front_is_eos (front) &&
+      !gst_as_sink_front_is_stopping (front) &&
+      !gst_as_sink_front_has_failed (front));
+  if (gst_as_sink_front_is_stopping (front) ||
+      gst_as_sink_front_has_failed (front))
+    return FALSE;
+  if (!gst_as_sink_front_attach (front, &f->rate, &f->bpf))
+    return TRUE;                /* EOS before any format */
+
+  f->chunk = self->chunk;
+  f->ring_capacity = front->ring.capacity;
+  f->kernel_buffer_bytes =
+      gst_as_transport_send_buffer_bytes (f->rate * f->bpf);
+  gst_as_transport_set_rate (self->transport, f->rate * f->bpf);
+  clock = gst_element_get_clock (GST_ELEMENT (self));
+  if (clock == NULL)
+    clock = gst_object_ref (self->fallback_clock);
+  self->clock = clock;
+  self->wait_id = gst_clock_new_single_shot_id (clock, 0);
+  GST_INFO_OBJECT (self, "prefill reached, pacing on %" GST_PTR_FORMAT, clock);
+  return TRUE;
+}
+
+/* Sleeps until @deadline on the thread's clock, or until stop() unschedules
+ * the wait. Returns FALSE when the thread must leave. */
+static gboolean
+wait_until (gpointer user_data, GstClockTime deadline)
+{
+  GstAudioStreamSink *self = user_data;
+
+  g_mutex_lock (&self->lock);
+  if (gst_as_sink_front_is_stopping (&self->front)) {
+    g_mutex_unlock (&self->lock);
+    return FALSE;
+  }
+  gst_clock_single_shot_id_reinit (self->clock, self->wait_id, deadline);
+  self->clock_id = self->wait_id;
+  g_mutex_unlock (&self->lock);
+
+  gst_clock_id_wait (self->wait_id, NULL);
+
+  g_mutex_lock (&self->lock);
+  self->clock_id = NULL;
+  g_mutex_unlock (&self->lock);
+  return !gst_as_sink_front_is_stopping (&self->front);
+}
+
+/* Sleeps @ms of wall time, or until stop() or EOS. Returns FALSE when the
+ * thread must leave. */
+static gboolean
+sleep_ms (gpointer user_data, guint ms)
+{
+  GstAudioStreamSink *self = user_data;
+
+  gst_as_sink_front_wait_unsent (&self->front, G_MAXUINT64,
+      g_get_monotonic_time () + (gint64) ms * 1000);
+  return !gst_as_sink_front_is_stopping (&self->front);
+}
+
+/* The stream is over: drained, or failed for good (its ERROR is posted
+ * already, so that the element's own error, which names the receiver,
+ * reaches the application before upstream's "Internal data stream error"
+ * that the failing render() causes). */
 static void
 stream_done (gpointer user_data, gboolean failed)
 {
   GstAudioStreamSink *self = user_data;
 
-  g_mutex_lock (&self->lock);
+  set_connected (self, FALSE);
   if (failed)
-    self->net_failed = TRUE;
+    gst_as_sink_front_fail (&self->front, NULL);
   else
-    self->drained = TRUE;
-  mark_connected (self, FALSE);
-  g_mutex_unlock (&self->lock);
-}
-
-static gboolean
-is_playing (gpointer user_data)
-{
-  GstAudioStreamSink *self = user_data;
-  gboolean playing;
-
-  GST_OBJECT_LOCK (self);
-  playing = GST_STATE (self) == GST_STATE_PLAYING &&
-      GST_STATE_PENDING (self) == GST_STATE_VOID_PENDING;
-  GST_OBJECT_UNLOCK (self);
-  return playing;
+    gst_as_sink_front_finish_drain (&self->front);
 }
 
 static const GstAsSenderCallbacks sender_callbacks = {
@@ -1048,6 +1006,24 @@ static const GstAsSenderCallbacks sender_callbacks = {
   connect_receiver, disconnect_receiver, check_peer, wait_audio, wait_until,
   sleep_ms, stream_done,
 };
+
+/* The front's wake function: stop() must interrupt a clock wait and any
+ * blocking I/O. Other wakes (EOS, a format) need nothing: the thread's
+ * waits on the front see them. */
+static void
+wake_worker (gpointer user_data)
+{
+  GstAudioStreamSink *self = user_data;
+
+  if (!gst_as_sink_front_is_stopping (&self->front))
+    return;
+  g_mutex_lock (&self->lock);
+  if (self->clock_id)
+    gst_clock_id_unschedule (self->clock_id);
+  g_mutex_unlock (&self->lock);
+  if (self->cancellable)
+    g_cancellable_cancel (self->cancellable);
+}
 
 static void
 raise_priority (GstAudioStreamSink * self)
@@ -1118,40 +1094,32 @@ copy_settings (GstAudioStreamSink * self, GstAsSenderConfig * config)
   config->target = gst_as_transport_describe_target (&self->target);
 }
 
+/* A new stream: the worker is not running. */
 static void
-reset_capture (GstAudioStreamSink * self, const GstAsSenderConfig * config)
+reset_stream (GstAudioStreamSink * self, const GstAsSenderConfig * config)
 {
   GstAsSender *sender = g_new0 (GstAsSender, 1), *old;
 
   gst_as_sender_init (sender, config, &sender_callbacks, self);
-  self->capture_started = FALSE;
-  gst_as_jitter_init (&self->capture_jitter, JITTER_BIN_US, JITTER_BINS,
-      JITTER_HALF_LIFE_US);
+  gst_as_sink_front_reset (&self->front);
+  gst_caps_replace (&self->refused_caps, NULL);
+  self->prefill_start_ms = config->prefill_ms;
+  self->prefill_frames = 0;
+  self->prefill_warned = self->released_told = FALSE;
+  self->realtime_next_us = 0;
+  gst_as_capture_jitter_reset (&self->capture_jitter);
+  atomic_store (&self->capture_jitter_us, 0);
+  g_atomic_int_set (&self->connected, FALSE);
+  atomic_store (&self->down_since_us, g_get_monotonic_time ());
+  self->hold_us = (gint64) self->target.send_timeout_ms * 1000;
 
   g_mutex_lock (&self->lock);
-  gst_as_ring_reset (&self->ring);
-  self->have_format = self->format_taken = FALSE;
-  self->live_known = self->upstream_live = FALSE;
-  self->flushing = self->stopping = self->eos = self->drained = FALSE;
-  self->net_failed = self->connected = FALSE;
-  self->down_since_us = g_get_monotonic_time ();
-  self->hold_us = (gint64) self->target.send_timeout_ms * 1000;
-  self->realtime_next_us = 0;
-  self->released_told = self->prefill_warned = FALSE;
-  self->prefill_start_ms = config->prefill_ms;
-  self->dropped_seen = 0;
-  self->started = g_get_monotonic_time () * GST_USECOND;
-  self->stopped = GST_CLOCK_TIME_NONE;
-  self->capture_jitter_us = 0;
   old = self->sender;
   self->sender = sender;
+  self->started = g_get_monotonic_time () * GST_USECOND;
+  self->stopped = GST_CLOCK_TIME_NONE;
   g_mutex_unlock (&self->lock);
-
-  gst_caps_replace (&self->refused_caps, NULL);
-  if (old) {
-    gst_as_sender_clear (old);
-    g_free (old);
-  }
+  free_sender (old);
 }
 
 static gboolean
@@ -1168,24 +1136,16 @@ gst_audio_stream_sink_start (GstBaseSink * bsink)
   if (!gst_as_transport_check_target (&self->target, &err))
     goto bad_target;
 
-  reset_capture (self, &config);
+  reset_stream (self, &config);
   g_free (config.target);
-
   self->cancellable = g_cancellable_new ();
   self->fallback_clock = g_object_new (GST_TYPE_SYSTEM_CLOCK,
       "clock-type", GST_CLOCK_TYPE_MONOTONIC, NULL);
   gst_object_ref_sink (self->fallback_clock);
 
-  self->thread = g_thread_try_new ("audiostreamsink", net_thread_func, self,
-      &err);
-  if (self->thread == NULL) {
-    GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
-        ("Could not start the network thread."), ("%s", err->message));
-    g_error_free (err);
-    g_clear_object (&self->cancellable);
-    gst_clear_object (&self->fallback_clock);
-    return FALSE;
-  }
+  if (!gst_as_sink_front_start_worker (&self->front, "audiostreamsink",
+          net_thread_func, self, &err))
+    goto no_thread;
   return TRUE;
 
 no_host:
@@ -1200,6 +1160,14 @@ bad_target:
   GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", err->message), (NULL));
   g_error_free (err);
   return FALSE;
+
+no_thread:
+  GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
+      ("Could not start the network thread."), ("%s", err->message));
+  g_error_free (err);
+  g_clear_object (&self->cancellable);
+  gst_clear_object (&self->fallback_clock);
+  return FALSE;
 }
 
 static gboolean
@@ -1207,24 +1175,12 @@ gst_audio_stream_sink_stop (GstBaseSink * bsink)
 {
   GstAudioStreamSink *self = GST_AUDIO_STREAM_SINK (bsink);
 
-  g_mutex_lock (&self->lock);
-  self->stopping = TRUE;
-  if (self->clock_id)
-    gst_clock_id_unschedule (self->clock_id);
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
-
-  if (self->cancellable)
-    g_cancellable_cancel (self->cancellable);
-  if (self->thread) {
-    g_thread_join (self->thread);
-    self->thread = NULL;
-  }
+  /* wake_worker() unschedules the clock wait and cancels the I/O */
+  gst_as_sink_front_stop_worker (&self->front);
   g_clear_object (&self->cancellable);
   gst_clear_object (&self->fallback_clock);
 
   g_mutex_lock (&self->lock);
-  self->connected = FALSE;
   self->stopped = g_get_monotonic_time () * GST_USECOND;
   g_mutex_unlock (&self->lock);
   return TRUE;
@@ -1233,23 +1189,14 @@ gst_audio_stream_sink_stop (GstBaseSink * bsink)
 static gboolean
 gst_audio_stream_sink_unlock (GstBaseSink * bsink)
 {
-  GstAudioStreamSink *self = GST_AUDIO_STREAM_SINK (bsink);
-
-  g_mutex_lock (&self->lock);
-  self->flushing = TRUE;
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
+  gst_as_sink_front_unlock (&GST_AUDIO_STREAM_SINK (bsink)->front);
   return TRUE;
 }
 
 static gboolean
 gst_audio_stream_sink_unlock_stop (GstBaseSink * bsink)
 {
-  GstAudioStreamSink *self = GST_AUDIO_STREAM_SINK (bsink);
-
-  g_mutex_lock (&self->lock);
-  self->flushing = FALSE;
-  g_mutex_unlock (&self->lock);
+  gst_as_sink_front_unlock_stop (&GST_AUDIO_STREAM_SINK (bsink)->front);
   return TRUE;
 }
 
@@ -1270,114 +1217,86 @@ fit_chunk (GstAudioStreamSink * self, guint chunk_samples, guint64 capacity)
   return (guint) max_chunk;
 }
 
+/* prefill-ms must fit the ring with a chunk to spare, or sending would
+ * never start: say once what is used instead. */
 static void
-refuse_caps (GstAudioStreamSink * self, GstCaps * caps)
+fit_prefill (GstAudioStreamSink * self, gint rate, guint ring_ms,
+    guint64 capacity)
 {
-  g_mutex_lock (&self->lock);
-  gst_caps_replace (&self->refused_caps, caps);
-  g_mutex_unlock (&self->lock);
+  guint64 used_ms;
+
+  self->prefill_frames = gst_as_prefill_frames (self->prefill_start_ms,
+      rate, self->chunk, capacity);
+  used_ms = gst_as_frames_to_ms (self->prefill_frames, rate);
+  if (used_ms >= self->prefill_start_ms || self->prefill_warned)
+    return;
+  self->prefill_warned = TRUE;
+  GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+      ("prefill-ms (%u) does not fit in ring-buffer-ms (%u) with a chunk to "
+          "spare: prefilling %" G_GUINT64_FORMAT " ms instead. Make "
+          "ring-buffer-ms larger for a larger cushion.",
+          self->prefill_start_ms, ring_ms, used_ms), (NULL));
 }
 
 static gboolean
 gst_audio_stream_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
 {
   GstAudioStreamSink *self = GST_AUDIO_STREAM_SINK (bsink);
+  GstAsSinkFront *front = &self->front;
   GstAudioInfo info;
-  guint ring_ms, chunk_samples, chunk, prefill_ms;
-  guint64 capacity, prefill_used = 0;
-  gboolean refused, warn_prefill = FALSE;
+  guint ring_ms, chunk_samples;
+  guint64 capacity;
+  gint rate;
+  guint bpf;
 
   /* A pad offers refused sticky caps again with every buffer: one ERROR
    * is enough. */
-  g_mutex_lock (&self->lock);
-  refused = self->refused_caps && gst_caps_is_equal (caps,
-      self->refused_caps);
-  prefill_ms = self->prefill_start_ms;
-  g_mutex_unlock (&self->lock);
-  if (refused)
+  if (self->refused_caps && gst_caps_is_equal (caps, self->refused_caps))
     return FALSE;
-
   if (!gst_audio_info_from_caps (&info, caps))
     goto invalid_caps;
+  rate = GST_AUDIO_INFO_RATE (&info);
+  bpf = GST_AUDIO_INFO_BPF (&info);
+
+  if (g_atomic_int_get (&front->configured)) {
+    if (front->rate == rate && front->bpf == bpf)
+      return TRUE;
+    /* audio in the old format has come: the receiver, which gets raw PCM
+     * with no header, would take it for the new one */
+    if (gst_as_frame_ring_write_pos (&front->ring) > 0)
+      goto format_change;
+  }
 
   GST_OBJECT_LOCK (self);
   ring_ms = effective_ring_buffer_ms (self);
   chunk_samples = self->chunk_samples;
   GST_OBJECT_UNLOCK (self);
-  capacity = gst_util_uint64_scale_int (ring_ms, GST_AUDIO_INFO_RATE (&info),
-      1000);
-  chunk = fit_chunk (self, chunk_samples, capacity);
+  capacity = gst_util_uint64_scale_int (ring_ms, rate, 1000);
+  /* the sending side of the format, published by set_format() */
+  self->chunk = fit_chunk (self, chunk_samples, capacity);
+  fit_prefill (self, rate, ring_ms, capacity);
+  if (gst_as_sink_front_set_format (front, rate, bpf, capacity) ==
+      GST_AS_FORMAT_BUSY)
+    goto format_change;
 
-  g_mutex_lock (&self->lock);
-  if (self->have_format) {
-    if (self->rate == GST_AUDIO_INFO_RATE (&info) &&
-        self->bpf == (guint) GST_AUDIO_INFO_BPF (&info)) {
-      g_mutex_unlock (&self->lock);
-      return TRUE;
-    }
-    if (self->format_taken || self->ring.write_pos > 0)
-      goto format_change;
-  }
-  gst_as_ring_clear (&self->ring);
-  gst_as_ring_init (&self->ring, GST_AUDIO_INFO_BPF (&info), capacity);
-  self->rate = GST_AUDIO_INFO_RATE (&info);
-  self->bpf = GST_AUDIO_INFO_BPF (&info);
-  self->chunk = chunk;
-  self->have_format = TRUE;
-  prefill_used = gst_util_uint64_scale_int (gst_as_prefill_frames (prefill_ms,
-          self->rate, chunk, capacity), 1000, self->rate);
-  self->prefill_ms_used = prefill_used;
-  if (prefill_used < prefill_ms && !self->prefill_warned)
-    warn_prefill = self->prefill_warned = TRUE;
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
-
-  if (warn_prefill)
-    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
-        ("prefill-ms (%u) does not fit in ring-buffer-ms (%u) with a chunk to "
-            "spare: prefilling %" G_GUINT64_FORMAT " ms instead. Make "
-            "ring-buffer-ms larger for a larger cushion.", prefill_ms,
-            ring_ms, prefill_used), (NULL));
   GST_INFO_OBJECT (self, "%d Hz, %d channels, ring %" G_GUINT64_FORMAT
-      " frames", GST_AUDIO_INFO_RATE (&info), GST_AUDIO_INFO_CHANNELS (&info),
-      capacity);
+      " frames", rate, GST_AUDIO_INFO_CHANNELS (&info), capacity);
   return TRUE;
 
 invalid_caps:
-  refuse_caps (self, caps);
+  gst_caps_replace (&self->refused_caps, caps);
   GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
       ("Could not parse the audio format."), ("caps: %" GST_PTR_FORMAT, caps));
   return FALSE;
 
 format_change:
-  {
-    gint old_rate = self->rate;
-    guint old_bpf = self->bpf;
-
-    gst_caps_replace (&self->refused_caps, caps);
-    g_mutex_unlock (&self->lock);
-    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
-        ("The audio format cannot change mid-stream: the raw PCM on the wire "
-            "has no header to tell the receiver (was %d Hz, %u bytes per "
-            "frame; now %d Hz, %d bytes per frame).", old_rate, old_bpf,
-            GST_AUDIO_INFO_RATE (&info), GST_AUDIO_INFO_BPF (&info)),
-        ("new caps: %" GST_PTR_FORMAT, caps));
-    return FALSE;
-  }
-}
-
-/* Blocks until the network thread has sent everything and shut the
- * connection down, or there is no point waiting any more. */
-static void
-wait_drained (GstAudioStreamSink * self)
-{
-  g_mutex_lock (&self->lock);
-  self->eos = TRUE;
-  g_cond_broadcast (&self->cond);
-  while (!self->drained && !self->flushing && !self->net_failed &&
-      !self->stopping)
-    g_cond_wait (&self->cond, &self->lock);
-  g_mutex_unlock (&self->lock);
+  gst_caps_replace (&self->refused_caps, caps);
+  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+      ("The audio format cannot change mid-stream: the raw PCM on the wire "
+          "has no header to tell the receiver (was %d Hz, %u bytes per "
+          "frame; now %d Hz, %u bytes per frame).", front->rate, front->bpf,
+          rate, bpf), ("new caps: %" GST_PTR_FORMAT, caps));
+  return FALSE;
 }
 
 static gboolean
@@ -1387,77 +1306,20 @@ gst_audio_stream_sink_event (GstBaseSink * bsink, GstEvent * event)
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_EOS:
+      /* bounded by the thread: it drains (the kernel's part for at most
+       * DRAIN_TIMEOUT_US), or makes one last attempt and gives up */
       GST_DEBUG_OBJECT (self, "EOS: draining");
-      wait_drained (self);
+      gst_as_sink_front_wait_drained (&self->front, GST_CLOCK_TIME_NONE);
       GST_DEBUG_OBJECT (self, "EOS: drained");
       break;
     case GST_EVENT_FLUSH_STOP:
       /* Flushing seek: what was buffered belongs to the old position. */
-      g_mutex_lock (&self->lock);
-      self->ring.read_pos = self->ring.write_pos;
-      g_cond_broadcast (&self->cond);
-      g_mutex_unlock (&self->lock);
+      gst_as_sink_front_flush (&self->front);
       break;
     default:
       break;
   }
   return GST_BASE_SINK_CLASS (parent_class)->event (bsink, event);
-}
-
-static void
-detect_upstream_live (GstAudioStreamSink * self)
-{
-  gboolean upstream_live = FALSE;
-
-  if (!gst_base_sink_query_latency (GST_BASE_SINK (self), NULL,
-          &upstream_live, NULL, NULL))
-    upstream_live = FALSE;
-
-  GST_INFO_OBJECT (self, "upstream is %s: %s when the ring is full",
-      upstream_live ? "live" : "not live",
-      upstream_live ? "drop the oldest audio" : "wait");
-  g_mutex_lock (&self->lock);
-  self->upstream_live = upstream_live;
-  self->live_known = TRUE;
-  g_mutex_unlock (&self->lock);
-}
-
-/* How late each live buffer arrives against the media schedule (frames so
- * far / rate), on the pipeline clock, which for a capture source is the
- * device's own: stalls of capture delivery that the buffer must ride out.
- * The schedule's origin is the earliest arrival seen, so the values are
- * delays above the best case. Touched by render() only; no allocation.
- * Returns the estimate to publish every JITTER_PUBLISH_INTERVAL_US, or -1.
- * @now is in microseconds */
-static gint64
-measure_capture (GstAudioStreamSink * self, gint rate, guint64 frames,
-    gint64 now)
-{
-  gint64 media_us, origin;
-
-  if (!self->capture_started) {
-    self->capture_started = TRUE;
-    self->capture_frames = 0;
-    self->capture_first_us = self->capture_published_us = now;
-    self->capture_origin_us = 0;
-  }
-  self->capture_frames += frames;
-  /* a buffer arrives when its last frame has been captured */
-  media_us = gst_util_uint64_scale_int (self->capture_frames,
-      G_USEC_PER_SEC, rate);
-  origin = now - self->capture_first_us - media_us;
-  if (origin < self->capture_origin_us) {
-    /* an earlier best case: every stored delay grows by the difference */
-    gst_as_jitter_shift (&self->capture_jitter,
-        self->capture_origin_us - origin);
-    self->capture_origin_us = origin;
-  }
-  gst_as_jitter_add (&self->capture_jitter, now,
-      origin - self->capture_origin_us, (gdouble) frames / rate);
-  if (now - self->capture_published_us < JITTER_PUBLISH_INTERVAL_US)
-    return -1;
-  self->capture_published_us = now;
-  return gst_as_jitter_quantile (&self->capture_jitter, 0.95);
 }
 
 /* Now on the pipeline clock (CLOCK_MONOTONIC without one), in us. */
@@ -1481,86 +1343,134 @@ arrival_time_us (GstAudioStreamSink * self)
  * So the wait is bounded: once the connection has been down for
  * send-timeout-ms, the upstream is released and kept at real time, and the
  * ring keeps the newest audio as for a live upstream (drops counted as
- * overflows); backpressure resumes when the connection is back.
- * called with self->lock held */
+ * overflows); backpressure resumes when the connection is back. */
 static gboolean
-upstream_released (GstAudioStreamSink * self, gint64 now)
+upstream_released (GstAudioStreamSink * self)
 {
-  return !self->connected && now - self->down_since_us >= self->hold_us;
+  return !g_atomic_int_get (&self->connected) && g_get_monotonic_time () -
+      atomic_load (&self->down_since_us) >= self->hold_us;
+}
+
+typedef enum
+{
+  ROOM,                         /* the ring has room: write */
+  RELEASED,                     /* the hold is over: overwrite */
+  UNLOCKED,                     /* unlock(): a pause or a flush */
+  FAILED,
+} SpaceWait;
+
+/* Sleeps on the front's condition until the ring has room or one of the
+ * other outcomes; the network thread signals it when it reads (if anyone
+ * waits, see sinkfront.h), when the connection state changes, on a
+ * failure and on unlock(). */
+static SpaceWait
+wait_for_space (GstAudioStreamSink * self)
+{
+  GstAsSinkFront *front = &self->front;
+  SpaceWait result;
+
+  g_mutex_lock (&front->lock);
+  g_atomic_int_inc (&front->space_waiters);
+  for (;;) {
+    gint64 release_at;
+
+    if (g_atomic_int_get (&front->failed)) {
+      result = FAILED;
+      break;
+    }
+    if (g_atomic_int_get (&front->flushing) ||
+        g_atomic_int_get (&front->stopping)) {
+      result = UNLOCKED;
+      break;
+    }
+    if (gst_as_frame_ring_space (&front->ring) > 0) {
+      result = ROOM;
+      break;
+    }
+    if (upstream_released (self)) {
+      result = RELEASED;
+      break;
+    }
+    release_at = atomic_load (&self->down_since_us) + self->hold_us;
+    if (g_atomic_int_get (&self->connected))
+      g_cond_wait (&front->cond, &front->lock);
+    else
+      g_cond_wait_until (&front->cond, &front->lock, release_at);
+  }
+  g_atomic_int_dec_and_test (&front->space_waiters);
+  g_mutex_unlock (&front->lock);
+  return result;
 }
 
 /* Keeps a released upstream at real time: each write waits for the
- * duration of the audio before it. Returns FALSE when woken to stop.
- * called with self->lock held */
-static gboolean
-wait_realtime (GstAudioStreamSink * self, guint64 frames)
+ * duration of the audio before it, or until the connection is back. */
+static void
+wait_realtime (GstAudioStreamSink * self, gint rate, guint64 frames)
 {
+  GstAsSinkFront *front = &self->front;
   gint64 now = g_get_monotonic_time ();
 
   if (self->realtime_next_us < now - G_TIME_SPAN_SECOND)
     self->realtime_next_us = now;
-  while (!self->flushing && !self->net_failed && !self->connected &&
+  g_mutex_lock (&front->lock);
+  while (!g_atomic_int_get (&front->flushing) &&
+      !g_atomic_int_get (&front->failed) &&
+      !g_atomic_int_get (&self->connected) &&
       g_get_monotonic_time () < self->realtime_next_us)
-    g_cond_wait_until (&self->cond, &self->lock, self->realtime_next_us);
+    g_cond_wait_until (&front->cond, &front->lock, self->realtime_next_us);
+  g_mutex_unlock (&front->lock);
   self->realtime_next_us += gst_util_uint64_scale_int (frames,
-      G_USEC_PER_SEC, self->rate);
-  return !self->flushing && !self->net_failed;
+      G_USEC_PER_SEC, rate);
 }
 
-/* unlock() woke render(): as GstBaseSink expects, wait for PLAYING (a
- * pause) or return FLUSHING (a flush or a stop).
- * called with self->lock held; it is dropped around the wait */
+/* A non-live upstream: write what fits, wait for room within the bound
+ * above, and after unlock() wait for PLAYING (a pause) or return FLUSHING
+ * (a flush or a stop), as GstBaseSink expects. */
 static GstFlowReturn
-wait_unlocked (GstAudioStreamSink * self)
+write_held (GstAudioStreamSink * self, const guint8 * data, guint64 frames)
 {
-  GstFlowReturn ret;
+  GstAsSinkFront *front = &self->front;
+  guint bpf = front->bpf;
 
-  g_mutex_unlock (&self->lock);
-  ret = gst_base_sink_wait_preroll (GST_BASE_SINK (self));
-  g_mutex_lock (&self->lock);
-  return ret;
-}
-
-/* called with self->lock held; waits for room instead of dropping, within
- * the bound above. *released tells whether the upstream was released. */
-static GstFlowReturn
-write_blocking (GstAudioStreamSink * self, const guint8 * data,
-    guint64 frames, gboolean * released)
-{
   while (frames > 0) {
-    guint64 n = gst_as_ring_write (&self->ring, data, frames);
+    guint64 n = MIN (frames, gst_as_frame_ring_space (&front->ring));
+    GstFlowReturn ret;
 
     if (n > 0) {
-      g_cond_broadcast (&self->cond);
-      data += n * self->bpf;
+      ret = gst_as_sink_front_render (front, data, n * bpf);
+      if (ret != GST_FLOW_OK)
+        return ret;
+      data += n * bpf;
       frames -= n;
       continue;
     }
-    if (self->net_failed)
-      return GST_FLOW_ERROR;
-    if (self->flushing) {
-      GstFlowReturn ret = wait_unlocked (self);
-
-      if (ret != GST_FLOW_OK)
+    switch (wait_for_space (self)) {
+      case ROOM:
+        break;
+      case FAILED:
+        return GST_FLOW_ERROR;
+      case UNLOCKED:
+        ret = gst_base_sink_wait_preroll (GST_BASE_SINK (self));
+        if (ret != GST_FLOW_OK)
+          return ret;
+        break;
+      case RELEASED:
+        wait_realtime (self, front->rate, frames);
+        if (!upstream_released (self))
+          break;
+        gst_as_sink_front_set_live (front, TRUE);
+        ret = gst_as_sink_front_render (front, data, frames * bpf);
+        gst_as_sink_front_set_live (front, FALSE);
+        if (!self->released_told) {
+          self->released_told = TRUE;
+          GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+              ("The receiver has been unreachable for longer than "
+                  "send-timeout-ms: the upstream is no longer held back, "
+                  "and audio the ring cannot hold is dropped (counted in "
+                  "dropped-samples) until the connection is back."), (NULL));
+        }
         return ret;
-      continue;
     }
-    if (upstream_released (self, g_get_monotonic_time ())) {
-      if (!wait_realtime (self, frames))
-        continue;
-      if (upstream_released (self, g_get_monotonic_time ())) {
-        gst_as_ring_write_overwrite (&self->ring, data, frames);
-        g_cond_broadcast (&self->cond);
-        *released = TRUE;
-        return GST_FLOW_OK;
-      }
-      continue;
-    }
-    if (!self->connected)
-      g_cond_wait_until (&self->cond, &self->lock,
-          self->down_since_us + self->hold_us);
-    else
-      g_cond_wait (&self->cond, &self->lock);
   }
   return GST_FLOW_OK;
 }
@@ -1569,76 +1479,39 @@ static GstFlowReturn
 gst_audio_stream_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
 {
   GstAudioStreamSink *self = GST_AUDIO_STREAM_SINK (bsink);
-  GstFlowReturn ret = GST_FLOW_OK;
+  GstAsSinkFront *front = &self->front;
+  GstFlowReturn ret;
   GstMapInfo map;
-  guint64 frames;
-  gboolean live_known, live, released = FALSE, tell_released = FALSE;
-  gint64 now_us = arrival_time_us (self), jitter_us = -1;
-  gint rate;
-  guint bpf;
+  gboolean known, live;
+  gint64 now_us = arrival_time_us (self);
 
-  g_mutex_lock (&self->lock);
-  live_known = self->live_known;
-  live = self->upstream_live;
-  rate = self->have_format ? self->rate : 0;
-  bpf = self->bpf;
-  g_mutex_unlock (&self->lock);
-  if (G_UNLIKELY (!live_known)) {
-    detect_upstream_live (self);
-    live = self->upstream_live;
-  }
-
+  live = gst_as_sink_front_is_live (front, &known);
+  if (G_UNLIKELY (!known))
+    live = gst_as_sink_front_detect_live (front);
+  if (G_UNLIKELY (!g_atomic_int_get (&front->configured)))
+    return GST_FLOW_NOT_NEGOTIATED;
+  if (G_UNLIKELY (gst_as_sink_front_has_failed (front)))
+    return GST_FLOW_ERROR;
   if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
     goto map_failed;
-  if (live && rate > 0)
-    jitter_us = measure_capture (self, rate, map.size / MAX (bpf, 1),
-        now_us);
 
-  g_mutex_lock (&self->lock);
-  if (G_UNLIKELY (!self->have_format))
-    goto not_negotiated;
-  if (G_UNLIKELY (self->net_failed))
-    goto net_failed;
+  if (live) {
+    gint64 jitter_us = gst_as_capture_jitter_add (&self->capture_jitter,
+        front->rate, map.size / front->bpf, now_us);
 
-  if (jitter_us >= 0)
-    self->capture_jitter_us = jitter_us;
-  frames = map.size / self->bpf;
-  if (self->upstream_live) {
-    guint64 lost = gst_as_ring_write_overwrite (&self->ring, map.data,
-        frames);
-
-    if (lost > 0)
-      GST_DEBUG_OBJECT (self, "ring full: dropped %" G_GUINT64_FORMAT
-          " oldest frames", lost);
-    g_cond_broadcast (&self->cond);
+    if (jitter_us >= 0)
+      atomic_store (&self->capture_jitter_us, jitter_us);
+    ret = gst_as_sink_front_render (front, map.data, map.size);
   } else {
-    ret = write_blocking (self, map.data, frames, &released);
-    if (released && !self->released_told)
-      tell_released = self->released_told = TRUE;
+    if (g_atomic_int_get (&self->connected))
+      self->released_told = FALSE;
+    ret = write_held (self, map.data, map.size / front->bpf);
   }
-  g_mutex_unlock (&self->lock);
-
   gst_buffer_unmap (buffer, &map);
-  if (tell_released)
-    GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
-        ("The receiver has been unreachable for longer than send-timeout-ms: "
-            "the upstream is no longer held back, and audio the ring cannot "
-            "hold is dropped (counted in dropped-samples) until the "
-            "connection is back."), (NULL));
   return ret;
 
 map_failed:
   GST_ELEMENT_ERROR (self, RESOURCE, FAILED, ("Could not read the buffer."),
       (NULL));
-  return GST_FLOW_ERROR;
-
-not_negotiated:
-  g_mutex_unlock (&self->lock);
-  gst_buffer_unmap (buffer, &map);
-  return GST_FLOW_NOT_NEGOTIATED;
-
-net_failed:
-  g_mutex_unlock (&self->lock);
-  gst_buffer_unmap (buffer, &map);
   return GST_FLOW_ERROR;
 }
