@@ -91,12 +91,9 @@
 #include "gstaudiostreamsink.h"
 
 #include <gst/audio/audio.h>
-#include <sys/prctl.h>
 
-#include "audiostream/sender.h"
-#include "audiostream/sinkfront.h"
+#include "audiostream/netsender.h"
 #include "audiostream/sockopts.h"
-#include "audiostream/transport.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_audio_stream_sink_debug);
 #define GST_CAT_DEFAULT gst_audio_stream_sink_debug
@@ -123,13 +120,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_audio_stream_sink_debug);
 #define LOOPBACK_RING_BUFFER_MS 8000
 #define LOOPBACK_MIN_BUFFER_MS 4000
 #define LOOPBACK_MAX_BUFFER_MS 12000
-
-/* Timer slack of the network thread: wake-ups as close to the deadline as
- * the kernel can make them (the default is 50 us). */
-#define NET_TIMER_SLACK_NS 1000
-/* How long EOS waits for the kernel to transmit what was written before the
- * FIN goes out; a peer that reads nothing for that long loses the tail. */
-#define DRAIN_TIMEOUT_US (5 * G_USEC_PER_SEC)
 
 #define MIN_CHUNK_SAMPLES 16
 #define MAX_CHUNK_SAMPLES 65536
@@ -164,29 +154,29 @@ enum
 };
 
 /* Threads: the streaming thread (render(), set_caps(), events), the
- * network thread (net_thread_func(), which runs the GstAsSender), and
+ * network thread (GstAsNetSender, which runs the GstAsSender), and
  * application threads (properties, state changes).
  *
- * Lock order: GST_OBJECT_LOCK, then self->lock, then the sender's
+ * Lock order: GST_OBJECT_LOCK, then net.lock, then the sender's
  * stats_lock; front.lock is a leaf (sinkfront.h). The only nesting is
- * self->lock around gst_as_sender_get_stats() in get_property(). No lock
- * is held across I/O, a clock wait or a callback.
+ * net.lock around gst_as_sender_get_stats() in get_property(). No lock is
+ * held across I/O, a clock wait or a callback.
  *
  * Why render() never waits on the network, step by step:
  * - gst_element_get_clock() (arrival_time_us()) takes GST_OBJECT_LOCK
  *   for a reference; the network thread takes that lock only in
  *   is_playing(), for two loads.
- * - the live, configured and failed flags, the capture jitter's published
- *   estimate and the connection state are atomics; the capture jitter's
- *   state is render()'s own.
+ * - the live, configured and failed flags, the published capture jitter
+ *   and the connection state are atomics; the capture jitter's state is
+ *   render()'s own.
  * - the ring is lock-free (framering.h). After a write,
  *   gst_as_sink_front_render() takes front.lock only if the network thread
  *   is asleep on front.cond (waiting for audio), which it left unlocked.
  * - a non-live render() that finds the ring full sleeps on front.cond
- *   under front.lock; the network thread takes front.lock only to sleep on
- *   that condition itself or to broadcast it (a read with a waiter, a
- *   connection change): a few loads and stores.
- * - self->lock and the sender's stats_lock are never taken by render(). */
+ *   under front.lock (gst_as_net_sender_write()); the network thread takes
+ *   front.lock only to sleep on that condition itself or to broadcast it
+ *   (a read with a waiter, a connection change): a few loads and stores.
+ * - net.lock and the sender's stats_lock are never taken by render(). */
 struct _GstAudioStreamSink
 {
   GstBaseSink parent;
@@ -217,43 +207,18 @@ struct _GstAudioStreamSink
 
   /* the ring, live detection, unlock, EOS drain, failure, the worker */
   GstAsSinkFront front;
-
-  /* the format's sending side: written by set_caps() before
-   * gst_as_sink_front_set_format() publishes the format, read by the
-   * network thread after it attached, never changed while attached */
-  guint chunk;                  /* frames per send, fitted to the ring */
-  guint64 prefill_frames;       /* what the ring allows of prefill-ms */
-  guint prefill_start_ms;       /* prefill-ms, copied at start() */
+  /* the network thread and the hold of a non-live upstream */
+  GstAsNetSender net;
 
   /* streaming thread only */
   GstCaps *refused_caps;        /* posted as an error already */
+  guint prefill_start_ms;       /* prefill-ms, copied at start() */
   gboolean prefill_warned;
-  gint64 realtime_next_us;      /* when a released upstream may write next */
-  gboolean released_told;
   GstAsCaptureJitter capture_jitter;
 
-  /* atomic: published by one thread, read by the other */
-  atomic_int_least64_t capture_jitter_us;       /* by render() */
-  gint connected;               /* by the network thread */
-  atomic_int_least64_t down_since_us;   /* monotonic, ditto */
-  gint64 hold_us;               /* send-timeout-ms: longest hold of a
-                                 * non-live upstream while disconnected;
-                                 * constant while running */
-
-  /* under self->lock */
-  GMutex lock;
-  GstAsSender *sender;          /* made by start(), run by the thread */
-  GstClockID clock_id;          /* the thread's pending wait */
+  /* under the object lock */
   GstClockTime started;         /* monotonic, when start() ran */
   GstClockTime stopped;         /* monotonic, when stop() ran */
-
-  /* owned by the network thread while it runs */
-  GCancellable *cancellable;
-  GstClock *fallback_clock;     /* CLOCK_MONOTONIC, when there is no other */
-  GstAsTransport *transport;
-  GstAsTransportTarget target;
-  GstClock *clock;
-  GstClockID wait_id;
 };
 
 GType
@@ -477,7 +442,55 @@ gst_audio_stream_sink_class_init (GstAudioStreamSinkClass * klass)
   basesink_class->render = GST_DEBUG_FUNCPTR (gst_audio_stream_sink_render);
 }
 
-static void wake_worker (gpointer user_data);
+/* ------------------------------------------------------------------------ */
+/* What the element does for its network thread                             */
+
+static void
+post_element_message (gpointer user_data, GstStructure * s)
+{
+  GstAudioStreamSink *self = user_data;
+
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+}
+
+static void
+tell_person (gpointer user_data, GstMessageType type, const gchar * text,
+    const gchar * debug)
+{
+  GstAudioStreamSink *self = user_data;
+
+  if (type == GST_MESSAGE_ERROR)
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE, ("%s", text), ("%s",
+            debug));
+  else if (type == GST_MESSAGE_WARNING)
+    GST_ELEMENT_WARNING (self, RESOURCE, WRITE, ("%s", text), ("%s", debug));
+  else
+    GST_ELEMENT_INFO (self, RESOURCE, READ, ("%s", text), ("%s", debug));
+}
+
+static gboolean
+is_playing (gpointer user_data)
+{
+  GstAudioStreamSink *self = user_data;
+  gboolean playing;
+
+  GST_OBJECT_LOCK (self);
+  playing = GST_STATE (self) == GST_STATE_PLAYING &&
+      GST_STATE_PENDING (self) == GST_STATE_VOID_PENDING;
+  GST_OBJECT_UNLOCK (self);
+  return playing;
+}
+
+static GstClock *
+get_clock (gpointer user_data)
+{
+  return gst_element_get_clock (GST_ELEMENT (user_data));
+}
+
+static const GstAsNetSenderHost net_host = {
+  post_element_message, tell_person, is_playing, get_clock,
+};
 
 static void
 gst_audio_stream_sink_init (GstAudioStreamSink * self)
@@ -501,22 +514,13 @@ gst_audio_stream_sink_init (GstAudioStreamSink * self)
   self->max_buffer_ms = DEFAULT_MAX_BUFFER_MS;
   self->loopback = DEFAULT_LOOPBACK;
 
-  gst_as_sink_front_init (&self->front, GST_BASE_SINK (self), wake_worker,
-      self);
-  g_mutex_init (&self->lock);
+  gst_as_sink_front_init (&self->front, GST_BASE_SINK (self),
+      gst_as_net_sender_wake, &self->net);
+  gst_as_net_sender_init (&self->net, &self->front, &net_host, self);
   self->started = self->stopped = GST_CLOCK_TIME_NONE;
 
   /* The schedule, not buffer timestamps, decides when audio goes out. */
   gst_base_sink_set_sync (GST_BASE_SINK (self), FALSE);
-}
-
-static void
-free_sender (GstAsSender * sender)
-{
-  if (sender == NULL)
-    return;
-  gst_as_sender_clear (sender);
-  g_free (sender);
 }
 
 static void
@@ -526,12 +530,9 @@ gst_audio_stream_sink_finalize (GObject * object)
 
   g_free (self->host);
   g_free (self->socket_path);
-  g_free ((gchar *) self->target.host);
-  g_free ((gchar *) self->target.socket_path);
-  free_sender (self->sender);
+  gst_as_net_sender_clear (&self->net);
   gst_as_sink_front_clear (&self->front);
   gst_caps_replace (&self->refused_caps, NULL);
-  g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -639,58 +640,24 @@ effective_max_buffer_ms (GstAudioStreamSink * self)
   return self->max_buffer_ms;
 }
 
-/* How long the element has been (or was) running, 0 before its start.
- * called with self->lock held */
-static GstClockTime
-uptime (GstAudioStreamSink * self)
-{
-  GstClockTime end = self->stopped;
-
-  if (!GST_CLOCK_TIME_IS_VALID (self->started))
-    return 0;
-  if (!GST_CLOCK_TIME_IS_VALID (end))
-    end = g_get_monotonic_time () * GST_USECOND;
-  return end - self->started;
-}
-
-/* The capture side as the sender sees it: atomic loads only. */
-static void
-fill_input (GstAudioStreamSink * self, GstAsSenderInput * in)
-{
-  GstAsFrameRingStats rs = { 0 };
-
-  if (g_atomic_int_get (&self->front.configured))
-    gst_as_frame_ring_get_stats (&self->front.ring, &rs);
-  in->eos = gst_as_sink_front_is_eos (&self->front);
-  in->live = gst_as_sink_front_is_live (&self->front, NULL);
-  in->level = rs.unsent;
-  in->capacity = rs.capacity;
-  in->overflows = rs.overflows;
-  in->dropped = rs.dropped;
-  in->capture_jitter_us = atomic_load (&self->capture_jitter_us);
-}
-
 /* The stats property: totals since start, from the sender's snapshot. */
 static GstStructure *
 build_stats (GstAudioStreamSink * self)
 {
-  GstAsSenderStats st = { 0 };
+  GstAsSenderStats st;
   GstAsSenderInput in = { 0 };
-  GstClockTime up;
+  GstClockTime up = 0, end;
   gdouble kbps = 0.0;
 
-  fill_input (self, &in);
-  g_mutex_lock (&self->lock);
-  if (self->sender)
-    gst_as_sender_get_stats (self->sender, &st);
-  up = uptime (self);
-  g_mutex_unlock (&self->lock);
+  gst_as_net_sender_get_stats (&self->net, &st, &in);
+  GST_OBJECT_LOCK (self);
+  end = self->stopped;
+  if (!GST_CLOCK_TIME_IS_VALID (end))
+    end = g_get_monotonic_time () * GST_USECOND;
+  if (GST_CLOCK_TIME_IS_VALID (self->started))
+    up = end - self->started;
+  GST_OBJECT_UNLOCK (self);
 
-  if (st.rate == 0 && g_atomic_int_get (&self->front.configured)) {
-    /* the thread has not taken the format yet */
-    st.rate = self->front.rate;
-    st.target_ms = gst_as_frames_to_ms (self->prefill_frames, st.rate);
-  }
   if (up > 0)
     kbps = st.frames_sent * st.bpf * 8.0 / 1000.0 / ((gdouble) up /
         GST_SECOND);
@@ -773,401 +740,65 @@ gst_audio_stream_sink_get_property (GObject * object, guint prop_id,
 }
 
 /* ------------------------------------------------------------------------ */
-/* The sender's callbacks, on the network thread                            */
-
-static guint64
-read_capture (gpointer user_data, guint8 * dest, guint64 n_frames,
-    guint64 * dropped)
-{
-  GstAudioStreamSink *self = user_data;
-  GstAsFrameRingRead info = { 0 };
-  guint64 got = gst_as_sink_front_read (&self->front, dest, n_frames, &info);
-
-  /* flushed audio belongs to the old position: not dropped, not due */
-  *dropped = info.dropped;
-  return got;
-}
-
-static void
-input_capture (gpointer user_data, GstAsSenderInput * in)
-{
-  fill_input (user_data, in);
-}
-
-static gsize
-send_bytes (gpointer user_data, const guint8 * data, gsize size,
-    GError ** error)
-{
-  GstAudioStreamSink *self = user_data;
-
-  return gst_as_transport_send (self->transport, data, size, error);
-}
-
-static gboolean
-get_tcp_info (gpointer user_data, GstAsTcpInfo * info)
-{
-  GstAudioStreamSink *self = user_data;
-
-  return self->transport && gst_as_transport_tcp_info (self->transport,
-      info);
-}
-
-static GstClockTime
-clock_now (gpointer user_data)
-{
-  return gst_clock_get_time (((GstAudioStreamSink *) user_data)->clock);
-}
-
-static gint64
-monotonic_now_us (gpointer user_data)
-{
-  return g_get_monotonic_time ();
-}
-
-static void
-post_element_message (gpointer user_data, GstStructure * s)
-{
-  GstAudioStreamSink *self = user_data;
-
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_element (GST_OBJECT (self), s));
-}
-
-static void
-tell_person (gpointer user_data, GstMessageType type, const gchar * text,
-    const gchar * debug)
-{
-  GstAudioStreamSink *self = user_data;
-
-  if (type == GST_MESSAGE_ERROR)
-    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE, ("%s", text), ("%s",
-            debug));
-  else if (type == GST_MESSAGE_WARNING)
-    GST_ELEMENT_WARNING (self, RESOURCE, WRITE, ("%s", text), ("%s", debug));
-  else
-    GST_ELEMENT_INFO (self, RESOURCE, READ, ("%s", text), ("%s", debug));
-}
-
-static gboolean
-is_playing (gpointer user_data)
-{
-  GstAudioStreamSink *self = user_data;
-  gboolean playing;
-
-  GST_OBJECT_LOCK (self);
-  playing = GST_STATE (self) == GST_STATE_PLAYING &&
-      GST_STATE_PENDING (self) == GST_STATE_VOID_PENDING;
-  GST_OBJECT_UNLOCK (self);
-  return playing;
-}
-
-/* A render() holding a non-live upstream back waits on the connection
- * state too (upstream_released()). */
-static void
-set_connected (GstAudioStreamSink * self, gboolean connected)
-{
-  if (!connected && g_atomic_int_get (&self->connected))
-    atomic_store (&self->down_since_us, g_get_monotonic_time ());
-  g_atomic_int_set (&self->connected, connected);
-  g_mutex_lock (&self->front.lock);
-  g_cond_broadcast (&self->front.cond);
-  g_mutex_unlock (&self->front.lock);
-}
-
-static gboolean
-connect_receiver (gpointer user_data, const gchar ** remote, GError ** error)
-{
-  GstAudioStreamSink *self = user_data;
-  guint bytes_per_second = 0;
-
-  if (self->sender->rate > 0)
-    bytes_per_second = self->sender->rate * self->sender->bpf;
-  self->transport = gst_as_transport_connect (&self->target,
-      bytes_per_second, self->cancellable, error);
-  if (self->transport == NULL)
-    return FALSE;
-  *remote = gst_as_transport_remote (self->transport);
-  GST_INFO_OBJECT (self, "connected to %s", *remote);
-  set_connected (self, TRUE);
-  return TRUE;
-}
-
-static void
-disconnect_receiver (gpointer user_data, gboolean drain)
-{
-  GstAudioStreamSink *self = user_data;
-
-  if (drain && gst_as_transport_drain (self->transport, DRAIN_TIMEOUT_US) > 0)
-    GST_WARNING_OBJECT (self, "audio still unacknowledged at shutdown");
-  g_clear_pointer (&self->transport, gst_as_transport_free);
-  set_connected (self, FALSE);
-}
-
-static gboolean
-check_peer (gpointer user_data, GError ** error)
-{
-  GstAudioStreamSink *self = user_data;
-
-  return gst_as_transport_check_peer (self->transport, error);
-}
-
-/* Waits until the first audio has arrived and enough is buffered to start,
- * or EOS came first. The format is taken (attached) only then: until audio
- * arrives the caps may still change, and the sender's buffers are sized
- * for the frame it takes here. Then the schedule's clock: the pipeline's,
- * or CLOCK_MONOTONIC. Returns FALSE when the thread must leave. */
-static gboolean
-wait_audio (gpointer user_data, GstAsSenderFormat * f)
-{
-  GstAudioStreamSink *self = user_data;
-  GstAsSinkFront *front = &self->front;
-  GstClock *clock;
-
-  while (gst_as_sink_front_wait_format (front, -1) &&
-      !gst_as_sink_front_wait_unsent (front, MAX (self->prefill_frames, 1),
-          -1) && !gst_as_sink_front_is_eos (front) &&
-      !gst_as_sink_front_is_stopping (front) &&
-      !gst_as_sink_front_has_failed (front));
-  if (gst_as_sink_front_is_stopping (front) ||
-      gst_as_sink_front_has_failed (front))
-    return FALSE;
-  if (!gst_as_sink_front_attach (front, &f->rate, &f->bpf))
-    return TRUE;                /* EOS before any format */
-
-  f->chunk = self->chunk;
-  f->ring_capacity = front->ring.capacity;
-  f->kernel_buffer_bytes =
-      gst_as_transport_send_buffer_bytes (f->rate * f->bpf);
-  gst_as_transport_set_rate (self->transport, f->rate * f->bpf);
-  clock = gst_element_get_clock (GST_ELEMENT (self));
-  if (clock == NULL)
-    clock = gst_object_ref (self->fallback_clock);
-  self->clock = clock;
-  self->wait_id = gst_clock_new_single_shot_id (clock, 0);
-  GST_INFO_OBJECT (self, "prefill reached, pacing on %" GST_PTR_FORMAT, clock);
-  return TRUE;
-}
-
-/* Sleeps until @deadline on the thread's clock, or until stop() unschedules
- * the wait. Returns FALSE when the thread must leave. */
-static gboolean
-wait_until (gpointer user_data, GstClockTime deadline)
-{
-  GstAudioStreamSink *self = user_data;
-
-  g_mutex_lock (&self->lock);
-  if (gst_as_sink_front_is_stopping (&self->front)) {
-    g_mutex_unlock (&self->lock);
-    return FALSE;
-  }
-  gst_clock_single_shot_id_reinit (self->clock, self->wait_id, deadline);
-  self->clock_id = self->wait_id;
-  g_mutex_unlock (&self->lock);
-
-  gst_clock_id_wait (self->wait_id, NULL);
-
-  g_mutex_lock (&self->lock);
-  self->clock_id = NULL;
-  g_mutex_unlock (&self->lock);
-  return !gst_as_sink_front_is_stopping (&self->front);
-}
-
-/* Sleeps @ms of wall time, or until stop() or EOS. Returns FALSE when the
- * thread must leave. */
-static gboolean
-sleep_ms (gpointer user_data, guint ms)
-{
-  GstAudioStreamSink *self = user_data;
-
-  gst_as_sink_front_wait_unsent (&self->front, G_MAXUINT64,
-      g_get_monotonic_time () + (gint64) ms * 1000);
-  return !gst_as_sink_front_is_stopping (&self->front);
-}
-
-/* The stream is over: drained, or failed for good (its ERROR is posted
- * already, so that the element's own error, which names the receiver,
- * reaches the application before upstream's "Internal data stream error"
- * that the failing render() causes). */
-static void
-stream_done (gpointer user_data, gboolean failed)
-{
-  GstAudioStreamSink *self = user_data;
-
-  set_connected (self, FALSE);
-  if (failed)
-    gst_as_sink_front_fail (&self->front, NULL);
-  else
-    gst_as_sink_front_finish_drain (&self->front);
-}
-
-static const GstAsSenderCallbacks sender_callbacks = {
-  read_capture, input_capture, send_bytes, get_tcp_info, clock_now,
-  monotonic_now_us, post_element_message, tell_person, is_playing,
-  connect_receiver, disconnect_receiver, check_peer, wait_audio, wait_until,
-  sleep_ms, stream_done,
-};
-
-/* The front's wake function: stop() must interrupt a clock wait and any
- * blocking I/O. Other wakes (EOS, a format) need nothing: the thread's
- * waits on the front see them. */
-static void
-wake_worker (gpointer user_data)
-{
-  GstAudioStreamSink *self = user_data;
-
-  if (!gst_as_sink_front_is_stopping (&self->front))
-    return;
-  g_mutex_lock (&self->lock);
-  if (self->clock_id)
-    gst_clock_id_unschedule (self->clock_id);
-  g_mutex_unlock (&self->lock);
-  if (self->cancellable)
-    g_cancellable_cancel (self->cancellable);
-}
-
-static void
-raise_priority (GstAudioStreamSink * self)
-{
-  GError *err = NULL;
-  gchar *how = NULL;
-
-  if (gst_as_thread_raise_priority (&how, &err)) {
-    GST_INFO_OBJECT (self, "network thread priority raised: %s", how);
-    g_free (how);
-    return;
-  }
-  GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
-      ("Could not raise the network thread's priority; continuing at "
-          "normal priority."), ("%s", err->message));
-  g_error_free (err);
-}
-
-static gpointer
-net_thread_func (gpointer user_data)
-{
-  GstAudioStreamSink *self = GST_AUDIO_STREAM_SINK (user_data);
-  gboolean high_priority;
-
-  GST_OBJECT_LOCK (self);
-  high_priority = self->high_priority;
-  GST_OBJECT_UNLOCK (self);
-  if (high_priority)
-    raise_priority (self);
-  prctl (PR_SET_TIMERSLACK, NET_TIMER_SLACK_NS, 0, 0, 0);
-
-  gst_as_sender_run (self->sender);
-
-  if (self->wait_id)
-    gst_clock_id_unref (self->wait_id);
-  self->wait_id = NULL;
-  gst_clear_object (&self->clock);
-  return NULL;
-}
-
-/* ------------------------------------------------------------------------ */
 /* GstBaseSink                                                               */
-
-/* The sender's settings and the transport's target, copied from the
- * properties so that the network thread never touches them. */
-static void
-copy_settings (GstAudioStreamSink * self, GstAsSenderConfig * config)
-{
-  GST_OBJECT_LOCK (self);
-  g_free ((gchar *) self->target.host);
-  g_free ((gchar *) self->target.socket_path);
-  self->target.host = g_strdup (self->host);
-  self->target.port = self->port;
-  self->target.socket_path = g_strdup (self->socket_path);
-  self->target.tos = (guint8) self->dscp;
-  self->target.send_timeout_ms = self->send_timeout_ms;
-
-  config->prefill_ms = self->prefill_ms;
-  config->stats_interval_ms = self->stats_interval_ms;
-  config->auto_reconnect = self->auto_reconnect;
-  config->reconnect_min_ms = self->reconnect_min_ms;
-  config->reconnect_max_ms = self->reconnect_max_ms;
-  config->max_reconnect_attempts = self->max_reconnect_attempts;
-  config->adaptive_buffer = self->adaptive_buffer;
-  config->min_buffer_ms = effective_min_buffer_ms (self);
-  config->max_buffer_ms = effective_max_buffer_ms (self);
-  GST_OBJECT_UNLOCK (self);
-  config->target = gst_as_transport_describe_target (&self->target);
-}
-
-/* A new stream: the worker is not running. */
-static void
-reset_stream (GstAudioStreamSink * self, const GstAsSenderConfig * config)
-{
-  GstAsSender *sender = g_new0 (GstAsSender, 1), *old;
-
-  gst_as_sender_init (sender, config, &sender_callbacks, self);
-  gst_as_sink_front_reset (&self->front);
-  gst_caps_replace (&self->refused_caps, NULL);
-  self->prefill_start_ms = config->prefill_ms;
-  self->prefill_frames = 0;
-  self->prefill_warned = self->released_told = FALSE;
-  self->realtime_next_us = 0;
-  gst_as_capture_jitter_reset (&self->capture_jitter);
-  atomic_store (&self->capture_jitter_us, 0);
-  g_atomic_int_set (&self->connected, FALSE);
-  atomic_store (&self->down_since_us, g_get_monotonic_time ());
-  self->hold_us = (gint64) self->target.send_timeout_ms * 1000;
-
-  g_mutex_lock (&self->lock);
-  old = self->sender;
-  self->sender = sender;
-  self->started = g_get_monotonic_time () * GST_USECOND;
-  self->stopped = GST_CLOCK_TIME_NONE;
-  g_mutex_unlock (&self->lock);
-  free_sender (old);
-}
 
 static gboolean
 gst_audio_stream_sink_start (GstBaseSink * bsink)
 {
   GstAudioStreamSink *self = GST_AUDIO_STREAM_SINK (bsink);
   GstAsSenderConfig config = { 0 };
+  GstAsTransportTarget target = { 0 };
+  gboolean high_priority, ok;
+  gchar *host, *socket_path;
   GError *err = NULL;
 
-  copy_settings (self, &config);
-  if ((self->target.host == NULL || self->target.host[0] == '\0') &&
-      self->target.socket_path == NULL)
-    goto no_host;
-  if (!gst_as_transport_check_target (&self->target, &err))
-    goto bad_target;
+  /* copied so that the network thread never touches the properties */
+  GST_OBJECT_LOCK (self);
+  target.host = host = g_strdup (self->host);
+  target.port = self->port;
+  target.socket_path = socket_path = g_strdup (self->socket_path);
+  target.tos = (guint8) self->dscp;
+  target.send_timeout_ms = self->send_timeout_ms;
+  high_priority = self->high_priority;
+  config.prefill_ms = self->prefill_ms;
+  config.stats_interval_ms = self->stats_interval_ms;
+  config.auto_reconnect = self->auto_reconnect;
+  config.reconnect_min_ms = self->reconnect_min_ms;
+  config.reconnect_max_ms = self->reconnect_max_ms;
+  config.max_reconnect_attempts = self->max_reconnect_attempts;
+  config.adaptive_buffer = self->adaptive_buffer;
+  config.min_buffer_ms = effective_min_buffer_ms (self);
+  config.max_buffer_ms = effective_max_buffer_ms (self);
+  self->started = g_get_monotonic_time () * GST_USECOND;
+  self->stopped = GST_CLOCK_TIME_NONE;
+  GST_OBJECT_UNLOCK (self);
+  config.target = gst_as_transport_describe_target (&target);
 
-  reset_stream (self, &config);
+  gst_as_sink_front_reset (&self->front);
+  gst_caps_replace (&self->refused_caps, NULL);
+  self->prefill_start_ms = config.prefill_ms;
+  self->prefill_warned = FALSE;
+  gst_as_capture_jitter_reset (&self->capture_jitter);
+
+  if ((host == NULL || host[0] == '\0') && socket_path == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+        ("No receiver to send to: set the host or socket-path property."),
+        (NULL));
+    ok = FALSE;
+  } else if (!(ok = gst_as_net_sender_start (&self->net, &target, &config,
+              high_priority, &err))) {
+    if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_FILENAME_TOO_LONG))
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", err->message),
+          (NULL));
+    else
+      GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
+          ("Could not start the network thread."), ("%s", err->message));
+    g_error_free (err);
+  }
   g_free (config.target);
-  self->cancellable = g_cancellable_new ();
-  self->fallback_clock = g_object_new (GST_TYPE_SYSTEM_CLOCK,
-      "clock-type", GST_CLOCK_TYPE_MONOTONIC, NULL);
-  gst_object_ref_sink (self->fallback_clock);
-
-  if (!gst_as_sink_front_start_worker (&self->front, "audiostreamsink",
-          net_thread_func, self, &err))
-    goto no_thread;
-  return TRUE;
-
-no_host:
-  g_free (config.target);
-  GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-      ("No receiver to send to: set the host or socket-path property."),
-      (NULL));
-  return FALSE;
-
-bad_target:
-  g_free (config.target);
-  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", err->message), (NULL));
-  g_error_free (err);
-  return FALSE;
-
-no_thread:
-  GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
-      ("Could not start the network thread."), ("%s", err->message));
-  g_error_free (err);
-  g_clear_object (&self->cancellable);
-  gst_clear_object (&self->fallback_clock);
-  return FALSE;
+  g_free (host);
+  g_free (socket_path);
+  return ok;
 }
 
 static gboolean
@@ -1175,14 +806,10 @@ gst_audio_stream_sink_stop (GstBaseSink * bsink)
 {
   GstAudioStreamSink *self = GST_AUDIO_STREAM_SINK (bsink);
 
-  /* wake_worker() unschedules the clock wait and cancels the I/O */
-  gst_as_sink_front_stop_worker (&self->front);
-  g_clear_object (&self->cancellable);
-  gst_clear_object (&self->fallback_clock);
-
-  g_mutex_lock (&self->lock);
+  gst_as_net_sender_stop (&self->net);
+  GST_OBJECT_LOCK (self);
   self->stopped = g_get_monotonic_time () * GST_USECOND;
-  g_mutex_unlock (&self->lock);
+  GST_OBJECT_UNLOCK (self);
   return TRUE;
 }
 
@@ -1219,23 +846,23 @@ fit_chunk (GstAudioStreamSink * self, guint chunk_samples, guint64 capacity)
 
 /* prefill-ms must fit the ring with a chunk to spare, or sending would
  * never start: say once what is used instead. */
-static void
-fit_prefill (GstAudioStreamSink * self, gint rate, guint ring_ms,
-    guint64 capacity)
+static guint64
+fit_prefill (GstAudioStreamSink * self, gint rate, guint chunk,
+    guint ring_ms, guint64 capacity)
 {
-  guint64 used_ms;
+  guint64 frames = gst_as_prefill_frames (self->prefill_start_ms, rate,
+      chunk, capacity);
+  guint64 used_ms = gst_as_frames_to_ms (frames, rate);
 
-  self->prefill_frames = gst_as_prefill_frames (self->prefill_start_ms,
-      rate, self->chunk, capacity);
-  used_ms = gst_as_frames_to_ms (self->prefill_frames, rate);
-  if (used_ms >= self->prefill_start_ms || self->prefill_warned)
-    return;
-  self->prefill_warned = TRUE;
-  GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
-      ("prefill-ms (%u) does not fit in ring-buffer-ms (%u) with a chunk to "
-          "spare: prefilling %" G_GUINT64_FORMAT " ms instead. Make "
-          "ring-buffer-ms larger for a larger cushion.",
-          self->prefill_start_ms, ring_ms, used_ms), (NULL));
+  if (used_ms < self->prefill_start_ms && !self->prefill_warned) {
+    self->prefill_warned = TRUE;
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("prefill-ms (%u) does not fit in ring-buffer-ms (%u) with a chunk "
+            "to spare: prefilling %" G_GUINT64_FORMAT " ms instead. Make "
+            "ring-buffer-ms larger for a larger cushion.",
+            self->prefill_start_ms, ring_ms, used_ms), (NULL));
+  }
+  return frames;
 }
 
 static gboolean
@@ -1244,10 +871,9 @@ gst_audio_stream_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
   GstAudioStreamSink *self = GST_AUDIO_STREAM_SINK (bsink);
   GstAsSinkFront *front = &self->front;
   GstAudioInfo info;
-  guint ring_ms, chunk_samples;
+  guint ring_ms, chunk_samples, chunk, bpf;
   guint64 capacity;
   gint rate;
-  guint bpf;
 
   /* A pad offers refused sticky caps again with every buffer: one ERROR
    * is enough. */
@@ -1272,9 +898,10 @@ gst_audio_stream_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
   chunk_samples = self->chunk_samples;
   GST_OBJECT_UNLOCK (self);
   capacity = gst_util_uint64_scale_int (ring_ms, rate, 1000);
+  chunk = fit_chunk (self, chunk_samples, capacity);
   /* the sending side of the format, published by set_format() */
-  self->chunk = fit_chunk (self, chunk_samples, capacity);
-  fit_prefill (self, rate, ring_ms, capacity);
+  gst_as_net_sender_set_format_side (&self->net, chunk,
+      fit_prefill (self, rate, chunk, ring_ms, capacity));
   if (gst_as_sink_front_set_format (front, rate, bpf, capacity) ==
       GST_AS_FORMAT_BUSY)
     goto format_change;
@@ -1306,8 +933,8 @@ gst_audio_stream_sink_event (GstBaseSink * bsink, GstEvent * event)
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_EOS:
-      /* bounded by the thread: it drains (the kernel's part for at most
-       * DRAIN_TIMEOUT_US), or makes one last attempt and gives up */
+      /* bounded by the network thread: it drains (the kernel's part for at
+       * most 5 s), or makes one last attempt and gives up */
       GST_DEBUG_OBJECT (self, "EOS: draining");
       gst_as_sink_front_wait_drained (&self->front, GST_CLOCK_TIME_NONE);
       GST_DEBUG_OBJECT (self, "EOS: drained");
@@ -1336,145 +963,8 @@ arrival_time_us (GstAudioStreamSink * self)
   return now;
 }
 
-/* A non-live upstream waits for room in the ring: a file streams at real
- * time and loses nothing across a short outage. But while it waits, its
- * streaming thread holds the stream lock, and an application's EOS (which
- * a GstBaseSrc delivers only once it has that lock) cannot get through.
- * So the wait is bounded: once the connection has been down for
- * send-timeout-ms, the upstream is released and kept at real time, and the
- * ring keeps the newest audio as for a live upstream (drops counted as
- * overflows); backpressure resumes when the connection is back. */
-static gboolean
-upstream_released (GstAudioStreamSink * self)
-{
-  return !g_atomic_int_get (&self->connected) && g_get_monotonic_time () -
-      atomic_load (&self->down_since_us) >= self->hold_us;
-}
-
-typedef enum
-{
-  ROOM,                         /* the ring has room: write */
-  RELEASED,                     /* the hold is over: overwrite */
-  UNLOCKED,                     /* unlock(): a pause or a flush */
-  FAILED,
-} SpaceWait;
-
-/* Sleeps on the front's condition until the ring has room or one of the
- * other outcomes; the network thread signals it when it reads (if anyone
- * waits, see sinkfront.h), when the connection state changes, on a
- * failure and on unlock(). */
-static SpaceWait
-wait_for_space (GstAudioStreamSink * self)
-{
-  GstAsSinkFront *front = &self->front;
-  SpaceWait result;
-
-  g_mutex_lock (&front->lock);
-  g_atomic_int_inc (&front->space_waiters);
-  for (;;) {
-    gint64 release_at;
-
-    if (g_atomic_int_get (&front->failed)) {
-      result = FAILED;
-      break;
-    }
-    if (g_atomic_int_get (&front->flushing) ||
-        g_atomic_int_get (&front->stopping)) {
-      result = UNLOCKED;
-      break;
-    }
-    if (gst_as_frame_ring_space (&front->ring) > 0) {
-      result = ROOM;
-      break;
-    }
-    if (upstream_released (self)) {
-      result = RELEASED;
-      break;
-    }
-    release_at = atomic_load (&self->down_since_us) + self->hold_us;
-    if (g_atomic_int_get (&self->connected))
-      g_cond_wait (&front->cond, &front->lock);
-    else
-      g_cond_wait_until (&front->cond, &front->lock, release_at);
-  }
-  g_atomic_int_dec_and_test (&front->space_waiters);
-  g_mutex_unlock (&front->lock);
-  return result;
-}
-
-/* Keeps a released upstream at real time: each write waits for the
- * duration of the audio before it, or until the connection is back. */
-static void
-wait_realtime (GstAudioStreamSink * self, gint rate, guint64 frames)
-{
-  GstAsSinkFront *front = &self->front;
-  gint64 now = g_get_monotonic_time ();
-
-  if (self->realtime_next_us < now - G_TIME_SPAN_SECOND)
-    self->realtime_next_us = now;
-  g_mutex_lock (&front->lock);
-  while (!g_atomic_int_get (&front->flushing) &&
-      !g_atomic_int_get (&front->failed) &&
-      !g_atomic_int_get (&self->connected) &&
-      g_get_monotonic_time () < self->realtime_next_us)
-    g_cond_wait_until (&front->cond, &front->lock, self->realtime_next_us);
-  g_mutex_unlock (&front->lock);
-  self->realtime_next_us += gst_util_uint64_scale_int (frames,
-      G_USEC_PER_SEC, rate);
-}
-
-/* A non-live upstream: write what fits, wait for room within the bound
- * above, and after unlock() wait for PLAYING (a pause) or return FLUSHING
- * (a flush or a stop), as GstBaseSink expects. */
-static GstFlowReturn
-write_held (GstAudioStreamSink * self, const guint8 * data, guint64 frames)
-{
-  GstAsSinkFront *front = &self->front;
-  guint bpf = front->bpf;
-
-  while (frames > 0) {
-    guint64 n = MIN (frames, gst_as_frame_ring_space (&front->ring));
-    GstFlowReturn ret;
-
-    if (n > 0) {
-      ret = gst_as_sink_front_render (front, data, n * bpf);
-      if (ret != GST_FLOW_OK)
-        return ret;
-      data += n * bpf;
-      frames -= n;
-      continue;
-    }
-    switch (wait_for_space (self)) {
-      case ROOM:
-        break;
-      case FAILED:
-        return GST_FLOW_ERROR;
-      case UNLOCKED:
-        ret = gst_base_sink_wait_preroll (GST_BASE_SINK (self));
-        if (ret != GST_FLOW_OK)
-          return ret;
-        break;
-      case RELEASED:
-        wait_realtime (self, front->rate, frames);
-        if (!upstream_released (self))
-          break;
-        gst_as_sink_front_set_live (front, TRUE);
-        ret = gst_as_sink_front_render (front, data, frames * bpf);
-        gst_as_sink_front_set_live (front, FALSE);
-        if (!self->released_told) {
-          self->released_told = TRUE;
-          GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
-              ("The receiver has been unreachable for longer than "
-                  "send-timeout-ms: the upstream is no longer held back, "
-                  "and audio the ring cannot hold is dropped (counted in "
-                  "dropped-samples) until the connection is back."), (NULL));
-        }
-        return ret;
-    }
-  }
-  return GST_FLOW_OK;
-}
-
+/* A live upstream never waits: a full ring loses its oldest audio. A
+ * non-live one is held back (gst_as_net_sender_write()). */
 static GstFlowReturn
 gst_audio_stream_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
 {
@@ -1500,12 +990,11 @@ gst_audio_stream_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
         front->rate, map.size / front->bpf, now_us);
 
     if (jitter_us >= 0)
-      atomic_store (&self->capture_jitter_us, jitter_us);
+      gst_as_net_sender_set_capture_jitter (&self->net, jitter_us);
     ret = gst_as_sink_front_render (front, map.data, map.size);
   } else {
-    if (g_atomic_int_get (&self->connected))
-      self->released_told = FALSE;
-    ret = write_held (self, map.data, map.size / front->bpf);
+    ret = gst_as_net_sender_write (&self->net, map.data,
+        map.size / front->bpf);
   }
   gst_buffer_unmap (buffer, &map);
   return ret;
