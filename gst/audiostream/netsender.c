@@ -72,8 +72,11 @@ fill_input (GstAsNetSender * ns, GstAsSenderInput * in)
 {
   GstAsFrameRingStats rs = { 0 };
 
-  if (g_atomic_int_get (&ns->front->configured))
+  in->rate = 0;
+  if (g_atomic_int_get (&ns->front->configured)) {
     gst_as_frame_ring_get_stats (&ns->front->ring, &rs);
+    in->rate = ns->front->rate;
+  }
   in->eos = gst_as_sink_front_is_eos (ns->front);
   in->live = gst_as_sink_front_is_live (ns->front, NULL);
   in->level = rs.unsent;

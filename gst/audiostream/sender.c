@@ -604,7 +604,7 @@ gst_as_sender_failed (GstAsSender * sender, const gchar * reason,
     post_connection (sender, "disconnected", attempt, -1, target, reason);
     tell (sender, GST_MESSAGE_WARNING, reason, "%s %s at end of stream: %"
         G_GUINT64_FORMAT " ms of audio were not delivered.", what, target,
-        gst_as_frames_to_ms (frames, sender->rate));
+        gst_as_frames_to_ms (frames, in.rate));
     return GST_AS_SENDER_FINISH;
   }
 
@@ -641,7 +641,7 @@ tell_user (GstAsSender * sender, const GstAsSenderInput * in)
     tell (sender, GST_MESSAGE_WARNING, debug, "The ring buffer is full: the "
         "oldest audio is being dropped (%" G_GUINT64_FORMAT " ms so far) "
         "because the network does not keep up.",
-        gst_as_frames_to_ms (in->dropped, sender->rate));
+        gst_as_frames_to_ms (in->dropped, in->rate));
     g_free (debug);
     sender->overflows_told = in->overflows;
   }
@@ -666,7 +666,7 @@ post_quality (GstAsSender * sender, const GstAsSenderInput * in,
   GstAsRating rating;
 
   q.buffer_level_ms = gst_as_frames_to_ms (in->level +
-      sender->stats.resend_frames, sender->rate);
+      sender->stats.resend_frames, in->rate);
   q.buffer_target_ms = sender->stats.target_ms;
   q.jitter_ms = sender->stats.jitter_ms;
   q.connected = sender->stats.connected;
@@ -754,6 +754,7 @@ gst_as_sender_tick (GstAsSender * sender)
   gint64 now_us = sender->cb.now_us (sender->user_data);
   gint64 interval_us;
   GstAsSenderInput in = { 0 };
+  GstAsSenderStats st;
   gint64 p99_us;
   gdouble kbps = 0.0;
   guint64 bytes;
@@ -781,8 +782,12 @@ gst_as_sender_tick (GstAsSender * sender)
   sender->stats_last_us = now_us;
   sender->stats_last_frames = sender->stats.frames_sent;
 
+  /* before the first connection the sender has no format of its own */
+  st = sender->stats;
+  if (st.rate == 0)
+    st.rate = in.rate;
   sender->cb.post (sender->user_data,
-      gst_as_sender_stats_structure (&sender->stats, &in,
+      gst_as_sender_stats_structure (&st, &in,
           (now_us - sender->started_us) * GST_USECOND, kbps, p99_us));
   post_quality (sender, &in, p99_us / 1000.0);
 }

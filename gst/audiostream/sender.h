@@ -24,6 +24,7 @@ G_BEGIN_DECLS
 
 /**
  * GstAsSenderInput:
+ * @rate: the capture format's rate, 0 before it is known
  * @eos: no more audio will come
  * @live: a live upstream: a shortfall is filled with silence
  * @level: frames waiting in the capture ring
@@ -37,6 +38,7 @@ G_BEGIN_DECLS
  */
 typedef struct
 {
+  gint rate;
   gboolean eos;
   gboolean live;
   guint64 level;

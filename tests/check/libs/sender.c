@@ -98,6 +98,7 @@ fake_input (gpointer user_data, GstAsSenderInput * in)
 {
   World *w = user_data;
 
+  in->rate = RATE;
   in->eos = w->eos;
   in->live = w->live;
   in->level = w->write_pos - w->read_pos;
@@ -640,6 +641,29 @@ GST_START_TEST (test_eos_while_disconnected_finishes)
 
 GST_END_TEST;
 
+/* EOS before the first connection, so before the sender took the format:
+ * the WARNING still counts the audio left behind in ms of the capture
+ * format (it said "0 ms"). */
+GST_START_TEST (test_eos_before_any_connection)
+{
+  World *w = world_new ();
+  GstAsSender *s = sender_new_full (w, FALSE, FALSE);
+  guint retry_ms = 0;
+
+  w->write_pos = 3 * RATE;
+  w->eos = TRUE;
+  gst_as_sender_connecting (s);
+  fail_unless_equals_int (gst_as_sender_failed (s, "Connection refused",
+          &retry_ms), GST_AS_SENDER_FINISH);
+  fail_unless_equals_string (g_ptr_array_index (w->told, 0),
+      "W: Could not connect to 127.0.0.1 port 4953 at end of stream: "
+      "3000 ms of audio were not delivered.");
+  sender_free (s);
+  world_free (w);
+}
+
+GST_END_TEST;
+
 /* Without auto-reconnect the first failure is an ERROR naming the target;
  * with max-reconnect-attempts, the last attempt is. Backoff doubles. */
 GST_START_TEST (test_failures_back_off_then_give_up)
@@ -743,6 +767,7 @@ sender_suite (void)
   tcase_add_test (tc, test_eos_while_disconnected_finishes);
   tcase_add_test (tc, test_failures_back_off_then_give_up);
   tcase_add_test (tc, test_run_connects_streams_drains);
+  tcase_add_test (tc, test_eos_before_any_connection);
   return s;
 }
 
