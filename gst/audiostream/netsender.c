@@ -82,7 +82,9 @@ fill_input (GstAsNetSender * ns, GstAsSenderInput * in)
   in->level = rs.unsent;
   in->capacity = rs.capacity;
   in->overflows = rs.overflows;
-  in->dropped = rs.dropped;
+  /* frames waiting to be sent again that an overflow took are dropped
+   * audio too */
+  in->dropped = rs.dropped + rs.history_lost;
   in->capture_jitter_us = atomic_load (&ns->capture_jitter_us);
 }
 
@@ -94,15 +96,25 @@ input_capture (gpointer user_data, GstAsSenderInput * in)
 
 static guint64
 read_capture (gpointer user_data, guint8 * dest, guint64 n_frames,
-    guint64 * dropped)
+    GstAsSenderRead * out)
 {
   GstAsNetSender *ns = user_data;
   GstAsFrameRingRead info = { 0 };
   guint64 got = gst_as_sink_front_read (ns->front, dest, n_frames, &info);
 
   /* flushed audio belongs to the old position: not dropped, not due */
-  *dropped = info.dropped;
+  out->pos = info.pos;
+  out->dropped = info.dropped;
+  out->history_lost = info.history_lost;
   return got;
+}
+
+static guint64
+rewind_capture (gpointer user_data, guint64 pos)
+{
+  GstAsNetSender *ns = user_data;
+
+  return gst_as_frame_ring_rewind (&ns->front->ring, pos);
 }
 
 static gsize
@@ -295,7 +307,7 @@ stream_done (gpointer user_data, gboolean failed)
 }
 
 static const GstAsSenderCallbacks sender_callbacks = {
-  read_capture, input_capture, send_bytes, get_tcp_info, clock_now,
+  read_capture, rewind_capture, input_capture, send_bytes, get_tcp_info, clock_now,
   monotonic_now_us, post, tell, playing, connect_receiver,
   disconnect_receiver, check_peer, wait_audio, wait_until, sleep_ms,
   stream_done,

@@ -157,9 +157,7 @@ void
 gst_as_sender_clear (GstAsSender * sender)
 {
   g_free (sender->chunk_buf);
-  g_free (sender->scratch);
-  gst_as_ring_clear (&sender->history);
-  gst_as_ring_clear (&sender->resend);
+  g_free (sender->chunks);
   gst_as_backoff_clear (&sender->backoff);
   g_free (sender->config.target);
   g_mutex_clear (&sender->stats_lock);
@@ -198,7 +196,7 @@ setup_buffer_target (GstAsSender * sender, guint64 ring_capacity)
 
 /* Sizes the buffers for the format. The most a connection can lose is what
  * the kernel holds (it may take twice the SO_SNDBUF asked for) and the
- * chunk being written: the history keeps that much. */
+ * chunk being written: the chunk records cover that much. */
 void
 gst_as_sender_set_format (GstAsSender * sender, gint rate, guint bpf,
     guint chunk, guint64 ring_capacity, guint kernel_buffer_bytes)
@@ -214,9 +212,9 @@ gst_as_sender_set_format (GstAsSender * sender, gint rate, guint bpf,
       (sender->config.prefill_ms, rate, chunk, ring_capacity), rate);
   history = (2 * (guint64) kernel_buffer_bytes) / bpf + 2 * chunk;
   sender->chunk_buf = g_malloc ((gsize) chunk * bpf);
-  gst_as_ring_init (&sender->history, bpf, history);
-  gst_as_ring_init (&sender->resend, bpf, 2 * history);
-  sender->scratch = g_malloc (2 * history * bpf);
+  /* twice that: the kernel's accounting is not exact to the byte */
+  sender->n_chunks = 2 * (history / chunk + 2);
+  sender->chunks = g_new0 (GstAsSenderChunk, sender->n_chunks);
   setup_buffer_target (sender, ring_capacity);
   sender->stats.rate = rate;
   sender->stats.bpf = bpf;
@@ -247,51 +245,49 @@ gst_as_sender_next_deadline (const GstAsSender * sender)
   return gst_as_pacer_next_send_time (&sender->pacer, sender->chunk);
 }
 
-/* Frames still to send: the resend buffer's. */
-guint64
-gst_as_sender_pending (const GstAsSender * sender)
-{
-  return gst_as_ring_level (&sender->resend);
-}
-
-/* Fills the chunk buffer: first what a lost connection must resend, then
- * captured audio, then silence if a live capture ran dry. Returns the
- * frames to send, 0 when there is nothing. */
+/* Fills the chunk buffer: captured audio (after a lost connection, first
+ * what it did not deliver), then silence if a live capture ran dry, and
+ * records the chunk. Returns the frames to send, 0 when there is nothing. */
 static guint
 take_chunk (GstAsSender * sender)
 {
-  guint chunk = sender->chunk, missing = 0;
-  guint64 frames, dropped = 0;
+  guint chunk = sender->chunk, missing = 0, silence = 0;
+  GstAsSenderRead info = { 0 };
+  GstAsSenderChunk *rec;
+  guint64 frames;
 
-  frames = gst_as_ring_read (&sender->resend, sender->chunk_buf, chunk);
-  if (frames == chunk) {
-    sender->stats.resend_frames = gst_as_ring_level (&sender->resend);
-    return frames;
-  }
-  sender->stats.resend_frames = 0;
-
-  frames += sender->cb.read (sender->user_data,
-      sender->chunk_buf + frames * sender->bpf, chunk - frames, &dropped);
+  frames = sender->cb.read (sender->user_data, sender->chunk_buf, chunk,
+      &info);
   sender->cb.input (sender->user_data, &sender->in);
   if (frames < chunk && !sender->in.eos) {
     sender->stats.underruns++;
     if (sender->in.live) {
       /* Capture ran dry: silence keeps the bitrate constant. */
+      silence = chunk - frames;
       memset (sender->chunk_buf + frames * sender->bpf, 0,
-          (chunk - frames) * sender->bpf);
-      sender->stats.silence_frames += chunk - frames;
+          silence * sender->bpf);
+      sender->stats.silence_frames += silence;
     } else {
       /* A file is never padded with invented audio: send what there is
        * and let the schedule move on. */
       missing = chunk - frames;
     }
-    frames = chunk - missing;
   }
 
-  /* Audio dropped while the ring was full took its time on the schedule. */
-  if (dropped + missing > 0)
-    gst_as_pacer_skip (&sender->pacer, dropped + missing);
-  return frames;
+  /* Audio dropped while the ring was full (also audio waiting to be sent
+   * again) took its time on the schedule. */
+  if (info.dropped + info.history_lost + missing > 0)
+    gst_as_pacer_skip (&sender->pacer, info.dropped + info.history_lost +
+        missing);
+  if (frames + silence == 0)
+    return 0;
+
+  rec = &sender->chunks[sender->conn_chunks++ % sender->n_chunks];
+  rec->wire = sender->conn_frames;
+  rec->pos = info.pos;
+  rec->frames = frames;
+  rec->silence = silence;
+  return frames + silence;
 }
 
 static gboolean
@@ -380,8 +376,7 @@ adapt_buffer (GstAsSender * sender)
   if (!sender->config.adaptive_buffer)
     return;
 
-  level_us = frames_to_us (sender, sender->in.level +
-      gst_as_ring_level (&sender->resend));
+  level_us = frames_to_us (sender, sender->in.level);
   slew = chunk_us * GST_USECOND * SLEW_PERCENT / 100;
   if (level_us + chunk_us < (gint64) sender->stats.target_ms * 1000)
     gst_as_pacer_shift (&sender->pacer, slew);
@@ -406,8 +401,7 @@ gst_as_sender_send (GstAsSender * sender, GstClockTime due, GError ** error)
     return GST_AS_SENDER_IDLE;
 
   /* From here the chunk belongs to this connection: if it fails, what the
-   * peer did not acknowledge is sent again from the history. */
-  gst_as_ring_write_overwrite (&sender->history, sender->chunk_buf, frames);
+   * peer did not acknowledge is read again from the capture ring. */
   sender->conn_frames += frames;
 
   now = sender->cb.now (sender->user_data);
@@ -428,8 +422,7 @@ gst_as_sender_send (GstAsSender * sender, GstClockTime due, GError ** error)
   adapt_buffer (sender);
   gst_as_sender_tick (sender);
 
-  if (sender->in.eos && sender->in.level == 0 &&
-      gst_as_ring_level (&sender->resend) == 0)
+  if (sender->in.eos && sender->in.level == 0)
     return GST_AS_SENDER_DRAINED;
   return GST_AS_SENDER_SENT;
 }
@@ -469,53 +462,73 @@ gst_as_sender_closed (GstAsSender * sender, const gchar * remote)
       NULL);
 }
 
-/* After a connection is lost: the frames the peer did not acknowledge go
- * out first on the next connection, and the schedule steps back so that
- * they are paced like any other backlog. A receiver drops a partial frame
- * at the end of a connection, so the resend starts at the frame the
- * acknowledged bytes end in. Without an acknowledgement to go by (a Unix
- * socket), what was written counts as delivered. */
+/* After a connection is lost: the capture frames the peer did not
+ * acknowledge are read again, from the frame the acknowledged bytes end in
+ * (a receiver drops a partial frame at the end of a connection), and the
+ * schedule steps back so that they are paced like any other backlog.
+ * Silence that was not acknowledged is not resent, and no longer counted
+ * as sent. Without an acknowledgement to go by (a Unix socket), what was
+ * written counts as delivered. */
 static void
 recover_unacknowledged (GstAsSender * sender, gboolean have_acked,
     guint64 bytes_acked)
 {
-  guint64 acked, unacked, carried, kept;
+  guint64 acked, unacked_silence = 0, from = G_MAXUINT64, oldest, i;
+  guint64 sent_to = 0, again = 0;
 
   acked = have_acked ? MIN (bytes_acked / sender->bpf, sender->conn_frames) :
       sender->conn_frames;
-  unacked = sender->conn_frames - acked;
-  kept = gst_as_ring_level (&sender->history);
-  if (unacked > kept) {
-    GST_WARNING ("%" G_GUINT64_FORMAT " frames unacknowledged but only %"
-        G_GUINT64_FORMAT " kept", unacked, kept);
-    unacked = kept;
-  }
+  oldest = sender->conn_chunks > sender->n_chunks ?
+      sender->conn_chunks - sender->n_chunks : 0;
+  /* newest first, back to the chunk the acknowledged bytes end in */
+  for (i = sender->conn_chunks; i > oldest && acked < sender->conn_frames;
+      i--) {
+    GstAsSenderChunk *c = &sender->chunks[(i - 1) % sender->n_chunks];
+    guint64 into = acked > c->wire ? acked - c->wire : 0;
 
-  /* New order: this connection's unacknowledged frames, then the resend
-   * frames it never reached. */
-  carried = gst_as_ring_read (&sender->resend, sender->scratch,
-      gst_as_ring_level (&sender->resend));
-  gst_as_ring_skip (&sender->history, kept - unacked);
-  gst_as_ring_reset (&sender->resend);
-  while (gst_as_ring_level (&sender->history) > 0) {
-    guint64 n = gst_as_ring_read (&sender->history, sender->chunk_buf,
-        sender->chunk);
-
-    gst_as_ring_write_overwrite (&sender->resend, sender->chunk_buf, n);
+    unacked_silence += c->silence - MIN (c->silence,
+        into > c->frames ? into - c->frames : 0);
+    from = c->pos + MIN (into, c->frames);
+    if (sent_to == 0)
+      sent_to = c->pos + c->frames;
+    if (c->wire <= acked)
+      break;
   }
-  gst_as_ring_write_overwrite (&sender->resend, sender->scratch, carried);
-  sender->stats.lost_frames += sender->resend.dropped;
+  if (from != G_MAXUINT64) {
+    guint64 to;
+
+    GstAsSenderChunk *first = &sender->chunks[oldest % sender->n_chunks];
+
+    if (i == oldest && acked < first->wire) {
+      /* older than any record: not sent again, lost, and counted */
+      GST_WARNING ("%" G_GUINT64_FORMAT " unacknowledged frames older than "
+          "the records", first->wire - acked);
+      sender->stats.lost_frames += first->wire - acked;
+    }
+    again = sender->cb.rewind (sender->user_data, from);
+    /* Sent frames the capture ring no longer holds cannot go again: they
+     * are lost. (Sent frames only: what it skipped unsent was counted as
+     * dropped when it was skipped.) */
+    to = sent_to - again;
+    for (i = sender->conn_chunks; i > oldest && to > from; i--) {
+      GstAsSenderChunk *c = &sender->chunks[(i - 1) % sender->n_chunks];
+      guint64 lo = MAX (c->pos, from), hi = MIN (c->pos + c->frames, to);
+
+      if (hi > lo)
+        sender->stats.lost_frames += hi - lo;
+    }
+  }
+  sender->stats.silence_frames -= unacked_silence;
 
   GST_INFO ("connection lost: %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
       " frames acknowledged, %" G_GUINT64_FORMAT " to resend", acked,
-      sender->conn_frames, gst_as_ring_level (&sender->resend));
+      sender->conn_frames, again);
 
-  gst_as_pacer_rewind (&sender->pacer, unacked);
+  gst_as_pacer_rewind (&sender->pacer, again);
   sender->delivered_before += acked;
   sender->conn_frames = 0;
-  gst_as_ring_reset (&sender->history);
+  sender->conn_chunks = 0;
   sender->stats.frames_sent = sender->delivered_before;
-  sender->stats.resend_frames = gst_as_ring_level (&sender->resend);
 }
 
 /* The connection failed after it was up; @bytes_acked is what the kernel
@@ -599,7 +612,7 @@ gst_as_sender_failed (GstAsSender * sender, const gchar * reason,
 
   sender->cb.input (sender->user_data, &in);
   if (in.eos) {
-    guint64 frames = in.level + gst_as_ring_level (&sender->resend);
+    guint64 frames = in.level;
 
     post_connection (sender, "disconnected", attempt, -1, target, reason);
     tell (sender, GST_MESSAGE_WARNING, reason, "%s %s at end of stream: %"
@@ -665,8 +678,7 @@ post_quality (GstAsSender * sender, const GstAsSenderInput * in,
   guint score;
   GstAsRating rating;
 
-  q.buffer_level_ms = gst_as_frames_to_ms (in->level +
-      sender->stats.resend_frames, in->rate);
+  q.buffer_level_ms = gst_as_frames_to_ms (in->level, in->rate);
   q.buffer_target_ms = sender->stats.target_ms;
   q.jitter_ms = sender->stats.jitter_ms;
   q.connected = sender->stats.connected;
@@ -730,7 +742,7 @@ gst_as_sender_stats_structure (const GstAsSenderStats * st,
       "samples-sent", G_TYPE_UINT64, st->frames_sent,
       "bitrate-kbps", G_TYPE_DOUBLE, kbps,
       "buffer-level-ms", G_TYPE_UINT64,
-      gst_as_frames_to_ms (in->level + st->resend_frames, st->rate),
+      gst_as_frames_to_ms (in->level, st->rate),
       "buffer-target-ms", G_TYPE_UINT64, st->target_ms,
       "buffer-capacity-ms", G_TYPE_UINT64,
       gst_as_frames_to_ms (in->capacity, st->rate),

@@ -17,7 +17,6 @@
 #include "pacer.h"
 #include "quality.h"
 #include "ratelimit.h"
-#include "ring.h"
 #include "tcpinfo.h"
 
 G_BEGIN_DECLS
@@ -30,7 +29,8 @@ G_BEGIN_DECLS
  * @level: frames waiting in the capture ring
  * @capacity: the capture ring's size in frames
  * @overflows: writes into the full ring that dropped unsent audio, so far
- * @dropped: unsent frames those writes dropped, so far
+ * @dropped: unsent frames those writes dropped, so far, including frames
+ *   a lost connection had left to send again
  * @capture_jitter_us: the capture side's jitter estimate
  *
  * The capture side as the sender sees it, filled by the input callback;
@@ -47,6 +47,22 @@ typedef struct
   guint64 dropped;
   gint64 capture_jitter_us;
 } GstAsSenderInput;
+
+/**
+ * GstAsSenderRead:
+ * @pos: the capture stream position of the first frame read
+ * @dropped: unsent frames the capture ring dropped since the last read
+ *   (they took their time on the schedule)
+ * @history_lost: frames to be sent again that were overwritten first
+ *
+ * What one read of captured audio found.
+ */
+typedef struct
+{
+  guint64 pos;
+  guint64 dropped;
+  guint64 history_lost;
+} GstAsSenderRead;
 
 /**
  * GstAsSenderFormat:
@@ -89,9 +105,11 @@ gint64    gst_as_capture_jitter_add   (GstAsCaptureJitter * cj, gint rate,
 
 /**
  * GstAsSenderCallbacks:
- * @read: copies up to @n_frames captured frames into @dest and returns how
- *   many; *@dropped gets the unsent frames the capture ring dropped since
- *   the last read (they took their time on the schedule)
+ * @read: copies up to @n_frames captured frames into @dest, marks them
+ *   sent (they stay in the capture ring as history until overwritten) and
+ *   returns how many; fills @info
+ * @rewind: the frames from capture position @pos on must be read again
+ *   (a lost connection did not deliver them); returns how many will be
  * @input: fills @in without taking audio; any thread
  * @send: writes all of @data to the connection; returns the bytes written,
  *   fewer with @error set (G_IO_ERROR_CANCELLED: the caller is stopping)
@@ -125,7 +143,8 @@ gint64    gst_as_capture_jitter_add   (GstAsCaptureJitter * cj, gint rate,
 typedef struct
 {
   guint64 (*read) (gpointer user_data, guint8 * dest, guint64 n_frames,
-      guint64 * dropped);
+      GstAsSenderRead * info);
+  guint64 (*rewind) (gpointer user_data, guint64 pos);
   void (*input) (gpointer user_data, GstAsSenderInput * in);
   gsize (*send) (gpointer user_data, const guint8 * data, gsize size,
       GError ** error);
@@ -181,7 +200,6 @@ typedef struct
   guint64 underruns;
   guint64 silence_frames;
   guint64 lost_frames;
-  guint64 resend_frames;        /* waiting to be sent again */
   guint64 reconnects;
   guint64 connect_attempts;
   gboolean connected;
@@ -207,6 +225,14 @@ typedef enum
   GST_AS_SENDER_FINISH,         /* EOS with no connection: done */
 } GstAsSenderAction;
 
+typedef struct
+{
+  guint64 wire;                 /* first wire frame of the chunk */
+  guint64 pos;                  /* capture position of its first frame */
+  guint frames;                 /* captured frames, then @silence */
+  guint silence;
+} GstAsSenderChunk;
+
 /**
  * GstAsSender:
  *
@@ -218,9 +244,10 @@ typedef enum
  * what a lost connection did not deliver, then captured audio, then
  * silence if a live capture ran dry. Frames the capture ring dropped, and
  * a file's shortfall, move the schedule on. After an outage the backlog
- * goes out at the pacer's bounded catch-up rate. It keeps what the current
- * connection has not acknowledged, and when the connection is lost, sends
- * it again from the frame the acknowledged bytes end in. It follows the
+ * goes out at the pacer's bounded catch-up rate. When a connection is
+ * lost, the capture ring is rewound to the frame the acknowledged bytes
+ * end in, and what the peer did not acknowledge goes out again (silence
+ * is not resent: it was filler). It follows the
  * jitter with an adaptive buffer target, gathers the quality inputs, and
  * posts the stats, quality, buffer-resize and connection messages.
  *
@@ -246,13 +273,16 @@ typedef struct
   GstAsSenderInput in;          /* as of the last chunk */
   gint64 started_us;
 
-  /* sent on this connection and not yet known to be acknowledged */
-  GstAsRing history;
-  guint64 conn_frames;
+  /* What this connection was sent, a record a chunk, enough of them to
+   * cover what the kernel can hold unacknowledged: where each chunk starts
+   * on the wire and in the capture stream, so that a lost connection is
+   * resent from the capture frame its acknowledged bytes end in. The
+   * audio itself stays in the capture ring until overwritten. */
+  GstAsSenderChunk *chunks;
+  guint n_chunks;               /* the array's size */
+  guint64 conn_chunks;          /* records written on this connection */
+  guint64 conn_frames;          /* wire frames written on it */
   guint64 delivered_before;     /* acknowledged on earlier connections */
-  /* what a lost connection did not deliver: sent first on the next */
-  GstAsRing resend;
-  guint8 *scratch;
 
   /* connection and counters */
   GstAsBackoff backoff;
@@ -318,7 +348,6 @@ gboolean  gst_as_sender_is_started    (const GstAsSender * sender);
 GstClockTime gst_as_sender_next_deadline (const GstAsSender * sender);
 GstAsSenderResult gst_as_sender_send  (GstAsSender * sender,
                                        GstClockTime due, GError ** error);
-guint64   gst_as_sender_pending       (const GstAsSender * sender);
 
 /* the connection */
 void      gst_as_sender_connecting    (GstAsSender * sender);

@@ -80,17 +80,34 @@ assert_frames (const guint8 * data, guint64 first_frame, guint64 frames)
   }
 }
 
+/* The capture ring keeps its last RING_FRAMES frames: what was sent stays
+ * there as history until the writer overwrites it. */
 static guint64
-fake_read (gpointer user_data, guint8 * dest, guint64 n, guint64 * dropped)
+fake_read (gpointer user_data, guint8 * dest, guint64 n,
+    GstAsSenderRead * info)
 {
   World *w = user_data;
   guint64 got = MIN (n, w->write_pos - w->read_pos);
 
+  info->pos = w->read_pos;
+  info->dropped = w->dropped_pending;
+  info->history_lost = 0;
   pattern (dest, w->read_pos, got);
   w->read_pos += got;
-  *dropped = w->dropped_pending;
   w->dropped_pending = 0;
   return got;
+}
+
+static guint64
+fake_rewind (gpointer user_data, guint64 pos)
+{
+  World *w = user_data;
+  guint64 keep = w->write_pos > RING_FRAMES ? w->write_pos - RING_FRAMES : 0;
+  guint64 from = CLAMP (pos, keep, w->read_pos);
+  guint64 again = w->read_pos - from;
+
+  w->read_pos = from;
+  return again;
 }
 
 static void
@@ -234,7 +251,7 @@ fake_done (gpointer user_data, gboolean failed)
 }
 
 static const GstAsSenderCallbacks callbacks = {
-  fake_read, fake_input, fake_send, fake_tcp_info, fake_now, fake_now_us,
+  fake_read, fake_rewind, fake_input, fake_send, fake_tcp_info, fake_now, fake_now_us,
   fake_post, fake_tell, fake_playing, fake_connect, fake_disconnect,
   fake_check_peer, fake_wait_audio, fake_wait_until, fake_sleep_ms,
   fake_done,
@@ -480,11 +497,12 @@ GST_START_TEST (test_resend_from_acknowledged_byte)
       GST_AS_SENDER_RETRY);
   fail_unless (retry_ms >= 160 && retry_ms <= 240, "%u", retry_ms);
 
-  /* in the middle of the outage, every frame taken is accounted for */
+  /* in the middle of the outage, every frame fed is delivered or waits
+   * in the capture ring: it was rewound to the first frame not wholly
+   * acknowledged */
   gst_as_sender_get_stats (s, &st);
   fail_unless_equals_uint64 (st.frames_sent, acked_frames);
-  fail_unless_equals_uint64 (st.resend_frames, 11 * CHUNK - acked_frames);
-  fail_unless_equals_uint64 (st.frames_sent + st.resend_frames, w->read_pos);
+  fail_unless_equals_uint64 (w->read_pos, acked_frames);
   fail_unless (!st.connected);
 
   conn1 = w->wire;
@@ -609,7 +627,8 @@ GST_START_TEST (test_adaptive_target_moves)
 GST_END_TEST;
 
 /* EOS while the connection is down: one WARNING that says how much was
- * not delivered (ring and resend buffer), and the sender finishes instead
+ * not delivered (the ring, rewound to what was acknowledged), and the
+ * sender finishes instead
  * of waiting for a receiver that may never come. */
 GST_START_TEST (test_eos_while_disconnected_finishes)
 {
@@ -631,7 +650,7 @@ GST_START_TEST (test_eos_while_disconnected_finishes)
   fail_unless_equals_int (gst_as_sender_failed (s, "reset", &retry_ms),
       GST_AS_SENDER_FINISH);
   fail_unless_equals_int (w->told->len, 1);
-  /* 89 chunks in the ring, 11 to resend: 1000 ms */
+  /* nothing acknowledged: all 100 chunks wait in the ring, 1000 ms */
   fail_unless_equals_string (g_ptr_array_index (w->told, 0),
       "W: Lost the connection to 127.0.0.1 port 4953 at end of stream: "
       "1000 ms of audio were not delivered.");
@@ -658,6 +677,50 @@ GST_START_TEST (test_eos_before_any_connection)
   fail_unless_equals_string (g_ptr_array_index (w->told, 0),
       "W: Could not connect to 127.0.0.1 port 4953 at end of stream: "
       "3000 ms of audio were not delivered.");
+  sender_free (s);
+  world_free (w);
+}
+
+GST_END_TEST;
+
+/* Silence sent for a dry live capture is not resent after a lost
+ * connection, and what of it was not acknowledged no longer counts as
+ * sent: samples-sent - silence-samples stays the captured audio
+ * delivered. */
+GST_START_TEST (test_unacknowledged_silence_not_resent)
+{
+  World *w = world_new ();
+  GstAsSender *s = sender_new (w, FALSE);
+  GstAsSenderStats st;
+  guint retry_ms;
+
+  w->write_pos = 2 * CHUNK;
+  gst_as_sender_start (s);
+  send_next (s, w, NULL);
+  send_next (s, w, NULL);
+  /* capture ran dry for a chunk */
+  fail_unless_equals_int (send_next (s, w, NULL), GST_AS_SENDER_SENT);
+  w->write_pos += CHUNK;
+  send_next (s, w, NULL);
+  w->broken = TRUE;
+  w->write_pos += CHUNK;
+  send_next (s, w, NULL);
+  /* acknowledged: the first chunk only */
+  gst_as_sender_lost (s, TRUE, CHUNK * BPF);
+  gst_as_sender_failed (s, "reset", &retry_ms);
+
+  gst_as_sender_get_stats (s, &st);
+  fail_unless_equals_uint64 (st.frames_sent, CHUNK);
+  fail_unless_equals_uint64 (st.silence_frames, 0);
+  fail_unless_equals_uint64 (w->read_pos, CHUNK);
+
+  /* the resend is the captured audio, contiguous, without the silence */
+  w->broken = FALSE;
+  g_byte_array_set_size (w->wire, 0);
+  send_next (s, w, NULL);
+  send_next (s, w, NULL);
+  send_next (s, w, NULL);
+  assert_frames (w->wire->data, CHUNK, 3 * CHUNK);
   sender_free (s);
   world_free (w);
 }
@@ -763,6 +826,7 @@ sender_suite (void)
   tcase_add_test (tc, test_catch_up_is_bounded);
   tcase_add_test (tc, test_resend_from_acknowledged_byte);
   tcase_add_test (tc, test_resend_is_paced);
+  tcase_add_test (tc, test_unacknowledged_silence_not_resent);
   tcase_add_test (tc, test_adaptive_target_moves);
   tcase_add_test (tc, test_eos_while_disconnected_finishes);
   tcase_add_test (tc, test_failures_back_off_then_give_up);
