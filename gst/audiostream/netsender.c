@@ -307,8 +307,8 @@ stream_done (gpointer user_data, gboolean failed)
 }
 
 static const GstAsSenderCallbacks sender_callbacks = {
-  read_capture, rewind_capture, input_capture, send_bytes, get_tcp_info, clock_now,
-  monotonic_now_us, post, tell, playing, connect_receiver,
+  read_capture, rewind_capture, input_capture, send_bytes, get_tcp_info,
+  clock_now, monotonic_now_us, post, tell, playing, connect_receiver,
   disconnect_receiver, check_peer, wait_audio, wait_until, sleep_ms,
   stream_done,
 };

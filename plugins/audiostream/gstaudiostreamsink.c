@@ -35,9 +35,9 @@
  * the rest counted as dropped, until the connection is back.
  *
  * If the sender falls behind its schedule, the backlog goes out faster than
- * real time, at most 1.5×, until it is back on schedule. If a live capture runs dry, silence keeps the bitrate
- * constant, counted in `underruns` and `silence-samples`; a file is never
- * padded.
+ * real time, at most 1.5×, until it is back on schedule. If a live capture
+ * runs dry, silence keeps the bitrate constant, counted in `underruns` and
+ * `silence-samples`; a file is never padded.
  *
  * With `auto-reconnect` (the default), a refused connection, a reset, a peer
  * that closes, or one that accepts nothing for `send-timeout-ms` (a stalled

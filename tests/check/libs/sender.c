@@ -251,8 +251,8 @@ fake_done (gpointer user_data, gboolean failed)
 }
 
 static const GstAsSenderCallbacks callbacks = {
-  fake_read, fake_rewind, fake_input, fake_send, fake_tcp_info, fake_now, fake_now_us,
-  fake_post, fake_tell, fake_playing, fake_connect, fake_disconnect,
+  fake_read, fake_rewind, fake_input, fake_send, fake_tcp_info, fake_now,
+  fake_now_us, fake_post, fake_tell, fake_playing, fake_connect, fake_disconnect,
   fake_check_peer, fake_wait_audio, fake_wait_until, fake_sleep_ms,
   fake_done,
 };
