@@ -137,12 +137,40 @@ check_format (const GstSttBackendInfo * info, gint rate, gint channels,
   return TRUE;
 }
 
+/* Whether @url would carry a key in clear text to another machine: ws://
+ * to anything but this machine's loopback. */
+static gboolean
+url_exposes_key (const gchar * url)
+{
+  GUri *uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
+  GInetAddress *addr;
+  const gchar *host;
+  gboolean exposed;
+
+  if (uri == NULL)
+    return FALSE;
+  host = g_uri_get_host (uri);
+  if (g_ascii_strcasecmp (g_uri_get_scheme (uri), "ws") != 0 || host == NULL) {
+    exposed = FALSE;
+  } else if (g_ascii_strcasecmp (host, "localhost") == 0) {
+    exposed = FALSE;
+  } else {
+    addr = g_inet_address_new_from_string (host);
+    exposed = addr == NULL || !g_inet_address_get_is_loopback (addr);
+    g_clear_object (&addr);
+  }
+  g_uri_unref (uri);
+  return exposed;
+}
+
 /**
  * gst_stt_adapter_new:
  *
  * Checks @s against what the backend accepts and prepares the request that
  * opens a session. A service that needs a key refuses to start without one,
- * unless @s->url points somewhere else (a self-hosted or test server).
+ * unless @s->url points somewhere else (a self-hosted or test server). A
+ * key never goes over plain ws:// to another machine
+ * (%GST_STT_ERROR_CLEARTEXT_KEY): anyone on the way could read it.
  *
  * Returns: (transfer full) (nullable): the adapter, or NULL with @error set
  */
@@ -194,6 +222,14 @@ gst_stt_adapter_new (const GstSttSettings * s, GError ** error)
   a->request.headers = g_array_new (FALSE, TRUE, sizeof (GstSttHeader));
 
   if (!ops->init (a, error)) {
+    gst_stt_adapter_free (a);
+    return NULL;
+  }
+  if (a->api_key != NULL && info->key_env != NULL &&
+      url_exposes_key (a->request.url)) {
+    g_set_error (error, GST_STT_ERROR, GST_STT_ERROR_CLEARTEXT_KEY,
+        "the %s API key would travel in clear text to %s",
+        info->title, a->request.display_url);
     gst_stt_adapter_free (a);
     return NULL;
   }

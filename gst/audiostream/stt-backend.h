@@ -43,6 +43,8 @@ GQuark gst_stt_error_quark (void);
  * @GST_STT_ERROR_MALFORMED: a server message that is not what the protocol
  *   says (not JSON, not an object, nested absurdly deep)
  * @GST_STT_ERROR_OVERSIZED: a server message above GST_STT_MAX_MESSAGE_SIZE
+ * @GST_STT_ERROR_CLEARTEXT_KEY: the key would go to another machine over
+ *   plain ws://
  */
 typedef enum
 {
@@ -51,6 +53,7 @@ typedef enum
   GST_STT_ERROR_NO_KEY,
   GST_STT_ERROR_MALFORMED,
   GST_STT_ERROR_OVERSIZED,
+  GST_STT_ERROR_CLEARTEXT_KEY,
 } GstSttError;
 
 /* The largest server message parsed. The services send a few kB at most;

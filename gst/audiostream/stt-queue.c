@@ -140,6 +140,39 @@ gst_stt_queue_write_overwrite (GstSttQueue * q, const guint8 * src,
 
 /* Copies up to @n_frames unsent frames, from send_pos on, without
  * consuming them. Returns the frames copied. */
+/**
+ * gst_stt_queue_space_keeping:
+ * @keep_frames: replay history to leave alone, at most
+ *
+ * The room a write may take without shrinking the history below
+ * @keep_frames (or below what it holds, when that is less).
+ */
+guint64
+gst_stt_queue_space_keeping (const GstSttQueue * q, guint64 keep_frames)
+{
+  guint64 kept = MIN (q->send_pos - q->keep_pos, keep_frames);
+
+  return gst_stt_queue_space (q) - MIN (kept, gst_stt_queue_space (q));
+}
+
+/**
+ * gst_stt_queue_write_keeping:
+ *
+ * Like gst_stt_queue_write(), but leaves the newest @keep_frames of the
+ * replay history in place, for a writer that would rather wait than see
+ * audio the service may not have read yet go: a service that stops
+ * reading then loses nothing that a new session cannot replay.
+ *
+ * Returns: the frames written
+ */
+guint64
+gst_stt_queue_write_keeping (GstSttQueue * q, const guint8 * src,
+    guint64 n_frames, guint64 keep_frames)
+{
+  return gst_stt_queue_write (q, src, MIN (n_frames,
+          gst_stt_queue_space_keeping (q, keep_frames)));
+}
+
 guint64
 gst_stt_queue_peek (const GstSttQueue * q, guint8 * dest, guint64 n_frames)
 {

@@ -30,6 +30,8 @@ G_BEGIN_DECLS
  * Room for new audio is taken from the replay history first. Only then
  * does a live writer lose unsent audio (the oldest, counted in
  * @overflows and @dropped), while a non-live writer is told to wait.
+ * A writer that can wait may keep part of the history for a replay
+ * (gst_stt_queue_write_keeping()).
  *
  * No locking: the owner serialises access. Every operation is a bounded
  * memcpy without allocation, fit for the real-time path.
@@ -59,6 +61,11 @@ guint64  gst_stt_queue_write           (GstSttQueue * q, const guint8 * src,
                                         guint64 n_frames);
 guint64  gst_stt_queue_write_overwrite (GstSttQueue * q, const guint8 * src,
                                         guint64 n_frames);
+guint64  gst_stt_queue_space_keeping   (const GstSttQueue * q,
+                                        guint64 keep_frames);
+guint64  gst_stt_queue_write_keeping   (GstSttQueue * q, const guint8 * src,
+                                        guint64 n_frames,
+                                        guint64 keep_frames);
 guint64  gst_stt_queue_peek            (const GstSttQueue * q, guint8 * dest,
                                         guint64 n_frames);
 void     gst_stt_queue_advance         (GstSttQueue * q, guint64 n_frames);

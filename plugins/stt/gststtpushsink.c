@@ -39,7 +39,13 @@
  * final stays in the queue: when the connection drops, the element
  * reconnects with backoff and replays it, so transcripts continue on one
  * timeline without a gap. A refused key (HTTP 401/403, or the service's
- * own way of saying so) is fatal.
+ * own way of saying so) is fatal; HTTP 429 waits as Retry-After asks (at
+ * most 60 s) and tries again. A service that takes no audio for
+ * `send-timeout-ms` while audio waits counts as gone: the element warns,
+ * reconnects and replays. A non-live upstream waits for room at most
+ * twice that long, then loses its oldest queued audio (counted) rather
+ * than hold the pipeline. A key never goes over plain ws:// to another
+ * machine.
  *
  * Audio goes out as fast as the service reads it, except to services that
  * refuse audio faster than real time (AssemblyAI): a file is then paced to
@@ -84,10 +90,15 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/ioctl.h>
+#include <linux/sockios.h>
+#endif
 
 #include "audiostream/backoff.h"
 #include "audiostream/pacer.h"
 #include "audiostream/ratelimit.h"
+#include "audiostream/tcpinfo.h"
 #include "audiostream/stt-backend.h"
 #include "audiostream/stt-queue.h"
 #include "audiostream/stt-timeline.h"
@@ -107,6 +118,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_stt_push_sink_debug);
 #define DEFAULT_EXTRA NULL
 #define DEFAULT_FINISH_TIMEOUT_MS 10000
 #define DEFAULT_KEEPALIVE_INTERVAL_MS 4000
+#define DEFAULT_SEND_TIMEOUT_MS 5000
 #define DEFAULT_QUEUE_MS 20000
 #define DEFAULT_MAX_SPEED 0.0
 #define DEFAULT_TRANSCRIPT_LOCATION NULL
@@ -122,9 +134,13 @@ GST_DEBUG_CATEGORY_STATIC (gst_stt_push_sink_debug);
  * only libsoup's hard limit, beyond which it closes the connection. */
 #define MAX_INCOMING_PAYLOAD (16 * 1024 * 1024)
 #define CONNECT_TIMEOUT_MS 15000
+/* the longest a Retry-After (HTTP 429) makes the element wait */
+#define MAX_RETRY_AFTER_MS 60000
 #define RECONNECT_MIN_MS 500
 #define RECONNECT_MAX_MS 10000
 #define KEEPALIVE_TICK_MS 250
+/* how often an open session checks that the service still reads */
+#define STALL_TICK_MAX_MS 250
 #define SERVICE_ERRORS_PER_SECOND 1.0
 /* stop(): how long the close handshake may take before the thread leaves */
 #define STOP_CLOSE_TIMEOUT_MS 500
@@ -147,6 +163,7 @@ enum
   PROP_EXTRA,
   PROP_FINISH_TIMEOUT_MS,
   PROP_KEEPALIVE_INTERVAL_MS,
+  PROP_SEND_TIMEOUT_MS,
   PROP_QUEUE_MS,
   PROP_MAX_SPEED,
   PROP_TRANSCRIPT_LOCATION,
@@ -181,6 +198,7 @@ typedef struct
   gchar *extra;
   guint finish_timeout_ms;
   guint keepalive_interval_ms;
+  guint send_timeout_ms;
   guint queue_ms;
   gdouble max_speed;
   gchar *transcript_location;
@@ -207,6 +225,7 @@ struct _GstSttPushSink
   gchar *extra;
   guint finish_timeout_ms;
   guint keepalive_interval_ms;
+  guint send_timeout_ms;
   guint queue_ms;
   gdouble max_speed;
   gchar *transcript_location;
@@ -244,6 +263,10 @@ struct _GstSttPushSink
   guint64 frames_unreplayed;
   guint64 transcript_entries;
   guint64 commit_pos;           /* end of the last final (or flush), frames */
+  gint64 send_timeout_us;
+  gint64 drained_us;            /* when new audio last left the queue */
+  guint64 sent_high;            /* the furthest send position so far */
+  gboolean render_gave_up;      /* a blocked render stopped waiting */
 
   /* owned by the network thread while it runs */
   Settings settings;
@@ -262,13 +285,23 @@ struct _GstSttPushSink
   gboolean connect_timed_out;
   gboolean eos_seen;
   guint skipped_this_session;
+  gchar *unreadable;            /* why libsoup refused a message, if so */
+  guint unreadable_sessions;    /* sessions lost so in a row */
+  gint64 opened_us;             /* when the current session opened */
   GstAsBackoff backoff;
   GSource *connect_timeout_source;
   GSource *retry_source;
   GSource *finish_source;
   GSource *keepalive_source;
   GSource *writable_source;
+  GSource *stall_source;
   GSource *quit_source;
+  GSocket *socket;              /* the session's TCP socket, if known */
+  guint64 net_bytes_out;        /* audio handed to libsoup, all sessions */
+  guint64 stall_mark;           /* progress counter at the last check */
+  gint64 progress_us;           /* when the service last took data */
+  guint stalls;                 /* stalled sessions since the last final */
+  guint rate_limited;           /* HTTP 429 in a row */
   GstSttSessionMap session_map;
   GstSttSpeakerTracker speakers;
   gint net_rate;
@@ -461,6 +494,15 @@ gst_stt_push_sink_class_init (GstSttPushSinkClass * klass)
           "keep-alive (Deepgram closes after 10 s without either); backends "
           "without keep-alive ignore it (0 = never)", 0, 60000,
           DEFAULT_KEEPALIVE_INTERVAL_MS, rw_ready));
+  g_object_class_install_property (gobject_class, PROP_SEND_TIMEOUT_MS,
+      g_param_spec_uint ("send-timeout-ms", "Send timeout",
+          "A service that accepts no audio for this long, in ms, while "
+          "there is audio to send counts as gone: the element warns, "
+          "reconnects and replays what it had not committed. A non-live "
+          "upstream waits for room at most twice this long without "
+          "progress, then loses its oldest queued audio (counted) instead "
+          "of holding the pipeline", 100, 600000, DEFAULT_SEND_TIMEOUT_MS,
+          rw_ready));
   g_object_class_install_property (gobject_class, PROP_QUEUE_MS,
       g_param_spec_uint ("queue-ms", "Queue",
           "Audio held between capture and service, in ms, replay history "
@@ -538,6 +580,7 @@ gst_stt_push_sink_init (GstSttPushSink * self)
   self->extra = g_strdup (DEFAULT_EXTRA);
   self->finish_timeout_ms = DEFAULT_FINISH_TIMEOUT_MS;
   self->keepalive_interval_ms = DEFAULT_KEEPALIVE_INTERVAL_MS;
+  self->send_timeout_ms = DEFAULT_SEND_TIMEOUT_MS;
   self->queue_ms = DEFAULT_QUEUE_MS;
   self->max_speed = DEFAULT_MAX_SPEED;
   self->transcript_location = g_strdup (DEFAULT_TRANSCRIPT_LOCATION);
@@ -627,6 +670,9 @@ gst_stt_push_sink_set_property (GObject * object, guint prop_id,
       break;
     case PROP_KEEPALIVE_INTERVAL_MS:
       self->keepalive_interval_ms = g_value_get_uint (value);
+      break;
+    case PROP_SEND_TIMEOUT_MS:
+      self->send_timeout_ms = g_value_get_uint (value);
       break;
     case PROP_QUEUE_MS:
       self->queue_ms = g_value_get_uint (value);
@@ -758,6 +804,9 @@ gst_stt_push_sink_get_property (GObject * object, guint prop_id,
     case PROP_KEEPALIVE_INTERVAL_MS:
       g_value_set_uint (value, self->keepalive_interval_ms);
       break;
+    case PROP_SEND_TIMEOUT_MS:
+      g_value_set_uint (value, self->send_timeout_ms);
+      break;
     case PROP_QUEUE_MS:
       g_value_set_uint (value, self->queue_ms);
       break;
@@ -813,6 +862,7 @@ settings_copy (GstSttPushSink * self, Settings * s)
   s->extra = g_strdup (self->extra);
   s->finish_timeout_ms = self->finish_timeout_ms;
   s->keepalive_interval_ms = self->keepalive_interval_ms;
+  s->send_timeout_ms = self->send_timeout_ms;
   s->queue_ms = self->queue_ms;
   s->max_speed = self->max_speed;
   s->transcript_location = g_strdup (self->transcript_location);
@@ -1126,6 +1176,7 @@ net_handle_event (GstSttPushSink * self, const GstSttEvent * ev)
       g_mutex_lock (&self->lock);
       gst_stt_queue_release (&self->queue, end);
       self->commit_pos = MAX (self->commit_pos, end);
+      g_cond_broadcast (&self->cond);   /* room for a render that keeps */
       if (!empty)
         self->finals++;
       g_mutex_unlock (&self->lock);
@@ -1134,6 +1185,7 @@ net_handle_event (GstSttPushSink * self, const GstSttEvent * ev)
             gst_util_uint64_scale_int (ev->start_ms, self->net_rate, 1000));
       if (empty)
         break;
+      self->stalls = 0;
       post_turns (self, ev);
       final = build_transcript (self, "sttpushsink-final", ev);
       net_write_transcript (self, final);
@@ -1236,6 +1288,8 @@ net_drop_connection (GstSttPushSink * self, gushort code)
   net_clear_source (&self->writable_source);
   net_clear_source (&self->keepalive_source);
   net_clear_source (&self->pace_source);
+  net_clear_source (&self->stall_source);
+  g_clear_object (&self->socket);
   if (conn == NULL)
     return;
   self->conn = NULL;
@@ -1325,16 +1379,42 @@ on_retry (gpointer user_data)
 /* A recoverable loss of the connection: try again after a backoff. Audio
  * keeps queuing meanwhile. */
 static void
-net_schedule_reconnect (GstSttPushSink * self, const gchar * reason)
+net_schedule_reconnect_in (GstSttPushSink * self, const gchar * reason,
+    guint wait_ms)
 {
-  guint wait_ms = gst_as_backoff_next_ms (&self->backoff);
-
   net_drop_connection (self, SOUP_WEBSOCKET_CLOSE_GOING_AWAY);
   self->retry_in_ms = wait_ms;
   net_set_state (self, NET_WAITING, FALSE, reason);
   GST_INFO_OBJECT (self, "reconnecting in %u ms", wait_ms);
   net_clear_source (&self->retry_source);
   self->retry_source = net_add_timeout (self, wait_ms, on_retry);
+}
+
+static void
+net_schedule_reconnect (GstSttPushSink * self, const gchar * reason)
+{
+  net_schedule_reconnect_in (self, reason,
+      gst_as_backoff_next_ms (&self->backoff));
+}
+
+/* The stream ended before any session opened: the audio went nowhere. An
+ * EOS now would pass an empty transcript off as the whole of it. */
+static void
+net_fail_never_opened (GstSttPushSink * self)
+{
+  const GstSttBackendInfo *info =
+      gst_stt_backend_get_info (self->settings.backend);
+  const gchar *url = self->adapter != NULL ?
+      gst_stt_adapter_get_request (self->adapter)->display_url :
+      info->default_url;
+
+  NET_ERROR (self, "no session before the end of the stream", RESOURCE,
+      OPEN_WRITE, ("Could not open a %s session at %s before the end of "
+          "the stream: nothing was transcribed.", info->title,
+          GST_STR_NULL (url)),
+      ("session state: %s after finish-timeout-ms (%u ms), attempt %u",
+          state_name (self->state, FALSE), self->settings.finish_timeout_ms,
+          self->attempt));
 }
 
 static gboolean
@@ -1344,7 +1424,9 @@ on_finish_timeout (gpointer user_data)
   guint timeout_ms = self->settings.finish_timeout_ms;
 
   net_clear_source (&self->finish_source);
-  if (self->state != NET_DONE) {
+  if (self->state != NET_DONE && !self->ever_opened) {
+    net_fail_never_opened (self);
+  } else if (self->state != NET_DONE) {
     GST_ELEMENT_WARNING (self, RESOURCE, READ,
         ("%s did not send its last reply within finish-timeout-ms "
             "(%u ms): the end of the transcript may be missing.",
@@ -1379,6 +1461,76 @@ on_keepalive_tick (gpointer user_data)
     g_free (text);
   }
   return G_SOURCE_CONTINUE;
+}
+
+/* Whether data waits to go out to the service, and a counter that moves
+ * whenever the service takes some: the bytes its kernel acknowledged
+ * (TCP_INFO), else the bytes libsoup took from us. A service that stops
+ * reading keeps the first true and the second still. */
+static gboolean
+net_send_pending (GstSttPushSink * self, guint64 * progress)
+{
+#ifdef __linux__
+  if (self->socket != NULL) {
+    gint fd = g_socket_get_fd (self->socket);
+    GstAsTcpInfo info;
+    int outq = 0;
+
+    if (gst_as_tcp_info_get (fd, &info, NULL) &&
+        ioctl (fd, SIOCOUTQ, &outq) == 0) {
+      *progress = info.bytes_acked;
+      return outq > 0 || self->writable_source != NULL;
+    }
+  }
+#endif
+  *progress = self->net_bytes_out;
+  return self->writable_source != NULL;
+}
+
+static void net_schedule_reconnect (GstSttPushSink * self,
+    const gchar * reason);
+
+/* A service that takes nothing for send-timeout-ms while audio waits is
+ * gone, even if its socket is open: the audio would only pile up (and a
+ * live source lose it) while the session looks healthy. */
+static gboolean
+on_stall_tick (gpointer user_data)
+{
+  GstSttPushSink *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  guint timeout_ms = self->settings.send_timeout_ms;
+  guint64 mark;
+  GIOStream *io;
+  gchar *reason;
+
+  if (self->conn == NULL)
+    return G_SOURCE_CONTINUE;
+  if (!net_send_pending (self, &mark) || mark != self->stall_mark) {
+    self->stall_mark = mark;
+    self->progress_us = now;
+    return G_SOURCE_CONTINUE;
+  }
+  if (now - self->progress_us < (gint64) timeout_ms * 1000)
+    return G_SOURCE_CONTINUE;
+
+  reason = g_strdup_printf ("the service read nothing for %u ms",
+      timeout_ms);
+  /* Said once until the service transcribes again; every attempt still
+   * shows in sttpushsink-session. */
+  if (self->stalls++ == 0)
+    GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+        ("%s stopped reading audio for %u ms (send-timeout-ms): "
+            "reconnecting, and replaying what it had not transcribed.",
+            gst_stt_adapter_get_info (self->adapter)->title, timeout_ms),
+        ("url: %s",
+            gst_stt_adapter_get_request (self->adapter)->display_url));
+  /* No close handshake through a socket that takes nothing: cut it. */
+  io = g_object_ref (soup_websocket_connection_get_io_stream (self->conn));
+  net_schedule_reconnect (self, reason);
+  g_io_stream_close (io, NULL, NULL);
+  g_object_unref (io);
+  g_free (reason);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -1440,6 +1592,55 @@ on_ws_error (SoupWebsocketConnection * conn, GError * error,
   GstSttPushSink *self = user_data;
 
   GST_DEBUG_OBJECT (self, "WebSocket error: %s", error->message);
+  /* libsoup itself refuses text that is not UTF-8 and messages over
+   * MAX_INCOMING_PAYLOAD, and closes the session: a message the service
+   * sent and the element never saw, to count like any unreadable one. */
+  if (error->domain == SOUP_WEBSOCKET_ERROR &&
+      (error->code == SOUP_WEBSOCKET_CLOSE_BAD_DATA ||
+          error->code == SOUP_WEBSOCKET_CLOSE_TOO_BIG) &&
+      self->unreadable == NULL) {
+    self->unreadable = g_strdup (error->code == SOUP_WEBSOCKET_CLOSE_BAD_DATA
+        ? "text that is not UTF-8" : "a message over 16 MB");
+    g_mutex_lock (&self->lock);
+    self->messages_received++;
+    self->messages_skipped++;
+    g_mutex_unlock (&self->lock);
+  }
+}
+
+/* A session that lived this long before an unreadable message broke it
+ * does not count towards giving up. */
+#define UNREADABLE_FORGIVEN_US (30 * G_TIME_SPAN_SECOND)
+
+/* The session died of a message libsoup could not take (on_ws_error).
+ * Reconnecting skips it; a service that sends such a message again soon
+ * after (one that sends one in every session) would make that a loop of
+ * reconnections: the second session in a row lost so is fatal. */
+static void
+net_lost_to_unreadable (GstSttPushSink * self)
+{
+  const GstSttBackendInfo *info = gst_stt_adapter_get_info (self->adapter);
+  gchar *what = self->unreadable, *reason;
+
+  self->unreadable = NULL;
+  reason = g_strdup_printf ("the service sent %s", what);
+  if (g_get_monotonic_time () - self->opened_us >= UNREADABLE_FORGIVEN_US)
+    self->unreadable_sessions = 0;
+  if (++self->unreadable_sessions >= 2) {
+    NET_ERROR (self, reason, STREAM, DECODE,
+        ("%s sent %s, which cannot be read, again after reconnecting: "
+            "giving up.", info->title, what),
+        ("url: %s; %u sessions lost so", gst_stt_adapter_get_request
+            (self->adapter)->display_url, self->unreadable_sessions));
+  } else {
+    GST_ELEMENT_WARNING (self, STREAM, DECODE,
+        ("%s sent %s, which cannot be read and ends the session: skipped "
+            "(messages-skipped), reconnecting.", info->title, what),
+        ("url: %s", gst_stt_adapter_get_request (self->adapter)->display_url));
+    net_schedule_reconnect (self, reason);
+  }
+  g_free (reason);
+  g_free (what);
 }
 
 static void
@@ -1466,6 +1667,14 @@ on_ws_closed (SoupWebsocketConnection * conn, gpointer user_data)
   reason = gst_stt_adapter_describe_close (self->adapter, code, data, &fatal);
   GST_INFO_OBJECT (self, "connection closed in state %s: %s",
       state_name (self->state, FALSE), reason);
+
+  if (self->unreadable != NULL &&
+      (self->state == NET_OPEN || self->state == NET_FINISHING)) {
+    net_lost_to_unreadable (self);
+    g_free (reason);
+    g_object_unref (conn);
+    return;
+  }
 
   /* After end-of-stream, a normal close is the service saying it is done:
    * everything it had to say came before. */
@@ -1578,6 +1787,12 @@ net_take_chunk (GstSttPushSink * self, guint64 * pos, gboolean * eos)
     gst_stt_queue_peek (&self->queue, self->send_buf, n);
     /* Sent from here on: if the send fails, the replay covers it. */
     gst_stt_queue_advance (&self->queue, n);
+    /* a replay going out again is no sign the service reads */
+    if (self->queue.send_pos > self->sent_high) {
+      self->sent_high = self->queue.send_pos;
+      self->drained_us = g_get_monotonic_time ();
+      self->render_gave_up = FALSE;
+    }
     g_cond_broadcast (&self->cond);
   }
   *eos = *eos && unsent == n;
@@ -1685,6 +1900,7 @@ net_pump (GstSttPushSink * self)
       soup_websocket_connection_send_message (self->conn,
           is_text ? SOUP_WEBSOCKET_DATA_TEXT : SOUP_WEBSOCKET_DATA_BINARY,
           frame);
+      self->net_bytes_out += g_bytes_get_size (frame);
       g_bytes_unref (frame);
       gst_stt_session_map_sent (&self->session_map, pos, frames);
       self->last_send_us = g_get_monotonic_time ();
@@ -1721,6 +1937,38 @@ connect_failure_reason (const GError * err)
   return err->message;
 }
 
+/* How long a refusal's Retry-After header asks to wait (seconds or an
+ * HTTP date), within MAX_RETRY_AFTER_MS; else the next backoff. */
+static guint
+retry_after_ms (GstSttPushSink * self, SoupMessageHeaders * headers)
+{
+  const gchar *value = soup_message_headers_get_one (headers, "Retry-After");
+  guint backoff = gst_as_backoff_next_ms (&self->backoff);
+  gint64 ms = -1;
+  gchar *end = NULL;
+
+  if (value != NULL) {
+    guint64 secs = g_ascii_strtoull (value, &end, 10);
+
+    if (end != value && *end == '\0') {
+      ms = (gint64) MIN (secs, G_MAXINT64 / 1000) * 1000;
+    } else {
+      GDateTime *when = soup_date_time_new_from_http_string (value);
+
+      if (when != NULL) {
+        GDateTime *now = g_date_time_new_now_utc ();
+
+        ms = g_date_time_difference (when, now) / 1000;
+        g_date_time_unref (now);
+        g_date_time_unref (when);
+      }
+    }
+  }
+  if (ms < 0)
+    return backoff;
+  return (guint) CLAMP (ms, RECONNECT_MIN_MS, MAX_RETRY_AFTER_MS);
+}
+
 /* How a refused handshake reads to a person; never shows the key. */
 static void
 net_handshake_failed (GstSttPushSink * self, GError * err)
@@ -1751,6 +1999,22 @@ net_handshake_failed (GstSttPushSink * self, GError * err)
             info->key_env ? info->key_env : ""),
         ("handshake with %s refused: %s%s%s", req->display_url, reason,
             detail ? "; " : "", detail ? detail : ""));
+    goto out;
+  }
+
+  /* Too many requests is the one answer that says "later", even to a
+   * first attempt: wait as asked (bounded), and say so once in a row. */
+  if (status == 429) {      /* Too Many Requests */
+    guint wait_ms = retry_after_ms (self,
+        soup_message_get_response_headers (self->msg));
+
+    if (self->rate_limited++ == 0)
+      GST_ELEMENT_WARNING (self, RESOURCE, BUSY,
+          ("%s is limiting requests (HTTP 429): trying again in %.1f s.",
+              info->title, wait_ms / 1000.0),
+          ("handshake with %s refused: %s%s%s", req->display_url, reason,
+              detail ? "; " : "", detail ? detail : ""));
+    net_schedule_reconnect_in (self, reason, wait_ms);
     goto out;
   }
 
@@ -1810,6 +2074,8 @@ net_session_opened (GstSttPushSink * self, SoupWebsocketConnection * conn)
 
   gst_stt_adapter_start_session (self->adapter);
   self->skipped_this_session = 0;
+  g_clear_pointer (&self->unreadable, g_free);
+  self->opened_us = g_get_monotonic_time ();
 
   /* What the lost session received but never committed is sent again,
    * from the queue's replay history. What the history no longer holds
@@ -1845,7 +2111,10 @@ net_session_opened (GstSttPushSink * self, SoupWebsocketConnection * conn)
             self->net_rate));
   }
 
-  if (self->ever_opened)
+  self->rate_limited = 0;
+  /* A service that opens sessions only to stop reading again waits ever
+   * longer; it earns a short wait back with its next final. */
+  if (self->ever_opened && self->stalls == 0)
     gst_as_backoff_reset (&self->backoff);
   self->ever_opened = TRUE;
   self->last_send_us = g_get_monotonic_time ();
@@ -1856,9 +2125,27 @@ net_session_opened (GstSttPushSink * self, SoupWebsocketConnection * conn)
       self->settings.keepalive_interval_ms > 0)
     self->keepalive_source = net_add_timeout (self, KEEPALIVE_TICK_MS,
         on_keepalive_tick);
+  self->progress_us = g_get_monotonic_time ();
+  self->stall_source = net_add_timeout (self,
+      CLAMP (self->settings.send_timeout_ms / 4, 1, STALL_TICK_MAX_MS),
+      on_stall_tick);
 
   net_set_state (self, NET_OPEN, FALSE, NULL);
   net_pump (self);
+}
+
+/* Keeps the session's TCP socket, to tell a service that stopped reading
+ * from one that is only slow (on_stall_tick). */
+static void
+on_network_event (SoupMessage * msg, GSocketClientEvent event,
+    GIOStream * connection, gpointer user_data)
+{
+  GstSttPushSink *self = user_data;
+
+  if (event == G_SOCKET_CLIENT_CONNECTED &&
+      G_IS_SOCKET_CONNECTION (connection))
+    g_set_object (&self->socket,
+        g_socket_connection_get_socket (G_SOCKET_CONNECTION (connection)));
 }
 
 static void
@@ -1946,6 +2233,9 @@ net_connect (GstSttPushSink * self)
   self->msg = soup_message_new (SOUP_METHOD_GET, req->url);
   if (self->msg == NULL)
     goto bad_url;
+  g_clear_object (&self->socket);
+  g_signal_connect (self->msg, "network-event",
+      G_CALLBACK (on_network_event), self);
   headers = soup_message_get_request_headers (self->msg);
   for (i = 0; i < req->headers->len; i++) {
     const GstSttHeader *h = &g_array_index (req->headers, GstSttHeader, i);
@@ -1987,7 +2277,10 @@ net_begin_eos (GstSttPushSink * self, gboolean have_format)
     return;
   }
   if (self->settings.finish_timeout_ms == 0) {
-    net_finish (self);
+    if (self->ever_opened)
+      net_finish (self);
+    else
+      net_fail_never_opened (self);
     return;
   }
   timeout_ms = self->settings.finish_timeout_ms;
@@ -2099,6 +2392,7 @@ net_thread_func (gpointer user_data)
   g_clear_object (&self->connect_cancellable);
   soup_session_abort (self->session);
   g_clear_object (&self->session);
+  g_clear_pointer (&self->unreadable, g_free);
   gst_as_backoff_clear (&self->backoff);
 
   /* Let libsoup finish closing what it was closing (bounded: a source
@@ -2153,6 +2447,10 @@ gst_stt_push_sink_start (GstBaseSink * bsink)
   self->reconnects = self->keepalives = 0;
   self->frames_unreplayed = self->transcript_entries = 0;
   self->commit_pos = 0;
+  self->send_timeout_us = (gint64) self->settings.send_timeout_ms * 1000;
+  self->drained_us = g_get_monotonic_time ();
+  self->sent_high = 0;
+  self->render_gave_up = FALSE;
   gst_stt_queue_clear (&self->queue);
   g_mutex_unlock (&self->lock);
 
@@ -2165,6 +2463,9 @@ gst_stt_push_sink_start (GstBaseSink * bsink)
   self->attempt = 0;
   self->ever_opened = FALSE;
   self->eos_seen = FALSE;
+  self->stalls = 0;
+  self->rate_limited = 0;
+  self->unreadable_sessions = 0;
   self->retry_in_ms = 0;
   self->resume_pos = self->session_replayed = self->session_lost = 0;
   self->pace_speed = 0;
@@ -2195,6 +2496,12 @@ bad_settings:
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED,
         ("No API key for %s: set the api-key property or %s.", info->title,
             info->key_env), ("%s", err->message));
+  else if (g_error_matches (err, GST_STT_ERROR, GST_STT_ERROR_CLEARTEXT_KEY))
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Refusing to send the %s API key in clear text over ws:// to "
+            "another machine: use a wss:// url; if this server needs no "
+            "key, unset api-key and %s.", info->title, info->key_env),
+        ("%s", err->message));
   else
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("Invalid settings for %s: %s.", info->title, err->message), (NULL));
@@ -2473,6 +2780,7 @@ gst_stt_push_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
   self->bpf = GST_AUDIO_INFO_BPF (&ainfo);
   self->chunk_frames = chunk;
   self->have_format = TRUE;
+  self->drained_us = g_get_monotonic_time ();
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
 
@@ -2560,12 +2868,24 @@ detect_upstream_live (GstSttPushSink * self)
   g_mutex_unlock (&self->lock);
 }
 
-/* called with self->lock held; waits for room instead of dropping */
+/* called with self->lock held; waits for room instead of dropping, as
+ * long as the service takes audio. When nothing has left the queue for
+ * twice send-timeout-ms (the service stopped reading, and reconnecting did
+ * not help), waiting any longer would hold the pipeline hostage: an EOS or
+ * a state change sent to the source waits for this thread. The oldest
+ * unsent audio is then lost instead, counted, and @gave_up says so once. */
 static GstFlowReturn
-write_blocking (GstSttPushSink * self, const guint8 * data, guint64 frames)
+write_blocking (GstSttPushSink * self, const guint8 * data, guint64 frames,
+    gboolean * gave_up)
 {
+  /* Half the queue stays for the replay of audio the service took but
+   * has not transcribed yet: a stalled service loses none of it. */
+  guint64 keep = self->queue.capacity / 2;
+
   while (frames > 0) {
-    guint64 n = gst_stt_queue_write (&self->queue, data, frames);
+    guint64 n = gst_stt_queue_write_keeping (&self->queue, data, frames,
+        keep);
+    gint64 deadline;
 
     data += n * self->bpf;
     frames -= n;
@@ -2575,13 +2895,20 @@ write_blocking (GstSttPushSink * self, const guint8 * data, guint64 frames)
       return GST_FLOW_FLUSHING;
     if (self->failed)
       return GST_FLOW_ERROR;
+    deadline = self->drained_us + 2 * self->send_timeout_us;
+    if (g_get_monotonic_time () >= deadline) {
+      gst_stt_queue_write_overwrite (&self->queue, data, frames);
+      *gave_up = !self->render_gave_up;
+      self->render_gave_up = TRUE;
+      break;
+    }
     /* Full: make sure the thread is sending, then wait for it. */
     g_mutex_unlock (&self->lock);
     wake_thread (self);
     g_mutex_lock (&self->lock);
-    if (gst_stt_queue_space (&self->queue) == 0 && !self->flushing &&
-        !self->failed)
-      g_cond_wait (&self->cond, &self->lock);
+    if (gst_stt_queue_space_keeping (&self->queue, keep) == 0 &&
+        !self->flushing && !self->failed)
+      g_cond_wait_until (&self->cond, &self->lock, deadline);
   }
   return GST_FLOW_OK;
 }
@@ -2594,7 +2921,7 @@ gst_stt_push_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
   GstClockTime running_time = GST_CLOCK_TIME_NONE;
   GstMapInfo map;
   guint64 frames, lost;
-  gboolean live_known, wake;
+  gboolean live_known, wake, gave_up = FALSE;
 
   g_mutex_lock (&self->lock);
   live_known = self->live_known;
@@ -2624,12 +2951,18 @@ gst_stt_push_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
       GST_DEBUG_OBJECT (self, "queue full: dropped %" G_GUINT64_FORMAT
           " oldest frames", lost);
   } else {
-    ret = write_blocking (self, map.data, frames);
+    ret = write_blocking (self, map.data, frames, &gave_up);
   }
   wake = gst_stt_queue_unsent (&self->queue) >= self->chunk_frames;
   g_mutex_unlock (&self->lock);
 
   gst_buffer_unmap (buffer, &map);
+  if (gave_up)
+    GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+        ("The service took no audio for %" G_GINT64_FORMAT " ms: the "
+            "oldest queued audio is dropped (dropped-ms in stats) until it "
+            "reads again.", self->send_timeout_us / 500),
+        ("twice send-timeout-ms without progress; upstream is not live"));
   if (wake)
     wake_thread (self);
   return ret;

@@ -50,6 +50,7 @@ EXIT_SKIP = 77
 try:
     import websockets
     import websockets.exceptions
+    import websockets.frames
 except ImportError as e:
     print('SKIP: python3-websockets is not available (%s)' % e)
     sys.exit(EXIT_SKIP)
@@ -225,7 +226,9 @@ class Behaviour:
                  never_finish=False, stall_after_ms=None, api_key=None,
                  out_of_order=False, repeat_turns=False, start_delay=0.3,
                  rate_tolerance_ms=400, refuse_after_drop_s=0.0,
-                 error_every_frame=False):
+                 error_every_frame=False, stall_sessions=None,
+                 unreadable=None, unreadable_sessions=None,
+                 reject_first=0, retry_after=None):
         self.reject_status = reject_status
         self.drop_after_ms = drop_after_ms
         self.drop_sessions = drop_sessions
@@ -236,6 +239,17 @@ class Behaviour:
         self.final_delay = final_delay
         self.never_finish = never_finish
         self.stall_after_ms = stall_after_ms
+        # stall only the first N sessions (None: every one)
+        self.stall_sessions = stall_sessions
+        # after 1 s of audio, a message libsoup refuses: 'utf8' (a text
+        # frame that is not UTF-8) or 'huge' (over its 16 MB limit), in
+        # the first N sessions (None: every one)
+        self.unreadable = unreadable
+        self.unreadable_sessions = unreadable_sessions
+        # answer the first N handshakes with reject_status (429 …), with a
+        # Retry-After header if given
+        self.reject_first = reject_first
+        self.retry_after = retry_after
         self.api_key = api_key
         self.out_of_order = out_of_order      # OpenAI
         self.repeat_turns = repeat_turns      # AssemblyAI
@@ -343,10 +357,14 @@ class _Server:
         if time.monotonic() < self.refuse_until:
             self.rejected.append(dict(headers.raw_items()))
             return (http.HTTPStatus.SERVICE_UNAVAILABLE, [], b'outage\n')
-        if b.reject_status is not None:
+        if b.reject_status is not None and (
+                not b.reject_first or len(self.rejected) < b.reject_first):
             self.rejected.append(dict(headers.raw_items()))
+            extra = ([('Retry-After', str(b.retry_after))]
+                     if b.retry_after is not None else [])
             return (http.HTTPStatus(b.reject_status),
-                    [('dg-error', 'refused by test')], b'refused\n')
+                    [('dg-error', 'refused by test')] + extra,
+                    b'refused\n')
         if self.auth_scheme is not None and b.api_key is not None:
             expected = '%s %s' % (self.auth_scheme, b.api_key)
             if headers.get('Authorization') != expected:
@@ -410,7 +428,20 @@ class _Server:
             session.end = 'closed %d' % b.close_code
             await ws.close(code=b.close_code, reason=b.close_reason)
             return True
+        if (b.unreadable is not None and ms >= 1000 and
+                (b.unreadable_sessions is None or
+                 index < b.unreadable_sessions) and
+                not getattr(session, 'unreadable_sent', False)):
+            session.unreadable_sent = True
+            self.unreadable_sent = getattr(self, 'unreadable_sent', 0) + 1
+            if b.unreadable == 'utf8':
+                await ws.write_frame(True, websockets.frames.Opcode.TEXT,
+                                     b'{"type": "Metadata", "x": "\xff\xfe"}')
+            else:
+                await ws.send('{"type": "Metadata", "x": "%s"}' %
+                              ('x' * (17 * 1024 * 1024)))
         if (b.stall_after_ms is not None and ms >= b.stall_after_ms and
+                (b.stall_sessions is None or index < b.stall_sessions) and
                 not getattr(session, 'stalled', False)):
             session.stalled = True
             ws.transport.pause_reading()

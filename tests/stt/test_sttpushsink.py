@@ -306,6 +306,48 @@ class TestDeepgram(SttTestCase):
         self.assertEqual(failed['state'], 'failed')
         self.assertIn('HTTP 503', failed['error'])
 
+    def test_rate_limited_first_attempt_waits_and_retries(self):
+        # HTTP 429 says "later", even to a first attempt: wait as the
+        # Retry-After header says, then go on without losing a word.
+        srv = self.deepgram(reject_status=429, reject_first=2,
+                            retry_after=1)
+        total = 3000
+        watch, sink, feeder, _ = self.transcribe(
+            'backend=deepgram url=%s' % srv.url, total)
+        self.assert_every_word_once(watch, total)
+        self.assert_no_errors(watch)
+        self.assertEqual(len(srv.rejected), 2)
+        waiting = [d for d in watch.element('session')
+                   if d['state'] == 'reconnecting']
+        self.assertEqual([d['retry-in-ms'] for d in waiting], [1000, 1000])
+        self.assertIn('HTTP 429', waiting[0]['error'])
+        warnings = [error_text(m) for m in
+                    watch.of_type(Gst.MessageType.WARNING)]
+        self.assertEqual(len(warnings), 1, warnings)
+        self.assertIn('Deepgram is limiting requests (HTTP 429): trying '
+                      'again in 1.0 s.', warnings[0])
+
+    def test_rate_limit_wait_is_bounded(self):
+        # A Retry-After of an hour is not obeyed to the letter.
+        srv = self.deepgram(reject_status=429, reject_first=1,
+                            retry_after=3600)
+        pipeline, watch, src, sink = self.appsrc_pipeline(
+            'backend=deepgram url=%s' % srv.url, live=True)
+        feeder = ClockFeeder(src, RATE, 5000, realtime=True)
+        self.addCleanup(feeder.stop)
+        pipeline.set_state(Gst.State.PLAYING)
+        feeder.start()
+
+        def waiting(msg):
+            s = msg.get_structure()
+            return (s is not None and s.get_name() == 'sttpushsink-session'
+                    and s.get_string('state') == 'reconnecting')
+        t, msg = watch.wait(waiting, 10)
+        self.assertIsNotNone(msg, self.session_states(watch))
+        self.assertEqual(msg.get_structure().get_uint('retry-in-ms')[1],
+                         60000)
+        self.assert_no_errors(watch)
+
     def test_connection_refused_names_url(self):
         srv = self.deepgram()
         port = srv.port
@@ -385,6 +427,50 @@ class TestDeepgram(SttTestCase):
         self.assertEqual(len(warnings), 1, warnings)
         self.assertIn('Skipped a message', warnings[0])
 
+    def test_unreadable_message_is_counted_and_skipped(self):
+        # Text that is not UTF-8, or a message over libsoup's 16 MB limit:
+        # libsoup ends the session. Counted, said once, and the element
+        # goes on without losing a word.
+        for kind in ('utf8', 'huge'):
+            with self.subTest(kind=kind):
+                srv = self.deepgram(unreadable=kind, unreadable_sessions=1)
+                total = 4000
+                watch, sink, feeder, _ = self.transcribe(
+                    'backend=deepgram url=%s' % srv.url, total, live=True,
+                    realtime=True)
+                self.assert_every_word_once(watch, total)
+                self.assert_no_errors(watch)
+                self.assert_no_audio_lost(srv, sink, total)
+                self.assertEqual(srv.unreadable_sent, 1)
+                st = stats(sink)
+                self.assertEqual(st['messages-skipped'], 1)
+                self.assertEqual(st['reconnects'], 1)
+                warnings = [error_text(m) for m in
+                            watch.of_type(Gst.MessageType.WARNING)]
+                self.assertEqual(len(warnings), 1, warnings)
+                self.assertIn('which cannot be read and ends the session',
+                              warnings[0])
+
+    def test_unreadable_message_every_session_fails_clearly(self):
+        # A service that sends such a message in every session would make
+        # the element reconnect for ever: the second time is fatal.
+        srv = self.deepgram(unreadable='utf8')
+        pipeline, watch, src, sink = self.appsrc_pipeline(
+            'backend=deepgram url=%s' % srv.url, live=True)
+        feeder = ClockFeeder(src, RATE, 20000, realtime=True)
+        self.addCleanup(feeder.stop)
+        pipeline.set_state(Gst.State.PLAYING)
+        feeder.start()
+        t, msg = watch.wait(is_error, 15)
+        self.assertIsNotNone(msg, 'no ERROR: %s' % self.session_states(watch))
+        self.assertIn('Deepgram sent text that is not UTF-8, which cannot be '
+                      'read, again after reconnecting: giving up.',
+                      error_text(msg))
+        st = stats(sink)
+        self.assertEqual(st['messages-skipped'], 2)
+        self.assertEqual(st['reconnects'], 1)
+        self.assertEqual(len(srv.sessions), 2)
+
     def test_slow_last_final_is_waited_for(self):
         srv = self.deepgram(final_delay=1.5)
         total = 3000
@@ -449,6 +535,33 @@ class TestDeepgram(SttTestCase):
         # every ms was sent, dropped or still queued
         self.assertAlmostEqual(st['audio-sent-ms'] + st['dropped-ms'] +
                                st['queue-level-ms'], total, delta=2)
+
+    def test_service_that_stops_reading_is_replaced_without_loss(self):
+        # The first session stops reading after 1 s; its tiny receive
+        # buffer soon stops the element's socket too. Live audio must
+        # neither be lost nor go unnoticed: warn, reconnect, replay.
+        srv = self.deepgram(stall_after_ms=1000, stall_sessions=1,
+                            rcvbuf=4096)
+        total = 6000
+        watch, sink, feeder, _ = self.transcribe(
+            'backend=deepgram url=%s send-timeout-ms=1000' % srv.url, total,
+            live=True, realtime=True)
+        self.assert_every_word_once(watch, total)
+        self.assert_no_errors(watch)
+        self.assert_no_audio_lost(srv, sink, total)
+        st = stats(sink)
+        self.assertEqual(st['reconnects'], 1)
+        self.assertEqual(st['dropped-ms'], 0)
+        self.assertEqual(len(srv.sessions), 2)
+        waiting = [d for d in watch.element('session')
+                   if d['state'] == 'reconnecting']
+        self.assertEqual(len(waiting), 1)
+        self.assertIn('read nothing for 1000 ms', waiting[0]['error'])
+        warnings = [error_text(m) for m in
+                    watch.of_type(Gst.MessageType.WARNING)]
+        self.assertEqual(len(warnings), 1, warnings)
+        self.assertIn('stopped reading audio for 1000 ms (send-timeout-ms)',
+                      warnings[0])
 
     def test_diarized_speaker_turns_only_on_change(self):
         srv = self.deepgram()

@@ -18,6 +18,7 @@
 #include <gst/check/gstharness.h>
 #include <libsoup/soup.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define RATE 16000
 #define CAPS "audio/x-raw,format=S16LE,layout=interleaved,rate=16000," \
@@ -202,6 +203,178 @@ vosk_peer_url (VoskPeer * p)
 }
 
 /* ------------------------------------------------------------------------ */
+/* A peer that takes connections and then does nothing                      */
+
+/* Accepts TCP connections on 127.0.0.1 and either completes the WebSocket
+ * handshake and never reads again (a service that stopped reading: its
+ * small receive buffer soon stops the element's socket), or never answers
+ * the handshake at all. Plain blocking GSocket calls in a thread of its
+ * own: libsoup's server always reads. */
+typedef struct
+{
+  GThread *thread;
+  GSocket *listener;
+  guint16 port;
+  gboolean handshake;
+  GPtrArray *clients;
+
+  GMutex lock;
+  GCond cond;
+  gboolean quit;
+  guint accepted;
+  guint upgraded;
+} MutePeer;
+
+/* Reads the HTTP upgrade request and answers 101, as RFC 6455 says. */
+static gboolean
+mute_peer_upgrade (GSocket * client)
+{
+  gchar request[8192], *key, *end, *accept, *reply;
+  gsize len = 0;
+  GChecksum *sha1;
+  guint8 digest[20];
+  gsize digest_len = sizeof (digest);
+  gboolean ok;
+
+  while (len < sizeof (request) - 1) {
+    gssize n = g_socket_receive (client, request + len,
+        sizeof (request) - 1 - len, NULL, NULL);
+
+    if (n <= 0)
+      return FALSE;
+    len += n;
+    request[len] = '\0';
+    if (strstr (request, "\r\n\r\n") != NULL)
+      break;
+  }
+  key = strstr (request, "Sec-WebSocket-Key: ");
+  if (key == NULL)
+    return FALSE;
+  key += strlen ("Sec-WebSocket-Key: ");
+  end = strstr (key, "\r\n");
+  *end = '\0';
+
+  sha1 = g_checksum_new (G_CHECKSUM_SHA1);
+  g_checksum_update (sha1, (const guchar *) key, -1);
+  g_checksum_update (sha1,
+      (const guchar *) "258EAFA5-E914-47DA-95CA-C5AB0DC85B11", -1);
+  g_checksum_get_digest (sha1, digest, &digest_len);
+  g_checksum_free (sha1);
+  accept = g_base64_encode (digest, digest_len);
+  reply = g_strdup_printf ("HTTP/1.1 101 Switching Protocols\r\n"
+      "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Accept: %s\r\n\r\n", accept);
+  ok = g_socket_send (client, reply, strlen (reply), NULL, NULL) ==
+      (gssize) strlen (reply);
+  g_free (reply);
+  g_free (accept);
+  return ok;
+}
+
+static gpointer
+mute_peer_thread (gpointer user_data)
+{
+  MutePeer *p = user_data;
+
+  for (;;) {
+    GSocket *client;
+
+    g_mutex_lock (&p->lock);
+    if (p->quit) {
+      g_mutex_unlock (&p->lock);
+      break;
+    }
+    g_mutex_unlock (&p->lock);
+    if (!g_socket_condition_timed_wait (p->listener, G_IO_IN,
+            50 * G_TIME_SPAN_MILLISECOND, NULL, NULL))
+      continue;
+    client = g_socket_accept (p->listener, NULL, NULL);
+    if (client == NULL)
+      continue;
+    g_mutex_lock (&p->lock);
+    p->accepted++;
+    g_cond_broadcast (&p->cond);
+    g_mutex_unlock (&p->lock);
+    if (p->handshake && mute_peer_upgrade (client)) {
+      g_mutex_lock (&p->lock);
+      p->upgraded++;
+      g_cond_broadcast (&p->cond);
+      g_mutex_unlock (&p->lock);
+    }
+    /* kept open, never read again */
+    g_ptr_array_add (p->clients, client);
+  }
+  return NULL;
+}
+
+static MutePeer *
+mute_peer_new (gboolean handshake)
+{
+  MutePeer *p = g_new0 (MutePeer, 1);
+  GInetAddress *lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  GSocketAddress *addr = g_inet_socket_address_new (lo, 0), *bound;
+  GError *err = NULL;
+
+  g_mutex_init (&p->lock);
+  g_cond_init (&p->cond);
+  p->handshake = handshake;
+  p->clients = g_ptr_array_new_with_free_func (g_object_unref);
+  p->listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+      G_SOCKET_PROTOCOL_TCP, &err);
+  fail_unless (p->listener != NULL, "%s", err ? err->message : "?");
+  /* a small window: the element's socket fills at once */
+  fail_unless (g_socket_set_option (p->listener, SOL_SOCKET, SO_RCVBUF,
+          4096, NULL));
+  fail_unless (g_socket_bind (p->listener, addr, TRUE, &err), "%s",
+      err ? err->message : "?");
+  fail_unless (g_socket_listen (p->listener, &err), "%s",
+      err ? err->message : "?");
+  bound = g_socket_get_local_address (p->listener, NULL);
+  p->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_object_unref (bound);
+  g_object_unref (addr);
+  g_object_unref (lo);
+  p->thread = g_thread_new ("mute-peer", mute_peer_thread, p);
+  return p;
+}
+
+/* Waits (at most 10 s) until @n connections were upgraded (or, for a peer
+ * without handshake, accepted). */
+static gboolean
+mute_peer_wait (MutePeer * p, guint n)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+  gboolean ok = TRUE;
+
+  g_mutex_lock (&p->lock);
+  while (ok && (p->handshake ? p->upgraded : p->accepted) < n)
+    ok = g_cond_wait_until (&p->cond, &p->lock, deadline);
+  g_mutex_unlock (&p->lock);
+  return ok;
+}
+
+static void
+mute_peer_free (MutePeer * p)
+{
+  g_mutex_lock (&p->lock);
+  p->quit = TRUE;
+  g_mutex_unlock (&p->lock);
+  g_thread_join (p->thread);
+  g_ptr_array_unref (p->clients);
+  g_socket_close (p->listener, NULL);
+  g_object_unref (p->listener);
+  g_mutex_clear (&p->lock);
+  g_cond_clear (&p->cond);
+  g_free (p);
+}
+
+static gchar *
+mute_peer_url (MutePeer * p)
+{
+  return g_strdup_printf ("ws://127.0.0.1:%u", p->port);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Helpers                                                                   */
 
 static GstBuffer *
@@ -260,20 +433,23 @@ GST_START_TEST (test_defaults_and_capabilities)
   GstCaps *caps;
   GstPad *pad;
   gboolean sync, interim, diarize, supported;
-  guint chunk, finish, keepalive;
+  guint chunk, finish, keepalive, send_timeout;
   gint channels;
   gchar *url;
 
   fail_unless (sink != NULL);
   g_object_get (sink, "sync", &sync, "interim-results", &interim,
       "diarize", &diarize, "chunk-ms", &chunk, "finish-timeout-ms", &finish,
-      "keepalive-interval-ms", &keepalive, "url", &url, NULL);
+      "keepalive-interval-ms", &keepalive, "send-timeout-ms", &send_timeout,
+      "url", &url, NULL);
   fail_if (sync);
   fail_unless (interim);
   fail_if (diarize);
   fail_unless_equals_int (chunk, 100);
   fail_unless_equals_int (finish, 10000);
   fail_unless_equals_int (keepalive, 4000);
+  /* as on audiostreamsink */
+  fail_unless_equals_int (send_timeout, 5000);
   fail_unless (url == NULL);
 
   pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (sink),
@@ -465,6 +641,18 @@ GST_START_TEST (test_settings_refused_at_start)
       "api-key property or SPEECHMATICS_API_KEY.");
   g_free (text);
 
+  /* a key from the environment is not sent to another machine in clear
+   * text */
+  g_setenv ("DEEPGRAM_API_KEY", "sk-secret-env-key", TRUE);
+  sink = gst_element_factory_make ("sttpushsink", NULL);
+  g_object_set (sink, "url", "ws://192.0.2.1:8080/v1/listen", NULL);
+  text = error_when_paused (sink);
+  g_unsetenv ("DEEPGRAM_API_KEY");
+  fail_unless_equals_string (text, "Refusing to send the Deepgram API key "
+      "in clear text over ws:// to another machine: use a wss:// url; if "
+      "this server needs no key, unset api-key and DEEPGRAM_API_KEY.");
+  g_free (text);
+
   sink = gst_element_factory_make ("sttpushsink", NULL);
   gst_util_set_object_arg (G_OBJECT (sink), "backend", "vosk");
   g_object_set (sink, "transcript-location", "/nonexistent/dir/t.vtt", NULL);
@@ -537,6 +725,253 @@ GST_START_TEST (test_start_stop_cycles)
 
 GST_END_TEST;
 
+/* What a bus carried, recorded as it was posted (a pipeline's bus drops
+ * its messages when it goes to NULL). */
+typedef struct
+{
+  GMutex lock;
+  GPtrArray *warnings;          /* message texts */
+  gboolean eos;
+} BusLog;
+
+static GstBusSyncReply
+bus_log_message (GstBus * bus, GstMessage * msg, gpointer user_data)
+{
+  BusLog *log = user_data;
+  GError *err = NULL;
+
+  g_mutex_lock (&log->lock);
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
+    gst_message_parse_warning (msg, &err, NULL);
+    g_ptr_array_add (log->warnings, g_strdup (err->message));
+    g_error_free (err);
+  } else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS) {
+    log->eos = TRUE;
+  }
+  g_mutex_unlock (&log->lock);
+  return GST_BUS_DROP;
+}
+
+static gboolean
+bus_log_has_warning (BusLog * log, const gchar * part)
+{
+  gboolean found = FALSE;
+  guint i;
+
+  g_mutex_lock (&log->lock);
+  for (i = 0; i < log->warnings->len && !found; i++)
+    found = strstr (g_ptr_array_index (log->warnings, i), part) != NULL;
+  g_mutex_unlock (&log->lock);
+  return found;
+}
+
+static gboolean
+bus_log_eos (BusLog * log)
+{
+  gboolean eos;
+
+  g_mutex_lock (&log->lock);
+  eos = log->eos;
+  g_mutex_unlock (&log->lock);
+  return eos;
+}
+
+typedef struct
+{
+  GstElement *pipeline;
+  BusLog *log;
+  GMutex lock;
+  GCond cond;
+  gboolean done;
+} StopJob;
+
+/* What gst-launch-1.0 -e does on Ctrl-C: EOS, wait for it (here at most
+ * 5 s), then stop. */
+static gpointer
+eos_then_stop (gpointer user_data)
+{
+  StopJob *job = user_data;
+  guint i;
+
+  gst_element_send_event (job->pipeline, gst_event_new_eos ());
+  for (i = 0; i < 500 && !bus_log_eos (job->log); i++)
+    g_usleep (10000);
+  gst_element_set_state (job->pipeline, GST_STATE_NULL);
+  g_mutex_lock (&job->lock);
+  job->done = TRUE;
+  g_cond_broadcast (&job->cond);
+  g_mutex_unlock (&job->lock);
+  return NULL;
+}
+
+static guint64
+stats_uint64 (GstElement * sink, const gchar * field)
+{
+  GstStructure *stats;
+  guint64 v = 0;
+
+  g_object_get (sink, "stats", &stats, NULL);
+  fail_unless (gst_structure_get_uint64 (stats, field, &v));
+  gst_structure_free (stats);
+  return v;
+}
+
+/* Waits (at most 5 s) until the queue level stays put for 300 ms: a
+ * non-live render() is then waiting for room. */
+static gboolean
+wait_render_blocked (GstElement * sink)
+{
+  guint64 level = 0, last = G_MAXUINT64;
+  guint i, still = 0;
+
+  for (i = 0; i < 100 && still < 6; i++) {
+    g_usleep (50000);
+    level = stats_uint64 (sink, "queue-level-ms");
+    still = level > 0 && level == last ? still + 1 : 0;
+    last = level;
+  }
+  return still >= 6;
+}
+
+/* A file (non-live) while the service stops reading: render() waits for
+ * room, and an EOS sent to the pipeline waits for render() while holding
+ * the pipeline's state lock. The wait must end by itself, so that the EOS
+ * and then a state change get through. Bounded: the old code hung here. */
+GST_START_TEST (test_eos_not_held_by_a_stalled_service)
+{
+  MutePeer *peer = mute_peer_new (TRUE);
+  gchar *url = mute_peer_url (peer);
+  gchar *desc = g_strdup_printf ("audiotestsrc is-live=false "
+      "samplesperbuffer=1600 ! audio/x-raw,format=S16LE,rate=16000,"
+      "channels=1 ! sttpushsink name=sink backend=vosk queue-ms=1000 "
+      "send-timeout-ms=1000 finish-timeout-ms=200 url=%s", url);
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  GstBus *bus = gst_pipeline_get_bus (GST_PIPELINE (pipeline));
+  BusLog log = { 0, };
+  StopJob job = { 0, };
+  GThread *thread;
+  gint64 deadline;
+
+  g_mutex_init (&log.lock);
+  log.warnings = g_ptr_array_new_with_free_func (g_free);
+  gst_bus_set_sync_handler (bus, bus_log_message, &log, NULL);
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  fail_unless (mute_peer_wait (peer, 1), "no connection");
+  fail_unless (wait_render_blocked (sink), "render() never waited");
+
+  g_mutex_init (&job.lock);
+  g_cond_init (&job.cond);
+  job.pipeline = pipeline;
+  job.log = &log;
+  thread = g_thread_new ("eos-then-stop", eos_then_stop, &job);
+  deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+  g_mutex_lock (&job.lock);
+  while (!job.done && g_cond_wait_until (&job.cond, &job.lock, deadline));
+  g_mutex_unlock (&job.lock);
+  fail_unless (job.done, "EOS and set_state(NULL) still blocked after 10 s: "
+      "render() holds the streaming thread");
+  g_thread_join (thread);
+
+  /* the EOS went through, and the trouble was said: the stall (which the
+   * EOS may overtake), or audio dropped instead of waiting */
+  fail_unless (log.eos, "no EOS");
+  fail_unless (bus_log_has_warning (&log, "stopped reading audio") ||
+      bus_log_has_warning (&log, "took no audio"));
+
+  gst_bus_set_sync_handler (bus, NULL, NULL, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+  g_ptr_array_unref (log.warnings);
+  g_mutex_clear (&log.lock);
+  g_mutex_clear (&job.lock);
+  g_cond_clear (&job.cond);
+  g_free (desc);
+  g_free (url);
+  mute_peer_free (peer);
+}
+
+GST_END_TEST;
+
+/* unlock() releases a render() that waits for room: a state change with no
+ * EOS is prompt too. */
+GST_START_TEST (test_stop_releases_a_waiting_render)
+{
+  MutePeer *peer = mute_peer_new (TRUE);
+  gchar *url = mute_peer_url (peer);
+  gchar *desc = g_strdup_printf ("audiotestsrc is-live=false "
+      "samplesperbuffer=1600 ! audio/x-raw,format=S16LE,rate=16000,"
+      "channels=1 ! sttpushsink name=sink backend=vosk queue-ms=1000 "
+      "send-timeout-ms=60000 url=%s", url);
+  GstElement *pipeline = gst_parse_launch (desc, NULL);
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  gint64 start;
+
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  fail_unless (mute_peer_wait (peer, 1), "no connection");
+  fail_unless (wait_render_blocked (sink), "render() never waited");
+
+  start = g_get_monotonic_time ();
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  fail_unless (g_get_monotonic_time () - start < 2 * G_TIME_SPAN_SECOND);
+
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+  g_free (desc);
+  g_free (url);
+  mute_peer_free (peer);
+}
+
+GST_END_TEST;
+
+/* A server that never completes the handshake, and a short stream: EOS
+ * must not pass an empty transcript off as a complete one. */
+GST_START_TEST (test_eos_before_the_session_opened_is_an_error)
+{
+  MutePeer *peer = mute_peer_new (FALSE);
+  GstElement *sink = gst_element_factory_make ("sttpushsink", NULL);
+  GstBus *bus = gst_bus_new ();
+  gchar *url = mute_peer_url (peer);
+  gchar *expected;
+  GstHarness *h;
+  GstMessage *msg;
+  GError *err = NULL;
+  guint n;
+
+  gst_util_set_object_arg (G_OBJECT (sink), "backend", "vosk");
+  g_object_set (sink, "url", url, "finish-timeout-ms", 300, NULL);
+  h = harness_for (sink, bus);
+  for (n = 0; n < 10; n++)
+    fail_unless_equals_int (gst_harness_push (h, silence (n * BUFFER_FRAMES,
+                BUFFER_FRAMES)), GST_FLOW_OK);
+  fail_unless (mute_peer_wait (peer, 1), "no connection");
+  fail_if (gst_harness_push_event (h, gst_event_new_eos ()),
+      "EOS let through with nothing transcribed");
+
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "no error");
+  gst_message_parse_error (msg, &err, NULL);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_OPEN_WRITE));
+  expected = g_strdup_printf ("Could not open a Vosk session at %s before "
+      "the end of the stream: nothing was transcribed.", url);
+  fail_unless_equals_string (err->message, expected);
+  g_free (expected);
+  g_error_free (err);
+  gst_message_unref (msg);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_EOS) == NULL);
+
+  gst_harness_teardown (h);
+  gst_object_unref (bus);
+  g_free (url);
+  mute_peer_free (peer);
+}
+
+GST_END_TEST;
+
 static Suite *
 sttpushsink_suite (void)
 {
@@ -550,6 +985,9 @@ sttpushsink_suite (void)
   tcase_add_test (tc, test_settings_refused_at_start);
   tcase_add_test (tc, test_wrong_rate_says_what_to_add);
   tcase_add_test (tc, test_start_stop_cycles);
+  tcase_add_test (tc, test_eos_not_held_by_a_stalled_service);
+  tcase_add_test (tc, test_stop_releases_a_waiting_render);
+  tcase_add_test (tc, test_eos_before_the_session_opened_is_an_error);
   return s;
 }
 

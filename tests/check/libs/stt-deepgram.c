@@ -171,6 +171,50 @@ GST_START_TEST (test_url_override_keeps_its_query)
 
 GST_END_TEST;
 
+/* A key never goes over plain ws:// to another machine; to this one, or
+ * over wss://, it does. */
+GST_START_TEST (test_key_not_sent_in_clear_text)
+{
+  const gchar *refused[] = { "ws://192.0.2.1:8080/v1/listen",
+    "ws://stt.example.com/v1/listen", "WS://[2001:db8::1]/v1/listen",
+  };
+  const gchar *allowed[] = { "ws://127.0.0.1:8080/v1/listen",
+    "ws://127.3.4.5/v1/listen", "ws://[::1]:8080/v1/listen",
+    "ws://localhost:8080/v1/listen", "wss://192.0.2.1/v1/listen",
+  };
+  GstSttSettings s = default_settings ();
+  GError *err = NULL;
+  GstSttAdapter *a;
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (refused); i++) {
+    s.url = refused[i];
+    a = gst_stt_adapter_new (&s, &err);
+    fail_unless (a == NULL, "%s accepted with a key", refused[i]);
+    fail_unless (g_error_matches (err, GST_STT_ERROR,
+            GST_STT_ERROR_CLEARTEXT_KEY), "%s", err ? err->message : "");
+    fail_unless (strstr (err->message, "clear text") != NULL);
+    fail_if (strstr (err->message, KEY));
+    g_clear_error (&err);
+  }
+  for (i = 0; i < G_N_ELEMENTS (allowed); i++) {
+    s.url = allowed[i];
+    a = gst_stt_adapter_new (&s, &err);
+    fail_unless (a != NULL, "%s: %s", allowed[i], err ? err->message : "");
+    fail_unless_equals_string (header (gst_stt_adapter_get_request (a),
+            "Authorization"), "Token " KEY);
+    gst_stt_adapter_free (a);
+  }
+  /* without a key, any ws:// will do */
+  s.url = refused[0];
+  s.api_key = NULL;
+  a = gst_stt_adapter_new (&s, &err);
+  fail_unless (a != NULL);
+  gst_stt_adapter_free (a);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_extra_merged_into_query)
 {
   GstSttSettings s = default_settings ();
@@ -675,6 +719,7 @@ stt_deepgram_suite (void)
   tcase_add_test (tc, test_request_query_and_auth);
   tcase_add_test (tc, test_request_without_interim_results);
   tcase_add_test (tc, test_url_override_keeps_its_query);
+  tcase_add_test (tc, test_key_not_sent_in_clear_text);
   tcase_add_test (tc, test_extra_merged_into_query);
   tcase_add_test (tc, test_settings_refused);
   tcase_add_test (tc, test_utterance_sequence);

@@ -127,6 +127,42 @@ GST_START_TEST (test_blocking_write_never_drops_unsent)
 
 GST_END_TEST;
 
+/* A writer that can wait leaves the replay history it was asked to keep:
+ * the audio a stalled service took but never transcribed stays for the
+ * next session. */
+GST_START_TEST (test_waiting_write_keeps_history)
+{
+  GstSttQueue q;
+  guint8 in[32 * BPF];
+  guint64 from;
+
+  gst_stt_queue_init (&q, BPF, 10);
+  fill (in, 0, 32);
+  fail_unless_equals_int64 (gst_stt_queue_write (&q, in, 10), 10);
+  /* 8 sent, not committed: 8 of history, 2 unsent */
+  fail_unless_equals_int64 (take (&q, 8, &from), 8);
+  /* room for 4 more while keeping 4 of the history */
+  fail_unless_equals_int64 (gst_stt_queue_space_keeping (&q, 4), 4);
+  fail_unless_equals_int64 (gst_stt_queue_write_keeping (&q, in + 10 * BPF,
+          10, 4), 4);
+  fail_unless_equals_int64 (gst_stt_queue_space_keeping (&q, 4), 0);
+  fail_unless_equals_int64 (gst_stt_queue_write_keeping (&q, in + 14 * BPF,
+          6, 4), 0);
+  fail_unless_equals_int64 (q.send_pos - q.keep_pos, 4);
+  check_invariants (&q);
+  /* the service's session died: the kept history goes out again first */
+  fail_unless_equals_int64 (gst_stt_queue_rewind (&q), 4);
+  fail_unless_equals_int64 (take (&q, 32, &from), 10);
+  fail_unless_equals_int64 (from, 4);
+  /* asking to keep more than there is keeps what there is */
+  gst_stt_queue_release (&q, q.send_pos);
+  fail_unless_equals_int64 (gst_stt_queue_space_keeping (&q, 100), 10);
+  fail_unless_equals_int64 (q.dropped, 0);
+  gst_stt_queue_clear (&q);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_overwrite_drops_oldest_unsent)
 {
   GstSttQueue q;
@@ -273,6 +309,7 @@ stt_queue_suite (void)
   tcase_add_test (tc, test_send_in_order_across_wrap);
   tcase_add_test (tc, test_history_gives_way_to_new_audio);
   tcase_add_test (tc, test_blocking_write_never_drops_unsent);
+  tcase_add_test (tc, test_waiting_write_keeps_history);
   tcase_add_test (tc, test_overwrite_drops_oldest_unsent);
   tcase_add_test (tc, test_release_and_rewind);
   tcase_add_test (tc, test_random_against_model);
