@@ -1,0 +1,124 @@
+/* gst-audiostream
+ * Copyright (C) 2026 gst-audiostream developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+#pragma once
+
+#include <gst/gst.h>
+
+#include "sender.h"
+#include "sinkfront.h"
+#include "transport.h"
+
+G_BEGIN_DECLS
+
+/**
+ * GstAsNetSenderHost:
+ * @post: an element message to post; the callee takes it
+ * @tell: an ERROR, WARNING or INFO for a person
+ * @playing: whether the element is PLAYING
+ * @get_clock: (transfer full) (nullable): the pipeline clock
+ *
+ * What the element does for its network thread.
+ */
+typedef struct
+{
+  void (*post) (gpointer host, GstStructure * message);
+  void (*tell) (gpointer host, GstMessageType type, const gchar * text,
+      const gchar * debug);
+  gboolean (*playing) (gpointer host);
+  GstClock *(*get_clock) (gpointer host);
+} GstAsNetSenderHost;
+
+/**
+ * GstAsNetSender:
+ *
+ * audiostreamsink's network thread: a #GstAsSender fed from a
+ * #GstAsSinkFront's ring, sending through a #GstAsTransport, paced on the
+ * pipeline clock (CLOCK_MONOTONIC without one). It has no GstElement in
+ * sight: the element reaches the bus through #GstAsNetSenderHost.
+ *
+ * It also holds the rule for a non-live upstream (gst_as_net_sender_write
+ * ()), because that rule depends on the connection: a full ring holds the
+ * upstream back, but while the connection is down for at most
+ * send-timeout-ms, since a blocked upstream also blocks an application's
+ * EOS (GstBaseSrc takes the stream lock to queue it).
+ *
+ * Threads and locks: the streaming thread calls set_format_side(),
+ * write() and set_capture_jitter(); the network thread runs the sender
+ * and the callbacks; any thread calls get_stats(). @lock guards @sender
+ * (replaced by start()) and @clock_id, and is held only for loads and
+ * stores and for gst_as_sender_get_stats() (which takes the sender's
+ * stats_lock after it). The connection state and the capture jitter are
+ * atomics. The front's lock is a leaf (sinkfront.h). Nothing is held
+ * across I/O or a clock wait.
+ */
+typedef struct
+{
+  GstAsSinkFront *front;        /* not owned */
+  GstAsNetSenderHost host;
+  gpointer host_data;
+
+  /* the sending side of the format: written by the streaming thread
+   * before gst_as_sink_front_set_format() publishes the format, read by
+   * the network thread after it attached */
+  guint chunk;
+  guint64 prefill_frames;
+
+  /* atomic */
+  gint connected;
+  atomic_int_least64_t down_since_us;
+  atomic_int_least64_t capture_jitter_us;
+
+  /* streaming thread: the hold of a non-live upstream */
+  gint64 hold_us;
+  gint64 realtime_next_us;
+  gboolean released_told;
+
+  GMutex lock;
+  GstAsSender *sender;
+  GstClockID clock_id;          /* the pending clock wait, to unschedule */
+
+  /* the network thread's */
+  GstAsTransportTarget target;
+  gboolean high_priority;
+  GCancellable *cancellable;
+  GstClock *fallback_clock;
+  GstAsTransport *transport;
+  GstClock *clock;
+  GstClockID wait_id;
+} GstAsNetSender;
+
+void      gst_as_net_sender_init      (GstAsNetSender * ns,
+                                       GstAsSinkFront * front,
+                                       const GstAsNetSenderHost * host,
+                                       gpointer host_data);
+void      gst_as_net_sender_clear     (GstAsNetSender * ns);
+void      gst_as_net_sender_wake      (gpointer ns);
+
+gboolean  gst_as_net_sender_start     (GstAsNetSender * ns,
+                                       const GstAsTransportTarget * target,
+                                       const GstAsSenderConfig * config,
+                                       gboolean high_priority,
+                                       GError ** error);
+void      gst_as_net_sender_stop      (GstAsNetSender * ns);
+
+/* streaming thread */
+void      gst_as_net_sender_set_format_side (GstAsNetSender * ns,
+                                       guint chunk, guint64 prefill_frames);
+GstFlowReturn gst_as_net_sender_write (GstAsNetSender * ns,
+                                       const guint8 * data, guint64 frames);
+void      gst_as_net_sender_set_capture_jitter (GstAsNetSender * ns,
+                                       gint64 jitter_us);
+
+/* any thread */
+void      gst_as_net_sender_get_stats (GstAsNetSender * ns,
+                                       GstAsSenderStats * stats,
+                                       GstAsSenderInput * in);
+
+G_END_DECLS

@@ -1,0 +1,82 @@
+/* gst-audiostream
+ * Copyright (C) 2026 gst-audiostream developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "tcpinfo.h"
+
+G_BEGIN_DECLS
+
+/**
+ * GstAsTransportTarget:
+ * @host: host name or address, when @socket_path is NULL
+ * @port: TCP port
+ * @socket_path: a Unix domain socket instead of @host and @port
+ * @tos: traffic class (IP_TOS / IPV6_TCLASS) of a TCP connection
+ * @send_timeout_ms: a peer that accepts nothing for this long is gone
+ *
+ * Where a sender connects to and how patient it is.
+ */
+typedef struct
+{
+  const gchar *host;
+  gint port;
+  const gchar *socket_path;
+  guint8 tos;
+  guint send_timeout_ms;
+} GstAsTransportTarget;
+
+/**
+ * GstAsTransport:
+ *
+ * One connection of a constant-bitrate sender: TCP or a Unix domain
+ * socket, connected with the options a live stream wants (TCP_NODELAY,
+ * keepalive and TCP_USER_TIMEOUT from send-timeout-ms, a send buffer of
+ * half a second of audio, the traffic class set before connect()), and
+ * written without ever blocking for longer than send-timeout-ms or past a
+ * cancellation. Used by one thread; only the GCancellable given at connect
+ * time may be cancelled from another.
+ *
+ * Errors carry only the reason (GIO's "Could not connect to HOST: " is
+ * cut off): the caller names the target.
+ */
+typedef struct _GstAsTransport GstAsTransport;
+
+/* What the largest format the caps allow needs, before the format is known */
+#define GST_AS_TRANSPORT_MAX_BYTES_PER_SECOND (192000 * 8 * 2)
+
+gboolean  gst_as_transport_check_target (const GstAsTransportTarget * target,
+                                         GError ** error);
+gchar *   gst_as_transport_describe_target (const GstAsTransportTarget *
+                                         target);
+guint     gst_as_transport_send_buffer_bytes (guint bytes_per_second);
+
+GstAsTransport * gst_as_transport_connect (const GstAsTransportTarget *
+                                         target, guint bytes_per_second,
+                                         GCancellable * cancellable,
+                                         GError ** error);
+void      gst_as_transport_free         (GstAsTransport * transport);
+
+const gchar * gst_as_transport_remote   (GstAsTransport * transport);
+gboolean  gst_as_transport_is_tcp       (GstAsTransport * transport);
+void      gst_as_transport_set_rate     (GstAsTransport * transport,
+                                         guint bytes_per_second);
+gsize     gst_as_transport_send         (GstAsTransport * transport,
+                                         const guint8 * data, gsize size,
+                                         GError ** error);
+gboolean  gst_as_transport_check_peer   (GstAsTransport * transport,
+                                         GError ** error);
+gboolean  gst_as_transport_tcp_info     (GstAsTransport * transport,
+                                         GstAsTcpInfo * info);
+gint      gst_as_transport_drain        (GstAsTransport * transport,
+                                         gint64 timeout_us);
+
+G_END_DECLS
