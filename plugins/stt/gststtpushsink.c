@@ -99,10 +99,10 @@
 #include "audiostream/pacer.h"
 #include "audiostream/ratelimit.h"
 #include "audiostream/tcpinfo.h"
-#include "audiostream/stt-backend.h"
-#include "audiostream/stt-queue.h"
-#include "audiostream/stt-timeline.h"
-#include "audiostream/stt-transcript.h"
+#include "stt-backend.h"
+#include "stt-queue.h"
+#include "stt-timeline.h"
+#include "stt-transcript.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_stt_push_sink_debug);
 #define GST_CAT_DEFAULT gst_stt_push_sink_debug
