@@ -35,7 +35,8 @@ pkgs="glib-2.0 gobject-2.0 gstreamer-1.0 json-glib-1.0"
   plugins/stt/stt-backend.c plugins/stt/stt-deepgram.c \
   plugins/stt/stt-assemblyai.c plugins/stt/stt-speechmatics.c \
   plugins/stt/stt-openai.c plugins/stt/stt-vosk.c \
-  plugins/stt/stt-event.c \
+  plugins/stt/stt-event.c plugins/stt/stt-json.c \
+  plugins/stt/stt-request.c \
   tests/fuzz/stt-parsers-fuzz.c \
   $(pkg-config --libs $pkgs) -lm \
   -o "$out/stt-parsers-fuzz"

@@ -30,7 +30,9 @@
  * is complete. Errors come in-band as `error {error: {type, code,
  * message}}`; the socket stays open. */
 
-#include "stt-backend-private.h"
+#include "stt-adapter.h"
+#include "stt-json.h"
+#include "stt-request.h"
 
 #include <string.h>
 
