@@ -100,6 +100,9 @@ typedef struct
   const gchar * (*close_hint)  (gushort code, gboolean * fatal);
   /* whether a close code means the key was refused */
   gboolean  (*close_is_auth)   (gushort code);
+  /* bytes the state holds for what the server said, NULL: nothing that
+   * grows */
+  gsize     (*held_bytes)      (gpointer state);
 } GstSttBackendOps;
 
 struct _GstSttAdapter

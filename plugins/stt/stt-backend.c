@@ -467,3 +467,15 @@ gst_stt_adapter_close_is_auth (GstSttAdapter * a, gushort code)
   return a->ops->close_is_auth != NULL && a->ops->close_is_auth (code);
 }
 
+/**
+ * gst_stt_adapter_held_bytes:
+ *
+ * What the adapter remembers of the server's messages, in bytes: bounded
+ * whatever the server sends (the unit tests check it).
+ */
+gsize
+gst_stt_adapter_held_bytes (GstSttAdapter * a)
+{
+  return a->ops->held_bytes != NULL ? a->ops->held_bytes (a->state) : 0;
+}
+

@@ -71,5 +71,6 @@ gchar *          gst_stt_adapter_describe_close   (GstSttAdapter * adapter,
                                                    gboolean * fatal);
 gboolean         gst_stt_adapter_close_is_auth    (GstSttAdapter * adapter,
                                                    gushort code);
+gsize            gst_stt_adapter_held_bytes       (GstSttAdapter * adapter);
 
 G_END_DECLS
