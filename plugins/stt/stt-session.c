@@ -85,6 +85,8 @@ struct _GstSttSession
   gpointer user_data;
   GstSttSessionConnectFunc connect_func;
   gpointer connect_data;
+  GstSttSessionClockFunc clock_func;
+  gpointer clock_data;
   Config config;
 
   /* streaming state, under self->lock */
@@ -168,6 +170,16 @@ struct _GstSttSession
   GSource *pace_source;
   GstAsRateLimit error_limit;   /* WARNINGs for in-band service errors */
 };
+
+/* The session thread's clock for keep-alive, stall and unreadable-message
+ * decisions, in µs: monotonic, or a test's. */
+static gint64
+session_now (GstSttSession * self)
+{
+  if (self->clock_func != NULL)
+    return self->clock_func (self->clock_data);
+  return g_get_monotonic_time ();
+}
 
 /* A problem for a person, through the owner: a WARNING, or the ERROR. */
 static void
@@ -675,7 +687,7 @@ static gboolean
 on_keepalive_tick (gpointer user_data)
 {
   GstSttSession *self = user_data;
-  gint64 now = g_get_monotonic_time ();
+  gint64 now = session_now (self);
   gchar *text;
 
   if (self->state != NET_OPEN || !net_can_send (self) ||
@@ -730,7 +742,7 @@ static gboolean
 on_stall_tick (gpointer user_data)
 {
   GstSttSession *self = user_data;
-  gint64 now = g_get_monotonic_time ();
+  gint64 now = session_now (self);
   guint timeout_ms = self->config.send_timeout_ms;
   guint64 mark;
   GIOStream *io;
@@ -857,7 +869,7 @@ net_lost_to_unreadable (GstSttSession * self)
 
   self->unreadable = NULL;
   reason = g_strdup_printf ("the service sent %s", what);
-  if (g_get_monotonic_time () - self->opened_us >= UNREADABLE_FORGIVEN_US)
+  if (session_now (self) - self->opened_us >= UNREADABLE_FORGIVEN_US)
     self->unreadable_sessions = 0;
   if (++self->unreadable_sessions >= 2) {
     NET_ERROR (self, reason, STREAM, DECODE,
@@ -1136,7 +1148,7 @@ net_pump (GstSttSession * self)
       self->net_bytes_out += g_bytes_get_size (frame);
       g_bytes_unref (frame);
       gst_stt_session_map_sent (&self->session_map, pos, frames);
-      self->last_send_us = g_get_monotonic_time ();
+      self->last_send_us = session_now (self);
       g_mutex_lock (&self->lock);
       self->bytes_sent += (guint64) wire * self->net_bpf;
       self->frames_sent += frames;
@@ -1308,7 +1320,7 @@ net_session_opened (GstSttSession * self, SoupWebsocketConnection * conn)
   gst_stt_adapter_start_session (self->adapter);
   self->skipped_this_session = 0;
   g_clear_pointer (&self->unreadable, g_free);
-  self->opened_us = g_get_monotonic_time ();
+  self->opened_us = session_now (self);
 
   /* What the lost session received but never committed is sent again,
    * from the queue's replay history. What the history no longer holds
@@ -1350,7 +1362,7 @@ net_session_opened (GstSttSession * self, SoupWebsocketConnection * conn)
   if (self->ever_opened && self->stalls == 0)
     gst_as_backoff_reset (&self->backoff);
   self->ever_opened = TRUE;
-  self->last_send_us = g_get_monotonic_time ();
+  self->last_send_us = session_now (self);
   if (req->first_message != NULL && net_can_send (self))
     soup_websocket_connection_send_text (conn, req->first_message);
 
@@ -1358,7 +1370,7 @@ net_session_opened (GstSttSession * self, SoupWebsocketConnection * conn)
       self->config.keepalive_interval_ms > 0)
     self->keepalive_source = net_add_timeout (self, KEEPALIVE_TICK_MS,
         on_keepalive_tick);
-  self->progress_us = g_get_monotonic_time ();
+  self->progress_us = session_now (self);
   self->stall_source = net_add_timeout (self,
       CLAMP (self->config.send_timeout_ms / 4, 1, STALL_TICK_MAX_MS),
       on_stall_tick);
@@ -1726,6 +1738,20 @@ gst_stt_session_set_connect_func (GstSttSession * self,
 {
   self->connect_func = func;
   self->connect_data = user_data;
+}
+
+/**
+ * gst_stt_session_set_clock:
+ *
+ * Replaces the monotonic clock (µs) the session thread decides keep-alives
+ * and stalls by (unit tests). Call before gst_stt_session_start().
+ */
+void
+gst_stt_session_set_clock (GstSttSession * self, GstSttSessionClockFunc func,
+    gpointer user_data)
+{
+  self->clock_func = func;
+  self->clock_data = user_data;
 }
 
 GMainContext *

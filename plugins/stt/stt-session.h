@@ -92,6 +92,13 @@ typedef void (*GstSttSessionConnectFunc) (GstSttSession * session,
     const GstSttRequest * request, gpointer user_data);
 
 /**
+ * GstSttSessionClockFunc:
+ *
+ * A monotonic clock in microseconds.
+ */
+typedef gint64 (*GstSttSessionClockFunc) (gpointer user_data);
+
+/**
  * GstSttSessionStats:
  *
  * A snapshot of the counters, in frames unless the name says otherwise.
@@ -129,6 +136,9 @@ GstSttSession * gst_stt_session_new      (const GstSttSessionConfig * config,
 void     gst_stt_session_free            (GstSttSession * session);
 void     gst_stt_session_set_connect_func (GstSttSession * session,
                                           GstSttSessionConnectFunc func,
+                                          gpointer user_data);
+void     gst_stt_session_set_clock       (GstSttSession * session,
+                                          GstSttSessionClockFunc func,
                                           gpointer user_data);
 gboolean gst_stt_session_start           (GstSttSession * session,
                                           GError ** error);

@@ -33,7 +33,38 @@ typedef struct
   GPtrArray *problems;          /* gchar *, "W: " or "E: " and the text */
   GAsyncQueue *server_fds;      /* GINT_TO_POINTER (fd + 1) */
   guint connects;
+  gint64 now_us;                /* the fake clock, under lock */
 } Fixture;
+
+static gint64
+fake_clock (gpointer user_data)
+{
+  Fixture *f = user_data;
+  gint64 now;
+
+  g_mutex_lock (&f->lock);
+  now = f->now_us;
+  g_mutex_unlock (&f->lock);
+  return now;
+}
+
+static void
+fake_clock_set_ms (Fixture * f, gint64 ms)
+{
+  g_mutex_lock (&f->lock);
+  f->now_us = G_USEC_PER_SEC + ms * 1000;
+  g_mutex_unlock (&f->lock);
+}
+
+/* Runs the test's context for @ms of real time. */
+static void
+run_for_ms (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
+}
 
 /* One connection, seen from the service. */
 typedef struct
@@ -464,6 +495,72 @@ GST_START_TEST (test_every_final_before_finish)
 
 GST_END_TEST;
 
+/* Deepgram needs a KeepAlive after keepalive-interval-ms without audio:
+ * on the session's clock (a fake one here), at the interval, not before,
+ * once per interval. */
+GST_START_TEST (test_keepalive_timing)
+{
+  Fixture *f = fixture_new ();
+  GstSttSessionConfig config = {
+    .backend = GST_STT_BACKEND_DEEPGRAM,
+    .url = "ws://127.0.0.1:9/v1/listen",
+    .interim_results = TRUE,
+    .finish_timeout_ms = 5000,
+    .keepalive_interval_ms = 4000,
+    .send_timeout_ms = 5000,
+  };
+  GstSttSession *s = gst_stt_session_new (&config, NULL, &callbacks, f);
+  GstSttSessionStats stats;
+  Service *svc;
+  gchar *states;
+  guint i;
+
+  fake_clock_set_ms (f, 0);
+  gst_stt_session_set_connect_func (s, fake_connect, f);
+  gst_stt_session_set_clock (s, fake_clock, f);
+  fail_unless (gst_stt_session_start (s, NULL));
+  fail_unless (gst_stt_session_set_format (s, RATE, 2, CHUNK, RATE * 20));
+  svc = service_accept (f);
+  for (i = 0; i < 1000; i++) {
+    states = session_states (f, NULL);
+    if (g_str_has_suffix (states, "open"))
+      break;
+    g_free (states);
+    states = NULL;
+    g_usleep (1000);
+  }
+  fail_unless (states != NULL, "the session did not open");
+  g_free (states);
+
+  /* the session ticks every 250 ms of real time; 600 ms is two ticks */
+  fake_clock_set_ms (f, 3999);
+  run_for_ms (600);
+  fail_unless_equals_int (svc->texts->len, 0);
+
+  fake_clock_set_ms (f, 4000);
+  run_for_ms (600);
+  fail_unless_equals_int (svc->texts->len, 1);
+  fail_unless_equals_string (g_ptr_array_index (svc->texts, 0),
+      "{\"type\":\"KeepAlive\"}");
+
+  fake_clock_set_ms (f, 7999);
+  run_for_ms (600);
+  fail_unless_equals_int (svc->texts->len, 1);
+
+  fake_clock_set_ms (f, 8000);
+  run_for_ms (600);
+  fail_unless_equals_int (svc->texts->len, 2);
+
+  gst_stt_session_get_stats (s, &stats);
+  fail_unless_equals_int (stats.keepalives, 2);
+
+  gst_stt_session_free (s);
+  service_free (svc);
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
 static Suite *
 stt_session_suite (void)
 {
@@ -473,6 +570,7 @@ stt_session_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_replay_after_reconnect);
   tcase_add_test (tc, test_every_final_before_finish);
+  tcase_add_test (tc, test_keepalive_timing);
   return s;
 }
 
