@@ -85,12 +85,8 @@
 #include "gststtpushsink.h"
 
 #include <gst/audio/audio.h>
-#include <glib/gstdio.h>
-#include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
-#include "audiostream/sinkfront.h"
 #include "stt-backend.h"
 #include "stt-session.h"
 #include "stt-transcript.h"
@@ -212,10 +208,7 @@ struct _GstSttPushSink
 
   /* the transcript file: opened in start(), written by the session
    * thread (as finals are posted), closed when EOS goes on or in stop() */
-  FILE *transcript;
-  GstSttTranscriptFormat transcript_resolved;
-  gboolean transcript_failed;
-  gint transcript_entries;      /* atomic */
+  GstSttTranscriptFile transcript;
 };
 
 GType
@@ -576,63 +569,7 @@ gst_stt_push_sink_set_property (GObject * object, guint prop_id,
   GST_OBJECT_UNLOCK (self);
 }
 
-static GstStructure *
-build_capabilities (GstSttBackend backend)
-{
-  const GstSttBackendInfo *info = gst_stt_backend_get_info (backend);
-  GstStructure *s = gst_structure_new ("sttpushsink-capabilities",
-      "backend", G_TYPE_STRING, info->name,
-      "supported", G_TYPE_BOOLEAN, info->implemented,
-      "partials", G_TYPE_BOOLEAN, info->partials,
-      "diarization", G_TYPE_BOOLEAN, info->diarization,
-      "word-times", G_TYPE_BOOLEAN, info->word_times,
-      "keep-alive", G_TYPE_BOOLEAN, info->keepalive,
-      "needs-key", G_TYPE_BOOLEAN, info->key_env != NULL,
-      "realtime-only", G_TYPE_BOOLEAN, info->max_speed > 0,
-      "max-speed", G_TYPE_DOUBLE, info->max_speed,
-      "chunk-ms", GST_TYPE_INT_RANGE, (gint) info->min_chunk_ms,
-      (gint) info->max_chunk_ms, NULL);
 
-  if (info->min_rate == info->max_rate)
-    gst_structure_set (s, "rates", G_TYPE_INT, info->min_rate, NULL);
-  else
-    gst_structure_set (s, "rates", GST_TYPE_INT_RANGE, info->min_rate,
-        info->max_rate, NULL);
-  if (info->max_channels == 1)
-    gst_structure_set (s, "channels", G_TYPE_INT, 1, NULL);
-  else
-    gst_structure_set (s, "channels", GST_TYPE_INT_RANGE, 1,
-        info->max_channels, NULL);
-  return s;
-}
-
-static GstStructure *
-build_stats (const GstSttSessionStats * st, guint64 transcript_entries)
-{
-  gint rate = st->rate;
-
-  return gst_structure_new ("sttpushsink-stats",
-      "state", G_TYPE_STRING, st->state,
-      "bytes-sent", G_TYPE_UINT64, st->bytes_sent,
-      "audio-sent-ms", G_TYPE_UINT64,
-      gst_as_frames_to_ms (st->frames_sent, rate),
-      "audio-replayed-ms", G_TYPE_UINT64,
-      gst_as_frames_to_ms (st->frames_replayed, rate),
-      "unreplayed-ms", G_TYPE_UINT64,
-      gst_as_frames_to_ms (st->frames_unreplayed, rate),
-      "queue-level-ms", G_TYPE_UINT64,
-      gst_as_frames_to_ms (st->frames_queued, rate),
-      "dropped-ms", G_TYPE_UINT64,
-      gst_as_frames_to_ms (st->frames_dropped, rate),
-      "overflows", G_TYPE_UINT64, st->overflows,
-      "messages-received", G_TYPE_UINT64, st->messages_received,
-      "messages-skipped", G_TYPE_UINT64, st->messages_skipped,
-      "partials", G_TYPE_UINT64, st->partials,
-      "finals", G_TYPE_UINT64, st->finals,
-      "reconnects", G_TYPE_UINT64, st->reconnects,
-      "keepalives-sent", G_TYPE_UINT64, st->keepalives,
-      "transcript-entries", G_TYPE_UINT64, transcript_entries, NULL);
-}
 
 static void
 gst_stt_push_sink_get_property (GObject * object, guint prop_id,
@@ -649,8 +586,8 @@ gst_stt_push_sink_get_property (GObject * object, guint prop_id,
     else
       st = self->last_stats;
     GST_OBJECT_UNLOCK (self);
-    g_value_take_boxed (value, build_stats (&st,
-            g_atomic_int_get (&self->transcript_entries)));
+    g_value_take_boxed (value, gst_stt_session_stats_to_structure (&st,
+            g_atomic_int_get (&self->transcript.entries)));
     return;
   }
 
@@ -702,7 +639,8 @@ gst_stt_push_sink_get_property (GObject * object, guint prop_id,
       g_value_set_enum (value, self->transcript_format);
       break;
     case PROP_CAPABILITIES:
-      g_value_take_boxed (value, build_capabilities (self->backend));
+      g_value_take_boxed (value, gst_stt_backend_capabilities
+          (gst_stt_backend_get_info (self->backend)));
       break;
     default:
       /* api-key is write-only: GObject never asks for it. */
@@ -780,78 +718,30 @@ make_adapter (const Settings * s, gint rate, gint channels, GError ** error)
 /* ------------------------------------------------------------------------ */
 /* Transcript file                                                           */
 
-/* Opens transcript-location for this run. Returns FALSE with @error set
- * when it cannot be written. */
-static gboolean
-transcript_open (GstSttPushSink * self, GError ** error)
-{
-  const gchar *path = self->settings.transcript_location;
-  const gchar *header;
-
-  self->transcript_failed = FALSE;
-  if (path == NULL || path[0] == '\0')
-    return TRUE;
-  self->transcript_resolved =
-      gst_stt_transcript_format_for_path (self->settings.transcript_format,
-      path);
-  self->transcript = g_fopen (path, "wb");
-  if (self->transcript == NULL) {
-    gint errsv = errno;
-
-    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv),
-        "%s", g_strerror (errsv));
-    return FALSE;
-  }
-  header = gst_stt_transcript_header (self->transcript_resolved);
-  if (header != NULL && (fputs (header, self->transcript) == EOF ||
-          fflush (self->transcript) != 0)) {
-    gint errsv = errno;
-
-    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv),
-        "%s", g_strerror (errsv));
-    fclose (self->transcript);
-    self->transcript = NULL;
-    return FALSE;
-  }
-  return TRUE;
-}
-
 static void
 transcript_close (GstSttPushSink * self)
 {
-  if (self->transcript == NULL)
-    return;
-  if (fclose (self->transcript) != 0 && !self->transcript_failed)
+  GError *err = NULL;
+
+  if (!gst_stt_transcript_file_close (&self->transcript, &err)) {
     GST_ELEMENT_WARNING (self, RESOURCE, CLOSE,
         ("Could not finish writing the transcript to %s.",
-            self->settings.transcript_location), ("%s", g_strerror (errno)));
-  self->transcript = NULL;
+            self->settings.transcript_location), ("%s", err->message));
+    g_error_free (err);
+  }
 }
 
-/* Appends one final, flushed at once so that a reader (or a crash) sees
- * every final that was posted. A write error is said once; the bus
- * messages go on. */
+/* A write error is said once; the bus messages go on. */
 static void
 write_transcript (GstSttPushSink * self, const GstStructure * final)
 {
-  gchar *entry;
-  guint64 index;
-  gboolean ok;
+  GError *err = NULL;
 
-  if (self->transcript == NULL || self->transcript_failed)
-    return;
-  index = g_atomic_int_add (&self->transcript_entries, 1) + 1;
-
-  entry = gst_stt_transcript_entry (self->transcript_resolved, (guint) index,
-      final);
-  ok = fputs (entry, self->transcript) != EOF &&
-      fflush (self->transcript) == 0;
-  g_free (entry);
-  if (!ok) {
-    self->transcript_failed = TRUE;
+  if (!gst_stt_transcript_file_write (&self->transcript, final, &err)) {
     GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
         ("Could not write the transcript to %s: no more finals go there.",
-            self->settings.transcript_location), ("%s", g_strerror (errno)));
+            self->settings.transcript_location), ("%s", err->message));
+    g_error_free (err);
   }
 }
 
@@ -912,9 +802,10 @@ gst_stt_push_sink_start (GstBaseSink * bsink)
     GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
         ("%s does not label speakers: diarize is ignored.", info->title),
         (NULL));
-  if (!transcript_open (self, &err))
+  if (!gst_stt_transcript_file_open (&self->transcript,
+          self->settings.transcript_location,
+          self->settings.transcript_format, &err))
     goto no_transcript;
-  g_atomic_int_set (&self->transcript_entries, 0);
   self->live_known = FALSE;
   self->upstream_live = FALSE;
 
@@ -1053,32 +944,15 @@ static void
 explain_refused_format (GstSttPushSink * self, const GstSttBackendInfo * info,
     GstCaps * filter)
 {
-  gint rate, channels;
-  gchar *text = NULL;
+  gchar *text;
   gboolean post;
 
   if (gst_caps_is_empty (filter) || gst_caps_is_any (filter) ||
       !gst_structure_has_name (gst_caps_get_structure (filter, 0),
           "audio/x-raw"))
     return;
-  rate = fixed_int (filter, "rate");
-  channels = fixed_int (filter, "channels");
-
-  if (rate > 0 && (rate < info->min_rate || rate > info->max_rate)) {
-    if (info->min_rate == info->max_rate)
-      text = g_strdup_printf ("%s takes audio at %d Hz only, not %d Hz: put "
-          "audioresample before sttpushsink (… ! audioconvert ! "
-          "audioresample ! audio/x-raw,rate=%d,channels=1 ! sttpushsink).",
-          info->title, info->min_rate, rate, info->min_rate);
-    else
-      text = g_strdup_printf ("%s takes audio at %d to %d Hz, not %d Hz: "
-          "put audioresample before sttpushsink.", info->title,
-          info->min_rate, info->max_rate, rate);
-  } else if (channels > info->max_channels) {
-    text = g_strdup_printf ("%s takes at most %d channel%s, not %d: put "
-        "audioconvert before sttpushsink.", info->title, info->max_channels,
-        info->max_channels == 1 ? "" : "s", channels);
-  }
+  text = gst_stt_backend_explain_format (info, fixed_int (filter, "rate"),
+      fixed_int (filter, "channels"));
   if (text == NULL)
     return;
 
@@ -1102,26 +976,12 @@ gst_stt_push_sink_get_caps (GstBaseSink * bsink, GstCaps * filter)
   GstSttPushSink *self = GST_STT_PUSH_SINK (bsink);
   const GstSttBackendInfo *info;
   GstCaps *caps, *result;
-  GstStructure *s;
 
   GST_OBJECT_LOCK (self);
   info = gst_stt_backend_get_info (self->backend);
   GST_OBJECT_UNLOCK (self);
 
-  s = gst_structure_new ("audio/x-raw",
-      "format", G_TYPE_STRING, "S16LE",
-      "layout", G_TYPE_STRING, "interleaved", NULL);
-  if (info->min_rate == info->max_rate)
-    gst_structure_set (s, "rate", G_TYPE_INT, info->min_rate, NULL);
-  else
-    gst_structure_set (s, "rate", GST_TYPE_INT_RANGE, info->min_rate,
-        info->max_rate, NULL);
-  if (info->max_channels == 1)
-    gst_structure_set (s, "channels", G_TYPE_INT, 1, NULL);
-  else
-    gst_structure_set (s, "channels", GST_TYPE_INT_RANGE, 1,
-        info->max_channels, NULL);
-  caps = gst_caps_new_full (s, NULL);
+  caps = gst_stt_backend_caps (info);
 
   if (filter == NULL)
     return caps;

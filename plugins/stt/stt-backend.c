@@ -479,3 +479,89 @@ gst_stt_adapter_held_bytes (GstSttAdapter * a)
   return a->ops->held_bytes != NULL ? a->ops->held_bytes (a->state) : 0;
 }
 
+/* ------------------------------------------------------------------------ */
+/* What the element offers                                                   */
+
+/* @field of @s: an int, or a range when min != max */
+static void
+set_int_or_range (GstStructure * s, const gchar * field, gint min, gint max)
+{
+  if (min == max)
+    gst_structure_set (s, field, G_TYPE_INT, min, NULL);
+  else
+    gst_structure_set (s, field, GST_TYPE_INT_RANGE, min, max, NULL);
+}
+
+/**
+ * gst_stt_backend_capabilities:
+ *
+ * sttpushsink-capabilities: what @info's backend supports, as the
+ * element's `capabilities` property shows it.
+ */
+GstStructure *
+gst_stt_backend_capabilities (const GstSttBackendInfo * info)
+{
+  GstStructure *s = gst_structure_new ("sttpushsink-capabilities",
+      "backend", G_TYPE_STRING, info->name,
+      "supported", G_TYPE_BOOLEAN, info->implemented,
+      "partials", G_TYPE_BOOLEAN, info->partials,
+      "diarization", G_TYPE_BOOLEAN, info->diarization,
+      "word-times", G_TYPE_BOOLEAN, info->word_times,
+      "keep-alive", G_TYPE_BOOLEAN, info->keepalive,
+      "needs-key", G_TYPE_BOOLEAN, info->key_env != NULL,
+      "realtime-only", G_TYPE_BOOLEAN, info->max_speed > 0,
+      "max-speed", G_TYPE_DOUBLE, info->max_speed,
+      "chunk-ms", GST_TYPE_INT_RANGE, (gint) info->min_chunk_ms,
+      (gint) info->max_chunk_ms, NULL);
+
+  set_int_or_range (s, "rates", info->min_rate, info->max_rate);
+  set_int_or_range (s, "channels", 1, info->max_channels);
+  return s;
+}
+
+/**
+ * gst_stt_backend_caps:
+ *
+ * The raw audio @info's backend takes: S16LE at its rates and channels.
+ */
+GstCaps *
+gst_stt_backend_caps (const GstSttBackendInfo * info)
+{
+  GstStructure *s = gst_structure_new ("audio/x-raw",
+      "format", G_TYPE_STRING, "S16LE",
+      "layout", G_TYPE_STRING, "interleaved", NULL);
+
+  set_int_or_range (s, "rate", info->min_rate, info->max_rate);
+  set_int_or_range (s, "channels", 1, info->max_channels);
+  return gst_caps_new_full (s, NULL);
+}
+
+/**
+ * gst_stt_backend_explain_format:
+ * @rate: a fixed rate upstream offers, or 0
+ * @channels: a fixed channel count upstream offers, or 0
+ *
+ * Returns: (transfer full) (nullable): for a format @info's backend does
+ * not take, what to put before sttpushsink; NULL if there is nothing to
+ * say (the format is fine, or not fixed yet).
+ */
+gchar *
+gst_stt_backend_explain_format (const GstSttBackendInfo * info, gint rate,
+    gint channels)
+{
+  if (rate > 0 && (rate < info->min_rate || rate > info->max_rate)) {
+    if (info->min_rate == info->max_rate)
+      return g_strdup_printf ("%s takes audio at %d Hz only, not %d Hz: put "
+          "audioresample before sttpushsink (… ! audioconvert ! "
+          "audioresample ! audio/x-raw,rate=%d,channels=1 ! sttpushsink).",
+          info->title, info->min_rate, rate, info->min_rate);
+    return g_strdup_printf ("%s takes audio at %d to %d Hz, not %d Hz: "
+        "put audioresample before sttpushsink.", info->title,
+        info->min_rate, info->max_rate, rate);
+  }
+  if (channels > info->max_channels)
+    return g_strdup_printf ("%s takes at most %d channel%s, not %d: put "
+        "audioconvert before sttpushsink.", info->title, info->max_channels,
+        info->max_channels == 1 ? "" : "s", channels);
+  return NULL;
+}

@@ -13,7 +13,7 @@
  * speaks its protocol, chosen by backend. What the element and the
  * session use. */
 
-#include <glib.h>
+#include <gst/gst.h>
 
 #include "stt-adapter.h"
 #include "stt-event.h"
@@ -72,5 +72,13 @@ gchar *          gst_stt_adapter_describe_close   (GstSttAdapter * adapter,
 gboolean         gst_stt_adapter_close_is_auth    (GstSttAdapter * adapter,
                                                    gushort code);
 gsize            gst_stt_adapter_held_bytes       (GstSttAdapter * adapter);
+
+GstStructure *   gst_stt_backend_capabilities     (const GstSttBackendInfo *
+                                                   info);
+GstCaps *        gst_stt_backend_caps             (const GstSttBackendInfo *
+                                                   info);
+gchar *          gst_stt_backend_explain_format   (const GstSttBackendInfo *
+                                                   info, gint rate,
+                                                   gint channels);
 
 G_END_DECLS

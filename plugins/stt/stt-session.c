@@ -2065,3 +2065,44 @@ gst_stt_session_get_stats (GstSttSession * self, GstSttSessionStats * stats)
   stats->keepalives = self->keepalives;
   g_mutex_unlock (&self->lock);
 }
+
+static guint64
+frames_to_ms (guint64 frames, gint rate)
+{
+  return rate > 0 ? gst_util_uint64_scale_int (frames, 1000, rate) : 0;
+}
+
+/**
+ * gst_stt_session_stats_to_structure:
+ * @transcript_entries: the element's count of transcript-file entries
+ *
+ * sttpushsink-stats, as the element's `stats` property shows it.
+ */
+GstStructure *
+gst_stt_session_stats_to_structure (const GstSttSessionStats * st,
+    guint64 transcript_entries)
+{
+  gint rate = st->rate;
+
+  return gst_structure_new ("sttpushsink-stats",
+      "state", G_TYPE_STRING, st->state,
+      "bytes-sent", G_TYPE_UINT64, st->bytes_sent,
+      "audio-sent-ms", G_TYPE_UINT64,
+      frames_to_ms (st->frames_sent, rate),
+      "audio-replayed-ms", G_TYPE_UINT64,
+      frames_to_ms (st->frames_replayed, rate),
+      "unreplayed-ms", G_TYPE_UINT64,
+      frames_to_ms (st->frames_unreplayed, rate),
+      "queue-level-ms", G_TYPE_UINT64,
+      frames_to_ms (st->frames_queued, rate),
+      "dropped-ms", G_TYPE_UINT64,
+      frames_to_ms (st->frames_dropped, rate),
+      "overflows", G_TYPE_UINT64, st->overflows,
+      "messages-received", G_TYPE_UINT64, st->messages_received,
+      "messages-skipped", G_TYPE_UINT64, st->messages_skipped,
+      "partials", G_TYPE_UINT64, st->partials,
+      "finals", G_TYPE_UINT64, st->finals,
+      "reconnects", G_TYPE_UINT64, st->reconnects,
+      "keepalives-sent", G_TYPE_UINT64, st->keepalives,
+      "transcript-entries", G_TYPE_UINT64, transcript_entries, NULL);
+}

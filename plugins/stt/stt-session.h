@@ -161,6 +161,9 @@ void     gst_stt_session_unlock_stop     (GstSttSession * session);
 void     gst_stt_session_get_stats       (GstSttSession * session,
                                           GstSttSessionStats * stats);
 gboolean gst_stt_session_has_format      (GstSttSession * session);
+GstStructure * gst_stt_session_stats_to_structure (
+                                          const GstSttSessionStats * stats,
+                                          guint64 transcript_entries);
 
 /* session thread, from a GstSttSessionConnectFunc */
 void     gst_stt_session_connected       (GstSttSession * session,
