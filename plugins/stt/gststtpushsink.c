@@ -476,14 +476,6 @@ gst_stt_push_sink_init (GstSttPushSink * self)
   gst_base_sink_set_sync (GST_BASE_SINK (self), FALSE);
 }
 
-/* Frees a string that may hold a secret, wiping it first. */
-static void
-free_secret (gchar * secret)
-{
-  if (secret != NULL)
-    memset (secret, 0, strlen (secret));
-  g_free (secret);
-}
 
 static void
 gst_stt_push_sink_finalize (GObject * object)
@@ -491,7 +483,7 @@ gst_stt_push_sink_finalize (GObject * object)
   GstSttPushSink *self = GST_STT_PUSH_SINK (object);
 
   g_free (self->url);
-  free_secret (self->api_key);
+  gst_stt_free_secret (self->api_key);
   g_free (self->language);
   g_free (self->model);
   g_free (self->extra);
@@ -516,7 +508,7 @@ gst_stt_push_sink_set_property (GObject * object, guint prop_id,
       self->url = g_value_dup_string (value);
       break;
     case PROP_API_KEY:
-      free_secret (self->api_key);
+      gst_stt_free_secret (self->api_key);
       self->api_key = g_value_dup_string (value);
       break;
     case PROP_LANGUAGE:
@@ -657,7 +649,7 @@ static void
 settings_clear (Settings * s)
 {
   g_free (s->url);
-  free_secret (s->api_key);
+  gst_stt_free_secret (s->api_key);
   g_free (s->language);
   g_free (s->model);
   g_free (s->extra);
@@ -691,29 +683,11 @@ settings_copy (GstSttPushSink * self, Settings * s)
 
   info = gst_stt_backend_get_info (s->backend);
   if ((s->api_key == NULL || s->api_key[0] == '\0') && info->key_env) {
-    free_secret (s->api_key);
+    gst_stt_free_secret (s->api_key);
     s->api_key = g_strdup (g_getenv (info->key_env));
   }
 }
 
-static GstSttAdapter *
-make_adapter (const Settings * s, gint rate, gint channels, GError ** error)
-{
-  GstSttSettings as = {
-    .backend = s->backend,
-    .url = s->url,
-    .api_key = s->api_key,
-    .language = s->language,
-    .model = s->model,
-    .diarize = s->diarize,
-    .interim_results = s->interim_results,
-    .extra = s->extra,
-    .rate = rate,
-    .channels = channels,
-  };
-
-  return gst_stt_adapter_new (&as, error);
-}
 
 /* ------------------------------------------------------------------------ */
 /* Transcript file                                                           */
@@ -782,7 +756,6 @@ static gboolean
 gst_stt_push_sink_start (GstBaseSink * bsink)
 {
   GstSttPushSink *self = GST_STT_PUSH_SINK (bsink);
-  GstSttAdapter *probe;
   GstSttSession *session;
   GError *err = NULL;
   const GstSttBackendInfo *info;
@@ -791,24 +764,6 @@ gst_stt_push_sink_start (GstBaseSink * bsink)
   settings_clear (&self->settings);
   settings_copy (self, &self->settings);
   info = gst_stt_backend_get_info (self->settings.backend);
-
-  /* Settings problems show now, not when the first audio arrives: try
-   * them with a format the backend accepts. */
-  probe = make_adapter (&self->settings, info->min_rate, 1, &err);
-  if (probe == NULL)
-    goto bad_settings;
-  gst_stt_adapter_free (probe);
-  if (self->settings.diarize && !info->diarization)
-    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
-        ("%s does not label speakers: diarize is ignored.", info->title),
-        (NULL));
-  if (!gst_stt_transcript_file_open (&self->transcript,
-          self->settings.transcript_location,
-          self->settings.transcript_format, &err))
-    goto no_transcript;
-  self->live_known = FALSE;
-  self->upstream_live = FALSE;
-
   config = (GstSttSessionConfig) {
     .backend = self->settings.backend,
     .url = self->settings.url,
@@ -823,6 +778,22 @@ gst_stt_push_sink_start (GstBaseSink * bsink)
     .send_timeout_ms = self->settings.send_timeout_ms,
     .max_speed = self->settings.max_speed,
   };
+
+  /* Settings problems show now, not when the first audio arrives. */
+  if (!gst_stt_session_check_config (&config, &err))
+    goto bad_settings;
+  if (self->settings.diarize && !info->diarization)
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("%s does not label speakers: diarize is ignored.", info->title),
+        (NULL));
+  if (!gst_stt_transcript_file_open (&self->transcript,
+          self->settings.transcript_location,
+          self->settings.transcript_format, &err))
+    goto no_transcript;
+  self->live_known = FALSE;
+  self->upstream_live = FALSE;
+  self->rate = self->channels = 0;
+
   session = gst_stt_session_new (&config, GST_OBJECT (self),
       &session_callbacks, self);
   if (!gst_stt_session_start (session, &err))

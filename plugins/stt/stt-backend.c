@@ -218,9 +218,7 @@ gst_stt_adapter_free (GstSttAdapter * a)
     a->ops->state_free (a->state);
   gst_stt_request_clear (&a->request);
   g_free (a->url);
-  if (a->api_key != NULL)
-    memset (a->api_key, 0, strlen (a->api_key));
-  g_free (a->api_key);
+  gst_stt_free_secret (a->api_key);
   g_free (a->language);
   g_free (a->model);
   if (a->extra != NULL)

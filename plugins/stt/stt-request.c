@@ -261,3 +261,17 @@ gst_stt_url_exposes_key (const gchar * url)
   g_uri_unref (uri);
   return exposed;
 }
+
+/**
+ * gst_stt_free_secret:
+ *
+ * Frees a string that may hold a key, wiping it first: no copy of the key
+ * stays behind in freed memory.
+ */
+void
+gst_stt_free_secret (gchar * secret)
+{
+  if (secret != NULL)
+    memset (secret, 0, strlen (secret));
+  g_free (secret);
+}

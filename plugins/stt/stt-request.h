@@ -61,5 +61,6 @@ void      gst_stt_request_add_header (GstSttRequest * request,
 /* Typed member access: NULL / FALSE when absent or of another type, never
  * a critical, whatever the server sent. */
 gboolean  gst_stt_url_exposes_key   (const gchar * url);
+void      gst_stt_free_secret       (gchar * secret);
 
 G_END_DECLS

@@ -60,23 +60,6 @@ typedef enum
   NET_DONE,                     /* finished or failed: nothing more to do */
 } NetState;
 
-/* The configuration, copied: the strings are the session's. */
-typedef struct
-{
-  GstSttBackend backend;
-  gchar *url;
-  gchar *api_key;
-  gchar *language;
-  gchar *model;
-  gboolean diarize;
-  gboolean interim_results;
-  gchar *extra;
-  guint finish_timeout_ms;
-  guint keepalive_interval_ms;
-  guint send_timeout_ms;
-  gdouble max_speed;
-} Config;
-
 /* Lock order: self->lock is a leaf (see stt-session.h). */
 struct _GstSttSession
 {
@@ -87,7 +70,7 @@ struct _GstSttSession
   gpointer connect_data;
   GstSttSessionClockFunc clock_func;
   gpointer clock_data;
-  Config config;
+  GstSttSessionConfig config;   /* copied: the strings are the session's */
 
   /* streaming state, under self->lock */
   GMutex lock;
@@ -205,7 +188,7 @@ session_problem (GstSttSession * self, gboolean fatal, GQuark domain,
   SESSION_PROBLEM (self, TRUE, domain, code, text, debug)
 
 static GstSttAdapter *
-gst_stt_session_make_adapter (const Config * c, gint rate, gint channels,
+make_adapter (const GstSttSessionConfig * c, gint rate, gint channels,
     GError ** error)
 {
   GstSttSettings as = {
@@ -222,6 +205,26 @@ gst_stt_session_make_adapter (const Config * c, gint rate, gint channels,
   };
 
   return gst_stt_adapter_new (&as, error);
+}
+
+/**
+ * gst_stt_session_check_config:
+ *
+ * Whether a session with @config can start: the backend exists and takes
+ * these settings (key, url, extra), tried with a format it accepts, so
+ * that a problem shows when the element starts, not with the first audio.
+ */
+gboolean
+gst_stt_session_check_config (const GstSttSessionConfig * config,
+    GError ** error)
+{
+  const GstSttBackendInfo *info = gst_stt_backend_get_info (config->backend);
+  GstSttAdapter *probe = make_adapter (config, info->min_rate, 1, error);
+
+  if (probe == NULL)
+    return FALSE;
+  gst_stt_adapter_free (probe);
+  return TRUE;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1456,8 +1459,8 @@ net_connect (GstSttSession * self)
     self->net_chunk = self->chunk_frames;
     g_mutex_unlock (&self->lock);
 
-    self->adapter = gst_stt_session_make_adapter (&self->config,
-        self->net_rate, self->net_bpf / 2, &err);
+    self->adapter = make_adapter (&self->config, self->net_rate,
+        self->net_bpf / 2, &err);
     if (self->adapter == NULL)
       goto no_adapter;
     /* room for a chunk and a tail merged into it, or padded */
@@ -1657,15 +1660,13 @@ net_thread_func (gpointer user_data)
 /* Life cycle                                                                */
 
 static void
-config_clear (Config * c)
+config_clear (GstSttSessionConfig * c)
 {
-  g_free (c->url);
-  if (c->api_key != NULL)
-    memset (c->api_key, 0, strlen (c->api_key));
-  g_free (c->api_key);
-  g_free (c->language);
-  g_free (c->model);
-  g_free (c->extra);
+  g_free ((gchar *) c->url);
+  gst_stt_free_secret ((gchar *) c->api_key);
+  g_free ((gchar *) c->language);
+  g_free ((gchar *) c->model);
+  g_free ((gchar *) c->extra);
   memset (c, 0, sizeof (*c));
 }
 
@@ -1684,18 +1685,12 @@ gst_stt_session_new (const GstSttSessionConfig * config, GstObject * owner,
   self->owner = owner;
   self->cb = *cb;
   self->user_data = user_data;
-  self->config.backend = config->backend;
+  self->config = *config;
   self->config.url = g_strdup (config->url);
   self->config.api_key = g_strdup (config->api_key);
   self->config.language = g_strdup (config->language);
   self->config.model = g_strdup (config->model);
-  self->config.diarize = config->diarize;
-  self->config.interim_results = config->interim_results;
   self->config.extra = g_strdup (config->extra);
-  self->config.finish_timeout_ms = config->finish_timeout_ms;
-  self->config.keepalive_interval_ms = config->keepalive_interval_ms;
-  self->config.send_timeout_ms = config->send_timeout_ms;
-  self->config.max_speed = config->max_speed;
 
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);

@@ -134,6 +134,8 @@ GstSttSession * gst_stt_session_new      (const GstSttSessionConfig * config,
                                           const GstSttSessionCallbacks * cb,
                                           gpointer user_data);
 void     gst_stt_session_free            (GstSttSession * session);
+gboolean gst_stt_session_check_config    (const GstSttSessionConfig * config,
+                                          GError ** error);
 void     gst_stt_session_set_connect_func (GstSttSession * session,
                                           GstSttSessionConnectFunc func,
                                           gpointer user_data);

@@ -1077,6 +1077,40 @@ GST_START_TEST (test_eos_before_the_session_opened_is_an_error)
 
 GST_END_TEST;
 
+/* A format belongs to one run: after a stop, the element takes another. */
+GST_START_TEST (test_new_format_after_restart)
+{
+  VoskPeer *peer = vosk_peer_new (FALSE);
+  GstElement *sink = gst_element_factory_make ("sttpushsink", NULL);
+  GstBus *bus = gst_bus_new ();
+  gchar *url = vosk_peer_url (peer);
+  GstHarness *h;
+
+  gst_util_set_object_arg (G_OBJECT (sink), "backend", "vosk");
+  g_object_set (sink, "url", url, NULL);
+  h = harness_for (sink, bus);
+  fail_unless_equals_int (gst_harness_push (h, silence (0, BUFFER_FRAMES)),
+      GST_FLOW_OK);
+
+  fail_unless_equals_int (gst_element_set_state (sink, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  fail_unless (gst_element_set_state (sink, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  gst_harness_set_src_caps_str (h, "audio/x-raw,format=S16LE,"
+      "layout=interleaved,rate=8000,channels=1");
+  fail_unless_equals_int (gst_harness_push (h, silence (0, 800)),
+      GST_FLOW_OK);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR) == NULL);
+
+  gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+  g_free (url);
+  vosk_peer_free (peer);
+}
+
+GST_END_TEST;
+
 static Suite *
 sttpushsink_suite (void)
 {
@@ -1090,6 +1124,7 @@ sttpushsink_suite (void)
   tcase_add_test (tc, test_settings_refused_at_start);
   tcase_add_test (tc, test_wrong_rate_says_what_to_add);
   tcase_add_test (tc, test_start_stop_cycles);
+  tcase_add_test (tc, test_new_format_after_restart);
   tcase_add_test (tc, test_eos_not_held_by_a_stalled_service);
   tcase_add_test (tc, test_stop_releases_a_waiting_render);
   tcase_add_test (tc, test_eos_before_the_session_opened_is_an_error);
