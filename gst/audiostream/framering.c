@@ -74,6 +74,8 @@ gst_as_frame_ring_reset (GstAsFrameRing * ring)
   atomic_store (&ring->sent_high, 0);
   atomic_store (&ring->dropped, 0);
   atomic_store (&ring->history_lost, 0);
+  ring->seen_keep = 0;
+  ring->seen_sent_high = 0;
 }
 
 static void
@@ -110,17 +112,23 @@ unsent_floor (GstAsFrameRing * ring)
 
 /* Before frames below @new_tail are overwritten, tell the consumer. Below
  * `keep` nothing will ever be read again, so no notice is needed there. The
- * fence orders the tail store before the frame stores that follow: a reader
- * that sees any of those frames sees this tail when it checks again.
+ * release fence orders the tail store before the frame stores that follow
+ * (the seqlock writer's fence): a reader that sees any of those frames
+ * sees this tail when it checks again after its acquire fence.
  * Returns whether the consumer may be reading what is overwritten. */
 static gboolean
 claim (GstAsFrameRing * ring, guint64 new_tail)
 {
-  if (new_tail <= load_other (&ring->keep))
+  /* keep only grows: a value seen before is a safe bound, reloaded only
+   * when it no longer covers the write */
+  if (new_tail <= ring->seen_keep)
+    return FALSE;
+  ring->seen_keep = load_other (&ring->keep);
+  if (new_tail <= ring->seen_keep)
     return FALSE;
   if (new_tail > load_own (&ring->tail)) {
     atomic_store_explicit (&ring->tail, new_tail, memory_order_relaxed);
-    atomic_thread_fence (memory_order_seq_cst);
+    atomic_thread_fence (memory_order_release);
   }
   return TRUE;
 }
@@ -212,8 +220,16 @@ gst_as_frame_ring_write_overwrite (GstAsFrameRing * ring, const guint8 * src,
   if (w + n_frames > ring->capacity)
     need = w + n_frames - ring->capacity;
 
-  never_sent = max3 (load_other (&ring->sent_high), load_own (&ring->tail),
+  /* sent_high only grows: reload it only when the write reaches it (the
+   * reader moves it on every read, so loading it each time would cost a
+   * cache miss per write) */
+  never_sent = max3 (ring->seen_sent_high, load_own (&ring->tail),
       load_own (&ring->flush));
+  if (need > never_sent) {
+    ring->seen_sent_high = load_other (&ring->sent_high);
+    never_sent = max3 (ring->seen_sent_high, load_own (&ring->tail),
+        load_own (&ring->flush));
+  }
   if (need > never_sent) {
     lost = need - never_sent;
     atomic_store_explicit (&ring->overflows,

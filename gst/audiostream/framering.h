@@ -48,7 +48,7 @@ G_BEGIN_DECLS
  * [send, write) and reports the rest, so a non-live caller can wait (the
  * waiting belongs to the caller, see sinkfront.h).
  *
- * Torn reads: the producer publishes `tail` (then a full fence) before it
+ * Torn reads: the producer publishes `tail` (then a release fence) before it
  * overwrites a frame, and the consumer loads `tail` again after its copy,
  * as a seqlock reader rechecks its sequence. Frames the producer may have
  * overwritten during the copy form a prefix of it and are discarded; what
@@ -80,7 +80,9 @@ typedef struct
   atomic_uint_least64_t tail;
   atomic_uint_least64_t flush;
   atomic_uint_least64_t overflows;
-  guint8 producer_pad[32];      /* keep the two sides' cache lines apart */
+  guint64 seen_keep;            /* the consumer's keep, as last loaded */
+  guint64 seen_sent_high;       /* its sent_high, as last loaded */
+  guint8 producer_pad[64];      /* keep the two sides' cache lines apart */
 
   /* consumer-owned */
   atomic_uint_least64_t send;
