@@ -34,6 +34,10 @@
 #define VERSION "0"
 #endif
 
+/* The element's category: GST_DEBUG=sttpushsink:5 shows the session too. */
+GST_DEBUG_CATEGORY_STATIC (stt_session_debug);
+#define GST_CAT_DEFAULT stt_session_debug
+
 /* Above GST_STT_MAX_MESSAGE_SIZE a message is counted and skipped; this is
  * only libsoup's hard limit, beyond which it closes the connection. */
 #define MAX_INCOMING_PAYLOAD (16 * 1024 * 1024)
@@ -1680,8 +1684,14 @@ GstSttSession *
 gst_stt_session_new (const GstSttSessionConfig * config, GstObject * owner,
     const GstSttSessionCallbacks * cb, gpointer user_data)
 {
+  static gsize debug_once = 0;
   GstSttSession *self = g_new0 (GstSttSession, 1);
 
+  if (g_once_init_enter (&debug_once)) {
+    GST_DEBUG_CATEGORY_INIT (stt_session_debug, "sttpushsink", 0,
+        "Streaming speech-to-text sink");
+    g_once_init_leave (&debug_once, 1);
+  }
   self->owner = owner;
   self->cb = *cb;
   self->user_data = user_data;
