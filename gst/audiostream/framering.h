@@ -54,6 +54,10 @@ G_BEGIN_DECLS
  * overwritten during the copy form a prefix of it and are discarded; what
  * is returned is always intact and in order.
  *
+ * The invariants hold for the effective positions, max (keep, tail) and
+ * max (send, tail, flush), which gst_as_frame_ring_get_stats() reports:
+ * the consumer's own keep and send catch up on its next read.
+ *
  * Counting is exact because the consumer does it: frames it finds below
  * `tail` that were never handed out are @dropped, frames it was asked to
  * send again (rewind) that are gone are @history_lost. Missing frames in

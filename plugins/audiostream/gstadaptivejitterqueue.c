@@ -82,14 +82,8 @@
 #include "gstadaptivejitterqueue.h"
 
 #include <gst/audio/audio.h>
-#include <math.h>
-#include <string.h>
 
-#include "audiostream/conceal.h"
-#include "audiostream/drift.h"
-#include "audiostream/jitter.h"
-#include "audiostream/playout.h"
-#include "audiostream/stretch.h"
+#include "audiostream/playout-engine.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_adaptive_jitter_queue_debug);
 #define GST_CAT_DEFAULT gst_adaptive_jitter_queue_debug
@@ -101,62 +95,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_adaptive_jitter_queue_debug);
 #define DEFAULT_STATS_INTERVAL_MS 1000
 
 #define LATENCY_LIMIT_MS 10000
-
-/* output: one buffer per CHUNK_US */
-#define CHUNK_US 5000
-
-/* the target decays with this half-life; the delay histogram forgets
- * with its own, shorter one so that a worse network shows at once */
-#define TARGET_DECAY_HALF_LIFE_US (20 * G_USEC_PER_SEC)
-#define HISTOGRAM_HALF_LIFE_US (G_USEC_PER_SEC / 2)
-#define HISTOGRAM_BIN_US 250
-
-/* drift: minima of 2 s segments, over the last 128 s */
-#define DRIFT_SEGMENT (2 * GST_SECOND)
-#define DRIFT_SEGMENTS 64
-#define DRIFT_MAX_SLOPE 1e-3
-
-/* the queue holds this much beyond max-latency-ms, for bursts */
-#define HEADROOM_MS 1000
-#define MAX_ARRIVALS 4096
-
-/* signal processing, in microseconds of audio */
-#define TAIL_US 40000           /* output kept for concealment and splices */
-#define TEMPLATE_US 10000       /* waveform matched by a splice */
-#define PERIOD_MIN_US 2500      /* pitch periods considered: 66..400 Hz */
-#define PERIOD_MAX_US 15000
-#define QUIET_STEP_MAX_US 20000 /* largest drop or repeat in a quiet stretch */
-#define QUIET_XFADE_US 2500
-#define RESUME_XFADE_US 5000
-#define MIN_XFADE_US 500
-#define CONCEAL_GLIDE_US 1000
-#define CONCEAL_FADE_VOICED_US 40000
-#define CONCEAL_FADE_OTHER_US 8000
-#define SCRATCH_US 120000
-
-#define SPLICE_MIN_CORRELATION 0.6
-#define CONCEAL_VOICED_CORRELATION 0.7
-#define QUIET_MEAN_SQUARE 1e-5  /* -50 dBFS */
-#define QUIET_RELATIVE 1e-3     /* 30 dB below recent loud audio */
-#define LOUDNESS_HALF_LIFE_US (10 * G_USEC_PER_SEC)
-
-/* time-scaling budget */
-#define STRETCH_MAX_RATE 0.04
-#define STRETCH_BUDGET_MAX_US 20000
-#define BAND_MIN_US 2000
-#define BAND_FRACTION 0.1
-
-/* reported latency: hysteresis and rate limit */
-#define RELATENCY_MIN_CHANGE (20 * GST_MSECOND)
-#define RELATENCY_MIN_FRACTION 0.25
-#define RELATENCY_MIN_INTERVAL (5 * GST_SECOND)
-#define RELATENCY_SETTLE (200 * GST_MSECOND)
-#define RELATENCY_QUIET_WAIT (1 * GST_SECOND)
-
-/* resize messages */
-#define RESIZE_MIN_CHANGE_US 10000
-#define RESIZE_MIN_FRACTION 0.2
-#define RESIZE_MIN_INTERVAL GST_SECOND
 
 #define AUDIO_CAPS \
   "audio/x-raw, format = (string) " GST_AUDIO_FORMATS_ALL ", " \
@@ -174,40 +112,17 @@ enum
   PROP_STATS,
 };
 
-typedef struct
-{
-  guint64 end;                  /* frames received once this buffer was in */
-  GstClockTime at;              /* its arrival, running time; NONE: untimed */
-} Arrival;
-
 /* The properties as the streaming threads use them. */
 typedef struct
 {
-  gdouble quantile;
-  guint min_latency_ms;
-  guint max_latency_ms;
-  gint fixed_latency_ms;
+  GstAsPlayoutSettings engine;
   guint stats_interval_ms;
 } Settings;
 
-typedef struct
-{
-  guint64 received;             /* frames that came in */
-  guint64 played;               /* input frames that went out, time-scaled
-                                 * or not */
-  guint64 output;               /* frames pushed */
-  guint64 concealed;            /* frames of concealment pushed */
-  guint64 events;               /* underruns */
-  guint64 dropped;              /* input frames dropped (overrun) */
-  guint64 inserted;             /* frames added by time-scaling */
-  guint64 removed;              /* input frames skipped by time-scaling */
-  guint64 late_buffers;         /* buffers that came while we concealed */
-  guint64 relatencies;          /* LATENCY messages posted */
-} Counters;
-
 /* Lock order: the object lock may be taken inside self->lock, never the
- * other way round. self->lock is held for memcpy, signal processing of a
- * few ms of audio and bookkeeping; never across a clock wait or a push. */
+ * other way round. self->lock is held while the engine works (memcpy,
+ * signal processing of a few ms of audio, bookkeeping); never across a
+ * clock wait or a push. */
 struct _GstAdaptiveJitterQueue
 {
   GstElement parent;
@@ -223,88 +138,13 @@ struct _GstAdaptiveJitterQueue
   GCond cond;                   /* data, EOS, a flag or the state changed */
   gboolean flushing;
   gboolean blocked;             /* not PLAYING: no clock to pace on */
-  gboolean eos;
   GstFlowReturn srcresult;
   GstClockID clock_id;          /* the task's pending wait */
   GstClock *id_clock;           /* the clock clock_id was made for */
-
-  /* format */
-  gboolean have_format;
-  GstAudioInfo info;
-  guint rate;
-  guint channels;
-  guint bpf;
-  guint chunk;                  /* frames per output buffer */
-  GstBufferPool *pool;
-
-  /* input: native frames; positions count frames since the stream began */
-  guint8 *q_data;
-  guint64 q_cap;
-  guint64 q_write;
-  guint64 q_read;
-  Arrival *arrivals;            /* ring, oldest first */
-  guint arr_head;
-  guint arr_len;
-
-  /* signal processing; every buffer is allocated with the format */
-  guint tail_cap;               /* frames of output history kept */
-  guint8 *tail;                 /* ring of the last output frames */
-  guint64 tail_written;
-  guint carry_cap;
-  guint8 *carry;                /* output decided but not yet sent */
-  guint carry_off;
-  guint carry_len;
-  guint scratch_frames;
-  guint8 *native;
-  gpointer unpacked;
-  gfloat *y;
-  gfloat *fx;
-  GstAsStretch stretch;
-  GstAsConceal conceal;
-  gboolean concealing;
-  gboolean resync;              /* PLAYING again after PAUSED */
-  gboolean rescued;             /* a period was repeated to bridge a wait */
-  gboolean filling;             /* concealment as latency filler */
-  guint64 fill_left;
-  gdouble loudness;             /* recent loud mean square */
-  gint64 loudness_at_us;
-
-  /* estimation */
-  GstAsDrift drift;
-  GstAsJitter jitter;
-  GstAsJitterTarget target;
-  GstAsPlayout playout;
-  gint64 jitter_us;             /* the last quantile */
-
-  /* output timeline, running time */
-  gboolean started;
-  gboolean discont;
   gboolean need_segment;
-  GstClockTime pts_origin;      /* PTS of output frame 0 */
-  GstClockTime pace;            /* sent this long after the PTS */
-  GstClockTime reported;        /* latency the queries answer */
-  guint64 out_frames;           /* frames pushed since the origin */
-  /* what a chunk needs: the arrival of its last input frame, measured
-   * from the earliest arrival of its first one */
-  gboolean probe_pending;
-  guint64 probe_frame;          /* the frame whose arrival we wait for */
-  gint64 probe_earliest;
-  guint64 probe_last_start;
 
-  /* reported latency changes */
-  gboolean pace_pending;        /* pace must move to pace_wanted */
-  GstClockTime pace_wanted;
-  GstClockTime pace_pending_since;
-  GstClockTime last_relatency;
-  gboolean post_latency;
-
-  /* messages */
-  gint64 resize_posted_us;
-  GstClockTime resize_last;
-  gboolean underrun_since_resize;
-  GstClockTime stats_last;
-
-  Counters n;
+  GstAsPlayoutEngine *engine;   /* input, estimation, output decisions */
+  GstBufferPool *pool;          /* output buffers of the engine's format */
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
@@ -442,10 +282,10 @@ gst_adaptive_jitter_queue_init (GstAdaptiveJitterQueue * self)
   GST_PAD_SET_PROXY_CAPS (self->srcpad);
   gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
 
-  self->props.quantile = DEFAULT_QUANTILE;
-  self->props.min_latency_ms = DEFAULT_MIN_LATENCY_MS;
-  self->props.max_latency_ms = DEFAULT_MAX_LATENCY_MS;
-  self->props.fixed_latency_ms = DEFAULT_FIXED_LATENCY_MS;
+  self->props.engine.quantile = DEFAULT_QUANTILE;
+  self->props.engine.min_latency_ms = DEFAULT_MIN_LATENCY_MS;
+  self->props.engine.max_latency_ms = DEFAULT_MAX_LATENCY_MS;
+  self->props.engine.fixed_latency_ms = DEFAULT_FIXED_LATENCY_MS;
   self->props.stats_interval_ms = DEFAULT_STATS_INTERVAL_MS;
 
   g_mutex_init (&self->lock);
@@ -453,30 +293,17 @@ gst_adaptive_jitter_queue_init (GstAdaptiveJitterQueue * self)
   self->flushing = TRUE;
   self->blocked = TRUE;
   self->srcresult = GST_FLOW_FLUSHING;
-  gst_audio_info_init (&self->info);
+  self->engine = gst_as_playout_engine_new ();
 }
 
 /* called with self->lock held, or when no thread runs */
 static void
-free_format (GstAdaptiveJitterQueue * self)
+free_pool (GstAdaptiveJitterQueue * self)
 {
   if (self->pool) {
     gst_buffer_pool_set_active (self->pool, FALSE);
     gst_clear_object (&self->pool);
   }
-  g_clear_pointer (&self->q_data, g_free);
-  g_clear_pointer (&self->arrivals, g_free);
-  g_clear_pointer (&self->tail, g_free);
-  g_clear_pointer (&self->carry, g_free);
-  g_clear_pointer (&self->native, g_free);
-  g_clear_pointer (&self->unpacked, g_free);
-  g_clear_pointer (&self->y, g_free);
-  g_clear_pointer (&self->fx, g_free);
-  if (self->have_format) {
-    gst_as_stretch_clear (&self->stretch);
-    gst_as_conceal_clear (&self->conceal);
-  }
-  self->have_format = FALSE;
 }
 
 static void
@@ -484,7 +311,8 @@ gst_adaptive_jitter_queue_finalize (GObject * object)
 {
   GstAdaptiveJitterQueue *self = GST_ADAPTIVE_JITTER_QUEUE (object);
 
-  free_format (self);
+  free_pool (self);
+  g_clear_pointer (&self->engine, gst_as_playout_engine_free);
   clear_clock_id (self);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
@@ -497,818 +325,9 @@ settings_copy (GstAdaptiveJitterQueue * self, Settings * s)
   GST_OBJECT_LOCK (self);
   *s = self->props;
   GST_OBJECT_UNLOCK (self);
-  s->max_latency_ms = MAX (s->max_latency_ms, 1);
-  s->min_latency_ms = MIN (s->min_latency_ms, s->max_latency_ms);
-}
-
-/* ------------------------------------------------------------------------ */
-/* Units                                                                     */
-
-static GstClockTime
-frames_to_ns (GstAdaptiveJitterQueue * self, guint64 frames)
-{
-  return gst_util_uint64_scale_int (frames, GST_SECOND, self->rate);
-}
-
-static guint
-us_to_frames (GstAdaptiveJitterQueue * self, gint64 us)
-{
-  return (guint) gst_util_uint64_scale_int (MAX (us, 0), self->rate,
-      G_USEC_PER_SEC);
-}
-
-static gdouble
-frames_to_ms (GstAdaptiveJitterQueue * self, guint64 frames)
-{
-  if (self->rate == 0)
-    return 0.0;
-  return frames * 1000.0 / self->rate;
-}
-
-/* ------------------------------------------------------------------------ */
-/* The input queue: native frames with random access                        */
-
-/* called with self->lock held */
-static guint64
-queue_level (GstAdaptiveJitterQueue * self)
-{
-  return self->q_write - self->q_read;
-}
-
-static void
-queue_peek (GstAdaptiveJitterQueue * self, guint64 offset, guint8 * dest,
-    guint n)
-{
-  guint64 pos = (self->q_read + offset) % self->q_cap;
-  guint64 first = MIN (n, self->q_cap - pos);
-
-  memcpy (dest, self->q_data + pos * self->bpf, first * self->bpf);
-  if (first < n)
-    memcpy (dest + first * self->bpf, self->q_data,
-        (n - first) * self->bpf);
-}
-
-/* Frames of the input are gone (played, skipped or dropped): forget the
- * arrival records that covered only them. */
-static void
-queue_consume (GstAdaptiveJitterQueue * self, guint64 n)
-{
-  self->q_read += MIN (n, queue_level (self));
-  while (self->arr_len > 1 &&
-      self->arrivals[self->arr_head].end <= self->q_read) {
-    self->arr_head = (self->arr_head + 1) % MAX_ARRIVALS;
-    self->arr_len--;
-  }
-}
-
-static void
-queue_write (GstAdaptiveJitterQueue * self, const guint8 * src, guint64 n)
-{
-  guint64 pos, first;
-
-  if (n > self->q_cap) {
-    /* only the newest frames fit */
-    src += (n - self->q_cap) * self->bpf;
-    self->q_write += n - self->q_cap;
-    n = self->q_cap;
-  }
-  if (self->q_write + n - self->q_read > self->q_cap) {
-    guint64 lost = self->q_write + n - self->q_cap - self->q_read;
-
-    self->n.dropped += lost;
-    queue_consume (self, lost);
-  }
-  pos = self->q_write % self->q_cap;
-  first = MIN (n, self->q_cap - pos);
-  memcpy (self->q_data + pos * self->bpf, src, first * self->bpf);
-  if (first < n)
-    memcpy (self->q_data, src + first * self->bpf, (n - first) * self->bpf);
-  self->q_write += n;
-}
-
-static void
-arrival_append (GstAdaptiveJitterQueue * self, guint64 end, GstClockTime at)
-{
-  if (self->arr_len == MAX_ARRIVALS) {
-    /* tiny buffers: merge into the newest record, keeping the later (safe)
-     * arrival time */
-    Arrival *last = &self->arrivals[(self->arr_head + self->arr_len - 1) %
-        MAX_ARRIVALS];
-
-    last->end = end;
-    last->at = at;
-    return;
-  }
-  self->arrivals[(self->arr_head + self->arr_len) % MAX_ARRIVALS].end = end;
-  self->arrivals[(self->arr_head + self->arr_len) % MAX_ARRIVALS].at = at;
-  self->arr_len++;
-}
-
-/* When input frame @frame arrived (running time), NONE if unknown. */
-static GstClockTime
-arrival_of (GstAdaptiveJitterQueue * self, guint64 frame)
-{
-  guint i;
-
-  for (i = 0; i < self->arr_len; i++) {
-    const Arrival *a = &self->arrivals[(self->arr_head + i) % MAX_ARRIVALS];
-
-    if (a->end > frame)
-      return a->at;
-  }
-  return GST_CLOCK_TIME_NONE;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Native <-> float                                                          */
-
-/* Unpacks @n frames of the element's format into floats in [-1, 1). */
-static void
-to_float (GstAdaptiveJitterQueue * self, const guint8 * src, gfloat * dest,
-    guint n)
-{
-  const GstAudioFormatInfo *finfo = self->info.finfo;
-  guint i, len = n * self->channels;
-
-  finfo->unpack_func (finfo, GST_AUDIO_PACK_FLAG_NONE, self->unpacked, src,
-      len);
-  if (finfo->unpack_format == GST_AUDIO_FORMAT_F64) {
-    const gdouble *u = self->unpacked;
-
-    for (i = 0; i < len; i++)
-      dest[i] = (gfloat) u[i];
-  } else {
-    const gint32 *u = self->unpacked;
-
-    for (i = 0; i < len; i++)
-      dest[i] = u[i] * (1.0f / 2147483648.0f);
-  }
-}
-
-/* Packs floats into the element's format, rounding at its depth. */
-static void
-from_float (GstAdaptiveJitterQueue * self, const gfloat * src, guint8 * dest,
-    guint n)
-{
-  const GstAudioFormatInfo *finfo = self->info.finfo;
-  guint i, len = n * self->channels;
-
-  if (finfo->unpack_format == GST_AUDIO_FORMAT_F64) {
-    gdouble *u = self->unpacked;
-
-    for (i = 0; i < len; i++)
-      u[i] = src[i];
-  } else {
-    gint32 *u = self->unpacked;
-    guint depth = CLAMP (finfo->depth, 1, 32);
-    gdouble scale = ldexp (1.0, depth - 1);
-    gint64 hi = (gint64) scale - 1, lo = -(gint64) scale;
-
-    for (i = 0; i < len; i++) {
-      gint64 v = llrint (src[i] * scale);
-
-      v = CLAMP (v, lo, hi);
-      u[i] = (gint32) ((guint32) v << (32 - depth));
-    }
-  }
-  finfo->pack_func (finfo, 0, self->unpacked, dest, len);
-}
-
-/* ------------------------------------------------------------------------ */
-/* Output history and carry                                                  */
-
-static void
-tail_append (GstAdaptiveJitterQueue * self, const guint8 * src, guint n)
-{
-  while (n > 0) {
-    guint pos = self->tail_written % self->tail_cap;
-    guint k = MIN (n, self->tail_cap - pos);
-
-    memcpy (self->tail + (gsize) pos * self->bpf, src, (gsize) k * self->bpf);
-    self->tail_written += k;
-    src += (gsize) k * self->bpf;
-    n -= k;
-  }
-}
-
-/* The last @n frames played, as floats, into @dest; returns how many there
- * were (fewer at the start of the stream). */
-static guint
-tail_to_float (GstAdaptiveJitterQueue * self, gfloat * dest, guint n)
-{
-  guint have = (guint) MIN (self->tail_written, (guint64) self->tail_cap);
-  guint64 start;
-  guint i;
-
-  n = MIN (n, have);
-  start = self->tail_written - n;
-  for (i = 0; i < n;) {
-    guint pos = (start + i) % self->tail_cap;
-    guint k = MIN (n - i, self->tail_cap - pos);
-
-    memcpy (self->native + (gsize) i * self->bpf,
-        self->tail + (gsize) pos * self->bpf, (gsize) k * self->bpf);
-    i += k;
-  }
-  to_float (self, self->native, dest, n);
-  return n;
-}
-
-/* Decided output goes to the carry, and into the history at once: later
- * decisions continue from it. */
-static void
-carry_put_float (GstAdaptiveJitterQueue * self, const gfloat * src, guint n)
-{
-  guint8 *dest;
-
-  g_assert (self->carry_len == 0 && n <= self->carry_cap);
-  dest = self->carry;
-  from_float (self, src, dest, n);
-  tail_append (self, dest, n);
-  self->carry_off = 0;
-  self->carry_len = n;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Estimation                                                                */
-
-static gint64
-media_ns (GstAdaptiveJitterQueue * self, guint64 frame)
-{
-  return (gint64) frames_to_ns (self, frame);
-}
-
-/* The earliest the input frame @frame could have arrived: its place in the
- * stream plus the baseline of the transit delay. */
-static gint64
-earliest_arrival (GstAdaptiveJitterQueue * self, guint64 frame)
-{
-  gint64 t = media_ns (self, frame);
-
-  return t + gst_as_drift_base (&self->drift, t);
-}
-
-/* The baseline moved by @delta_ns. Up: the network is slower than it
- * was, which the delays measured since have already shown, so the values
- * kept relative to the baseline move down with it and the target stays
- * where it is in absolute terms. Down: audio arrives earlier than ever
- * (a faster route, a sender catching up): the relative target stays, so
- * the absolute one comes down with the baseline and the excess is played
- * out. */
-static void
-follow_baseline (GstAdaptiveJitterQueue * self, gint64 delta_ns)
-{
-  if (delta_ns <= 0)
-    return;
-  gst_as_jitter_shift (&self->jitter, -delta_ns / 1000);
-  gst_as_jitter_target_shift (&self->target, -delta_ns / 1000);
-}
-
-/* Running time of the next output frame to be decided. */
-static GstClockTime
-output_time (GstAdaptiveJitterQueue * self, guint fill)
-{
-  return self->pts_origin + self->pace + frames_to_ns (self,
-      self->out_frames + fill);
-}
-
-/* Playout delay of the next input frame if it were played at output frame
- * @fill of the current chunk: how long after the fastest possible arrival
- * it plays. */
-static gint64
-current_delay (GstAdaptiveJitterQueue * self, guint fill)
-{
-  return (gint64) output_time (self, fill) - earliest_arrival (self,
-      self->q_read);
-}
-
-static void
-update_target (GstAdaptiveJitterQueue * self, const Settings * s,
-    gint64 now_us)
-{
-  self->jitter_us = gst_as_jitter_quantile (&self->jitter, s->quantile);
-  gst_as_jitter_target_set_limits (&self->target,
-      (gint64) s->min_latency_ms * 1000, (gint64) s->max_latency_ms * 1000);
-  gst_as_jitter_target_update (&self->target, now_us, self->jitter_us);
-}
-
-static void
-probe_resolve (GstAdaptiveJitterQueue * self, const Settings * s,
-    GstClockTime at)
-{
-  gint64 need = (gint64) at - self->probe_earliest;
-  gint64 now_us = (gint64) at / 1000;
-
-  self->probe_pending = FALSE;
-  gst_as_jitter_add (&self->jitter, now_us, need / 1000, self->chunk);
-  update_target (self, s, now_us);
-}
-
-/* A chunk starts playing input frame self->q_read: what would it have
- * needed to play all of its frames? The answer comes when its last frame
- * has arrived: at once usually, later when the chunk runs dry, and then it
- * is the measure of how late the network was. One probe at a time, and
- * one per starting frame: a gap concealed over several chunks counts
- * once. */
-static void
-probe_chunk (GstAdaptiveJitterQueue * self, const Settings * s)
-{
-  GstClockTime at;
-
-  if (!self->probe_pending && (self->q_read > self->probe_last_start ||
-          self->probe_last_start == G_MAXUINT64)) {
-    self->probe_pending = TRUE;
-    self->probe_frame = self->q_read + self->chunk - 1;
-    self->probe_earliest = earliest_arrival (self, self->q_read);
-    self->probe_last_start = self->q_read;
-  }
-  if (!self->probe_pending || self->q_write <= self->probe_frame)
-    return;
-  at = arrival_of (self, self->probe_frame);
-  if (GST_CLOCK_TIME_IS_VALID (at))
-    probe_resolve (self, s, at);
-  else
-    self->probe_pending = FALSE;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Building the output                                                       */
-
-static gboolean
-is_quiet (GstAdaptiveJitterQueue * self, gdouble mean_square)
-{
-  return mean_square < QUIET_MEAN_SQUARE ||
-      mean_square < self->loudness * QUIET_RELATIVE;
-}
-
-static void
-track_loudness (GstAdaptiveJitterQueue * self, gdouble mean_square)
-{
-  gint64 now_us = (gint64) (output_time (self, 0) / 1000);
-
-  if (now_us > self->loudness_at_us)
-    self->loudness *= exp2 (-(gdouble) (now_us - self->loudness_at_us) /
-        LOUDNESS_HALF_LIFE_US);
-  self->loudness_at_us = now_us;
-  self->loudness = MAX (self->loudness, mean_square);
-}
-
-/* Loads the timeline [history | lookahead] as floats into self->y.
- * Returns the number of history frames (the index of "now"). */
-static guint
-load_timeline (GstAdaptiveJitterQueue * self, guint hist, guint ahead)
-{
-  guint h = tail_to_float (self, self->y, hist);
-
-  if (ahead > 0) {
-    queue_peek (self, 0, self->native, ahead);
-    to_float (self, self->native, self->y + (gsize) h * self->channels,
-        ahead);
-  }
-  return h;
-}
-
-/* Plays @skip fewer input frames than it has: a crossfade from the next
- * input frames to those @skip further on. */
-static void
-splice_forward (GstAdaptiveJitterQueue * self, const gfloat * y, guint now,
-    guint skip, guint xfade)
-{
-  const gfloat *from = y + (gsize) now * self->channels;
-  const gfloat *to = y + (gsize) (now + skip) * self->channels;
-
-  gst_as_stretch_crossfade (self->fx, from, to, self->channels, xfade);
-  carry_put_float (self, self->fx, xfade);
-  queue_consume (self, skip + xfade);
-  self->n.played += xfade;
-}
-
-/* Plays @back frames of the history again: a crossfade from the next input
- * frames into the history @back frames ago, then the rest of that history;
- * the input continues after it. */
-static void
-splice_back (GstAdaptiveJitterQueue * self, const gfloat * y, guint now,
-    guint back, guint xfade)
-{
-  guint ch = self->channels;
-  const gfloat *from = y + (gsize) now * ch;
-  const gfloat *to = y + (gsize) (now - back) * ch;
-
-  gst_as_stretch_crossfade (self->fx, from, to, ch, xfade);
-  memcpy (self->fx + (gsize) xfade * ch, to + (gsize) xfade * ch,
-      (gsize) (back - xfade) * ch * sizeof (gfloat));
-  carry_put_float (self, self->fx, back);
-}
-
-/* Tries to shorten the playout by up to @amount_ns. */
-static gboolean
-try_shrink (GstAdaptiveJitterQueue * self, gint64 amount_ns)
-{
-  guint avail = (guint) MIN (queue_level (self), self->scratch_frames / 2);
-  guint tmpl = us_to_frames (self, TEMPLATE_US);
-  guint pmin = MAX (us_to_frames (self, PERIOD_MIN_US), 1);
-  guint pmax = us_to_frames (self, PERIOD_MAX_US);
-  guint want = us_to_frames (self, amount_ns / 1000);
-  guint now, skip, xfade;
-  gboolean quiet;
-  gdouble corr = 0.0;
-
-  /* keep a chunk in the queue after the splice */
-  if (avail <= self->chunk + pmin)
-    return FALSE;
-  avail -= self->chunk;
-
-  now = load_timeline (self, tmpl, MIN (avail, 2 * pmax + tmpl));
-  quiet = is_quiet (self, gst_as_stretch_mean_square (self->y,
-          self->channels, now + MIN (avail, 2 * pmax + tmpl)));
-
-  if (quiet) {
-    xfade = MIN (us_to_frames (self, QUIET_XFADE_US), avail / 2);
-    skip = MIN (MIN (want, us_to_frames (self, QUIET_STEP_MAX_US)),
-        avail - xfade);
-    if (skip == 0 || xfade == 0)
-      return FALSE;
-  } else {
-    gint off;
-
-    want = MIN (want, us_to_frames (self,
-            (gint64) self->playout.budget_ns / 1000));
-    pmax = MIN (MIN (pmax, want), avail / 2);
-    if (pmax < pmin || now < tmpl)
-      return FALSE;
-    off = gst_as_stretch_search (&self->stretch, self->y, now + 2 * pmax,
-        now, tmpl, pmin, pmax, &corr);
-    if (off <= 0 || corr < SPLICE_MIN_CORRELATION)
-      return FALSE;
-    skip = xfade = (guint) off;
-  }
-
-  splice_forward (self, self->y, now, skip, xfade);
-  self->n.removed += skip;
-  gst_as_playout_spent (&self->playout, frames_to_ns (self, skip), quiet);
-  GST_LOG_OBJECT (self, "shrink by %u frames (%s, correlation %.2f)", skip,
-      quiet ? "quiet" : "voiced", corr);
-  return TRUE;
-}
-
-/* Tries to lengthen the playout by up to @amount_ns. */
-static gboolean
-try_grow (GstAdaptiveJitterQueue * self, gint64 amount_ns)
-{
-  guint avail = (guint) MIN (queue_level (self), self->scratch_frames / 2);
-  guint tmpl = us_to_frames (self, TEMPLATE_US);
-  guint pmin = MAX (us_to_frames (self, PERIOD_MIN_US), 1);
-  guint pmax = us_to_frames (self, PERIOD_MAX_US);
-  guint want = us_to_frames (self, amount_ns / 1000);
-  guint xmax = us_to_frames (self, QUIET_STEP_MAX_US);
-  guint now, back, xfade;
-  gboolean quiet;
-  gdouble corr = 0.0;
-
-  if (avail == 0)
-    return FALSE;
-  now = load_timeline (self, self->tail_cap, MIN (avail, pmax));
-  quiet = is_quiet (self, gst_as_stretch_mean_square (self->y +
-          (gsize) (now - MIN (now, tmpl)) * self->channels, self->channels,
-          MIN (now, tmpl) + MIN (avail, pmax)));
-
-  if (quiet) {
-    back = MIN (MIN (want, xmax), now);
-    xfade = MIN (MIN (us_to_frames (self, QUIET_XFADE_US), back), avail);
-    if (back == 0 || xfade == 0)
-      return FALSE;
-  } else {
-    gint off;
-
-    want = MIN (want, us_to_frames (self,
-            (gint64) self->playout.budget_ns / 1000));
-    pmax = MIN (pmax, want);
-    if (pmax < pmin || now < tmpl + pmax)
-      return FALSE;
-    off = gst_as_stretch_search (&self->stretch, self->y, now, now, tmpl,
-        -(gint) pmax, -(gint) pmin, &corr);
-    if (off >= 0 || corr < SPLICE_MIN_CORRELATION)
-      return FALSE;
-    back = (guint) (-off);
-    /* a period's crossfade when there is that much input, shorter when the
-     * queue is about to run dry */
-    xfade = MIN (back, avail);
-    if (xfade < us_to_frames (self, MIN_XFADE_US))
-      return FALSE;
-  }
-
-  splice_back (self, self->y, now, back, xfade);
-  self->n.inserted += back;
-  gst_as_playout_spent (&self->playout, frames_to_ns (self, back), quiet);
-  GST_LOG_OBJECT (self, "grow by %u frames (%s, correlation %.2f)", back,
-      quiet ? "quiet" : "voiced", corr);
-  return TRUE;
-}
-
-/* Cuts @n input frames at once with a short crossfade: over the maximum
- * delay, or to compensate a later output schedule. Returns the frames cut. */
-static guint
-cut_input (GstAdaptiveJitterQueue * self, guint64 n)
-{
-  guint64 avail = queue_level (self);
-  guint xfade = us_to_frames (self, QUIET_XFADE_US);
-  guint now;
-
-  if (avail <= xfade)
-    return 0;
-  n = MIN (n, avail - xfade);
-  if (n == 0)
-    return 0;
-  if (n + xfade > self->scratch_frames / 2) {
-    /* more than the scratch holds: drop the bulk, crossfade the end */
-    guint64 bulk = n - (self->scratch_frames / 2 - xfade);
-
-    queue_consume (self, bulk);
-    n -= bulk;
-    now = load_timeline (self, 0, (guint) n + xfade);
-    splice_forward (self, self->y, now, (guint) n, xfade);
-    return (guint) (n + bulk);
-  }
-  now = load_timeline (self, 0, (guint) n + xfade);
-  splice_forward (self, self->y, now, (guint) n, xfade);
-  return (guint) n;
-}
-
-static void
-start_concealment (GstAdaptiveJitterQueue * self, gboolean filler)
-{
-  guint tmpl = us_to_frames (self, TEMPLATE_US);
-  guint pmin = MAX (us_to_frames (self, PERIOD_MIN_US), 1);
-  guint pmax = us_to_frames (self, PERIOD_MAX_US);
-  guint now = load_timeline (self, self->tail_cap, 0);
-  guint period = pmin, fade;
-  gdouble corr = 0.0;
-
-  if (now >= tmpl + pmax) {
-    gint off = gst_as_stretch_search (&self->stretch, self->y, now, now,
-        tmpl, -(gint) pmax, -(gint) pmin, &corr);
-
-    if (off < 0)
-      period = (guint) (-off);
-  }
-  fade = us_to_frames (self, corr >= CONCEAL_VOICED_CORRELATION && !filler ?
-      CONCEAL_FADE_VOICED_US : CONCEAL_FADE_OTHER_US);
-  gst_as_conceal_start (&self->conceal, self->y, now, period, fade,
-      us_to_frames (self, CONCEAL_GLIDE_US));
-  self->concealing = TRUE;
-  self->filling = filler;
-  if (!filler) {
-    self->n.events++;
-    self->underrun_since_resize = TRUE;
-  }
-  GST_DEBUG_OBJECT (self, "%s: repeating %u frames (correlation %.2f)",
-      filler ? "latency filler" : "underrun", period, corr);
-}
-
-/* Ends a concealment with a crossfade into the input. */
-static void
-resume (GstAdaptiveJitterQueue * self)
-{
-  guint xfade = MIN (us_to_frames (self, RESUME_XFADE_US),
-      (guint) queue_level (self));
-  guint ch = self->channels;
-
-  xfade = MIN (xfade, self->carry_cap);
-  gst_as_conceal_generate (&self->conceal, self->fx, xfade);
-  queue_peek (self, 0, self->native, xfade);
-  to_float (self, self->native, self->y, xfade);
-  gst_as_stretch_crossfade (self->y, self->fx, self->y, ch, xfade);
-  carry_put_float (self, self->y, xfade);
-  queue_consume (self, xfade);
-  self->n.played += xfade;
-  self->concealing = FALSE;
-  self->filling = FALSE;
-  self->rescued = FALSE;
-}
-
-/* Writes @n frames of concealment to @dest. */
-static void
-emit_concealment (GstAdaptiveJitterQueue * self, guint8 * dest, guint n)
-{
-  guint done = 0;
-
-  while (done < n) {
-    guint k = MIN (n - done, self->scratch_frames);
-
-    gst_as_conceal_generate (&self->conceal, self->fx, k);
-    from_float (self, self->fx, dest + (gsize) done * self->bpf, k);
-    tail_append (self, dest + (gsize) done * self->bpf, k);
-    done += k;
-  }
-  if (self->filling) {
-    self->n.inserted += n;
-    self->fill_left -= MIN (self->fill_left, n);
-  } else {
-    self->n.concealed += n;
-  }
-}
-
-/* Moves the output schedule to the wanted pace, compensating inside the
- * queue so that the delay of the audio stays what it was: a later schedule
- * cuts as much input, an earlier one plays as much filler. Called at a
- * quiet moment, or when it has waited long enough. */
-static gboolean
-apply_pace (GstAdaptiveJitterQueue * self)
-{
-  gint64 delta = (gint64) self->pace_wanted - (gint64) self->pace;
-  guint64 n = gst_util_uint64_scale_int (ABS (delta), self->rate, GST_SECOND);
-
-  if (delta > 0) {
-    if (queue_level (self) < n + us_to_frames (self, QUIET_XFADE_US) +
-        self->chunk)
-      return FALSE;             /* not enough input yet: later */
-    n = cut_input (self, n);
-    self->n.removed += n;
-  } else if (delta < 0) {
-    start_concealment (self, TRUE);
-    self->fill_left = n;
-  }
-  self->pace = self->pace_wanted;
-  self->pace_pending = FALSE;
-  GST_INFO_OBJECT (self, "output schedule now %" GST_TIME_FORMAT
-      " after the timestamps", GST_TIME_ARGS (self->pace));
-  return delta != 0;
-}
-
-/* Called at a decision point: is now a good moment to move the schedule? */
-static gboolean
-pace_due (GstAdaptiveJitterQueue * self)
-{
-  GstClockTime now = output_time (self, 0);
-  guint n = MIN ((guint) queue_level (self), us_to_frames (self,
-          TEMPLATE_US));
-  guint h;
-
-  if (!self->pace_pending || now < self->pace_pending_since)
-    return FALSE;
-  if (now - self->pace_pending_since >= RELATENCY_QUIET_WAIT)
-    return TRUE;
-  h = load_timeline (self, us_to_frames (self, TEMPLATE_US), n);
-  return is_quiet (self, gst_as_stretch_mean_square (self->y,
-          self->channels, h + n));
-}
-
-/* Copies output that a splice already decided. Returns the frames. */
-static guint
-emit_carry (GstAdaptiveJitterQueue * self, guint8 * dest, guint room)
-{
-  guint k = MIN (self->carry_len, room);
-
-  memcpy (dest, self->carry + (gsize) self->carry_off * self->bpf,
-      (gsize) k * self->bpf);
-  self->carry_off += k;
-  self->carry_len -= k;
-  return k;
-}
-
-/* Plays input as it is. Returns the frames. */
-static guint
-play_input (GstAdaptiveJitterQueue * self, guint8 * dest, guint room)
-{
-  guint k = (guint) MIN (queue_level (self), (guint64) room);
-
-  queue_peek (self, 0, dest, k);
-  tail_append (self, dest, k);
-  queue_consume (self, k);
-  self->n.played += k;
-  return k;
-}
-
-/* While concealing: go on, or fade back into the input once enough of it
- * is there. Returns the frames written; sets @end when the stream is over. */
-static guint
-conceal_step (GstAdaptiveJitterQueue * self, guint8 * dest, guint room,
-    gboolean * end)
-{
-  guint64 avail = queue_level (self);
-  guint resume_at = self->chunk + us_to_frames (self, RESUME_XFADE_US);
-  guint k;
-
-  if (self->filling && self->fill_left == 0) {
-    if (avail > 0) {
-      resume (self);
-      return 0;
-    }
-    if (self->eos) {
-      *end = TRUE;
-      return 0;
-    }
-    /* the filler is done and nothing came: now it is an underrun */
-    self->filling = FALSE;
-    self->n.events++;
-    self->underrun_since_resize = TRUE;
-  }
-  if (!self->filling) {
-    if (avail >= resume_at || (self->eos && avail > 0)) {
-      resume (self);
-      return 0;
-    }
-    if (self->eos) {
-      *end = TRUE;
-      return 0;
-    }
-  }
-
-  k = room;
-  if (self->filling)
-    k = (guint) MIN ((guint64) k, self->fill_left);
-  emit_concealment (self, dest, k);
-  return k;
-}
-
-/* A decision point, with input to play: move the output schedule, cut an
- * excess or time-scale towards the target. Returns TRUE when it decided
- * some output (or changed the input), so the caller looks again. */
-static gboolean
-steer (GstAdaptiveJitterQueue * self, const Settings * s, guint fill)
-{
-  gint64 target_ns = gst_as_jitter_target_get (&self->target) * 1000;
-  gint64 max_ns = (gint64) s->max_latency_ms * GST_MSECOND;
-  gint64 delay, amount = 0;
-  GstAsPlayoutAction action;
-  guint cut;
-
-  if (self->pace_pending && pace_due (self) && apply_pace (self))
-    return TRUE;
-  if (!gst_as_drift_is_valid (&self->drift))
-    return FALSE;               /* no timed arrival since resuming */
-
-  delay = current_delay (self, fill);
-  if (self->resync) {
-    /* back from PAUSED: what piled up meanwhile is stale */
-    self->resync = FALSE;
-    if (delay > target_ns + BAND_MIN_US * GST_USECOND) {
-      cut = cut_input (self, gst_util_uint64_scale_int (delay - target_ns,
-              self->rate, GST_SECOND));
-      self->n.dropped += cut;
-      GST_DEBUG_OBJECT (self, "resumed: dropped %u stale frames", cut);
-      return cut > 0;
-    }
-  }
-
-  action = gst_as_playout_decide (&self->playout, delay, target_ns, max_ns,
-      TRUE, &amount);
-  switch (action) {
-    case GST_AS_PLAYOUT_DROP:
-      cut = cut_input (self, gst_util_uint64_scale_int (amount, self->rate,
-              GST_SECOND));
-      self->n.dropped += cut;
-      GST_DEBUG_OBJECT (self, "delay over the maximum: dropped %u frames",
-          cut);
-      return cut > 0;
-    case GST_AS_PLAYOUT_SHRINK:
-      return !self->eos && try_shrink (self, amount);
-    case GST_AS_PLAYOUT_GROW:
-      return !self->eos && try_grow (self, amount);
-    case GST_AS_PLAYOUT_NORMAL:
-    default:
-      return FALSE;
-  }
-}
-
-/* Fills @dest with @n output frames. Returns the frames written: fewer only
- * at the end of the stream. */
-static guint
-fill_chunk (GstAdaptiveJitterQueue * self, const Settings * s, guint8 * dest,
-    guint n)
-{
-  guint fill = 0;
-
-  probe_chunk (self, s);
-  if (queue_level (self) >= n)
-    self->rescued = FALSE;
-
-  while (fill < n) {
-    guint8 *d = dest + (gsize) fill * self->bpf;
-    gboolean end = FALSE;
-
-    if (self->carry_len > 0) {
-      fill += emit_carry (self, d, n - fill);
-    } else if (self->concealing) {
-      fill += conceal_step (self, d, n - fill, &end);
-      if (end)
-        break;
-    } else if (queue_level (self) == 0) {
-      if (self->eos)
-        break;
-      start_concealment (self, FALSE);
-    } else if (queue_level (self) < n - fill && !self->eos &&
-        !self->rescued && try_grow (self, PERIOD_MAX_US * GST_USECOND)) {
-      /* about to run dry: a period played again may bridge the wait, and
-       * is less audible than a gap (NetEQ's preemptive expand) */
-      self->rescued = TRUE;
-    } else if (!steer (self, s, fill)) {
-      fill += play_input (self, d, n - fill);
-    }
-  }
-
-  gst_as_playout_played (&self->playout, frames_to_ns (self, fill));
-  return fill;
+  s->engine.max_latency_ms = MAX (s->engine.max_latency_ms, 1);
+  s->engine.min_latency_ms = MIN (s->engine.min_latency_ms,
+      s->engine.max_latency_ms);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1318,254 +337,59 @@ fill_chunk (GstAdaptiveJitterQueue * self, const Settings * s, guint8 * dest,
 static GstStructure *
 build_stats (GstAdaptiveJitterQueue * self)
 {
-  gdouble delay_ms = 0.0;
+  GstAsPlayoutStats st;
 
-  if (self->started && gst_as_drift_is_valid (&self->drift))
-    delay_ms = current_delay (self, 0) / 1e6;
-
+  gst_as_playout_engine_get_stats (self->engine, &st);
   return gst_structure_new ("adaptivejitterqueue-stats",
-      "level-ms", G_TYPE_DOUBLE, frames_to_ms (self, queue_level (self)),
-      "delay-ms", G_TYPE_DOUBLE, delay_ms,
-      "target-ms", G_TYPE_DOUBLE,
-      gst_as_jitter_target_get (&self->target) / 1000.0,
-      "latency-ms", G_TYPE_DOUBLE, self->reported / 1e6,
-      "jitter-ms", G_TYPE_DOUBLE, self->jitter_us / 1000.0,
-      "drift-ppm", G_TYPE_DOUBLE,
-      gst_as_drift_slope (&self->drift) * 1e6,
-      "concealed-ms", G_TYPE_DOUBLE, frames_to_ms (self, self->n.concealed),
-      "concealment-events", G_TYPE_UINT64, self->n.events,
-      "dropped-ms", G_TYPE_DOUBLE, frames_to_ms (self, self->n.dropped),
-      "stretched-ms", G_TYPE_DOUBLE,
-      frames_to_ms (self, self->n.inserted + self->n.removed),
-      "late-buffers", G_TYPE_UINT64, self->n.late_buffers,
-      "relatencies", G_TYPE_UINT64, self->n.relatencies,
-      "received-samples", G_TYPE_UINT64, self->n.received,
-      "played-samples", G_TYPE_UINT64, self->n.played,
-      "output-samples", G_TYPE_UINT64, self->n.output,
-      "concealed-samples", G_TYPE_UINT64, self->n.concealed,
-      "dropped-samples", G_TYPE_UINT64, self->n.dropped,
-      "inserted-samples", G_TYPE_UINT64, self->n.inserted,
-      "removed-samples", G_TYPE_UINT64, self->n.removed, NULL);
-}
-
-/* called with self->lock held, after a chunk */
-static GstStructure *
-maybe_stats (GstAdaptiveJitterQueue * self, const Settings * s)
-{
-  GstClockTime now = output_time (self, 0);
-
-  if (s->stats_interval_ms == 0)
-    return NULL;
-  if (GST_CLOCK_TIME_IS_VALID (self->stats_last) &&
-      now < self->stats_last + s->stats_interval_ms * GST_MSECOND)
-    return NULL;
-  self->stats_last = now;
-  return build_stats (self);
+      "level-ms", G_TYPE_DOUBLE, st.level_ms,
+      "delay-ms", G_TYPE_DOUBLE, st.delay_ms,
+      "target-ms", G_TYPE_DOUBLE, st.target_ms,
+      "latency-ms", G_TYPE_DOUBLE, st.latency_ms,
+      "jitter-ms", G_TYPE_DOUBLE, st.jitter_ms,
+      "drift-ppm", G_TYPE_DOUBLE, st.drift_ppm,
+      "concealed-ms", G_TYPE_DOUBLE, st.concealed_ms,
+      "concealment-events", G_TYPE_UINT64, st.n.events,
+      "dropped-ms", G_TYPE_DOUBLE, st.dropped_ms,
+      "stretched-ms", G_TYPE_DOUBLE, st.stretched_ms,
+      "late-buffers", G_TYPE_UINT64, st.n.late_buffers,
+      "relatencies", G_TYPE_UINT64, st.n.relatencies,
+      "received-samples", G_TYPE_UINT64, st.n.received,
+      "played-samples", G_TYPE_UINT64, st.n.played,
+      "output-samples", G_TYPE_UINT64, st.n.output,
+      "concealed-samples", G_TYPE_UINT64, st.n.concealed,
+      "dropped-samples", G_TYPE_UINT64, st.n.dropped,
+      "inserted-samples", G_TYPE_UINT64, st.n.inserted,
+      "removed-samples", G_TYPE_UINT64, st.n.removed, NULL);
 }
 
 /* called with self->lock held, after a chunk */
 static GstStructure *
 maybe_resize (GstAdaptiveJitterQueue * self)
 {
-  gint64 target = gst_as_jitter_target_get (&self->target);
-  GstClockTime now = output_time (self, 0);
-  const gchar *reason;
-  GstStructure *st;
+  GstAsPlayoutResize r;
 
-  if (!gst_as_playout_moved_enough (self->resize_posted_us, target,
-          RESIZE_MIN_CHANGE_US, RESIZE_MIN_FRACTION))
+  if (!gst_as_playout_engine_take_resize (self->engine, &r))
     return NULL;
-  if (GST_CLOCK_TIME_IS_VALID (self->resize_last) &&
-      now < self->resize_last + RESIZE_MIN_INTERVAL)
-    return NULL;
-
-  if (target < self->resize_posted_us)
-    reason = "jitter-decrease";
-  else if (self->underrun_since_resize)
-    reason = "underrun";
-  else
-    reason = "jitter-increase";
-  st = gst_structure_new ("adaptivejitterqueue-resize",
-      "old-ms", G_TYPE_DOUBLE, self->resize_posted_us / 1000.0,
-      "new-ms", G_TYPE_DOUBLE, target / 1000.0,
-      "jitter-ms", G_TYPE_DOUBLE, self->jitter_us / 1000.0,
-      "reason", G_TYPE_STRING, reason, NULL);
-  self->resize_posted_us = target;
-  self->resize_last = now;
-  self->underrun_since_resize = FALSE;
-  return st;
+  return gst_structure_new ("adaptivejitterqueue-resize",
+      "old-ms", G_TYPE_DOUBLE, r.old_ms,
+      "new-ms", G_TYPE_DOUBLE, r.new_ms,
+      "jitter-ms", G_TYPE_DOUBLE, r.jitter_ms,
+      "reason", G_TYPE_STRING, r.reason, NULL);
 }
 
-/* The latency wanted now, whole milliseconds. called with self->lock held */
-static GstClockTime
-wanted_latency (GstAdaptiveJitterQueue * self, const Settings * s)
-{
-  gint64 target_us;
-
-  if (s->fixed_latency_ms >= 0)
-    return s->fixed_latency_ms * GST_MSECOND;
-  target_us = gst_as_jitter_target_get (&self->target);
-  return (GstClockTime) ((target_us + 999) / 1000) * GST_MSECOND;
-}
-
-/* Follows the target with the reported latency. An increase is announced
- * first and the schedule moves later; a decrease moves the schedule first
- * and is announced once done. Either way the schedule is never later than
- * the latency downstream was told. called with self->lock held */
 static void
-follow_latency (GstAdaptiveJitterQueue * self, const Settings * s)
+post_messages (GstAdaptiveJitterQueue * self, GstStructure * stats,
+    GstStructure * resize, gboolean latency)
 {
-  GstClockTime now = output_time (self, 0);
-  GstClockTime want = wanted_latency (self, s);
-
-  if (self->pace_pending)
-    return;
-
-  /* a decrease that has been applied: announce it */
-  if (self->pace < self->reported) {
-    self->reported = self->pace;
-    self->post_latency = TRUE;
-    self->last_relatency = now;
-    return;
-  }
-
-  if (want == self->reported)
-    return;
-  if (s->fixed_latency_ms < 0) {
-    if (!gst_as_playout_moved_enough (self->reported, want,
-            RELATENCY_MIN_CHANGE, RELATENCY_MIN_FRACTION))
-      return;
-    if (GST_CLOCK_TIME_IS_VALID (self->last_relatency) &&
-        now < self->last_relatency + RELATENCY_MIN_INTERVAL)
-      return;
-  }
-
-  self->pace_wanted = want;
-  self->pace_pending = TRUE;
-  if (want > self->reported) {
-    self->reported = want;
-    self->post_latency = TRUE;
-    self->last_relatency = now;
-    /* give the application a moment to pass it on to the sinks */
-    self->pace_pending_since = now + RELATENCY_SETTLE;
-  } else {
-    self->pace_pending_since = now;
-  }
-}
-
-/* ------------------------------------------------------------------------ */
-/* Streaming state                                                           */
-
-/* called with self->lock held */
-static void
-reset_stream (GstAdaptiveJitterQueue * self, const Settings * s)
-{
-  gint64 max_us = (gint64) s->max_latency_ms * 1000;
-  gint64 bin_us = MAX (HISTOGRAM_BIN_US,
-      (max_us + GST_AS_JITTER_MAX_BINS - 1) / GST_AS_JITTER_MAX_BINS);
-
-  self->q_write = self->q_read = 0;
-  self->arr_head = self->arr_len = 0;
-  self->tail_written = 0;
-  self->carry_len = self->carry_off = 0;
-  self->concealing = FALSE;
-  self->resync = FALSE;
-  self->rescued = FALSE;
-  self->filling = FALSE;
-  self->fill_left = 0;
-  self->loudness = 0.0;
-  self->loudness_at_us = 0;
-  self->eos = FALSE;
-
-  gst_as_drift_init (&self->drift, DRIFT_SEGMENT, DRIFT_SEGMENTS,
-      DRIFT_MAX_SLOPE);
-  gst_as_jitter_init (&self->jitter, bin_us,
-      (guint) MIN (max_us / bin_us + 1, GST_AS_JITTER_MAX_BINS),
-      HISTOGRAM_HALF_LIFE_US);
-  gst_as_jitter_target_init (&self->target,
-      (gint64) s->min_latency_ms * 1000, max_us, TARGET_DECAY_HALF_LIFE_US);
-  gst_as_jitter_target_reset (&self->target,
-      (gint64) s->min_latency_ms * 1000);
-  gst_as_playout_init (&self->playout, STRETCH_MAX_RATE,
-      STRETCH_BUDGET_MAX_US * GST_USECOND, BAND_MIN_US * GST_USECOND,
-      BAND_FRACTION);
-  self->jitter_us = 0;
-
-  self->probe_pending = FALSE;
-  self->probe_last_start = G_MAXUINT64;
-  self->started = FALSE;
-  self->discont = TRUE;
-  self->need_segment = TRUE;
-  self->pts_origin = 0;
-  self->out_frames = 0;
-  self->pace_pending = FALSE;
-  self->post_latency = FALSE;
-  self->last_relatency = GST_CLOCK_TIME_NONE;
-  self->pace = self->reported = wanted_latency (self, s);
-  self->resize_posted_us = gst_as_jitter_target_get (&self->target);
-  self->resize_last = GST_CLOCK_TIME_NONE;
-  self->underrun_since_resize = FALSE;
-  self->stats_last = GST_CLOCK_TIME_NONE;
-}
-
-/* called with self->lock held */
-static gboolean
-setup_format (GstAdaptiveJitterQueue * self, const GstAudioInfo * info,
-    GstCaps * caps, const Settings * s)
-{
-  guint rate = GST_AUDIO_INFO_RATE (info);
-  guint channels = GST_AUDIO_INFO_CHANNELS (info);
-  guint bpf = GST_AUDIO_INFO_BPF (info);
-  guint unpack_size = GST_AUDIO_FORMAT_INFO_IS_FLOAT (info->finfo) ?
-      sizeof (gdouble) : sizeof (gint32);
-  GstStructure *config;
-
-  if (self->have_format && gst_audio_info_is_equal (info, &self->info))
-    return TRUE;
-  if (self->have_format && queue_level (self) > 0) {
-    GST_WARNING_OBJECT (self, "format changed: dropping %" G_GUINT64_FORMAT
-        " queued frames", queue_level (self));
-    self->n.dropped += queue_level (self);
-  }
-  free_format (self);
-
-  self->info = *info;
-  self->rate = rate;
-  self->channels = channels;
-  self->bpf = bpf;
-  self->chunk = MAX (us_to_frames (self, CHUNK_US), 1);
-  self->q_cap = gst_util_uint64_scale_int (s->max_latency_ms + HEADROOM_MS,
-      rate, 1000) + 4 * self->chunk;
-  self->q_data = g_malloc0 (self->q_cap * bpf);
-  self->arrivals = g_new0 (Arrival, MAX_ARRIVALS);
-  self->tail_cap = MAX (us_to_frames (self, TAIL_US), 16);
-  self->tail = g_malloc0 ((gsize) self->tail_cap * bpf);
-  self->scratch_frames = MAX (us_to_frames (self, SCRATCH_US), 64);
-  self->carry_cap = self->scratch_frames;
-  self->carry = g_malloc0 ((gsize) self->carry_cap * bpf);
-  self->native = g_malloc0 ((gsize) self->scratch_frames * bpf);
-  self->unpacked = g_malloc0 ((gsize) self->scratch_frames * channels *
-      unpack_size);
-  self->y = g_new0 (gfloat, (gsize) self->scratch_frames * channels);
-  self->fx = g_new0 (gfloat, (gsize) self->scratch_frames * channels);
-  gst_as_stretch_init (&self->stretch, rate, channels, self->scratch_frames);
-  gst_as_conceal_init (&self->conceal, channels, self->tail_cap);
-  self->have_format = TRUE;
-
-  /* buffers are recycled: the output path does not allocate */
-  self->pool = gst_buffer_pool_new ();
-  config = gst_buffer_pool_get_config (self->pool);
-  gst_buffer_pool_config_set_params (config, caps, self->chunk * bpf, 4, 0);
-  if (!gst_buffer_pool_set_config (self->pool, config) ||
-      !gst_buffer_pool_set_active (self->pool, TRUE)) {
-    free_format (self);
-    return FALSE;
-  }
-
-  reset_stream (self, s);
-  GST_INFO_OBJECT (self, "%u Hz, %u channels, %u bytes per frame; queue of "
-      "%" G_GUINT64_FORMAT " frames", rate, channels, bpf, self->q_cap);
-  return TRUE;
+  if (resize)
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_element (GST_OBJECT (self), resize));
+  if (stats)
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_element (GST_OBJECT (self), stats));
+  if (latency)
+    gst_element_post_message (GST_ELEMENT (self),
+        gst_message_new_latency (GST_OBJECT (self)));
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1594,8 +418,8 @@ gst_adaptive_jitter_queue_chain (GstPad * pad, GstObject * parent,
   GstClockTime at = GST_CLOCK_TIME_NONE;
   GstFlowReturn ret;
   GstMapInfo map;
-  gboolean timed;
-  guint64 frames;
+  gboolean timed, cut = FALSE;
+  Settings s;
 
   g_mutex_lock (&self->lock);
   timed = !self->blocked;
@@ -1607,6 +431,7 @@ gst_adaptive_jitter_queue_chain (GstPad * pad, GstObject * parent,
   if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
     goto map_failed;
 
+  settings_copy (self, &s);
   g_mutex_lock (&self->lock);
   if (self->flushing) {
     ret = GST_FLOW_FLUSHING;
@@ -1616,40 +441,30 @@ gst_adaptive_jitter_queue_chain (GstPad * pad, GstObject * parent,
     ret = self->srcresult;
     goto out;
   }
-  if (self->eos) {
+  if (gst_as_playout_engine_is_eos (self->engine)) {
     ret = GST_FLOW_EOS;
     goto out;
   }
-  if (!self->have_format) {
+  if (!gst_as_playout_engine_has_format (self->engine, NULL)) {
     ret = GST_FLOW_NOT_NEGOTIATED;
     goto out;
   }
 
-  frames = map.size / self->bpf;
-  if (frames > 0) {
-    if (self->concealing && !self->filling)
-      self->n.late_buffers++;
-    queue_write (self, map.data, frames);
-    self->n.received += frames;
-    arrival_append (self, self->q_write, at);
-    if (GST_CLOCK_TIME_IS_VALID (at)) {
-      Settings s;
-
-      follow_baseline (self, gst_as_drift_add (&self->drift, (gint64) at,
-              media_ns (self, self->q_write)));
-      if (self->probe_pending && self->q_write > self->probe_frame) {
-        settings_copy (self, &s);
-        probe_resolve (self, &s, at);
-      }
-    }
+  /* what began before a discontinuity will not be completed by it */
+  if (gst_as_playout_engine_push (self->engine, &s.engine, map.data,
+          map.size, GST_BUFFER_IS_DISCONT (buffer), at, &cut) > 0)
     g_cond_broadcast (&self->cond);
-  }
   ret = GST_FLOW_OK;
 
 out:
   g_mutex_unlock (&self->lock);
   gst_buffer_unmap (buffer, &map);
   gst_buffer_unref (buffer);
+  if (cut)
+    GST_ELEMENT_WARNING (self, STREAM, DECODE,
+        ("Dropped an incomplete audio frame before a discontinuity."),
+        ("the input is not cut at frame boundaries and a buffer was lost "
+            "upstream"));
   return ret;
 
 map_failed:
@@ -1659,12 +474,49 @@ map_failed:
   return GST_FLOW_ERROR;
 }
 
+/* Output buffers of the format, recycled: the output path does not
+ * allocate. */
+static GstBufferPool *
+make_pool (GstCaps * caps, guint size)
+{
+  GstBufferPool *pool = gst_buffer_pool_new ();
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+
+  gst_buffer_pool_config_set_params (config, caps, size, 4, 0);
+  if (!gst_buffer_pool_set_config (pool, config) ||
+      !gst_buffer_pool_set_active (pool, TRUE))
+    gst_clear_object (&pool);
+  return pool;
+}
+
+/* called with self->lock held */
+static gboolean
+setup_format (GstAdaptiveJitterQueue * self, const GstAudioInfo * info,
+    GstCaps * caps, const Settings * s)
+{
+  GstAsPlayoutEngine *e = self->engine;
+
+  if (gst_as_playout_engine_has_format (e, info))
+    return TRUE;
+  free_pool (self);
+  gst_as_playout_engine_set_format (e, info, &s->engine);
+  self->need_segment = TRUE;
+  self->pool = make_pool (caps, gst_as_playout_engine_chunk_frames (e) *
+      gst_as_playout_engine_bpf (e));
+  if (self->pool == NULL) {
+    gst_as_playout_engine_clear_format (e);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 handle_caps (GstAdaptiveJitterQueue * self, GstEvent * event)
 {
   GstCaps *caps;
   GstAudioInfo info;
   Settings s;
+  GError *err = NULL;
   gboolean ok;
 
   gst_event_parse_caps (event, &caps);
@@ -1673,6 +525,9 @@ handle_caps (GstAdaptiveJitterQueue * self, GstEvent * event)
     goto invalid_caps;
 
   settings_copy (self, &s);
+  if (!gst_as_playout_engine_check_format (&info, &s.engine, &err))
+    goto too_big;
+
   g_mutex_lock (&self->lock);
   ok = setup_format (self, &info, caps, &s);
   g_mutex_unlock (&self->lock);
@@ -1690,6 +545,20 @@ invalid_caps:
   gst_event_unref (event);
   return FALSE;
 
+too_big:
+  /* whatever is queued was in the old format, and buffers in the new one
+   * are refused (not-negotiated) */
+  g_mutex_lock (&self->lock);
+  free_pool (self);
+  gst_as_playout_engine_forget_format (self->engine);
+  g_mutex_unlock (&self->lock);
+  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("%s", err->message),
+      ("check the caps upstream, or lower max-latency-ms; caps: %"
+          GST_PTR_FORMAT, caps));
+  g_error_free (err);
+  gst_event_unref (event);
+  return FALSE;
+
 no_pool:
   GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
       ("Could not set up output buffers."), ("caps: %" GST_PTR_FORMAT, caps));
@@ -1697,11 +566,52 @@ no_pool:
   return FALSE;
 }
 
+/* Wakes the task from its clock wait and its condition wait.
+ * called with self->lock held */
+static void
+wake_task (GstAdaptiveJitterQueue * self)
+{
+  if (self->clock_id)
+    gst_clock_id_unschedule (self->clock_id);
+  g_cond_broadcast (&self->cond);
+}
+
+static void
+set_flushing (GstAdaptiveJitterQueue * self, gboolean flushing)
+{
+  g_mutex_lock (&self->lock);
+  self->flushing = flushing;
+  self->srcresult = flushing ? GST_FLOW_FLUSHING : GST_FLOW_OK;
+  if (flushing)
+    wake_task (self);
+  g_mutex_unlock (&self->lock);
+}
+
 static void
 start_task (GstAdaptiveJitterQueue * self)
 {
   gst_pad_start_task (self->srcpad,
       (GstTaskFunction) gst_adaptive_jitter_queue_loop, self->srcpad, NULL);
+}
+
+static gboolean
+handle_eos (GstAdaptiveJitterQueue * self, GstEvent * event)
+{
+  guint partial, bpf;
+
+  g_mutex_lock (&self->lock);
+  partial = gst_as_playout_engine_end (self->engine);
+  bpf = gst_as_playout_engine_bpf (self->engine);
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+  if (partial > 0)
+    GST_ELEMENT_WARNING (self, STREAM, DECODE,
+        ("The stream ended with an incomplete audio frame (%u of %u "
+            "bytes); it was dropped.", partial, bpf),
+        ("the sender stopped in the middle of a frame"));
+  GST_DEBUG_OBJECT (self, "EOS: playing out what is queued");
+  gst_event_unref (event);
+  return TRUE;
 }
 
 static gboolean
@@ -1726,23 +636,11 @@ gst_adaptive_jitter_queue_sink_event (GstPad * pad, GstObject * parent,
       return TRUE;
 
     case GST_EVENT_EOS:
-      g_mutex_lock (&self->lock);
-      self->eos = TRUE;
-      g_cond_broadcast (&self->cond);
-      g_mutex_unlock (&self->lock);
-      GST_DEBUG_OBJECT (self, "EOS: playing out what is queued");
-      gst_event_unref (event);
-      return TRUE;
+      return handle_eos (self, event);
 
     case GST_EVENT_FLUSH_START:
       gst_pad_push_event (self->srcpad, event);
-      g_mutex_lock (&self->lock);
-      self->flushing = TRUE;
-      self->srcresult = GST_FLOW_FLUSHING;
-      if (self->clock_id)
-        gst_clock_id_unschedule (self->clock_id);
-      g_cond_broadcast (&self->cond);
-      g_mutex_unlock (&self->lock);
+      set_flushing (self, TRUE);
       gst_pad_pause_task (self->srcpad);
       return TRUE;
 
@@ -1750,11 +648,12 @@ gst_adaptive_jitter_queue_sink_event (GstPad * pad, GstObject * parent,
       gst_pad_push_event (self->srcpad, event);
       settings_copy (self, &s);
       g_mutex_lock (&self->lock);
-      if (self->have_format)
-        reset_stream (self, &s);
-      self->flushing = FALSE;
-      self->srcresult = GST_FLOW_OK;
+      if (gst_as_playout_engine_has_format (self->engine, NULL)) {
+        gst_as_playout_engine_reset (self->engine, &s.engine);
+        self->need_segment = TRUE;
+      }
       g_mutex_unlock (&self->lock);
+      set_flushing (self, FALSE);
       if (GST_PAD_MODE (self->srcpad) == GST_PAD_MODE_PUSH)
         start_task (self);
       return TRUE;
@@ -1785,7 +684,7 @@ gst_adaptive_jitter_queue_src_query (GstPad * pad, GstObject * parent,
       /* upstream's latency is already in the arrival times the output
        * timestamps come from; only ours counts */
       g_mutex_lock (&self->lock);
-      latency = self->reported;
+      latency = gst_as_playout_engine_latency (self->engine);
       g_mutex_unlock (&self->lock);
       GST_DEBUG_OBJECT (self, "latency %" GST_TIME_FORMAT,
           GST_TIME_ARGS (latency));
@@ -1806,56 +705,12 @@ gst_adaptive_jitter_queue_src_activate_mode (GstPad * pad,
   if (mode != GST_PAD_MODE_PUSH)
     return FALSE;
 
+  set_flushing (self, !active);
   if (active) {
-    g_mutex_lock (&self->lock);
-    self->flushing = FALSE;
-    self->srcresult = GST_FLOW_OK;
-    g_mutex_unlock (&self->lock);
     start_task (self);
     return TRUE;
   }
-
-  g_mutex_lock (&self->lock);
-  self->flushing = TRUE;
-  self->srcresult = GST_FLOW_FLUSHING;
-  if (self->clock_id)
-    gst_clock_id_unschedule (self->clock_id);
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
   return gst_pad_stop_task (pad);
-}
-
-/* called with self->lock held: output begins with the first input */
-static void
-start_output (GstAdaptiveJitterQueue * self, const Settings * s,
-    GstClockTime now)
-{
-  gint64 first_ns = media_ns (self, self->q_read);
-  gint64 target_ns, start;
-
-  /* until the network has shown more: as long as the first buffer, the
-   * least that can play without a gap */
-  gst_as_jitter_target_reset (&self->target, (gint64) frames_to_ns (self,
-          self->arrivals[self->arr_head].end - self->q_read) / 1000);
-  self->resize_posted_us = gst_as_jitter_target_get (&self->target);
-  target_ns = gst_as_jitter_target_get (&self->target) * 1000;
-
-  if (!gst_as_drift_is_valid (&self->drift))
-    /* arrivals before PLAYING were not timed: take them as just in */
-    gst_as_drift_set_base (&self->drift, first_ns,
-        (gint64) now - target_ns - first_ns);
-
-  start = earliest_arrival (self, self->q_read) + target_ns;
-  start = MAX (start, (gint64) now);
-  self->pace = self->reported;
-  start = MAX (start, (gint64) self->pace);
-  self->pts_origin = (GstClockTime) start - self->pace;
-  self->out_frames = 0;
-  self->started = TRUE;
-  self->discont = TRUE;
-  GST_INFO_OBJECT (self, "output starts at %" GST_TIME_FORMAT ", target %"
-      GST_TIME_FORMAT ", latency %" GST_TIME_FORMAT, GST_TIME_ARGS (start),
-      GST_TIME_ARGS (target_ns), GST_TIME_ARGS (self->pace));
 }
 
 /* called with self->lock held, or when no thread runs */
@@ -1894,21 +749,6 @@ push_eos (GstAdaptiveJitterQueue * self)
   gst_pad_pause_task (self->srcpad);
 }
 
-static void
-post_messages (GstAdaptiveJitterQueue * self, GstStructure * stats,
-    GstStructure * resize, gboolean latency)
-{
-  if (resize)
-    gst_element_post_message (GST_ELEMENT (self),
-        gst_message_new_element (GST_OBJECT (self), resize));
-  if (stats)
-    gst_element_post_message (GST_ELEMENT (self),
-        gst_message_new_element (GST_OBJECT (self), stats));
-  if (latency)
-    gst_element_post_message (GST_ELEMENT (self),
-        gst_message_new_latency (GST_OBJECT (self)));
-}
-
 typedef enum
 {
   READY_TO_PLAY,
@@ -1925,11 +765,9 @@ wait_ready (GstAdaptiveJitterQueue * self, GstClock ** clock,
   for (;;) {
     if (self->flushing)
       return READY_FLUSHING;
-    if (self->eos && queue_level (self) == 0 && self->carry_len == 0 &&
-        !(self->concealing && self->filling))
+    if (gst_as_playout_engine_is_drained (self->engine))
       return READY_EOS;
-    if (!self->have_format || self->blocked ||
-        (!self->started && queue_level (self) == 0)) {
+    if (self->blocked || !gst_as_playout_engine_can_play (self->engine)) {
       g_cond_wait (&self->cond, &self->lock);
       continue;
     }
@@ -1943,7 +781,8 @@ wait_ready (GstAdaptiveJitterQueue * self, GstClock ** clock,
           g_get_monotonic_time () + 10 * G_TIME_SPAN_MILLISECOND);
       continue;
     }
-    if (self->flushing || self->blocked || !self->have_format) {
+    if (self->flushing || self->blocked ||
+        !gst_as_playout_engine_has_format (self->engine, NULL)) {
       gst_clear_object (clock);
       continue;
     }
@@ -1952,49 +791,35 @@ wait_ready (GstAdaptiveJitterQueue * self, GstClock ** clock,
 }
 
 /* Fills @buf with the next chunk and stamps it; FALSE when there was
- * nothing to play (the end of the stream).
+ * nothing to play (the end of the stream). Sets @latency when the
+ * reported latency changed.
  * called with self->lock held */
 static gboolean
 produce_chunk (GstAdaptiveJitterQueue * self, const Settings * s,
-    GstBuffer * buf)
+    GstBuffer * buf, gboolean * latency)
 {
-  GstClockTime pts;
+  GstAsPlayoutChunk chunk;
   GstMapInfo map;
-  guint frames;
+  gboolean produced;
 
   gst_buffer_map (buf, &map, GST_MAP_WRITE);
-  frames = fill_chunk (self, s, map.data, self->chunk);
-  if (frames > 0) {
-    to_float (self, map.data, self->fx, frames);
-    track_loudness (self, gst_as_stretch_mean_square (self->fx,
-            self->channels, frames));
-  }
+  produced = gst_as_playout_engine_render (self->engine, &s->engine,
+      map.data, gst_as_playout_engine_chunk_frames (self->engine), &chunk);
   gst_buffer_unmap (buf, &map);
-  if (frames == 0)
+  if (!produced)
     return FALSE;
-  if (frames < self->chunk)
-    gst_buffer_resize (buf, 0, (gssize) frames * self->bpf);
+  if (chunk.frames < gst_as_playout_engine_chunk_frames (self->engine))
+    gst_buffer_resize (buf, 0,
+        (gssize) chunk.frames * gst_as_playout_engine_bpf (self->engine));
 
-  GST_LOG_OBJECT (self, "chunk at %" GST_TIME_FORMAT ": %u frames, delay "
-      "%.2f ms, target %.2f ms, level %.2f ms",
-      GST_TIME_ARGS (output_time (self, 0)), frames,
-      gst_as_drift_is_valid (&self->drift) ?
-      current_delay (self, frames) / 1e6 : 0.0,
-      gst_as_jitter_target_get (&self->target) / 1e3,
-      frames_to_ms (self, queue_level (self)));
-
-  pts = self->pts_origin + frames_to_ns (self, self->out_frames);
-  GST_BUFFER_PTS (buf) = pts;
+  GST_BUFFER_PTS (buf) = chunk.pts;
   GST_BUFFER_DTS (buf) = GST_CLOCK_TIME_NONE;
-  GST_BUFFER_DURATION (buf) = self->pts_origin +
-      frames_to_ns (self, self->out_frames + frames) - pts;
-  GST_BUFFER_OFFSET (buf) = self->out_frames;
-  GST_BUFFER_OFFSET_END (buf) = self->out_frames + frames;
-  if (self->discont)
+  GST_BUFFER_DURATION (buf) = chunk.duration;
+  GST_BUFFER_OFFSET (buf) = chunk.offset;
+  GST_BUFFER_OFFSET_END (buf) = chunk.offset + chunk.frames;
+  if (chunk.discont)
     GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
-  self->discont = FALSE;
-  self->out_frames += frames;
-  self->n.output += frames;
+  *latency = chunk.relatency;
   return TRUE;
 }
 
@@ -2030,7 +855,7 @@ gst_adaptive_jitter_queue_loop (GstPad * pad)
   GstClockID id;
   GstBuffer *buf = NULL;
   GstFlowReturn ret;
-  gboolean latency, produced;
+  gboolean latency = FALSE, produced;
   Settings s;
 
   if (self == NULL)
@@ -2050,10 +875,10 @@ gst_adaptive_jitter_queue_loop (GstPad * pad)
     case READY_TO_PLAY:
       break;
   }
-  if (!self->started)
-    start_output (self, &s, now);
+  if (!gst_as_playout_engine_is_started (self->engine))
+    gst_as_playout_engine_start (self->engine, now);
   id = prepare_wait (self, clock, gst_element_get_base_time (GST_ELEMENT
-          (self)) + output_time (self, 0));
+          (self)) + gst_as_playout_engine_next_due (self->engine));
   pool = gst_object_ref (self->pool);
   g_mutex_unlock (&self->lock);
 
@@ -2069,21 +894,18 @@ gst_adaptive_jitter_queue_loop (GstPad * pad)
 
   g_mutex_lock (&self->lock);
   /* the format may have changed while we waited */
-  produced = !self->flushing && !self->blocked && self->started &&
-      pool == self->pool && produce_chunk (self, &s, buf);
+  produced = !self->flushing && !self->blocked &&
+      gst_as_playout_engine_is_started (self->engine) &&
+      pool == self->pool && produce_chunk (self, &s, buf, &latency);
   gst_object_unref (pool);
   if (!produced) {
     g_mutex_unlock (&self->lock);
     gst_buffer_unref (buf);
     goto done;
   }
-  follow_latency (self, &s);
-  latency = self->post_latency;
-  self->post_latency = FALSE;
-  if (latency)
-    self->n.relatencies++;
   resize = maybe_resize (self);
-  stats = maybe_stats (self, &s);
+  if (gst_as_playout_engine_stats_due (self->engine, s.stats_interval_ms))
+    stats = build_stats (self);
   if (self->need_segment) {
     GstSegment seg;
 
@@ -2122,26 +944,14 @@ gst_adaptive_jitter_queue_change_state (GstElement * element,
     case GST_STATE_CHANGE_READY_TO_PAUSED:
       settings_copy (self, &s);
       g_mutex_lock (&self->lock);
-      memset (&self->n, 0, sizeof (self->n));
-      if (self->have_format)
-        reset_stream (self, &s);
-      else
-        self->reported = s.fixed_latency_ms >= 0 ?
-            s.fixed_latency_ms * GST_MSECOND :
-            s.min_latency_ms * GST_MSECOND;
+      gst_as_playout_engine_begin (self->engine, &s.engine);
+      self->need_segment = TRUE;
       self->blocked = TRUE;
       g_mutex_unlock (&self->lock);
       break;
     case GST_STATE_CHANGE_PAUSED_TO_PLAYING:
       g_mutex_lock (&self->lock);
-      /* what arrived while paused was not timed, and the running time
-       * stood still while the sender went on: the baseline starts again
-       * from the next arrival, and the audio that piled up is dropped down
-       * to the target */
-      if (self->started) {
-        gst_as_drift_reset (&self->drift);
-        self->resync = TRUE;
-      }
+      gst_as_playout_engine_resume (self->engine);
       self->blocked = FALSE;
       g_cond_broadcast (&self->cond);
       g_mutex_unlock (&self->lock);
@@ -2149,9 +959,7 @@ gst_adaptive_jitter_queue_change_state (GstElement * element,
     case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
       g_mutex_lock (&self->lock);
       self->blocked = TRUE;
-      if (self->clock_id)
-        gst_clock_id_unschedule (self->clock_id);
-      g_cond_broadcast (&self->cond);
+      wake_task (self);
       g_mutex_unlock (&self->lock);
       break;
     default:
@@ -2171,7 +979,8 @@ gst_adaptive_jitter_queue_change_state (GstElement * element,
     case GST_STATE_CHANGE_PAUSED_TO_READY:
       g_mutex_lock (&self->lock);
       clear_clock_id (self);
-      free_format (self);
+      free_pool (self);
+      gst_as_playout_engine_clear_format (self->engine);
       g_mutex_unlock (&self->lock);
       break;
     default:
@@ -2192,16 +1001,16 @@ gst_adaptive_jitter_queue_set_property (GObject * object, guint prop_id,
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_QUANTILE:
-      self->props.quantile = g_value_get_double (value);
+      self->props.engine.quantile = g_value_get_double (value);
       break;
     case PROP_MIN_LATENCY_MS:
-      self->props.min_latency_ms = g_value_get_uint (value);
+      self->props.engine.min_latency_ms = g_value_get_uint (value);
       break;
     case PROP_MAX_LATENCY_MS:
-      self->props.max_latency_ms = g_value_get_uint (value);
+      self->props.engine.max_latency_ms = g_value_get_uint (value);
       break;
     case PROP_FIXED_LATENCY_MS:
-      self->props.fixed_latency_ms = g_value_get_int (value);
+      self->props.engine.fixed_latency_ms = g_value_get_int (value);
       break;
     case PROP_STATS_INTERVAL_MS:
       self->props.stats_interval_ms = g_value_get_uint (value);
@@ -2232,16 +1041,16 @@ gst_adaptive_jitter_queue_get_property (GObject * object, guint prop_id,
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_QUANTILE:
-      g_value_set_double (value, self->props.quantile);
+      g_value_set_double (value, self->props.engine.quantile);
       break;
     case PROP_MIN_LATENCY_MS:
-      g_value_set_uint (value, self->props.min_latency_ms);
+      g_value_set_uint (value, self->props.engine.min_latency_ms);
       break;
     case PROP_MAX_LATENCY_MS:
-      g_value_set_uint (value, self->props.max_latency_ms);
+      g_value_set_uint (value, self->props.engine.max_latency_ms);
       break;
     case PROP_FIXED_LATENCY_MS:
-      g_value_set_int (value, self->props.fixed_latency_ms);
+      g_value_set_int (value, self->props.engine.fixed_latency_ms);
       break;
     case PROP_STATS_INTERVAL_MS:
       g_value_set_uint (value, self->props.stats_interval_ms);

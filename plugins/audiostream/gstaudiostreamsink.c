@@ -28,9 +28,14 @@
  * When the ring is full, a live upstream (a capture device) loses its oldest
  * audio, counted in the `overflows` and `dropped-samples` statistics, and is
  * never blocked; a non-live upstream (a file) is blocked instead, so a file
- * streams at real time and nothing is dropped. If the sender falls behind its
- * schedule, the backlog goes out faster than real time, at most 1.5×, until it
- * is back on schedule. If a live capture runs dry, silence keeps the bitrate
+ * streams at real time and nothing is dropped. While the connection is down,
+ * that hold lasts at most `send-timeout-ms`: a blocked upstream would also
+ * block an application's EOS (Ctrl-C with `gst-launch-1.0 -e`). After it,
+ * the upstream is kept at real time and the ring keeps the newest audio,
+ * the rest counted as dropped, until the connection is back.
+ *
+ * If the sender falls behind its schedule, the backlog goes out faster than
+ * real time, at most 1.5×, until it is back on schedule. If a live capture runs dry, silence keeps the bitrate
  * constant, counted in `underruns` and `silence-samples`; a file is never
  * padded.
  *
@@ -90,9 +95,12 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/un.h>
 #include <linux/sockios.h>
 
 #include <gio/gunixsocketaddress.h>
+#include <glib/gstdio.h>
+#include <sys/stat.h>
 
 #include "audiostream/backoff.h"
 #include "audiostream/histogram.h"
@@ -155,6 +163,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_audio_stream_sink_debug);
 #define WARNING_INTERVAL_US G_TIME_SPAN_SECOND
 /* Kernel send buffer: half a second of audio, at least this much. */
 #define MIN_SNDBUF_BYTES (64 * 1024)
+
+/* sun_path holds the path and its terminating NUL */
+#define MAX_SOCKET_PATH_BYTES (sizeof (((struct sockaddr_un *) NULL)->sun_path) - 1)
 
 #define MIN_CHUNK_SAMPLES 16
 #define MAX_CHUNK_SAMPLES 65536
@@ -260,6 +271,8 @@ struct _GstAudioStreamSink
   guint bpf;
   guint chunk;                  /* frames per send, fitted to the ring */
   gboolean have_format;
+  GstCaps *refused_caps;        /* posted as an error already */
+  gboolean format_taken;        /* the thread sized its buffers for it */
   gboolean live_known;
   gboolean upstream_live;
   gboolean flushing;            /* unlock(): render and EOS must return */
@@ -267,8 +280,15 @@ struct _GstAudioStreamSink
   gboolean eos;                 /* EOS received: drain and finish */
   gboolean drained;             /* the thread finished draining */
   gboolean net_failed;          /* fatal network error, render must fail */
+  gint64 down_since_us;         /* monotonic; when the connection went down */
+  gint64 hold_us;               /* send-timeout-ms: longest hold of a
+                                 * non-live upstream while disconnected */
+  gint64 realtime_next_us;      /* when a released upstream may write next */
+  gboolean released_told;
   GstClockID clock_id;          /* the thread's pending wait, to unschedule */
   guint64 target_ms;            /* the level the pacer keeps */
+  guint stream_prefill_ms;      /* prefill-ms, copied at start() */
+  gboolean prefill_warned;
   GstClockTime lag;             /* behind the schedule at the last send */
   gdouble jitter_ms;            /* last estimate, for messages */
 
@@ -291,6 +311,7 @@ struct _GstAudioStreamSink
   guint64 connections;
   guint64 connect_attempts;
   guint64 lost_frames;          /* undeliverable after a lost connection */
+  guint64 resend_frames;        /* waiting in the thread's resend buffer */
   GstAsHistogram lateness_total;
   GstAsHistogram lateness_interval;
   gboolean connected;
@@ -560,6 +581,7 @@ gst_audio_stream_sink_finalize (GObject * object)
   g_free (self->host);
   g_free (self->socket_path);
   gst_as_ring_clear (&self->ring);
+  gst_caps_replace (&self->refused_caps, NULL);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
 
@@ -689,6 +711,15 @@ prefill_frames (GstAudioStreamSink * self, guint prefill_ms)
   return MIN (frames, self->ring.capacity - self->chunk);
 }
 
+/* Audio waiting to be sent: in the ring, and what a lost connection did not
+ * deliver, which goes out first on the next one.
+ * called with self->lock held */
+static guint64
+waiting_frames (GstAudioStreamSink * self)
+{
+  return gst_as_ring_level (&self->ring) + self->resend_frames;
+}
+
 /* How long the element has been (or was) running, 0 before its start.
  * called with self->lock held */
 static GstClockTime
@@ -719,7 +750,7 @@ build_stats (GstAudioStreamSink * self, const GstAsHistogram * lateness,
       "samples-sent", G_TYPE_UINT64, self->frames_sent,
       "bitrate-kbps", G_TYPE_DOUBLE, kbps,
       "buffer-level-ms", G_TYPE_UINT64,
-      frames_to_ms (self, gst_as_ring_level (&self->ring)),
+      frames_to_ms (self, waiting_frames (self)),
       "buffer-target-ms", G_TYPE_UINT64, self->target_ms,
       "buffer-capacity-ms", G_TYPE_UINT64,
       frames_to_ms (self, self->ring.capacity),
@@ -875,6 +906,7 @@ typedef struct
   /* jitter and the adaptive buffer target */
   GstAsJitter net_jitter;       /* chunk lateness + audio stuck in kernel */
   GstAsJitterTarget buffer_target;
+  guint64 prefill_ms;           /* what the ring allows of prefill-ms */
   guint64 target_posted_ms;     /* as last reported by buffer-resize */
   gint64 adapt_last_us;
   GstAsTcpInfo tcp;             /* of the current TCP connection */
@@ -1138,8 +1170,11 @@ sleep_ms (GstAudioStreamSink * self, NetThread * t, guint ms)
   return !stopping;
 }
 
-/* Waits until the format is known and enough audio is buffered to start,
- * or EOS came first. Returns FALSE when the thread must leave. */
+/* Waits until the first audio has arrived and enough is buffered to start,
+ * or EOS came first. The format is taken only then: until audio arrives,
+ * the caps may still change, and the thread's buffers are sized for the
+ * frame it takes here (set_caps() refuses a change once it is taken).
+ * Returns FALSE when the thread must leave. */
 static gboolean
 wait_for_prefill (GstAudioStreamSink * self, NetThread * t)
 {
@@ -1147,11 +1182,13 @@ wait_for_prefill (GstAudioStreamSink * self, NetThread * t)
 
   g_mutex_lock (&self->lock);
   while (!self->stopping && !self->eos &&
-      (!self->have_format ||
+      (!self->have_format || self->ring.write_pos == 0 ||
           gst_as_ring_level (&self->ring) < prefill_frames (self,
               t->s.prefill_ms)))
     g_cond_wait (&self->cond, &self->lock);
   ok = !self->stopping;
+  if (ok && self->have_format)
+    self->format_taken = TRUE;
   g_mutex_unlock (&self->lock);
   return ok;
 }
@@ -1493,7 +1530,7 @@ post_quality (GstAudioStreamSink * self, NetThread * t, gdouble pacing_p99_ms)
   g_mutex_lock (&self->lock);
   underruns = self->underruns;
   overflows = self->ring.overflows;
-  in.buffer_level_ms = frames_to_ms (self, gst_as_ring_level (&self->ring));
+  in.buffer_level_ms = frames_to_ms (self, waiting_frames (self));
   in.buffer_target_ms = self->target_ms;
   in.jitter_ms = self->jitter_ms;
   in.connected = self->connected;
@@ -1604,13 +1641,15 @@ setup_buffer_target (GstAudioStreamSink * self, NetThread * t)
   g_mutex_lock (&self->lock);
   ring_ms = frames_to_ms (self, self->ring.capacity);
   chunk_ms = frames_to_ms (self, t->chunk);
+  t->prefill_ms = frames_to_ms (self, prefill_frames (self, t->s.prefill_ms));
   g_mutex_unlock (&self->lock);
 
   max_ms = MIN (t->s.max_buffer_ms, ring_ms - MIN (ring_ms, chunk_ms));
   min_ms = MIN (t->s.min_buffer_ms, max_ms);
   gst_as_jitter_target_init (&t->buffer_target, min_ms * 1000,
       max_ms * 1000, TARGET_DECAY_HALF_LIFE_US);
-  gst_as_jitter_target_reset (&t->buffer_target, t->s.prefill_ms * 1000);
+  gst_as_jitter_target_reset (&t->buffer_target, t->prefill_ms * 1000);
+  t->target_posted_ms = t->prefill_ms;
 }
 
 /* Sizes the per-stream buffers once the format is known. */
@@ -1692,6 +1731,7 @@ stream (GstAudioStreamSink * self, NetThread * t, GSocket * socket,
     g_mutex_lock (&self->lock);
     self->frames_sent = t->delivered_before + t->conn_frames;
     self->bytes_sent = self->frames_sent * t->bpf;
+    self->resend_frames = gst_as_ring_level (&t->resend);
     gst_as_histogram_add (&self->lateness_total,
         GST_CLOCK_DIFF (due, now) / GST_USECOND);
     gst_as_histogram_add (&self->lateness_interval,
@@ -1772,6 +1812,7 @@ recover_unacknowledged (GstAudioStreamSink * self, NetThread * t,
   g_mutex_lock (&self->lock);
   self->frames_sent = t->delivered_before;
   self->bytes_sent = self->frames_sent * t->bpf;
+  self->resend_frames = gst_as_ring_level (&t->resend);
   g_mutex_unlock (&self->lock);
 }
 
@@ -1792,11 +1833,23 @@ raise_priority (GstAudioStreamSink * self)
   g_error_free (err);
 }
 
+/* called with self->lock held */
+static void
+mark_connected (GstAudioStreamSink * self, gboolean connected)
+{
+  if (self->connected && !connected)
+    self->down_since_us = g_get_monotonic_time ();
+  self->connected = connected;
+  if (connected)
+    self->released_told = FALSE;
+  g_cond_broadcast (&self->cond);
+}
+
 static void
 set_connected (GstAudioStreamSink * self, gboolean connected)
 {
   g_mutex_lock (&self->lock);
-  self->connected = connected;
+  mark_connected (self, connected);
   g_mutex_unlock (&self->lock);
 }
 
@@ -1809,8 +1862,7 @@ fail (GstAudioStreamSink * self)
 {
   g_mutex_lock (&self->lock);
   self->net_failed = TRUE;
-  self->connected = FALSE;
-  g_cond_broadcast (&self->cond);
+  mark_connected (self, FALSE);
   g_mutex_unlock (&self->lock);
 }
 
@@ -1824,19 +1876,36 @@ finish_drain (GstAudioStreamSink * self)
   g_mutex_unlock (&self->lock);
 }
 
-/* GIO says "Could not connect to HOST: REASON"; the element names the target
- * itself, so keep only the reason. */
+/* GIO says "Could not connect to HOST: REASON", with HOST as it resolved
+ * it ("::1" for "[::1]"), or "Could not connect: REASON" for a Unix socket;
+ * the element names the target itself, so keep only the reason. An address
+ * has no ": " in it, so the first one ends the prefix. */
 static const gchar *
-failure_reason (const GError * err, const NetSettings * s)
+failure_reason (const GError * err)
 {
-  const gchar *name = s->socket_path ? s->socket_path : s->host;
-  gchar *prefix = g_strdup_printf ("Could not connect to %s: ", name);
-  const gchar *reason = err->message;
+  const gchar *reason = err->message, *sep;
 
-  if (g_str_has_prefix (reason, prefix))
-    reason += strlen (prefix);
-  g_free (prefix);
+  if (g_str_has_prefix (reason, "Could not connect") &&
+      (sep = strstr (reason, ": ")) != NULL)
+    reason = sep + 2;
   return reason;
+}
+
+/* A Unix socket path that is something else: say what, rather than the
+ * kernel's "Connection refused". Returns NULL when it is a socket or does
+ * not exist (GIO's reason says that well). */
+static gchar *
+describe_non_socket (const gchar * path)
+{
+  GStatBuf st;
+
+  if (g_stat (path, &st) != 0 || S_ISSOCK (st.st_mode))
+    return NULL;
+  if (S_ISDIR (st.st_mode))
+    return g_strdup_printf ("%s is a directory, not a socket", path);
+  if (S_ISREG (st.st_mode))
+    return g_strdup_printf ("%s is a regular file, not a socket", path);
+  return g_strdup_printf ("%s is not a socket", path);
 }
 
 static gchar *
@@ -1943,9 +2012,14 @@ run_connection (GstAudioStreamSink * self, NetThread * t, guint * attempt)
 
   conn = net_connect (self, t, &err);
   if (conn == NULL) {
+    gchar *what = NULL;
+
+    if (t->s.socket_path)
+      what = describe_non_socket (t->s.socket_path);
     if (!g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
       again = handle_failure (self, t, *attempt, FALSE,
-          failure_reason (err, &t->s));
+          what ? what : failure_reason (err));
+    g_free (what);
     g_error_free (err);
     return again;
   }
@@ -1956,7 +2030,7 @@ run_connection (GstAudioStreamSink * self, NetThread * t, guint * attempt)
   connected_at = g_get_monotonic_time ();
   GST_INFO_OBJECT (self, "connected to %s (%s)", t->target, remote);
   g_mutex_lock (&self->lock);
-  self->connected = TRUE;
+  mark_connected (self, TRUE);
   if (self->connections++ > 0)
     self->reconnects++;
   g_mutex_unlock (&self->lock);
@@ -2042,19 +2116,29 @@ gst_audio_stream_sink_start (GstBaseSink * bsink)
   GstAudioStreamSink *self = GST_AUDIO_STREAM_SINK (bsink);
   GError *err = NULL;
   gboolean have_host;
-  guint prefill_ms;
+  guint prefill_ms, send_timeout_ms;
+  gsize path_len = 0;
 
   GST_OBJECT_LOCK (self);
   have_host = (self->host != NULL && self->host[0] != '\0') ||
       (self->socket_path != NULL && self->socket_path[0] != '\0');
   prefill_ms = self->prefill_ms;
+  send_timeout_ms = self->send_timeout_ms;
+  if (self->socket_path)
+    path_len = strlen (self->socket_path);
   GST_OBJECT_UNLOCK (self);
   if (!have_host)
     goto no_host;
+  /* GLib would cut a longer path short and connect to whatever socket
+   * lives at the shortened one. */
+  if (path_len > MAX_SOCKET_PATH_BYTES)
+    goto path_too_long;
 
   g_mutex_lock (&self->lock);
   gst_as_ring_reset (&self->ring);
   self->have_format = FALSE;
+  gst_caps_replace (&self->refused_caps, NULL);
+  self->format_taken = FALSE;
   self->live_known = FALSE;
   self->upstream_live = FALSE;
   self->flushing = FALSE;
@@ -2063,15 +2147,22 @@ gst_audio_stream_sink_start (GstBaseSink * bsink)
   self->drained = FALSE;
   self->net_failed = FALSE;
   self->connected = FALSE;
+  self->down_since_us = g_get_monotonic_time ();
+  self->hold_us = (gint64) send_timeout_ms * G_TIME_SPAN_MILLISECOND;
+  self->realtime_next_us = 0;
+  self->released_told = FALSE;
   self->bytes_sent = self->frames_sent = 0;
   self->underruns = self->silence_frames = 0;
   self->reconnects = self->connections = self->connect_attempts = 0;
   self->lost_frames = 0;
+  self->resend_frames = 0;
   gst_as_histogram_reset (&self->lateness_total);
   gst_as_histogram_reset (&self->lateness_interval);
   self->started = g_get_monotonic_time () * GST_USECOND;
   self->stopped = GST_CLOCK_TIME_NONE;
   self->target_ms = prefill_ms;
+  self->stream_prefill_ms = prefill_ms;
+  self->prefill_warned = FALSE;
   self->lag = 0;
   self->jitter_ms = 0;
   self->capture_started = FALSE;
@@ -2100,6 +2191,14 @@ no_host:
   GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
       ("No receiver to send to: set the host or socket-path property."),
       (NULL));
+  return FALSE;
+
+path_too_long:
+  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+      ("socket-path is %" G_GSIZE_FORMAT " bytes long, but a Unix socket "
+          "path can have at most %" G_GSIZE_FORMAT " bytes: use a shorter "
+          "path (a symbolic link to the directory works).", path_len,
+          (gsize) MAX_SOCKET_PATH_BYTES), (NULL));
   return FALSE;
 }
 
@@ -2171,13 +2270,31 @@ fit_chunk (GstAudioStreamSink * self, guint chunk_samples, guint64 capacity)
   return (guint) max_chunk;
 }
 
+static void
+refuse_caps (GstAudioStreamSink * self, GstCaps * caps)
+{
+  g_mutex_lock (&self->lock);
+  gst_caps_replace (&self->refused_caps, caps);
+  g_mutex_unlock (&self->lock);
+}
+
 static gboolean
 gst_audio_stream_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
 {
   GstAudioStreamSink *self = GST_AUDIO_STREAM_SINK (bsink);
   GstAudioInfo info;
   guint ring_ms, chunk_samples, chunk;
-  guint64 capacity;
+  guint64 capacity, prefill_ms;
+  gboolean warn_prefill = FALSE;
+
+  /* A pad offers refused sticky caps again with every buffer: one ERROR
+   * is enough. */
+  g_mutex_lock (&self->lock);
+  if (self->refused_caps && gst_caps_is_equal (caps, self->refused_caps)) {
+    g_mutex_unlock (&self->lock);
+    return FALSE;
+  }
+  g_mutex_unlock (&self->lock);
 
   if (!gst_audio_info_from_caps (&info, caps))
     goto invalid_caps;
@@ -2186,6 +2303,7 @@ gst_audio_stream_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
   ring_ms = effective_ring_buffer_ms (self);
   chunk_samples = self->chunk_samples;
   GST_OBJECT_UNLOCK (self);
+  
   capacity = gst_util_uint64_scale_int (ring_ms, GST_AUDIO_INFO_RATE (&info),
       1000);
   chunk = fit_chunk (self, chunk_samples, capacity);
@@ -2197,7 +2315,7 @@ gst_audio_stream_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
       g_mutex_unlock (&self->lock);
       return TRUE;
     }
-    if (self->ring.write_pos > 0)
+    if (self->format_taken || self->ring.write_pos > 0)
       goto format_change;
   }
   gst_as_ring_clear (&self->ring);
@@ -2206,8 +2324,22 @@ gst_audio_stream_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
   self->bpf = GST_AUDIO_INFO_BPF (&info);
   self->chunk = chunk;
   self->have_format = TRUE;
+  prefill_ms = frames_to_ms (self, prefill_frames (self,
+          self->stream_prefill_ms));
+  if (prefill_ms < self->stream_prefill_ms && !self->prefill_warned) {
+    self->prefill_warned = TRUE;
+    warn_prefill = TRUE;
+  }
+  self->target_ms = MIN (self->target_ms, prefill_ms);
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
+
+  if (warn_prefill)
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("prefill-ms (%u) does not fit in ring-buffer-ms (%u) with a chunk to "
+            "spare: prefilling %" G_GUINT64_FORMAT " ms instead. Make "
+            "ring-buffer-ms larger for a larger cushion.",
+            self->stream_prefill_ms, ring_ms, prefill_ms), (NULL));
 
   GST_INFO_OBJECT (self, "%d Hz, %d channels, ring %" G_GUINT64_FORMAT
       " frames", GST_AUDIO_INFO_RATE (&info), GST_AUDIO_INFO_CHANNELS (&info),
@@ -2215,6 +2347,7 @@ gst_audio_stream_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
   return TRUE;
 
 invalid_caps:
+  refuse_caps (self, caps);
   GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
       ("Could not parse the audio format."), ("caps: %" GST_PTR_FORMAT, caps));
   return FALSE;
@@ -2224,6 +2357,7 @@ format_change:
     gint old_rate = self->rate;
     guint old_bpf = self->bpf;
 
+    gst_caps_replace (&self->refused_caps, caps);
     g_mutex_unlock (&self->lock);
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
         ("The audio format cannot change mid-stream: the raw PCM on the wire "
@@ -2337,13 +2471,62 @@ arrival_time_us (GstAudioStreamSink * self)
   return now;
 }
 
-/* called with self->lock held; waits for room instead of dropping */
+/* A non-live upstream waits for room in the ring: a file streams at real
+ * time and loses nothing across a short outage. But while it waits, its
+ * streaming thread holds the stream lock, and an application's EOS (which
+ * a GstBaseSrc delivers only once it has that lock) cannot get through.
+ * So the wait is bounded: once the connection has been down for
+ * send-timeout-ms, the upstream is released and kept at real time, and the
+ * ring keeps the newest audio as for a live upstream (drops counted as
+ * overflows); backpressure resumes when the connection is back.
+ * called with self->lock held */
+static gboolean
+upstream_released (GstAudioStreamSink * self, gint64 now)
+{
+  return !self->connected && now - self->down_since_us >= self->hold_us;
+}
+
+/* Keeps a released upstream at real time: each write waits for the
+ * duration of the audio before it. Returns FALSE when woken to stop.
+ * called with self->lock held */
+static gboolean
+wait_realtime (GstAudioStreamSink * self, guint64 frames)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (self->realtime_next_us < now - G_TIME_SPAN_SECOND)
+    self->realtime_next_us = now;
+  while (!self->flushing && !self->net_failed && !self->connected &&
+      g_get_monotonic_time () < self->realtime_next_us)
+    g_cond_wait_until (&self->cond, &self->lock, self->realtime_next_us);
+  self->realtime_next_us += gst_util_uint64_scale_int (frames,
+      G_USEC_PER_SEC, self->rate);
+  return !self->flushing && !self->net_failed;
+}
+
+/* unlock() woke render(): as GstBaseSink expects, wait for PLAYING (a
+ * pause) or return FLUSHING (a flush or a stop).
+ * called with self->lock held; it is dropped around the wait */
+static GstFlowReturn
+wait_unlocked (GstAudioStreamSink * self)
+{
+  GstFlowReturn ret;
+
+  g_mutex_unlock (&self->lock);
+  ret = gst_base_sink_wait_preroll (GST_BASE_SINK (self));
+  g_mutex_lock (&self->lock);
+  return ret;
+}
+
+/* called with self->lock held; waits for room instead of dropping, within
+ * the bound above. *released tells whether the upstream was released. */
 static GstFlowReturn
 write_blocking (GstAudioStreamSink * self, const guint8 * data,
-    guint64 frames)
+    guint64 frames, gboolean * released)
 {
   while (frames > 0) {
     guint64 n = gst_as_ring_write (&self->ring, data, frames);
+    gint64 now;
 
     if (n > 0) {
       g_cond_broadcast (&self->cond);
@@ -2351,11 +2534,32 @@ write_blocking (GstAudioStreamSink * self, const guint8 * data,
       frames -= n;
       continue;
     }
-    if (self->flushing)
-      return GST_FLOW_FLUSHING;
     if (self->net_failed)
       return GST_FLOW_ERROR;
-    g_cond_wait (&self->cond, &self->lock);
+    if (self->flushing) {
+      GstFlowReturn ret = wait_unlocked (self);
+
+      if (ret != GST_FLOW_OK)
+        return ret;
+      continue;
+    }
+    now = g_get_monotonic_time ();
+    if (upstream_released (self, now)) {
+      if (!wait_realtime (self, frames))
+        continue;
+      if (upstream_released (self, g_get_monotonic_time ())) {
+        gst_as_ring_write_overwrite (&self->ring, data, frames);
+        g_cond_broadcast (&self->cond);
+        *released = TRUE;
+        return GST_FLOW_OK;
+      }
+      continue;
+    }
+    if (!self->connected)
+      g_cond_wait_until (&self->cond, &self->lock,
+          self->down_since_us + self->hold_us);
+    else
+      g_cond_wait (&self->cond, &self->lock);
   }
   return GST_FLOW_OK;
 }
@@ -2367,7 +2571,7 @@ gst_audio_stream_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
   GstFlowReturn ret = GST_FLOW_OK;
   GstMapInfo map;
   guint64 frames;
-  gboolean live_known;
+  gboolean live_known, released = FALSE, tell_released = FALSE;
   gint64 now_us = arrival_time_us (self);
 
   g_mutex_lock (&self->lock);
@@ -2396,11 +2600,21 @@ gst_audio_stream_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
           " oldest frames", lost);
     g_cond_broadcast (&self->cond);
   } else {
-    ret = write_blocking (self, map.data, frames);
+    ret = write_blocking (self, map.data, frames, &released);
+    if (released && !self->released_told) {
+      self->released_told = TRUE;
+      tell_released = TRUE;
+    }
   }
   g_mutex_unlock (&self->lock);
 
   gst_buffer_unmap (buffer, &map);
+  if (tell_released)
+    GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+        ("The receiver has been unreachable for longer than send-timeout-ms: "
+            "the upstream is no longer held back, and audio the ring cannot "
+            "hold is dropped (counted in dropped-samples) until the "
+            "connection is back."), (NULL));
   return ret;
 
 map_failed:

@@ -258,45 +258,68 @@ class TestQualityUnderRtt(SinkTestCase):
         during = [s for t, s in quality if t_bad <= t <= t_good]
         after = [s for t, s in quality if t > t_good + 15e9]
         self.assertTrue(before and during and after)
-        self.assertGreaterEqual(before[-1].get_value('score'), 90)
+        # the best of each calm stretch: on a busy machine the pacing may
+        # cost one message or another a few points (as in TestStats)
+        best_before = max(before, key=lambda s: s.get_value('score'))
+        self.assertGreaterEqual(best_before.get_value('score'), 90,
+                                best_before.to_string())
         worst = min(during, key=lambda s: s.get_value('score'))
         self.assertLess(worst.get_value('score'), 70,
                         'score only fell to %d' % worst.get_value('score'))
         self.assertGreater(max(s.get_value('rtt-ms') for s in during), 50)
-        self.assertGreaterEqual(after[-1].get_value('score'), 90,
+        best_after = max(after, key=lambda s: s.get_value('score'))
+        self.assertGreaterEqual(best_after.get_value('score'), 90,
                                 'score did not recover: %s' %
-                                after[-1].to_string())
+                                best_after.to_string())
 
 
 def run_in_netns():
-    """Runs TestQualityUnderRtt as root in a new network namespace; returns
-    its exit status (0 also when it cannot run here, after saying so)."""
+    """Runs TestQualityUnderRtt as root in a new network namespace. Returns
+    None when it passed, else why it did not run (it failing ends the
+    program)."""
     if shutil.which('unshare') is None or shutil.which('tc') is None:
-        print('SKIP TestQualityUnderRtt: unshare or tc is missing')
-        return 0
+        return 'unshare or tc is missing'
     probe = subprocess.run(
         ['unshare', '-n', 'sh', '-c', 'ip link set lo up && tc qdisc add dev '
          'lo root tbf rate 1gbit burst 1mb latency 50ms'],
         capture_output=True, text=True)
     if probe.returncode != 0:
-        print('SKIP TestQualityUnderRtt: no network namespace with a tbf '
-              'qdisc here (%s)' % probe.stderr.strip())
-        return 0
+        return ('no network namespace with a tbf qdisc here (%s)' %
+                probe.stderr.strip())
     env = dict(os.environ)
     env[NETNS_ENV] = '1'
-    return subprocess.run(
+    status = subprocess.run(
         # an Ethernet-sized MTU: tbf cannot pass loopback's 64 KiB packets
         ['unshare', '-n', 'sh', '-c', 'ip link set lo up mtu 1500 && '
          'exec "$0" "$@"',
          sys.executable, os.path.abspath(__file__), 'TestQualityUnderRtt'],
         env=env).returncode
+    if status == peers.EXIT_SKIP:
+        return 'it skipped in its network namespace'
+    if status != 0:
+        print('TestQualityUnderRtt failed in its network namespace')
+        sys.exit(1)
+    return None
+
+
+def main():
+    """The tests that need no namespace run here, whatever happens to the
+    one that does; when that one could not run, the program exits 77 (a
+    SKIP for meson) even if the others passed, so that a machine without
+    unshare or tc never reports the RTT test as passed."""
+    if os.environ.get(NETNS_ENV) == '1':
+        run_tests()
+    skipped = run_in_netns()
+    prog = unittest.main(exit=False, verbosity=2)
+    if not prog.result.wasSuccessful():
+        sys.exit(1)
+    if skipped is not None:
+        print('SKIP TestQualityUnderRtt: %s' % skipped)
+        sys.exit(peers.EXIT_SKIP)
+    if prog.result.testsRun == len(prog.result.skipped):
+        sys.exit(peers.EXIT_SKIP)
+    sys.exit(0)
 
 
 if __name__ == '__main__':
-    if os.environ.get(NETNS_ENV) == '1':
-        run_tests()
-    status = run_in_netns()
-    if status not in (0, peers.EXIT_SKIP):
-        print('TestQualityUnderRtt failed in its network namespace')
-        sys.exit(1)
-    run_tests()
+    main()

@@ -133,6 +133,50 @@ class TestOutages(ReconnectTestCase):
     def test_remote_close_loses_and_repeats_nothing(self):
         self._outage(lambda px: px.drop(), refuse_s=0)
 
+    def test_stats_mid_outage_account_for_every_frame(self):
+        """docs/messages.md: every frame fed is sent, dropped, lost or still
+        waiting (buffer-level-ms), also in the middle of an outage, when
+        what the lost connection did not deliver waits to be sent again
+        (it was in no counter: up to half a second)."""
+        rx = self.receiver()
+        px = self.proxy(rx, rcvbuf=8192)
+        pipeline, watch, sink, feeder = self.live_counter(
+            px.port, 7.0, 'prefill-ms=300 ring-buffer-ms=8000 '
+            'reconnect-min-ms=2000 reconnect-max-ms=2000 '
+            'send-timeout-ms=10000')
+        pipeline.set_state(Gst.State.PLAYING)
+        feeder.start()
+        self.assertTrue(px.wait_links(1, 5))
+        time.sleep(1.0)
+        # the peer stops reading: the kernel's send buffer fills with audio
+        # nobody acknowledged, then the connection dies with it
+        px.stall(True)
+        time.sleep(1.0)
+        px.refuse_for(3.0)
+        px.drop()
+        _, msg = watch.wait(is_connection('disconnected'), 5)
+        px.stall(False)
+        self.assertIsNotNone(msg, 'the connection was not lost')
+        time.sleep(0.5)
+
+        before = feeder.frames_pushed
+        stats = stats_dict(sink)
+        after = feeder.frames_pushed
+        self.assertFalse(stats['connected'])
+        accounted = (stats['samples-sent'] - stats['silence-samples'] +
+                     stats['dropped-samples'] + stats['lost-samples'] +
+                     stats['buffer-level-ms'] * RATE // 1000)
+        # buffer-level-ms is rounded down to the ms
+        self.assertGreaterEqual(accounted, before - RATE // 1000,
+                                '%d frames fed, %d accounted for: %s' %
+                                (before, accounted, stats))
+        self.assertLessEqual(accounted, after,
+                             '%d frames fed, %d accounted for: %s' %
+                             (after, accounted, stats))
+
+        conns = self.finish(watch, rx, feeder, 30)
+        self.assert_intact(conns, feeder.frames_pushed)
+
     def test_outage_longer_than_ring_drops_oldest_and_counts(self):
         rx = self.receiver()
         px = self.proxy(rx)

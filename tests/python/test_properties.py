@@ -7,10 +7,10 @@
 # License as published by the Free Software Foundation; either
 # version 2.1 of the License, or (at your option) any later version.
 
-"""audiostreamsink's GObject interface as an application sees it through
-PyGObject: every property the element defines (discovered, so that a new
-one is covered without editing this file), defaults, round trips, refused
-values, the read-only stats structure and the dscp enum."""
+"""The property contract of every element of the project, as an application
+sees it through PyGObject: one suite for all elements (PropertyContract),
+then what is particular to each (audiostreamsink's dscp enum and stats
+structure, sttpushsink's write-only key)."""
 
 import os
 import subprocess
@@ -30,7 +30,7 @@ from harness import (GLib, GObject, Gst, BusWatch, caps_string,  # noqa: E402
                      require_element, run_tests, set_state_timed, stats_dict)
 import peers  # noqa: E402
 
-ELEMENT = 'audiostreamsink'
+
 
 KNOWN_PROPERTIES = {
     'host': GObject.TYPE_STRING,
@@ -114,39 +114,74 @@ class GLibWarnings:
         GLib.log_remove_handler('GLib-GObject', self._id)
 
 
-class TestProperties(unittest.TestCase):
+def is_readable(pspec):
+    return bool(pspec.flags & GObject.ParamFlags.READABLE)
+
+
+def find_factory(testcase, name, optional=False):
+    """The element must be there: a build that lacks it is broken, unless
+    its plugin is optional (sttpushsink needs libsoup and json-glib), which
+    is a visible skip."""
+    factory = Gst.ElementFactory.find(name)
+    if factory is None and optional:
+        testcase.skipTest('%s is not built (optional plugin)' % name)
+    testcase.assertIsNotNone(
+        factory, '%s not found; GST_PLUGIN_PATH_1_0=%s' %
+        (name, os.environ.get('GST_PLUGIN_PATH_1_0')))
+    return factory
+
+
+class PropertyContract:
+    """The contract every element of the project keeps, checked on every
+    property it defines (discovered, so that a new property is covered
+    without editing this file): documented, readable unless it is a
+    secret, defaults equal to the param spec (which gst-inspect shows),
+    every writable value in range read back, the same from strings as
+    gst-launch-1.0 sets them, out-of-range values refused and the old value
+    kept, read-only structures refusing writes.
+
+    A subclass names ELEMENT, STRING_VALUES (values each string property
+    must accept) and WRITE_ONLY (secrets)."""
+
+    ELEMENT = None
+    OPTIONAL = False
+    STRING_VALUES = {}
+    WRITE_ONLY = set()
 
     def setUp(self):
-        require_element(self)
+        find_factory(self, self.ELEMENT, self.OPTIONAL)
         self.pipeline = Gst.Pipeline.new('properties')
-        self.sink = Gst.ElementFactory.make(ELEMENT, 'sink')
-        self.pipeline.add(self.sink)
+        self.element = Gst.ElementFactory.make(self.ELEMENT, 'element')
+        self.pipeline.add(self.element)
         self.addCleanup(self.pipeline.set_state, Gst.State.NULL)
 
-    def test_known_properties_exist_with_their_types(self):
-        props = {p.name: p for p in own_properties(self.sink)}
-        for name, gtype in KNOWN_PROPERTIES.items():
-            with self.subTest(property=name):
-                self.assertIn(name, props)
-                if gtype is not None:
-                    self.assertEqual(props[name].value_type, gtype)
-        self.assertTrue(GObject.type_is_a(props['dscp'].value_type,
-                                          GObject.TYPE_ENUM))
-        self.assertFalse(is_writable(props['stats']), 'stats is read-only')
-        for p in props.values():
+    def own(self):
+        return own_properties(self.element)
+
+    def test_every_property_documented(self):
+        props = self.own()
+        self.assertTrue(props, 'no properties found')
+        for p in props:
             with self.subTest(property=p.name):
-                self.assertTrue(p.flags & GObject.ParamFlags.READABLE)
                 self.assertTrue(p.nick)
                 self.assertTrue(p.blurb, 'undocumented property')
+                if p.name in self.WRITE_ONLY:
+                    self.assertFalse(is_readable(p),
+                                     'a secret must be write-only')
+                    self.assertTrue(is_writable(p))
+                else:
+                    self.assertTrue(is_readable(p))
+        missing = self.WRITE_ONLY - {p.name for p in props}
+        self.assertEqual(missing, set())
 
     def test_defaults_match_param_specs(self):
         # _init and the param spec share DEFAULT_*: a fresh element reads
         # back what the spec (and gst-inspect) advertises.
-        for p in own_properties(self.sink):
-            if not is_writable(p):
+        for p in self.own():
+            if not is_writable(p) or not is_readable(p):
                 continue
             with self.subTest(property=p.name):
-                self.assertEqual(self.sink.get_property(p.name),
+                self.assertEqual(self.element.get_property(p.name),
                                  p.default_value)
 
     def _values_to_try(self, pspec):
@@ -154,7 +189,10 @@ class TestProperties(unittest.TestCase):
         f = fundamental(pspec)
         default = pspec.default_value
         if f == GObject.TYPE_STRING:
-            values = ['audio.example.org', '192.0.2.1', '2001:db8::1']
+            self.assertIn(pspec.name, self.STRING_VALUES,
+                          'no test values for string property %s: extend '
+                          'STRING_VALUES' % pspec.name)
+            values = self.STRING_VALUES[pspec.name]
         elif f == GObject.TYPE_BOOLEAN:
             values = [not default]
         elif f == GObject.TYPE_ENUM:
@@ -173,28 +211,41 @@ class TestProperties(unittest.TestCase):
         return [v for v in values if v != default]
 
     def test_every_writable_property_round_trips(self):
-        for p in own_properties(self.sink):
-            if not is_writable(p):
+        for p in self.own():
+            if not is_writable(p) or not is_readable(p):
                 continue
             for value in self._values_to_try(p):
                 with self.subTest(property=p.name, value=value):
-                    self.sink.set_property(p.name, value)
-                    self.assertEqual(self.sink.get_property(p.name), value)
-            self.sink.set_property(p.name, p.default_value)
-            self.assertEqual(self.sink.get_property(p.name), p.default_value)
+                    self.element.set_property(p.name, value)
+                    self.assertEqual(self.element.get_property(p.name),
+                                     value)
+            self.element.set_property(p.name, p.default_value)
+            self.assertEqual(self.element.get_property(p.name),
+                             p.default_value)
 
     def test_properties_set_from_strings_like_gst_launch(self):
-        cases = {'host': ('::1', '::1'), 'port': ('5000', 5000),
-                 'chunk-samples': ('960', 960), 'prefill-ms': ('250', 250),
-                 'ring-buffer-ms': ('800', 800),
-                 'high-priority': ('true', True),
-                 'stats-interval-ms': ('0', 0),
-                 'dscp': ('throughput', 0x08)}
-        for name, (text, want) in cases.items():
-            with self.subTest(property=name):
-                Gst.util_set_object_arg(self.sink, name, text)
-                got = self.sink.get_property(name)
-                self.assertEqual(int(got) if name == 'dscp' else got, want)
+        # gst-launch-1.0 sets every property from text.
+        for p in self.own():
+            if not is_writable(p) or not is_readable(p):
+                continue
+            f = fundamental(p)
+            for value in self._values_to_try(p):
+                if f == GObject.TYPE_ENUM:
+                    text = value.value_nick
+                elif f == GObject.TYPE_BOOLEAN:
+                    text = 'true' if value else 'false'
+                elif f in (GObject.TYPE_DOUBLE, GObject.TYPE_FLOAT):
+                    text = repr(float(value))
+                else:
+                    text = str(value)
+                with self.subTest(property=p.name, text=text):
+                    Gst.util_set_object_arg(self.element, p.name, text)
+                    got = self.element.get_property(p.name)
+                    if f in (GObject.TYPE_DOUBLE, GObject.TYPE_FLOAT):
+                        self.assertAlmostEqual(got, value)
+                    else:
+                        self.assertEqual(got, value)
+            self.element.set_property(p.name, p.default_value)
 
     def test_out_of_range_values_are_refused(self):
         # Through PyGObject, a value that fits the C type but not the param
@@ -202,31 +253,82 @@ class TestProperties(unittest.TestCase):
         # which refuses it with a GLib-GObject g_warning and leaves the
         # property as it was; one that does not fit the C type at all (-1
         # for a guint) is refused by PyGObject with a TypeError first.
-        cases = [('port', 0), ('port', 70000), ('port', -1)]
-        for p in own_properties(self.sink):
-            if not is_writable(p) or fundamental(p) not in NUMERIC_LIMITS:
+        cases = []
+        for p in self.own():
+            if not is_writable(p) or not is_readable(p):
                 continue
-            tmin, tmax = NUMERIC_LIMITS[fundamental(p)]
-            if p.minimum > tmin:
-                cases.append((p.name, p.minimum - 1))
-            if p.maximum < tmax:
-                cases.append((p.name, p.maximum + 1))
+            f = fundamental(p)
+            if f in NUMERIC_LIMITS:
+                tmin, tmax = NUMERIC_LIMITS[f]
+                if p.minimum > tmin:
+                    cases.append((p.name, p.minimum - 1))
+                if p.maximum < tmax:
+                    cases.append((p.name, p.maximum + 1))
+            elif f in (GObject.TYPE_DOUBLE, GObject.TYPE_FLOAT):
+                cases.append((p.name, p.minimum - 1.0))
+                cases.append((p.name, p.maximum + 1.0))
         for name, bad in cases:
             with self.subTest(property=name, value=bad):
-                before = self.sink.get_property(name)
+                before = self.element.get_property(name)
                 with GLibWarnings() as w:
                     try:
-                        self.sink.set_property(name, bad)
+                        self.element.set_property(name, bad)
                         refused_by = 'GObject'
                     except (TypeError, OverflowError, ValueError):
                         refused_by = 'PyGObject'
-                self.assertEqual(self.sink.get_property(name), before,
+                self.assertEqual(self.element.get_property(name), before,
                                  '%s=%r was accepted' % (name, bad))
                 if refused_by == 'GObject':
                     self.assertTrue(
                         any(name in m for m in w.messages),
                         'no GLib warning for %s=%r: %s' %
                         (name, bad, w.messages))
+
+    def test_read_only_structures_refuse_writes(self):
+        for p in self.own():
+            if is_writable(p):
+                continue
+            with self.subTest(property=p.name):
+                self.assertTrue(GObject.type_is_a(p.value_type,
+                                                  Gst.Structure.__gtype__))
+                self.assertIsNotNone(self.element.get_property(p.name))
+                with self.assertRaises(TypeError):
+                    self.element.set_property(p.name,
+                                              Gst.Structure.new_empty('x'))
+
+
+class TestAudioStreamSinkProperties(PropertyContract, unittest.TestCase):
+
+    ELEMENT = 'audiostreamsink'
+    STRING_VALUES = {
+        'host': ['audio.example.org', '192.0.2.1', '2001:db8::1'],
+        'socket-path': ['/run/audio/stream.sock'],
+    }
+
+    def setUp(self):
+        super().setUp()
+        self.sink = self.element
+
+    def test_known_properties_exist_with_their_types(self):
+        props = {p.name: p for p in own_properties(self.sink)}
+        for name, gtype in KNOWN_PROPERTIES.items():
+            with self.subTest(property=name):
+                self.assertIn(name, props)
+                if gtype is not None:
+                    self.assertEqual(props[name].value_type, gtype)
+        self.assertTrue(GObject.type_is_a(props['dscp'].value_type,
+                                          GObject.TYPE_ENUM))
+        self.assertFalse(is_writable(props['stats']), 'stats is read-only')
+
+    def test_port_out_of_range_refused(self):
+        for bad in (0, 70000, -1):
+            with self.subTest(value=bad):
+                with GLibWarnings():
+                    try:
+                        self.sink.set_property('port', bad)
+                    except (TypeError, OverflowError, ValueError):
+                        pass
+                self.assertEqual(self.sink.get_property('port'), 4953)
 
     def test_invalid_dscp_is_refused(self):
         before = int(self.sink.get_property('dscp'))
@@ -238,10 +340,6 @@ class TestProperties(unittest.TestCase):
         self.assertEqual(int(self.sink.get_property('dscp')), before)
         Gst.util_set_object_arg(self.sink, 'dscp', 'no-such-class')
         self.assertEqual(int(self.sink.get_property('dscp')), before)
-
-    def test_stats_is_read_only(self):
-        with self.assertRaises(TypeError):
-            self.sink.set_property('stats', Gst.Structure.new_empty('x'))
 
     def test_dscp_nicks_map_to_tos_values(self):
         pspec = self.sink.find_property('dscp')
@@ -304,6 +402,14 @@ class TestProperties(unittest.TestCase):
         self.assertTrue(during['connected'])
         self.assertEqual(during['connect-attempts'], 1)
         self.assertEqual(during['reconnects'], 0)
+        # The counter moves once send() has returned, so the receiver can
+        # see a chunk a moment before the counter does: give it that
+        # moment, then it must cover everything received.
+        deadline = time.monotonic() + 1.0
+        while (stats_dict(self.sink)['bytes-sent'] < received and
+               time.monotonic() < deadline):
+            time.sleep(0.01)
+        during = stats_dict(self.sink)
         self.assertGreaterEqual(during['bytes-sent'], received)
         self.assertEqual(during['bytes-sent'], during['samples-sent'] * 4)
         self.assertEqual(during['buffer-capacity-ms'], 2000)
@@ -329,6 +435,32 @@ class TestProperties(unittest.TestCase):
         time.sleep(0.3)
         self.assertEqual(stats_dict(self.sink)['uptime-ms'],
                          after['uptime-ms'])
+
+
+class TestAdaptiveJitterQueueProperties(PropertyContract,
+                                        unittest.TestCase):
+
+    ELEMENT = 'adaptivejitterqueue'
+
+
+class TestSttPushSinkProperties(PropertyContract, unittest.TestCase):
+
+    ELEMENT = 'sttpushsink'
+    OPTIONAL = True
+    STRING_VALUES = {
+        'url': ['wss://stt.example.org/v1/listen', 'ws://127.0.0.1:2700'],
+        'api-key': ['not-a-real-key'],
+        'language': ['en', 'de-DE'],
+        'model': ['nova-3'],
+        'extra': ['{"smart_format": true}'],
+        'transcript-location': ['/tmp/transcript.vtt'],
+    }
+    WRITE_ONLY = {'api-key'}
+
+    def test_api_key_accepted_but_never_read_back(self):
+        self.element.set_property('api-key', 'not-a-real-key')
+        with self.assertRaises(TypeError):
+            self.element.get_property('api-key')
 
 
 class TestHostNull(unittest.TestCase):

@@ -33,6 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ajq-signal.h"
+
 typedef struct
 {
   guint64 at;
@@ -65,33 +67,6 @@ read_trace (const gchar * path)
   return events;
 }
 
-/* Speech-like: voiced stretches (a few harmonics of a gliding pitch under a
- * syllable envelope) separated by pauses with faint noise. */
-static gdouble
-speech_sample (guint64 frame, guint rate, gdouble * phase)
-{
-  gdouble t = (gdouble) frame / rate;
-  gdouble cycle = fmod (t, 2.3);
-  gdouble env, f0, v = 0.0;
-  guint h;
-
-  /* ~1.6 s of talk, ~0.7 s of pause */
-  if (cycle < 1.6)
-    env = pow (sin (G_PI * fmod (t, 0.2) / 0.2), 2.0) * 0.6 + 0.1;
-  else
-    env = 0.0;
-  f0 = 120.0 + 40.0 * sin (2 * G_PI * 0.7 * t);
-  *phase += 2 * G_PI * f0 / rate;
-  if (*phase > 2 * G_PI)
-    *phase -= 2 * G_PI;
-  for (h = 1; h <= 6; h++)
-    v += sin (h * *phase) / h;
-  v *= env * 0.4;
-  /* faint noise, deterministic */
-  v += (((frame * 2654435761u) >> 16 & 0xffff) / 65536.0 - 0.5) * 0.002;
-  return v;
-}
-
 static GstBuffer *
 make_buffer (guint64 first, guint frames, guint rate, guint channels,
     gboolean tone, gdouble * phase)
@@ -104,7 +79,7 @@ make_buffer (guint64 first, guint frames, guint rate, guint channels,
   gst_buffer_map (buf, &map, GST_MAP_WRITE);
   for (i = 0; i < frames; i++) {
     gdouble v = tone ? 0.5 * sin (2 * G_PI * 440.0 * (first + i) / rate) :
-        speech_sample (first + i, rate, phase);
+        ajq_speech_sample (first + i, rate, phase);
     gint16 s = (gint16) CLAMP (lrint (v * 32767.0), -32768, 32767);
 
     for (c = 0; c < channels; c++)

@@ -43,6 +43,7 @@ typedef struct
   GstClockTime last_push;       /* the deadline of the last buffer out */
   GArray *samples;              /* channel 0 of everything out, as double */
   GArray *input;                /* channel 0 of everything in, the same way */
+  GByteArray *raw;              /* everything out, as it came */
   guint discont_buffers;
 } Rig;
 
@@ -70,6 +71,7 @@ rig_new (const gchar * caps, Pattern pattern, const gchar * first_prop, ...)
   r->next_pts = GST_CLOCK_TIME_NONE;
   r->samples = g_array_new (FALSE, FALSE, sizeof (gdouble));
   r->input = g_array_new (FALSE, FALSE, sizeof (gdouble));
+  r->raw = g_byte_array_new ();
   return r;
 }
 
@@ -80,6 +82,7 @@ rig_free (Rig * r)
   gst_harness_teardown (r->h);
   g_array_unref (r->samples);
   g_array_unref (r->input);
+  g_byte_array_unref (r->raw);
   g_free (r);
 }
 
@@ -186,6 +189,7 @@ take_output (Rig * r, GstBuffer * buf, GstClockTime pushed_at)
 
   gst_buffer_map (buf, &map, GST_MAP_READ);
   keep_channel0 (r, map.data, frames, r->samples);
+  g_byte_array_append (r->raw, map.data, map.size);
   gst_buffer_unmap (buf, &map);
   gst_buffer_unref (buf);
   r->n_out++;
@@ -221,16 +225,22 @@ rig_run (Rig * r, GstClockTime t, gboolean inclusive)
   }
 }
 
-/* @frames arrive at running time @at; everything due before was sent. */
+/* @buf arrives at running time @at; everything due before was sent. */
 static void
-rig_arrive (Rig * r, GstClockTime at, guint frames)
+rig_arrive_buffer (Rig * r, GstClockTime at, GstBuffer * buf)
 {
   rig_run (r, at, FALSE);
   if (at > gst_clock_get_time (GST_CLOCK (r->clock)))
     gst_test_clock_set_time (r->clock, at);
-  fail_unless_equals_int (gst_harness_push (r->h, make_input (r, frames)),
-      GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (r->h, buf), GST_FLOW_OK);
   r->started = TRUE;
+}
+
+/* @frames arrive at running time @at. */
+static void
+rig_arrive (Rig * r, GstClockTime at, guint frames)
+{
+  rig_arrive_buffer (r, at, make_input (r, frames));
 }
 
 /* Regular 10 ms packets from @from for @seconds, with the sender's clock
@@ -916,6 +926,174 @@ GST_START_TEST (test_short_wait_bridged)
 
 GST_END_TEST;
 
+/* Stereo S16LE frame @i of a stream whose channels can be told apart: the
+ * left channel counts, the right one counts down. */
+static void
+stereo_counter_frame (guint64 i, guint8 * dest)
+{
+  guint16 l = (guint16) i, r = (guint16) ~i;
+
+  dest[0] = l & 0xff;
+  dest[1] = l >> 8;
+  dest[2] = r & 0xff;
+  dest[3] = r >> 8;
+}
+
+/* Buffers that are not a whole number of frames, as tcpserversrc !
+ * capsfilter delivers them: the part of a frame at the end of a buffer is
+ * completed by the next one, so every frame comes out intact, in order,
+ * with nothing lost, and the channels never shift. */
+GST_START_TEST (test_partial_frames_carried_over)
+{
+  static const guint sizes[] = { 1921, 1917, 1, 3, 1922, 1915, 2, 1919 };
+  Rig *r = rig_new ("audio/x-raw,format=S16LE,layout=interleaved,"
+      "rate=48000,channels=2", PATTERN_COUNTER, "min-latency-ms", 40, NULL);
+  const guint bpf = 4, total_frames = 2 * RATE;
+  guint8 *stream = g_malloc ((gsize) total_frames * bpf);
+  gsize sent = 0, stream_size = (gsize) total_frames * bpf;
+  GstClockTime t = T0;
+  guint i, frames_out;
+
+  for (i = 0; i < total_frames; i++)
+    stereo_counter_frame (i, stream + (gsize) i * bpf);
+
+  /* about 10 ms of audio every 10 ms, cut anywhere */
+  for (i = 0; sent < stream_size; i++) {
+    gsize n = MIN (sizes[i % G_N_ELEMENTS (sizes)], stream_size - sent);
+    GstBuffer *buf = gst_buffer_new_memdup (stream + sent, n);
+
+    sent += n;
+    t = T0 + gst_util_uint64_scale (sent / bpf, GST_SECOND, RATE);
+    rig_arrive_buffer (r, t, buf);
+  }
+  rig_run (r, t, FALSE);
+
+  frames_out = r->raw->len / bpf;
+  fail_unless (frames_out > RATE, "only %u frames out", frames_out);
+  for (i = 0; i < frames_out; i++) {
+    guint8 want[4];
+
+    stereo_counter_frame (i, want);
+    fail_unless (memcmp (r->raw->data + (gsize) i * bpf, want, bpf) == 0,
+        "frame %u of %u: %02x%02x %02x%02x, sent %02x%02x %02x%02x", i,
+        frames_out, r->raw->data[i * bpf], r->raw->data[i * bpf + 1],
+        r->raw->data[i * bpf + 2], r->raw->data[i * bpf + 3], want[0],
+        want[1], want[2], want[3]);
+  }
+  fail_unless_equals_uint64 (stat_u64 (r, "received-samples"), total_frames);
+  fail_unless_equals_uint64 (stat_u64 (r, "concealed-samples"), 0);
+  fail_unless_equals_uint64 (stat_u64 (r, "dropped-samples"), 0);
+  fail_unless (stat_double (r, "stretched-ms") == 0.0);
+  assert_conservation (r);
+  g_free (stream);
+  rig_free (r);
+}
+
+GST_END_TEST;
+
+/* An incomplete frame before a discontinuity (a buffer lost upstream) or
+ * at the end of the stream cannot be played: it is dropped, counted and
+ * reported, and the frames after it keep their channels. */
+GST_START_TEST (test_partial_frame_dropped_and_counted)
+{
+  Rig *r = rig_new ("audio/x-raw,format=S16LE,layout=interleaved,"
+      "rate=48000,channels=2", PATTERN_COUNTER, "min-latency-ms", 40, NULL);
+  GstBus *bus = gst_bus_new ();
+  guint8 frames[4 * 480];
+  GstBuffer *buf;
+  guint i;
+
+  gst_element_set_bus (r->h->element, bus);
+  for (i = 0; i < 480; i++)
+    stereo_counter_frame (i, frames + i * 4);
+  /* 479.5 frames, then a discontinuity: the half frame is lost */
+  rig_arrive_buffer (r, T0, gst_buffer_new_memdup (frames, 479 * 4 + 2));
+  buf = gst_buffer_new_memdup (frames, 480 * 4);
+  GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
+  rig_arrive_buffer (r, T0 + 10 * MS, buf);
+  fail_unless_equals_uint64 (stat_u64 (r, "received-samples"), 960);
+  fail_unless_equals_uint64 (stat_u64 (r, "dropped-samples"), 1);
+  fail_unless_equals_int (count_messages (bus, GST_MESSAGE_WARNING, NULL), 1);
+
+  /* three bytes, then the end */
+  rig_arrive_buffer (r, T0 + 20 * MS, gst_buffer_new_memdup (frames, 3));
+  fail_unless (gst_harness_push_event (r->h, gst_event_new_eos ()));
+  fail_unless_equals_uint64 (stat_u64 (r, "received-samples"), 961);
+  fail_unless_equals_uint64 (stat_u64 (r, "dropped-samples"), 2);
+  fail_unless_equals_int (count_messages (bus, GST_MESSAGE_WARNING, NULL), 1);
+  rig_run (r, T0 + GST_SECOND, TRUE);
+  for (i = 0; i < r->raw->len / 4; i++) {
+    const guint8 *f = r->raw->data + (gsize) i * 4;
+    guint16 left = f[0] | f[1] << 8, right = f[2] | f[3] << 8;
+
+    /* both halves of each frame from the same input frame */
+    fail_unless (left + right == 0xffff, "frame %u mixes two input "
+        "frames: %04x %04x", i, left, right);
+  }
+  assert_conservation (r);
+  gst_element_set_bus (r->h->element, NULL);
+  gst_object_unref (bus);
+  rig_free (r);
+}
+
+GST_END_TEST;
+
+/* Caps whose buffers could not be allocated (a hundred million channels:
+ * 25 TB of queue) are refused with a negotiation error that says why,
+ * instead of an abort in g_malloc, and the buffers that follow are not
+ * negotiated. Sane caps afterwards work again. */
+GST_START_TEST (test_absurd_caps_refused)
+{
+  GstHarness *h = gst_harness_new ("adaptivejitterqueue");
+  GstBus *bus = gst_bus_new ();
+  GstCaps *caps = gst_caps_from_string ("audio/x-raw,format=S16LE,"
+      "layout=interleaved,rate=48000,channels=100000000,"
+      "channel-mask=(bitmask)0");
+  GstMessage *msg;
+  GError *err = NULL;
+  gchar *debug = NULL;
+  GstSegment seg;
+
+  gst_element_set_bus (h->element, bus);
+  gst_harness_play (h);
+  fail_unless (gst_harness_push_event (h,
+          gst_event_new_stream_start ("absurd")));
+  /* the pad keeps the sticky event whatever the element answered: the
+   * answer shows in the error and in the next buffer */
+  gst_harness_push_event (h, gst_event_new_caps (caps));
+  gst_caps_unref (caps);
+  gst_segment_init (&seg, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&seg)));
+
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "no error posted");
+  gst_message_parse_error (msg, &err, &debug);
+  fail_unless (g_error_matches (err, GST_CORE_ERROR,
+          GST_CORE_ERROR_NEGOTIATION), "%s", err->message);
+  fail_unless (strstr (err->message, "100000000 channels") != NULL,
+      "%s", err->message);
+  g_clear_error (&err);
+  g_free (debug);
+  gst_message_unref (msg);
+  fail_unless_equals_int (gst_harness_push (h,
+          gst_buffer_new_allocate (NULL, 4800, NULL)),
+      GST_FLOW_NOT_NEGOTIATED);
+
+  /* a sane format is accepted again */
+  caps = gst_caps_from_string ("audio/x-raw,format=S16LE,"
+      "layout=interleaved,rate=48000,channels=2");
+  fail_unless (gst_harness_push_event (h, gst_event_new_caps (caps)));
+  gst_caps_unref (caps);
+  fail_unless_equals_int (gst_harness_push (h,
+          gst_buffer_new_allocate (NULL, 4800, NULL)), GST_FLOW_OK);
+
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 /* Like a live source: no preroll in PAUSED. */
 GST_START_TEST (test_no_preroll)
 {
@@ -956,6 +1134,9 @@ adaptivejitterqueue_suite (void)
   tcase_add_test (tc, test_time_scaling_is_smooth);
   tcase_add_test (tc, test_short_wait_bridged);
   tcase_add_test (tc, test_no_preroll);
+  tcase_add_test (tc, test_partial_frames_carried_over);
+  tcase_add_test (tc, test_partial_frame_dropped_and_counted);
+  tcase_add_test (tc, test_absurd_caps_refused);
   return s;
 }
 

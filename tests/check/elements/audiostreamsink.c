@@ -15,6 +15,7 @@
 #include <gst/check/gstharness.h>
 #include <gst/check/gsttestclock.h>
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -186,17 +187,16 @@ setup_sink_full (guint16 port, gboolean live, guint prefill_ms, guint ring_ms,
 
   if (bus)
     gst_element_set_bus (sink, bus);
-  va_start (args, first_prop);
-  if (first_prop)
-    g_object_set_valist (G_OBJECT (sink), first_prop, args);
-  va_end (args);
-
   /* connection settings apply when the element starts, and the harness
    * starts it at once: set them first */
   g_object_set (sink, "host", "127.0.0.1", "port", port,
       "chunk-samples", CHUNK, "prefill-ms", prefill_ms,
       "ring-buffer-ms", ring_ms, "stats-interval-ms", 0, "async", FALSE,
       NULL);
+  va_start (args, first_prop);
+  if (first_prop)
+    g_object_set_valist (G_OBJECT (sink), first_prop, args);
+  va_end (args);
   h = gst_harness_new_with_element (sink, "sink", NULL);
   gst_object_unref (sink);
   gst_harness_use_testclock (h);
@@ -239,6 +239,19 @@ stats_uint64 (GstHarness * h, const gchar * field)
   g_object_get (h->element, "stats", &s, NULL);
   fail_unless (s != NULL);
   fail_unless (gst_structure_get_uint64 (s, field, &v), "no %s", field);
+  gst_structure_free (s);
+  return v;
+}
+
+static gboolean
+stats_bool (GstHarness * h, const gchar * field)
+{
+  GstStructure *s = NULL;
+  gboolean v = FALSE;
+
+  g_object_get (h->element, "stats", &s, NULL);
+  fail_unless (s != NULL);
+  fail_unless (gst_structure_get_boolean (s, field, &v), "no %s", field);
   gst_structure_free (s);
   return v;
 }
@@ -424,6 +437,44 @@ GST_START_TEST (test_non_live_backpressure)
   fail_unless_equals_uint64 (stats_uint64 (h, "overflows"), 0);
   gst_harness_teardown (h);
 
+  receiver_free (r);
+}
+
+GST_END_TEST;
+
+/* A pause while render() waits for room is not a flush: render() waits
+ * for PLAYING (gst_base_sink_wait_preroll) and the stream goes on. It used
+ * to return FLUSHING, which stopped upstream's streaming thread for good. */
+GST_START_TEST (test_pause_while_backpressured)
+{
+  Receiver *r = receiver_new ();
+  GstHarness *h = setup_sink (r->port, FALSE, 100, 500);
+  GThread *pusher;
+  gint64 until;
+
+  while (!stats_bool (h, "connected"))
+    g_usleep (1000);
+  pusher = g_thread_new ("push", push_thread, h);
+  while (stats_uint64 (h, "buffer-level-ms") < 500)
+    g_usleep (1000);
+  g_usleep (50000);
+
+  fail_unless_equals_int (gst_element_set_state (h->element,
+          GST_STATE_PAUSED), GST_STATE_CHANGE_SUCCESS);
+  g_usleep (50000);
+  fail_unless_equals_int (gst_element_set_state (h->element,
+          GST_STATE_PLAYING), GST_STATE_CHANGE_SUCCESS);
+
+  until = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+  while (stats_uint64 (h, "samples-sent") < 60 * CHUNK) {
+    fail_unless (g_get_monotonic_time () < until, "the pusher stopped");
+    crank (h);
+  }
+  fail_unless_equals_int (GPOINTER_TO_INT (g_thread_join (pusher)),
+      GST_FLOW_OK);
+  fail_unless_equals_uint64 (stats_uint64 (h, "dropped-samples"), 0);
+
+  gst_harness_teardown (h);
   receiver_free (r);
 }
 
@@ -652,10 +703,66 @@ GST_START_TEST (test_format_change_refused_mid_stream)
   msg = wait_for_error (bus, GST_SECOND);
   fail_unless (msg != NULL);
   gst_message_unref (msg);
+  /* the refused caps come again with each buffer: one ERROR in all (there
+   * was one per buffer) */
+  fail_unless_equals_int (gst_harness_push (h, counter_buffer (0, CHUNK)),
+      GST_FLOW_NOT_NEGOTIATED);
+  msg = wait_for_error (bus, 200 * GST_MSECOND);
+  fail_unless (msg == NULL, "a second ERROR for the same format change");
 
   gst_element_set_bus (h->element, NULL);
   gst_object_unref (bus);
   gst_harness_teardown (h);
+  receiver_free (r);
+}
+
+GST_END_TEST;
+
+/* Caps may change until audio arrives. With prefill-ms=0 and a connected
+ * receiver, a second format before the first buffer (8 kHz mono, then
+ * 192 kHz 8 channels: 8 times the frame, 24 times the rate) is the one the
+ * thread sends in: chunks of the new frame size, due at the new rate, the
+ * samples intact. (The thread once kept a chunk buffer sized for the first
+ * format and wrote 7680 bytes into 960.) */
+GST_START_TEST (test_caps_change_before_audio)
+{
+  Receiver *r = receiver_new ();
+  GstHarness *h = setup_sink (r->port, TRUE, 0, 500);
+  const guint bpf = 2 * 8, n_chunks = 4;
+  GstBuffer *buf;
+  GstMapInfo map;
+  guint i;
+
+  gst_harness_set_src_caps_str (h, "audio/x-raw,format=S16LE,"
+      "layout=interleaved,rate=8000,channels=1");
+  /* connected, with a format, before the format changes */
+  while (!stats_bool (h, "connected"))
+    g_usleep (1000);
+  g_usleep (50000);
+  gst_harness_set_src_caps_str (h, "audio/x-raw,format=S16LE,"
+      "layout=interleaved,rate=192000,channels=8,channel-mask=(bitmask)0x63f");
+
+  buf = gst_buffer_new_allocate (NULL, n_chunks * CHUNK * bpf, NULL);
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  for (i = 0; i < map.size / 2; i++)
+    GST_WRITE_UINT16_LE (map.data + 2 * i, (guint16) i);
+  gst_buffer_unmap (buf, &map);
+  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_OK);
+
+  for (i = 0; i < n_chunks; i++)
+    fail_unless_equals_uint64 (crank (h), T0 + gst_util_uint64_scale_int (i *
+            CHUNK, GST_SECOND, 192000));
+  while (stats_uint64 (h, "samples-sent") < n_chunks * CHUNK)
+    g_usleep (1000);
+  fail_unless_equals_uint64 (stats_uint64 (h, "bytes-sent"),
+      n_chunks * CHUNK * bpf);
+
+  gst_harness_teardown (h);
+  receiver_wait_eof (r);
+  fail_unless_equals_int (r->data->len, n_chunks * CHUNK * bpf);
+  for (i = 0; i < r->data->len / 2; i++)
+    fail_unless_equals_int (GST_READ_UINT16_LE (r->data->data + 2 * i),
+        (guint16) i);
   receiver_free (r);
 }
 
@@ -732,6 +839,272 @@ GST_START_TEST (test_start_stop_cycles)
 
 GST_END_TEST;
 
+static gpointer
+send_eos_thread (gpointer user_data)
+{
+  GstElement *pipeline = user_data;
+
+  return GINT_TO_POINTER (gst_element_send_event (pipeline,
+          gst_event_new_eos ()));
+}
+
+static gpointer
+set_null_thread (gpointer user_data)
+{
+  return GINT_TO_POINTER (gst_element_set_state (GST_ELEMENT (user_data),
+          GST_STATE_NULL));
+}
+
+/* Ctrl-C on `gst-launch-1.0 -e` with a non-live source and no receiver:
+ * the application's EOS must get through within a bounded time (render()
+ * holds the upstream back at most send-timeout-ms while disconnected), and
+ * the pipeline must then stop. It used to hang in send_event() for ever,
+ * holding the state lock, so set_state(NULL) hung too. */
+GST_START_TEST (test_eos_with_blocked_non_live_upstream)
+{
+  GstElement *pipeline, *sink;
+  GstBus *bus;
+  GstMessage *msg;
+  GThread *eos_thread, *null_thread;
+  gchar *desc;
+  gint64 until;
+
+  desc = g_strdup_printf ("audiotestsrc is-live=false samplesperbuffer=480 "
+      "! " CAPS " ! audiostreamsink name=sink host=127.0.0.1 port=%u "
+      "send-timeout-ms=300 reconnect-min-ms=100 ring-buffer-ms=200 "
+      "prefill-ms=50 stats-interval-ms=0", unused_port ());
+  pipeline = gst_parse_launch (desc, NULL);
+  g_free (desc);
+  fail_unless (pipeline != NULL);
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  bus = gst_element_get_bus (pipeline);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+
+  /* the ring is full: render() is holding the source back */
+  until = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
+  for (;;) {
+    GstStructure *st = NULL;
+    guint64 level = 0;
+
+    g_object_get (sink, "stats", &st, NULL);
+    gst_structure_get_uint64 (st, "buffer-level-ms", &level);
+    gst_structure_free (st);
+    if (level >= 190)
+      break;
+    fail_unless (g_get_monotonic_time () < until, "the ring never filled");
+    g_usleep (5000);
+  }
+
+  eos_thread = g_thread_new ("eos", send_eos_thread, pipeline);
+  msg = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "EOS did not get through within 10 s");
+  fail_unless_equals_int (GST_MESSAGE_TYPE (msg), GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  fail_unless (GPOINTER_TO_INT (g_thread_join (eos_thread)));
+
+  null_thread = g_thread_new ("null", set_null_thread, pipeline);
+  until = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
+  while (GST_STATE (pipeline) != GST_STATE_NULL) {
+    fail_unless (g_get_monotonic_time () < until, "set_state(NULL) hung");
+    g_usleep (1000);
+  }
+  fail_unless_equals_int (GPOINTER_TO_INT (g_thread_join (null_thread)),
+      GST_STATE_CHANGE_SUCCESS);
+
+  gst_object_unref (bus);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+}
+
+GST_END_TEST;
+
+/* Starts an audiostreamsink with @socket_path on its own bus and returns
+ * the state change's result; *@error gets the first ERROR's text, if any. */
+static GstStateChangeReturn
+start_with_socket_path (const gchar * socket_path, gboolean auto_reconnect,
+    gchar ** error)
+{
+  GstElement *sink = gst_element_factory_make ("audiostreamsink", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstStateChangeReturn ret;
+  GstMessage *msg;
+
+  gst_element_set_bus (sink, bus);
+  g_object_set (sink, "socket-path", socket_path, "auto-reconnect",
+      auto_reconnect, "stats-interval-ms", 0, NULL);
+  ret = gst_element_set_state (sink, GST_STATE_PAUSED);
+  msg = gst_bus_timed_pop_filtered (bus, 300 * GST_MSECOND,
+      GST_MESSAGE_ERROR);
+  *error = NULL;
+  if (msg) {
+    GError *err = NULL;
+
+    gst_message_parse_error (msg, &err, NULL);
+    *error = g_strdup (err->message);
+    g_error_free (err);
+    gst_message_unref (msg);
+  }
+  gst_element_set_state (sink, GST_STATE_NULL);
+  gst_element_set_bus (sink, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (sink);
+  return ret;
+}
+
+/* sun_path holds 107 bytes and a NUL: a longer socket-path is refused at
+ * start with an error that says so, instead of being cut short (the audio
+ * went to whatever socket lived at the shortened path). */
+GST_START_TEST (test_socket_path_too_long)
+{
+  gchar *path = g_strdup_printf ("/tmp/%0115d", 0);
+  gchar *error = NULL;
+
+  fail_unless_equals_int (start_with_socket_path (path, TRUE, &error),
+      GST_STATE_CHANGE_FAILURE);
+  fail_unless (error != NULL);
+  fail_unless (strstr (error, "120 bytes") != NULL, "%s", error);
+  fail_unless (strstr (error, "at most 107") != NULL, "%s", error);
+  g_free (error);
+  g_free (path);
+
+  /* 107 bytes is the longest that works: it starts (and retries) */
+  path = g_strdup_printf ("/tmp/%0102d", 0);
+  fail_unless_equals_int (strlen (path), 107);
+  fail_unless (start_with_socket_path (path, TRUE, &error) !=
+      GST_STATE_CHANGE_FAILURE);
+  fail_unless (error == NULL, "%s", error);
+  g_free (path);
+}
+
+GST_END_TEST;
+
+/* prefill-ms larger than the ring allows: one WARNING that says what is
+ * used instead, and the stats and quality messages report that effective
+ * target (they said 2000 ms of a 500 ms ring, and buffer health could
+ * never pass 0.25). */
+GST_START_TEST (test_prefill_larger_than_ring)
+{
+  Receiver *r = receiver_new ();
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h = setup_sink_full (r->port, TRUE, 2000, 500, bus,
+      "stats-interval-ms", 50, NULL);
+  GstMessage *msg;
+  guint warnings = 0, i;
+  gdouble health = -1.0;
+  gint64 until;
+
+  /* the ring minus a chunk: 490 ms starts the sending */
+  for (i = 0; i < 49; i++)
+    fail_unless_equals_int (gst_harness_push (h, counter_buffer (i * CHUNK,
+                CHUNK)), GST_FLOW_OK);
+  fail_unless_equals_uint64 (stats_uint64 (h, "buffer-target-ms"), 490);
+  fail_unless_equals_uint64 (stats_uint64 (h, "buffer-capacity-ms"), 500);
+
+  until = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
+  while (health < 0.0) {
+    msg = gst_bus_timed_pop (bus, 0);
+    if (msg == NULL) {
+      fail_unless (g_get_monotonic_time () < until, "no quality message");
+      crank (h);
+      g_usleep (20000);
+      continue;
+    }
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
+      GError *err = NULL;
+
+      gst_message_parse_warning (msg, &err, NULL);
+      if (strstr (err->message, "prefill-ms (2000)")) {
+        fail_unless (strstr (err->message, "prefilling 490 ms") != NULL,
+            "%s", err->message);
+        warnings++;
+      }
+      g_error_free (err);
+    }
+    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ELEMENT &&
+        gst_structure_has_name (gst_message_get_structure (msg),
+            "audiostreamsink-quality"))
+      fail_unless (gst_structure_get_double (gst_message_get_structure (msg),
+              "buffer-health", &health));
+    gst_message_unref (msg);
+  }
+  /* a few chunks have left a 490 ms cushion */
+  fail_unless (health > 0.8, "buffer health %f", health);
+  fail_unless_equals_int (warnings, 1);
+
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+  receiver_free (r);
+}
+
+GST_END_TEST;
+
+/* A socket-path that is a directory or a regular file: the error says so,
+ * not "Connection refused". */
+GST_START_TEST (test_socket_path_not_a_socket)
+{
+  gchar *dir = g_dir_make_tmp ("audiostreamsink-XXXXXX", NULL);
+  gchar *file = g_build_filename (dir, "pcm.sock", NULL);
+  gchar *error = NULL, *expected;
+
+  fail_unless (dir != NULL);
+  start_with_socket_path (dir, FALSE, &error);
+  fail_unless (error != NULL);
+  expected = g_strdup_printf ("%s is a directory, not a socket", dir);
+  fail_unless (strstr (error, expected) != NULL, "%s", error);
+  g_free (expected);
+  g_free (error);
+
+  fail_unless (g_file_set_contents (file, "", 0, NULL));
+  start_with_socket_path (file, FALSE, &error);
+  fail_unless (error != NULL);
+  expected = g_strdup_printf ("%s is a regular file, not a socket", file);
+  fail_unless (strstr (error, expected) != NULL, "%s", error);
+  g_free (expected);
+  g_free (error);
+
+  g_unlink (file);
+  g_rmdir (dir);
+  g_free (file);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+/* host=[::1]: the error names the target once ("Could not connect to
+ * [::1] port N: Connection refused."), without GIO's own "Could not
+ * connect to ::1: " in the middle. */
+GST_START_TEST (test_ipv6_error_names_target_once)
+{
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h;
+  GstMessage *msg;
+  GError *err = NULL;
+  gchar *expected;
+  guint16 port = unused_port ();
+
+  h = setup_sink_full (port, TRUE, 100, 1000, bus, "host", "[::1]",
+      "auto-reconnect", FALSE, NULL);
+  msg = wait_for_error (bus, 2 * GST_SECOND);
+  fail_unless (msg != NULL);
+  gst_message_parse_error (msg, &err, NULL);
+  expected = g_strdup_printf ("Could not connect to [::1] port %u: ", port);
+  fail_unless (g_str_has_prefix (err->message, expected), "%s",
+      err->message);
+  fail_unless (strstr (err->message + strlen (expected), "connect") == NULL,
+      "%s", err->message);
+
+  g_free (expected);
+  g_error_free (err);
+  gst_message_unref (msg);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static Suite *
 audiostreamsink_suite (void)
 {
@@ -750,6 +1123,13 @@ audiostreamsink_suite (void)
   tcase_add_test (tc, test_gives_up_after_max_attempts);
   tcase_add_test (tc, test_format_change_refused_mid_stream);
   tcase_add_test (tc, test_start_stop_cycles);
+  tcase_add_test (tc, test_caps_change_before_audio);
+  tcase_add_test (tc, test_eos_with_blocked_non_live_upstream);
+  tcase_add_test (tc, test_pause_while_backpressured);
+  tcase_add_test (tc, test_socket_path_too_long);
+  tcase_add_test (tc, test_prefill_larger_than_ring);
+  tcase_add_test (tc, test_socket_path_not_a_socket);
+  tcase_add_test (tc, test_ipv6_error_names_target_once);
   return s;
 }
 

@@ -78,12 +78,44 @@ write_blocking (GstAsFrameRing * ring, guint64 * next, guint64 n)
   return done;
 }
 
+/* Reads up to @want frames and checks the outcome: @got intact frames
+ * from @pos, after skipping @dropped never-sent and @lost resend frames. */
+#define expect_read(ring, want, got, pos, dropped, lost) \
+  expect_read_at (__LINE__, ring, want, got, pos, dropped, lost)
+
+static void
+expect_read_at (gint line, GstAsFrameRing * ring, guint64 want, guint64 got,
+    guint64 pos, guint64 dropped, guint64 lost)
+{
+  guint8 *out = g_malloc ((want + 1) * BPF);
+  GstAsFrameRingRead info;
+  guint64 n = gst_as_frame_ring_read (ring, out, want, &info);
+
+  fail_unless (n == got && info.pos == pos && info.dropped == dropped &&
+      info.history_lost == lost, "line %d: read %" G_GUINT64_FORMAT
+      " from %" G_GUINT64_FORMAT " (dropped %" G_GUINT64_FORMAT ", lost %"
+      G_GUINT64_FORMAT "), expected %" G_GUINT64_FORMAT " from %"
+      G_GUINT64_FORMAT " (dropped %" G_GUINT64_FORMAT ", lost %"
+      G_GUINT64_FORMAT ")", line, n, info.pos, info.dropped,
+      info.history_lost, got, pos, dropped, lost);
+  assert_counter (out, pos, n);
+  g_free (out);
+}
+
+/* the ring's own totals */
+static void
+expect_totals (GstAsFrameRing * ring, guint64 overflows, guint64 dropped,
+    guint64 lost)
+{
+  fail_unless_equals_int64 (ring->overflows, overflows);
+  fail_unless_equals_int64 (ring->dropped, dropped);
+  fail_unless_equals_int64 (ring->history_lost, lost);
+}
+
 GST_START_TEST (test_wrap)
 {
   GstAsFrameRing ring;
-  guint8 out[7 * BPF];
-  GstAsFrameRingRead info;
-  guint64 next = 0, expect = 0;
+  guint64 next = 0;
   guint round;
 
   gst_as_frame_ring_init (&ring, BPF, 10);
@@ -91,17 +123,12 @@ GST_START_TEST (test_wrap)
   for (round = 0; round < 30; round++) {
     fail_unless_equals_int64 (write_blocking (&ring, &next, 7), 7);
     fail_unless_equals_int64 (gst_as_frame_ring_unsent (&ring), 7);
-    fail_unless_equals_int64 (gst_as_frame_ring_read (&ring, out, 7, &info),
-        7);
-    fail_unless_equals_int64 (info.pos, expect);
-    assert_counter (out, expect, 7);
-    expect += 7;
-    gst_as_frame_ring_release (&ring, expect);
+    expect_read (&ring, 7, 7, round * 7, 0, 0);
+    gst_as_frame_ring_release (&ring, next);
   }
   fail_unless_equals_int64 (gst_as_frame_ring_write_pos (&ring), 210);
   fail_unless_equals_int64 (gst_as_frame_ring_send_pos (&ring), 210);
-  fail_unless_equals_int64 (ring.dropped, 0);
-  fail_unless_equals_int64 (ring.overflows, 0);
+  expect_totals (&ring, 0, 0, 0);
   gst_as_frame_ring_clear (&ring);
 }
 
@@ -111,8 +138,6 @@ GST_END_TEST;
 GST_START_TEST (test_blocking_space)
 {
   GstAsFrameRing ring;
-  guint8 out[10 * BPF];
-  GstAsFrameRingRead info;
   GstAsFrameRingStats st;
   guint64 next = 0;
 
@@ -123,8 +148,7 @@ GST_START_TEST (test_blocking_space)
   fail_unless_equals_int64 (write_blocking (&ring, &next, 1), 0);
 
   /* 6 sent and kept as history: the writer may take their room */
-  fail_unless_equals_int64 (gst_as_frame_ring_read (&ring, out, 6, &info), 6);
-  assert_counter (out, 0, 6);
+  expect_read (&ring, 6, 6, 0, 0, 0);
   fail_unless_equals_int64 (gst_as_frame_ring_space (&ring), 6);
   fail_unless_equals_int64 (write_blocking (&ring, &next, 4), 4);
   gst_as_frame_ring_get_stats (&ring, &st);
@@ -134,15 +158,8 @@ GST_START_TEST (test_blocking_space)
 
   /* A resend from 0 finds 4 frames gone: history lost, not dropped. */
   fail_unless_equals_int64 (gst_as_frame_ring_rewind (&ring, 0), 6);
-  fail_unless_equals_int64 (gst_as_frame_ring_read (&ring, out, 10, &info),
-      10);
-  fail_unless_equals_int64 (info.pos, 4);
-  fail_unless_equals_int64 (info.history_lost, 4);
-  fail_unless_equals_int64 (info.dropped, 0);
-  assert_counter (out, 4, 10);
-  fail_unless_equals_int64 (ring.history_lost, 4);
-  fail_unless_equals_int64 (ring.dropped, 0);
-  fail_unless_equals_int64 (ring.overflows, 0);
+  expect_read (&ring, 10, 10, 4, 0, 4);
+  expect_totals (&ring, 0, 0, 4);
   gst_as_frame_ring_clear (&ring);
 }
 
@@ -152,21 +169,14 @@ GST_END_TEST;
 GST_START_TEST (test_overwrite_history_only)
 {
   GstAsFrameRing ring;
-  guint8 out[10 * BPF];
-  GstAsFrameRingRead info;
   guint64 next = 0;
 
   gst_as_frame_ring_init (&ring, BPF, 10);
   write_live (&ring, &next, 10);
-  fail_unless_equals_int64 (gst_as_frame_ring_read (&ring, out, 10, &info),
-      10);
+  expect_read (&ring, 10, 10, 0, 0, 0);
   fail_unless_equals_int64 (write_live (&ring, &next, 7), 0);
-  fail_unless_equals_int64 (ring.overflows, 0);
-  fail_unless_equals_int64 (gst_as_frame_ring_read (&ring, out, 10, &info), 7);
-  fail_unless_equals_int64 (info.pos, 10);
-  fail_unless_equals_int64 (info.dropped, 0);
-  assert_counter (out, 10, 7);
-  fail_unless_equals_int64 (ring.dropped, 0);
+  expect_read (&ring, 10, 7, 10, 0, 0);
+  expect_totals (&ring, 0, 0, 0);
   gst_as_frame_ring_clear (&ring);
 }
 
@@ -176,15 +186,13 @@ GST_END_TEST;
 GST_START_TEST (test_overwrite_history_then_unsent)
 {
   GstAsFrameRing ring;
-  guint8 out[10 * BPF];
-  GstAsFrameRingRead info;
   GstAsFrameRingStats st;
   guint64 next = 0;
 
   gst_as_frame_ring_init (&ring, BPF, 10);
   write_live (&ring, &next, 10);
   /* 3 sent (history), 7 unsent; 5 more: 3 history + 2 unsent go */
-  fail_unless_equals_int64 (gst_as_frame_ring_read (&ring, out, 3, &info), 3);
+  expect_read (&ring, 3, 3, 0, 0, 0);
   fail_unless_equals_int64 (write_live (&ring, &next, 5), 2);
   fail_unless_equals_int64 (ring.overflows, 1);
 
@@ -194,13 +202,8 @@ GST_START_TEST (test_overwrite_history_then_unsent)
   fail_unless_equals_int64 (st.unsent, 10);
   fail_unless_equals_int64 (st.history, 0);
 
-  fail_unless_equals_int64 (gst_as_frame_ring_read (&ring, out, 10, &info),
-      10);
-  fail_unless_equals_int64 (info.pos, 5);
-  fail_unless_equals_int64 (info.dropped, 2);
-  fail_unless_equals_int64 (info.history_lost, 0);
-  assert_counter (out, 5, 10);
-  fail_unless_equals_int64 (ring.dropped, 2);
+  expect_read (&ring, 10, 10, 5, 2, 0);
+  expect_totals (&ring, 1, 2, 0);
   gst_as_frame_ring_get_stats (&ring, &st);
   fail_unless_equals_int64 (st.dropped, 2);
   gst_as_frame_ring_clear (&ring);
@@ -212,8 +215,6 @@ GST_END_TEST;
 GST_START_TEST (test_overwrite_unsent_repeatedly)
 {
   GstAsFrameRing ring;
-  guint8 out[10 * BPF];
-  GstAsFrameRingRead info;
   guint64 next = 0;
 
   gst_as_frame_ring_init (&ring, BPF, 10);
@@ -221,14 +222,8 @@ GST_START_TEST (test_overwrite_unsent_repeatedly)
   fail_unless_equals_int64 (write_live (&ring, &next, 4), 2);
   fail_unless_equals_int64 (write_live (&ring, &next, 4), 4);
   fail_unless_equals_int64 (write_live (&ring, &next, 1), 1);
-  fail_unless_equals_int64 (ring.overflows, 3);
-
-  fail_unless_equals_int64 (gst_as_frame_ring_read (&ring, out, 10, &info),
-      10);
-  fail_unless_equals_int64 (info.pos, 7);
-  fail_unless_equals_int64 (info.dropped, 7);
-  assert_counter (out, 7, 10);
-  fail_unless_equals_int64 (ring.dropped, 7);
+  expect_read (&ring, 10, 10, 7, 7, 0);
+  expect_totals (&ring, 3, 7, 0);
   gst_as_frame_ring_clear (&ring);
 }
 
@@ -238,25 +233,16 @@ GST_END_TEST;
 GST_START_TEST (test_overwrite_larger_than_ring)
 {
   GstAsFrameRing ring;
-  guint8 out[10 * BPF];
-  GstAsFrameRingRead info;
   guint64 next = 0;
 
   gst_as_frame_ring_init (&ring, BPF, 10);
   write_live (&ring, &next, 6);
-  fail_unless_equals_int64 (gst_as_frame_ring_read (&ring, out, 2, &info), 2);
+  expect_read (&ring, 2, 2, 0, 0, 0);
   /* 4 unsent + the first 15 of 25 */
   fail_unless_equals_int64 (write_live (&ring, &next, 25), 19);
-  fail_unless_equals_int64 (ring.overflows, 1);
   fail_unless_equals_int64 (gst_as_frame_ring_unsent (&ring), 10);
-
-  fail_unless_equals_int64 (gst_as_frame_ring_read (&ring, out, 10, &info),
-      10);
-  fail_unless_equals_int64 (info.pos, 21);
-  fail_unless_equals_int64 (info.dropped, 19);
-  fail_unless_equals_int64 (info.history_lost, 0);
-  assert_counter (out, 21, 10);
-  fail_unless_equals_int64 (ring.dropped, 19);
+  expect_read (&ring, 10, 10, 21, 19, 0);
+  expect_totals (&ring, 1, 19, 0);
   gst_as_frame_ring_clear (&ring);
 }
 
@@ -266,28 +252,18 @@ GST_END_TEST;
 GST_START_TEST (test_overwrite_resend_region)
 {
   GstAsFrameRing ring;
-  guint8 out[10 * BPF];
-  GstAsFrameRingRead info;
   guint64 next = 0;
 
   gst_as_frame_ring_init (&ring, BPF, 10);
   write_live (&ring, &next, 10);
-  fail_unless_equals_int64 (gst_as_frame_ring_read (&ring, out, 8, &info), 8);
+  expect_read (&ring, 8, 8, 0, 0, 0);
   gst_as_frame_ring_release (&ring, 2);
   /* connection lost, peer had 4: frames 4..7 go again */
   fail_unless_equals_int64 (gst_as_frame_ring_rewind (&ring, 4), 4);
   /* 6 more: 2 released (0, 1), 2 history (2, 3), 2 of the resend (4, 5) */
   fail_unless_equals_int64 (write_live (&ring, &next, 6), 0);
-  fail_unless_equals_int64 (ring.overflows, 0);
-
-  fail_unless_equals_int64 (gst_as_frame_ring_read (&ring, out, 10, &info),
-      10);
-  fail_unless_equals_int64 (info.pos, 6);
-  fail_unless_equals_int64 (info.history_lost, 2);
-  fail_unless_equals_int64 (info.dropped, 0);
-  assert_counter (out, 6, 10);
-  fail_unless_equals_int64 (ring.history_lost, 2);
-  fail_unless_equals_int64 (ring.dropped, 0);
+  expect_read (&ring, 10, 10, 6, 0, 2);
+  expect_totals (&ring, 0, 0, 2);
   gst_as_frame_ring_clear (&ring);
 }
 
@@ -296,13 +272,11 @@ GST_END_TEST;
 GST_START_TEST (test_rewind_release)
 {
   GstAsFrameRing ring;
-  guint8 out[10 * BPF];
-  GstAsFrameRingRead info;
   guint64 next = 0;
 
   gst_as_frame_ring_init (&ring, BPF, 10);
   write_live (&ring, &next, 10);
-  fail_unless_equals_int64 (gst_as_frame_ring_read (&ring, out, 6, &info), 6);
+  expect_read (&ring, 6, 6, 0, 0, 0);
 
   /* release is clamped to [keep, send] and never goes back */
   gst_as_frame_ring_release (&ring, 3);
@@ -314,23 +288,17 @@ GST_START_TEST (test_rewind_release)
 
   /* rewind is clamped to [keep, send] */
   fail_unless_equals_int64 (gst_as_frame_ring_rewind (&ring, 2), 0);
-  fail_unless_equals_int64 (gst_as_frame_ring_read (&ring, out, 2, &info), 2);
-  assert_counter (out, 6, 2);
+  expect_read (&ring, 2, 2, 6, 0, 0);
   fail_unless_equals_int64 (gst_as_frame_ring_rewind (&ring, 7), 1);
   fail_unless_equals_int64 (gst_as_frame_ring_send_pos (&ring), 7);
-  fail_unless_equals_int64 (gst_as_frame_ring_read (&ring, out, 10, &info), 3);
-  fail_unless_equals_int64 (info.pos, 7);
-  assert_counter (out, 7, 3);
+  expect_read (&ring, 10, 3, 7, 0, 0);
 
-  /* STT replay: everything since the last commit goes again */
+  /* STT replay: everything since the last commit goes again; sending it
+   * again is not new audio, nothing is dropped */
   gst_as_frame_ring_release (&ring, 8);
   fail_unless_equals_int64 (gst_as_frame_ring_replay (&ring), 2);
-  fail_unless_equals_int64 (gst_as_frame_ring_read (&ring, out, 10, &info), 2);
-  fail_unless_equals_int64 (info.pos, 8);
-  assert_counter (out, 8, 2);
-  /* a replay of already-sent audio is not new audio: nothing dropped */
-  fail_unless_equals_int64 (ring.dropped, 0);
-  fail_unless_equals_int64 (ring.history_lost, 0);
+  expect_read (&ring, 10, 2, 8, 0, 0);
+  expect_totals (&ring, 0, 0, 0);
   gst_as_frame_ring_clear (&ring);
 }
 
@@ -347,7 +315,7 @@ GST_START_TEST (test_flush)
 
   gst_as_frame_ring_init (&ring, BPF, 10);
   write_blocking (&ring, &next, 10);
-  fail_unless_equals_int64 (gst_as_frame_ring_read (&ring, out, 4, &info), 4);
+  expect_read (&ring, 4, 4, 0, 0, 0);
   gst_as_frame_ring_flush (&ring);
   fail_unless_equals_int64 (gst_as_frame_ring_space (&ring), 10);
   fail_unless_equals_int64 (gst_as_frame_ring_unsent (&ring), 0);
@@ -357,11 +325,9 @@ GST_START_TEST (test_flush)
   fail_unless_equals_int64 (gst_as_frame_ring_read (&ring, out, 10, &info), 3);
   fail_unless_equals_int64 (info.pos, 10);
   fail_unless_equals_int64 (info.flushed, 10);
-  fail_unless_equals_int64 (info.dropped, 0);
-  fail_unless_equals_int64 (info.history_lost, 0);
   assert_counter (out, 10, 3);
   fail_unless_equals_int64 (gst_as_frame_ring_keep_pos (&ring), 10);
-  fail_unless_equals_int64 (ring.dropped, 0);
+  expect_totals (&ring, 0, 0, 0);
   gst_as_frame_ring_clear (&ring);
 }
 
@@ -380,8 +346,8 @@ GST_START_TEST (test_skip_lost)
   fail_unless_equals_int64 (info.dropped, 15);
   fail_unless_equals_int64 (info.pos, 15);
   fail_unless_equals_int64 (gst_as_frame_ring_skip_lost (&ring, &info), 0);
-  fail_unless_equals_int64 (ring.dropped, 15);
   fail_unless_equals_int64 (gst_as_frame_ring_unsent (&ring), 10);
+  expect_totals (&ring, 1, 15, 0);
   gst_as_frame_ring_clear (&ring);
 }
 

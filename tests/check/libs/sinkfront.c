@@ -206,6 +206,32 @@ GST_START_TEST (test_live_never_blocks)
 
 GST_END_TEST;
 
+/* The proof that render() never waits on the worker: with the only lock
+ * the worker takes held by someone else, live renders and non-live
+ * renders that find room still complete. */
+GST_START_TEST (test_render_takes_no_lock)
+{
+  GstAsSinkFront front;
+  RenderJob job;
+  GThread *thread;
+  gboolean live;
+
+  for (live = FALSE; live <= TRUE; live++) {
+    setup_front (&front, live);
+    g_mutex_lock (&front.lock);
+    /* live: three times the ring; not live: what fits */
+    thread = start_render (&job, &front, live ? 3 * CAPACITY : CAPACITY);
+    join_render (thread, &job);
+    g_mutex_unlock (&front.lock);
+    fail_unless_equals_int (job.ret, GST_FLOW_OK);
+    fail_unless_equals_int64 (gst_as_frame_ring_write_pos (&front.ring),
+        live ? 3 * CAPACITY : CAPACITY);
+    gst_as_sink_front_clear (&front);
+  }
+}
+
+GST_END_TEST;
+
 /* A partial frame at the end of a buffer is not written. */
 GST_START_TEST (test_partial_frame)
 {
@@ -677,6 +703,7 @@ sinkfront_suite (void)
   tcase_set_timeout (tc, 120);
   tcase_add_test (tc, test_format);
   tcase_add_test (tc, test_live_never_blocks);
+  tcase_add_test (tc, test_render_takes_no_lock);
   tcase_add_test (tc, test_partial_frame);
   tcase_add_test (tc, test_blocking_released_by_unlock);
   tcase_add_test (tc, test_blocking_released_by_fail);
