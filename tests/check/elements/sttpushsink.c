@@ -810,15 +810,17 @@ GST_START_TEST (test_start_stop_cycles)
     start_stop_once (i % 4 < 2 ? url : refused_url, i % 2);
   fds = settle ("/proc/self/fd", 0);
 
-  /* then the count may not grow: each round of 4 kinds of cycle would
-   * leave at least 4 more behind */
+  /* then the count may not grow with the cycles: a socket leaked by one
+   * kind of cycle of the four would leave 6 behind over these 24. The
+   * slack of 2 is for what is not the element's: a lazily opened GLib fd,
+   * a peer socket still closing on a loaded machine. */
   for (i = 0; i < 24; i++)
     start_stop_once (i % 4 < 2 ? url : refused_url, i % 2);
 
   /* every connection the element made is closed again (the peer, in this
    * process too, closes its side when the element closes) */
   n = settle ("/proc/self/fd", fds);
-  fail_unless (n <= fds, "%u file descriptors left open", n - fds);
+  fail_unless (n <= fds + 2, "%u file descriptors left open", n - fds);
   g_mutex_lock (&peer->lock);
   fail_unless (peer->conns->len == 0);
   g_mutex_unlock (&peer->lock);
