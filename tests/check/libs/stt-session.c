@@ -19,6 +19,7 @@
 #include <libsoup/soup.h>
 #include <sys/socket.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "stt-session.h"
 
@@ -74,6 +75,7 @@ typedef struct
   GByteArray *audio;
   guint frames;                 /* audio messages received */
   guint final_at;               /* answer this frame with final_text */
+  gboolean quiet;               /* not Vosk: no reply per frame */
   gchar *final_text;
   gboolean closed;
 } Service;
@@ -160,6 +162,8 @@ on_service_message (SoupWebsocketConnection * conn, gint type,
   }
   g_byte_array_append (svc->audio, data, size);
   /* Vosk answers every frame, with a result or a partial */
+  if (svc->quiet)
+    return;
   if (++svc->frames == svc->final_at)
     soup_websocket_connection_send_text (conn, svc->final_text);
   else
@@ -561,6 +565,75 @@ GST_START_TEST (test_keepalive_timing)
 
 GST_END_TEST;
 
+/* A service that stops reading (here: nobody ever reads the socket) is
+ * gone after send-timeout-ms on the session's clock, even though its
+ * connection is open: a WARNING, a new connection, the audio replayed. */
+GST_START_TEST (test_stalled_service_is_replaced)
+{
+  Fixture *f = fixture_new ();
+  GstSttSessionConfig config = {
+    .backend = GST_STT_BACKEND_DEEPGRAM,
+    .url = "ws://127.0.0.1:9/v1/listen",
+    .interim_results = TRUE,
+    .finish_timeout_ms = 5000,
+    .keepalive_interval_ms = 0,
+    .send_timeout_ms = 5000,
+  };
+  GstSttSession *s = gst_stt_session_new (&config, NULL, &callbacks, f);
+  GstSttSessionStats stats;
+  gpointer mute_fd;
+  Service *svc;
+  gchar *states;
+  guint i;
+
+  fake_clock_set_ms (f, 0);
+  gst_stt_session_set_connect_func (s, fake_connect, f);
+  gst_stt_session_set_clock (s, fake_clock, f);
+  fail_unless (gst_stt_session_start (s, NULL));
+  fail_unless (gst_stt_session_set_format (s, RATE, 2, CHUNK, RATE * 60));
+
+  /* 40 s of audio into a socket nobody reads: its buffer fills */
+  mute_fd = g_async_queue_timeout_pop (f->server_fds, 10 * G_TIME_SPAN_SECOND);
+  fail_unless (mute_fd != NULL, "the session did not connect");
+  for (i = 0; i < 400; i++)
+    write_counter (s, i * CHUNK, CHUNK);
+  run_for_ms (500);
+  gst_stt_session_get_stats (s, &stats);
+  fail_unless (stats.frames_queued > 0, "the socket took everything");
+
+  /* not yet gone at 4999 ms without progress */
+  fake_clock_set_ms (f, 4999);
+  run_for_ms (600);
+  g_mutex_lock (&f->lock);
+  fail_unless_equals_int (f->connects, 1);
+  g_mutex_unlock (&f->lock);
+
+  /* gone at 5000 ms: a new connection gets the audio from the start (no
+   * final committed any), frame 0 first */
+  fake_clock_set_ms (f, 5000);
+  svc = service_accept (f);
+  svc->quiet = TRUE;
+  fail_unless (service_wait_audio (svc, CHUNK * 2));
+  fail_unless_equals_int (audio_frame (svc, 0), 0);
+  states = session_states (f, NULL);
+  fail_unless (g_str_has_prefix (states,
+          "connecting open reconnecting connecting open"), "%s", states);
+  g_free (states);
+  g_mutex_lock (&f->lock);
+  fail_unless_equals_int (f->problems->len, 1);
+  fail_unless (strstr (g_ptr_array_index (f->problems, 0),
+          "W: Deepgram stopped reading audio for 5000 ms") != NULL, "%s",
+      (gchar *) g_ptr_array_index (f->problems, 0));
+  g_mutex_unlock (&f->lock);
+
+  gst_stt_session_free (s);
+  service_free (svc);
+  close (GPOINTER_TO_INT (mute_fd) - 1);
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
 static Suite *
 stt_session_suite (void)
 {
@@ -571,6 +644,7 @@ stt_session_suite (void)
   tcase_add_test (tc, test_replay_after_reconnect);
   tcase_add_test (tc, test_every_final_before_finish);
   tcase_add_test (tc, test_keepalive_timing);
+  tcase_add_test (tc, test_stalled_service_is_replaced);
   return s;
 }
 
