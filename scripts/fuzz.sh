@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes the speech-to-text server-message parsers (the Deepgram,
 # AssemblyAI, Speechmatics, OpenAI and Vosk adapters,
-# gst/audiostream/stt-*.c) with clang's libFuzzer, AddressSanitizer
+# plugins/stt/stt-*.c) with clang's libFuzzer, AddressSanitizer
 # and UndefinedBehaviorSanitizer, for a bounded time.
 #
 #   bash scripts/fuzz.sh [SECONDS]        default 120
@@ -31,11 +31,12 @@ pkgs="glib-2.0 gobject-2.0 gstreamer-1.0 json-glib-1.0"
 # shellcheck disable=SC2046
 "$cc" -g -O1 -fno-omit-frame-pointer \
   -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-  -I gst $(pkg-config --cflags $pkgs) \
-  gst/audiostream/stt-backend.c gst/audiostream/stt-deepgram.c \
-  gst/audiostream/stt-assemblyai.c gst/audiostream/stt-speechmatics.c \
-  gst/audiostream/stt-openai.c gst/audiostream/stt-vosk.c \
-  gst/audiostream/stt-event.c \
+  -I plugins/stt $(pkg-config --cflags $pkgs) \
+  plugins/stt/stt-backend.c plugins/stt/stt-deepgram.c \
+  plugins/stt/stt-assemblyai.c plugins/stt/stt-speechmatics.c \
+  plugins/stt/stt-openai.c plugins/stt/stt-vosk.c \
+  plugins/stt/stt-event.c plugins/stt/stt-json.c \
+  plugins/stt/stt-request.c \
   tests/fuzz/stt-parsers-fuzz.c \
   $(pkg-config --libs $pkgs) -lm \
   -o "$out/stt-parsers-fuzz"

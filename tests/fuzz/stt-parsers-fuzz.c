@@ -32,7 +32,7 @@
 
 #include <string.h>
 
-#include "audiostream/stt-backend.h"
+#include "stt-backend.h"
 
 int LLVMFuzzerTestOneInput (const guint8 * data, size_t size);
 int LLVMFuzzerInitialize (int *argc, char ***argv);

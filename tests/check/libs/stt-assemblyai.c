@@ -16,7 +16,7 @@
 #include <gst/check/gstcheck.h>
 #include <string.h>
 
-#include "audiostream/stt-backend.h"
+#include "stt-backend.h"
 
 #define KEY "aai-secret-0123456789"
 

@@ -14,7 +14,7 @@
 #include <gst/check/gstcheck.h>
 #include <string.h>
 
-#include "audiostream/stt-backend.h"
+#include "stt-backend.h"
 
 #define KEY "dg-secret-0123456789"
 

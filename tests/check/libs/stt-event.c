@@ -10,7 +10,7 @@
 #include <gst/check/gstcheck.h>
 #include <math.h>
 
-#include "audiostream/stt-event.h"
+#include "stt-event.h"
 
 static GstSttEvent *
 final_with (const gchar * const *speakers, guint n, gint64 t0)

@@ -12,7 +12,7 @@
 #include <gst/check/gstcheck.h>
 #include <string.h>
 
-#include "audiostream/stt-backend.h"
+#include "stt-backend.h"
 
 static gboolean
 check (const gchar * json)

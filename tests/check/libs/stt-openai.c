@@ -16,7 +16,7 @@
 #include <gst/check/gstcheck.h>
 #include <string.h>
 
-#include "audiostream/stt-backend.h"
+#include "stt-backend.h"
 
 #define KEY "sk-openai-0123456789"
 #define RATE 24000
@@ -403,16 +403,31 @@ GST_START_TEST (test_bounded_memory)
   GstSttAdapter *a = adapter_new (&s);
   guint i;
 
-  /* a server naming endless items, or endless deltas, is not remembered
-   * without bound; nothing crashes */
-  for (i = 0; i < 1000; i++) {
+  gsize at_cap = 0, held;
+
+  /* A server naming endless items is not remembered without bound: past
+   * 256 items (the cap), more items add nothing. Unbounded, 10,000 items
+   * would hold some 1 MB. */
+  fail_unless_equals_int (gst_stt_adapter_held_bytes (a), 0);
+  for (i = 0; i < 10000; i++) {
     gchar *id = g_strdup_printf ("i%u", i);
 
-    g_ptr_array_unref (parse_msg (a, DELTA, id, "\"delta\": \"word \""));
+    g_ptr_array_unref (parse_msg (a, DELTA, id, "\"delta\": \"w\""));
     g_free (id);
+    if (i == 255)
+      at_cap = gst_stt_adapter_held_bytes (a);
   }
+  held = gst_stt_adapter_held_bytes (a);
+  fail_unless (at_cap > 256 * 3, "%" G_GSIZE_FORMAT, at_cap);
+  fail_unless_equals_int (held, at_cap);
+
+  /* Nor endless deltas to one item: its text stops at 64 kB (here 100 kB
+   * were sent). */
   for (i = 0; i < 20000; i++)
     g_ptr_array_unref (parse_msg (a, DELTA, "i0", "\"delta\": \"word \""));
+  held = gst_stt_adapter_held_bytes (a);
+  fail_unless (held > at_cap + 60 * 1024, "%" G_GSIZE_FORMAT, held);
+  fail_unless (held <= at_cap + 2 * 64 * 1024, "%" G_GSIZE_FORMAT, held);
   gst_stt_adapter_free (a);
 }
 

@@ -9,7 +9,7 @@
 
 #include <gst/check/gstcheck.h>
 
-#include "audiostream/stt-queue.h"
+#include "stt-queue.h"
 
 /* Frames hold their stream position: frame n is the guint32 n. */
 #define BPF 4

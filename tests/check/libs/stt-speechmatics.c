@@ -16,7 +16,7 @@
 #include <gst/check/gstcheck.h>
 #include <string.h>
 
-#include "audiostream/stt-backend.h"
+#include "stt-backend.h"
 
 #define KEY "sm-secret-0123456789"
 #define FRAME_BYTES 3200        /* 100 ms at 16 kHz mono */

@@ -9,7 +9,7 @@
 
 #include <gst/check/gstcheck.h>
 
-#include "audiostream/stt-timeline.h"
+#include "stt-timeline.h"
 
 #define RATE 16000
 

@@ -16,7 +16,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-#include "audiostream/stt-transcript.h"
+#include "stt-transcript.h"
 
 static GstStructure *
 make_final (const gchar * text, guint64 start, guint64 end,

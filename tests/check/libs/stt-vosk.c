@@ -15,7 +15,7 @@
 #include <gst/check/gstcheck.h>
 #include <string.h>
 
-#include "audiostream/stt-backend.h"
+#include "stt-backend.h"
 
 #define RATE 16000
 #define FRAME_BYTES (RATE / 4 * 2)      /* 250 ms, mono S16LE */

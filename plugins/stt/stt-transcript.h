@@ -10,6 +10,7 @@
 #pragma once
 
 #include <gst/gst.h>
+#include <stdio.h>
 
 G_BEGIN_DECLS
 
@@ -40,5 +41,31 @@ gchar *       gst_stt_transcript_entry   (GstSttTranscriptFormat format,
                                           guint index,
                                           const GstStructure * final);
 gchar *       gst_stt_transcript_time    (guint64 ms, gchar separator);
+
+/**
+ * GstSttTranscriptFile:
+ *
+ * A transcript file being written: each final is appended and flushed as
+ * it comes, so that a reader (or a crash) sees every final posted. After a
+ * write error it takes no more (@failed). Written by one thread at a time.
+ */
+typedef struct
+{
+  FILE *file;
+  GstSttTranscriptFormat format;  /* resolved: never AUTO */
+  gint entries;                   /* finals written (atomic: the stats
+                                   * read it from any thread) */
+  gboolean failed;
+} GstSttTranscriptFile;
+
+gboolean      gst_stt_transcript_file_open  (GstSttTranscriptFile * t,
+                                          const gchar * path,
+                                          GstSttTranscriptFormat format,
+                                          GError ** error);
+gboolean      gst_stt_transcript_file_write (GstSttTranscriptFile * t,
+                                          const GstStructure * final,
+                                          GError ** error);
+gboolean      gst_stt_transcript_file_close (GstSttTranscriptFile * t,
+                                          GError ** error);
 
 G_END_DECLS

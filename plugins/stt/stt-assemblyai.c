@@ -28,7 +28,9 @@
  * `Termination`, then close 1000. Errors come in-band as `Error` before the
  * close with the same code. */
 
-#include "stt-backend-private.h"
+#include "stt-adapter.h"
+#include "stt-json.h"
+#include "stt-request.h"
 
 #include <string.h>
 

@@ -18,7 +18,9 @@
  * `{"type":"CloseStream"}`: the service answers with the remaining
  * `Results`, then `Metadata`, then closes with 1000. */
 
-#include "stt-backend-private.h"
+#include "stt-adapter.h"
+#include "stt-json.h"
+#include "stt-request.h"
 
 #include <string.h>
 

@@ -15,6 +15,9 @@
 
 #include "stt-transcript.h"
 
+#include <errno.h>
+#include <glib/gstdio.h>
+
 #include <json-glib/json-glib.h>
 #include <string.h>
 
@@ -245,4 +248,92 @@ gst_stt_transcript_entry (GstSttTranscriptFormat format, guint index,
     default:
       return jsonl_entry (final);
   }
+}
+
+/* ------------------------------------------------------------------------ */
+/* The file                                                                  */
+
+static void
+set_errno_error (GError ** error, gint errsv)
+{
+  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv), "%s",
+      g_strerror (errsv));
+}
+
+/**
+ * gst_stt_transcript_file_open:
+ * @path: (nullable): where; NULL or empty: no file, nothing to do
+ *
+ * Creates (or empties) @path and writes the format's header.
+ */
+gboolean
+gst_stt_transcript_file_open (GstSttTranscriptFile * t, const gchar * path,
+    GstSttTranscriptFormat format, GError ** error)
+{
+  const gchar *header;
+
+  memset (t, 0, sizeof (*t));
+  if (path == NULL || path[0] == '\0')
+    return TRUE;
+  t->format = gst_stt_transcript_format_for_path (format, path);
+  t->file = g_fopen (path, "wb");
+  if (t->file == NULL) {
+    set_errno_error (error, errno);
+    return FALSE;
+  }
+  header = gst_stt_transcript_header (t->format);
+  if (header != NULL && (fputs (header, t->file) == EOF ||
+          fflush (t->file) != 0)) {
+    set_errno_error (error, errno);
+    fclose (t->file);
+    t->file = NULL;
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/**
+ * gst_stt_transcript_file_write:
+ *
+ * Appends @final. Returns FALSE with @error set on the write that fails;
+ * after it, writes do nothing (and return TRUE): one error to report.
+ */
+gboolean
+gst_stt_transcript_file_write (GstSttTranscriptFile * t,
+    const GstStructure * final, GError ** error)
+{
+  gchar *entry;
+  gboolean ok;
+
+  if (t->file == NULL || t->failed)
+    return TRUE;
+  entry = gst_stt_transcript_entry (t->format,
+      (guint) g_atomic_int_add (&t->entries, 1) + 1, final);
+  ok = fputs (entry, t->file) != EOF && fflush (t->file) == 0;
+  g_free (entry);
+  if (!ok) {
+    t->failed = TRUE;
+    set_errno_error (error, errno);
+  }
+  return ok;
+}
+
+/**
+ * gst_stt_transcript_file_close:
+ *
+ * Returns FALSE with @error set if the file could not be finished (not
+ * after a write error, already reported).
+ */
+gboolean
+gst_stt_transcript_file_close (GstSttTranscriptFile * t, GError ** error)
+{
+  gboolean ok;
+
+  if (t->file == NULL)
+    return TRUE;
+  ok = fclose (t->file) == 0 || t->failed;
+  if (!ok)
+    set_errno_error (error, errno);
+  t->file = NULL;
+  return ok;
 }

@@ -23,7 +23,9 @@
  * time of each frame in flight: the reply at the head of that queue covers
  * the audio up to it. That also bounds how far the client runs ahead. */
 
-#include "stt-backend-private.h"
+#include "stt-adapter.h"
+#include "stt-json.h"
+#include "stt-request.h"
 
 #define EOF_MESSAGE "{\"eof\" : 1}"
 

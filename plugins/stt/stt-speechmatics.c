@@ -27,7 +27,9 @@
  * conversation_config) ends an utterance. Times are seconds. Errors come
  * in-band as `Error {type, reason}`, then a close. */
 
-#include "stt-backend-private.h"
+#include "stt-adapter.h"
+#include "stt-json.h"
+#include "stt-request.h"
 
 #include <string.h>
 

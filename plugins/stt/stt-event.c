@@ -215,3 +215,64 @@ gst_stt_speaker_tracker_feed (GstSttSpeakerTracker * tracker,
   }
   return n;
 }
+
+/* ------------------------------------------------------------------------ */
+/* Events the backends share                                                 */
+
+void
+gst_stt_add_metadata (GPtrArray * events, const gchar * type,
+    const gchar * raw)
+{
+  GstSttEvent *ev = gst_stt_event_new (GST_STT_EVENT_METADATA);
+
+  ev->kind = g_strdup (type);
+  ev->json = g_strdup (raw);
+  g_ptr_array_add (events, ev);
+}
+
+/* Returns: (transfer none): the error event added, for the caller to mark
+ * fatal or auth */
+GstSttEvent *
+gst_stt_add_error (GPtrArray * events, const gchar * text, const gchar * code)
+{
+  GstSttEvent *ev = gst_stt_event_new (GST_STT_EVENT_ERROR);
+
+  ev->text = g_strdup (text != NULL && text[0] != '\0' ? text :
+      "unspecified error");
+  ev->kind = g_strdup (code);
+  g_ptr_array_add (events, ev);
+  return ev;
+}
+
+/* The mean of the words' confidences; none when any word has none. */
+gdouble
+gst_stt_mean_confidence (const GstSttEvent * ev)
+{
+  gdouble sum = 0;
+  guint i;
+
+  for (i = 0; i < ev->words->len; i++) {
+    gdouble c = g_array_index (ev->words, GstSttWord, i).confidence;
+
+    if (c < 0)
+      return GST_STT_CONFIDENCE_NONE;
+    sum += c;
+  }
+  return ev->words->len > 0 ? sum / ev->words->len : GST_STT_CONFIDENCE_NONE;
+}
+
+/* Start, end and speaker of an event from its words, when it has any. */
+void
+gst_stt_event_span_words (GstSttEvent * ev)
+{
+  const GstSttWord *first, *last;
+
+  if (ev->words->len == 0)
+    return;
+  first = &g_array_index (ev->words, GstSttWord, 0);
+  last = &g_array_index (ev->words, GstSttWord, ev->words->len - 1);
+  ev->start_ms = first->start_ms;
+  ev->end_ms = MAX (last->end_ms, first->start_ms);
+  if (ev->speaker == NULL)
+    ev->speaker = g_strdup (first->speaker);
+}

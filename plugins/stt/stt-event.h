@@ -116,4 +116,11 @@ guint     gst_stt_speaker_tracker_feed  (GstSttSpeakerTracker * tracker,
                                          GArray * turns);
 void      gst_stt_turn_clear            (GstSttTurn * turn);
 
+void      gst_stt_add_metadata      (GPtrArray * events, const gchar * type,
+                                     const gchar * raw);
+GstSttEvent * gst_stt_add_error     (GPtrArray * events, const gchar * text,
+                                     const gchar * code);
+gdouble   gst_stt_mean_confidence   (const GstSttEvent * event);
+void      gst_stt_event_span_words  (GstSttEvent * event);
+
 G_END_DECLS

@@ -7,16 +7,72 @@
  * version 2.1 of the License, or (at your option) any later version.
  */
 
-/* Shared by the backend modules (stt-deepgram.c, stt-vosk.c …) and
- * stt-backend.c; not for the element. */
+/* What a backend module (stt-deepgram.c, stt-vosk.c …) is made of: the
+ * types it fills in and the table of its protocol functions. Types only:
+ * the backends and the registry (stt-backend.c) both include it, and
+ * neither calls into the other through it but for the registry fetching
+ * each backend's table, so there is no circle. */
 
 #pragma once
 
 #include <json-glib/json-glib.h>
 
-#include "stt-backend.h"
+#include "stt-event.h"
+#include "stt-request.h"
 
 G_BEGIN_DECLS
+
+/**
+ * GstSttBackend:
+ *
+ * The streaming speech-to-text services sttpushsink speaks. The values are
+ * those of the element's `backend` enum.
+ */
+typedef enum
+{
+  GST_STT_BACKEND_DEEPGRAM,
+  GST_STT_BACKEND_ASSEMBLYAI,
+  GST_STT_BACKEND_SPEECHMATICS,
+  GST_STT_BACKEND_OPENAI,
+  GST_STT_BACKEND_VOSK,
+} GstSttBackend;
+
+#define GST_STT_BACKEND_LAST GST_STT_BACKEND_VOSK
+
+/**
+ * GstSttBackendInfo:
+ *
+ * What a backend is and accepts, as the services document it.
+ */
+typedef struct
+{
+  GstSttBackend backend;
+  const gchar *name;            /* the enum nick: "deepgram" */
+  const gchar *title;           /* for people: "Deepgram" */
+  const gchar *default_url;
+  const gchar *key_env;         /* environment variable with the key */
+  const gchar *error_header;    /* response header explaining a refusal */
+  gboolean implemented;
+  gboolean partials;
+  gboolean diarization;
+  gboolean word_times;
+  gboolean keepalive;           /* needs keep-alive while no audio flows */
+  gint min_rate;
+  gint max_rate;
+  gint max_channels;
+  guint min_chunk_ms;
+  guint max_chunk_ms;
+  gdouble max_speed;            /* times real time the service takes audio
+                                 * at, 0: as fast as it reads it */
+  gboolean strict_chunks;       /* refuses frames outside the chunk range,
+                                 * the last one included */
+  guint ping_interval_s;        /* WebSocket pings needed, 0: none */
+} GstSttBackendInfo;
+
+const GstSttBackendInfo * gst_stt_backend_get_info (GstSttBackend backend);
+
+typedef struct _GstSttAdapter GstSttAdapter;
+
 
 /**
  * GstSttBackendOps:
@@ -44,6 +100,9 @@ typedef struct
   const gchar * (*close_hint)  (gushort code, gboolean * fatal);
   /* whether a close code means the key was refused */
   gboolean  (*close_is_auth)   (gushort code);
+  /* bytes the state holds for what the server said, NULL: nothing that
+   * grows */
+  gsize     (*held_bytes)      (gpointer state);
 } GstSttBackendOps;
 
 struct _GstSttAdapter
@@ -78,51 +137,4 @@ const GstSttBackendOps * gst_stt_openai_get_ops (void);
 const GstSttBackendOps * gst_stt_vosk_get_ops (void);
 
 /* An ordered list of query parameters. */
-typedef struct
-{
-  GPtrArray *names;
-  GPtrArray *values;
-} GstSttQuery;
-
-void      gst_stt_query_init        (GstSttQuery * q);
-void      gst_stt_query_clear       (GstSttQuery * q);
-void      gst_stt_query_add         (GstSttQuery * q, const gchar * name,
-                                     const gchar * value);
-void      gst_stt_query_set         (GstSttQuery * q, const gchar * name,
-                                     const gchar * value);
-void      gst_stt_query_remove      (GstSttQuery * q, const gchar * name);
-gboolean  gst_stt_query_merge_json  (GstSttQuery * q, JsonObject * extra,
-                                     GError ** error);
-
-gboolean  gst_stt_request_set_url   (GstSttRequest * request,
-                                     const gchar * base,
-                                     const GstSttQuery * query,
-                                     GError ** error);
-void      gst_stt_request_add_header (GstSttRequest * request,
-                                     const gchar * name, const gchar * value);
-
-/* Typed member access: NULL / FALSE when absent or of another type, never
- * a critical, whatever the server sent. */
-const gchar * gst_stt_json_string   (JsonObject * o, const gchar * name);
-gboolean  gst_stt_json_double       (JsonObject * o, const gchar * name,
-                                     gdouble * value);
-gboolean  gst_stt_json_boolean      (JsonObject * o, const gchar * name,
-                                     gboolean * value);
-gboolean  gst_stt_json_int          (JsonObject * o, const gchar * name,
-                                     gint64 * value);
-JsonObject * gst_stt_json_object    (JsonObject * o, const gchar * name);
-JsonArray * gst_stt_json_array      (JsonObject * o, const gchar * name);
-JsonObject * gst_stt_json_array_object (JsonArray * a, guint index);
-gchar *   gst_stt_json_scalar_to_string (JsonNode * node);
-void      gst_stt_json_merge        (JsonObject * dest, JsonObject * src);
-gchar *   gst_stt_json_object_to_string (JsonObject * o);
-
-/* Helpers several backends share. */
-void      gst_stt_add_metadata      (GPtrArray * events, const gchar * type,
-                                     const gchar * raw);
-GstSttEvent * gst_stt_add_error     (GPtrArray * events, const gchar * text,
-                                     const gchar * code);
-gdouble   gst_stt_mean_confidence   (const GstSttEvent * event);
-void      gst_stt_event_span_words  (GstSttEvent * event);
-
 G_END_DECLS

@@ -30,7 +30,9 @@
  * is complete. Errors come in-band as `error {error: {type, code,
  * message}}`; the socket stays open. */
 
-#include "stt-backend-private.h"
+#include "stt-adapter.h"
+#include "stt-json.h"
+#include "stt-request.h"
 
 #include <string.h>
 
@@ -509,6 +511,23 @@ openai_parse (GstSttAdapter * a, JsonObject * msg, const gchar * raw,
   return ok;
 }
 
+static gsize
+openai_held_bytes (gpointer data)
+{
+  OpenAIState *st = data;
+  gsize n = st->items->len * sizeof (gpointer);
+  guint i;
+
+  for (i = 0; i < st->items->len; i++) {
+    Item *item = g_ptr_array_index (st->items, i);
+
+    n += sizeof (Item) + sizeof (GString) + item->text->allocated_len +
+        strlen (item->id) + 1 +
+        (item->previous_id ? strlen (item->previous_id) + 1 : 0);
+  }
+  return n;
+}
+
 static const GstSttBackendOps openai_ops = {
   .init = openai_init,
   .state_free = openai_state_free,
@@ -516,6 +535,7 @@ static const GstSttBackendOps openai_ops = {
   .frame_audio = openai_frame_audio,
   .eos = openai_eos,
   .parse = openai_parse,
+  .held_bytes = openai_held_bytes,
 };
 
 const GstSttBackendOps *
