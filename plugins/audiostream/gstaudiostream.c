@@ -13,6 +13,7 @@
 
 #include "gstadaptivejitterqueue.h"
 #include "gstaudiostreamsink.h"
+#include "gstaudiostreamsrc.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -21,6 +22,7 @@ plugin_init (GstPlugin * plugin)
 
   ret |= GST_ELEMENT_REGISTER (audiostreamsink, plugin);
   ret |= GST_ELEMENT_REGISTER (adaptivejitterqueue, plugin);
+  ret |= GST_ELEMENT_REGISTER (audiostreamsrc, plugin);
 
   return ret;
 }

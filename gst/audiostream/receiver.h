@@ -1,0 +1,65 @@
+/* gst-audiostream
+ * Copyright (C) 2026 gst-audiostream developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* the largest frame: 8 channels of 32-bit samples */
+#define GST_AS_RECEIVER_MAX_FRAME_BYTES (8 * 4)
+
+/**
+ * GstAsReceiverStats:
+ * @bytes: bytes of whole frames received since start
+ * @frames: whole frames received since start
+ * @senders: connections accepted since start
+ * @replaced: senders cut off because a newer one connected
+ * @partial_frames: senders that left in the middle of a frame
+ * @partial_bytes: the bytes of those unfinished frames, discarded
+ * @silence_frames: frames of silence produced while no sender was connected
+ */
+typedef struct
+{
+  guint64 bytes;
+  guint64 frames;
+  guint64 senders;
+  guint64 replaced;
+  guint64 partial_frames;
+  guint64 partial_bytes;
+  guint64 silence_frames;
+} GstAsReceiverStats;
+
+/**
+ * GstAsReceiver:
+ *
+ * The receiving side of a raw-PCM stream with no socket in sight: it cuts
+ * whatever the network delivers into whole frames, however TCP split
+ * them, and keeps track of the one current sender (the newest connection
+ * wins). Used by one thread; the counters are read by copy.
+ */
+typedef struct
+{
+  guint bpf;
+  gboolean connected;
+  guint8 carry[GST_AS_RECEIVER_MAX_FRAME_BYTES];
+  guint carry_len;
+  GstAsReceiverStats stats;
+} GstAsReceiver;
+
+void      gst_as_receiver_init          (GstAsReceiver * r, guint bpf);
+gboolean  gst_as_receiver_accept        (GstAsReceiver * r, guint * dropped);
+guint     gst_as_receiver_close         (GstAsReceiver * r);
+guint     gst_as_receiver_prefix        (GstAsReceiver * r, guint8 * dest);
+gsize     gst_as_receiver_cut           (GstAsReceiver * r, guint8 * data,
+                                         gsize len);
+void      gst_as_receiver_add_silence   (GstAsReceiver * r, guint64 frames);
+
+G_END_DECLS

@@ -1,0 +1,822 @@
+/* gst-audiostream
+ * Copyright (C) 2026 gst-audiostream developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/**
+ * SECTION:element-audiostreamsrc
+ * @title: audiostreamsrc
+ *
+ * Receives raw interleaved PCM, as `audiostreamsink` (or any raw-PCM sender)
+ * sends it, on a TCP port or a Unix domain socket, and outputs it as a live
+ * source. The caps come from the `format`, `rate` and `channels`
+ * properties: the bytes on the wire carry no header.
+ *
+ * Unlike `tcpserversrc`, the element keeps listening for its whole life. A
+ * sender that leaves does not end the stream, and a new connection
+ * replaces the current one (the newest sender wins), so a sender that
+ * restarted, or reconnected after an outage, is never locked out by its
+ * own stale connection. A replaced sender is counted (`replaced` in the
+ * stats) and posted (`audiostreamsrc-connection`, state `replaced`).
+ *
+ * Bytes are cut into whole frames however TCP split them; the start of a
+ * frame a sender left unfinished when it went away is discarded and
+ * counted (`partial-frames`).
+ *
+ * Each buffer is timestamped with the running time of the pipeline clock at
+ * which it arrived (as `do-timestamp` would), so a jitter buffer downstream
+ * (`adaptivejitterqueue`) measures the network's real jitter.
+ *
+ * While no sender is connected, the element outputs silence, flagged
+ * GST_BUFFER_FLAG_GAP, at real time in buffers of about 20 ms, so a
+ * pipeline reaches and stays in PLAYING with nobody sending. A sender that
+ * is connected but sends nothing gets no silence: downstream sees the
+ * stall as it is. The element never posts EOS because a sender left; only
+ * an EOS sent to it (gst_element_send_event(), `gst-launch-1.0 -e`) ends
+ * the stream.
+ *
+ * With `port=0` the system picks a free port, which the read-only
+ * `current-port` property gives once the element is PAUSED.
+ *
+ * ## Messages
+ *
+ * `audiostreamsrc-connection` when a sender is accepted, replaced by a newer
+ * one, or closes: `state`, `remote`, `error`, `partial-bytes`.
+ *
+ * `audiostreamsrc-stats` every `stats-interval-ms`: `bytes`, `frames`,
+ * `senders`, `replaced`, `partial-frames`, `partial-bytes`,
+ * `silence-frames`, `connected`. docs/messages.md describes every field.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 audiostreamsrc port=4953 ! adaptivejitterqueue ! autoaudiosink
+ * ]| Plays what an `audiostreamsink host=RECEIVER port=4953` sends (S16LE,
+ * 48 kHz, stereo), across the sender's reconnects.
+ *
+ * |[
+ * gst-launch-1.0 audiostreamsrc socket-path=/tmp/pcm.sock format=F32LE rate=44100 channels=1 ! audioconvert ! wavenc ! filesink location=out.wav
+ * ]| Records mono float audio sent to a Unix socket.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstaudiostreamsrc.h"
+
+#include <gst/audio/audio.h>
+
+#include "audiostream/listener.h"
+#include "audiostream/receiver.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_audio_stream_src_debug);
+#define GST_CAT_DEFAULT gst_audio_stream_src_debug
+
+#define DEFAULT_HOST "0.0.0.0"
+#define DEFAULT_PORT 4953
+#define DEFAULT_SOCKET_PATH NULL
+#define DEFAULT_FORMAT GST_AUDIO_FORMAT_S16LE
+#define DEFAULT_RATE 48000
+#define DEFAULT_CHANNELS 2
+#define DEFAULT_STATS_INTERVAL_MS 1000
+
+/* silence while no sender is connected: one buffer this often */
+#define SILENCE_INTERVAL_US (20 * G_TIME_SPAN_MILLISECOND)
+/* after a pause, silence starts afresh rather than catching up */
+#define SILENCE_MAX_BEHIND_US (200 * G_TIME_SPAN_MILLISECOND)
+/* what one read takes from the socket at most */
+#define READ_BYTES (16 * 1024)
+
+enum
+{
+  PROP_0,
+  PROP_HOST,
+  PROP_PORT,
+  PROP_SOCKET_PATH,
+  PROP_FORMAT,
+  PROP_RATE,
+  PROP_CHANNELS,
+  PROP_STATS_INTERVAL_MS,
+  PROP_CURRENT_PORT,
+  PROP_STATS,
+};
+
+/* Threads: the streaming thread (create(): accept, read, silence, stats
+ * messages) and application threads (properties, state changes, unlock()).
+ *
+ * The listener and the current connection are the streaming thread's
+ * between start() and stop(); basesrc stops that thread before stop().
+ * unlock() only cancels `cancellable`, which create() polls with the
+ * sockets. The receiver's counters and `current_port` are under the
+ * object lock (a leaf: it is never held across I/O). */
+struct _GstAudioStreamSrc
+{
+  GstPushSrc parent;
+
+  /* properties, under the object lock */
+  gchar *host;
+  gint port;
+  gchar *socket_path;
+  GstAudioFormat format;
+  gint rate;
+  gint channels;
+  guint stats_interval_ms;
+
+  /* under the object lock */
+  gint current_port;
+  GstAsReceiver receiver;
+
+  GCancellable *cancellable;
+
+  /* streaming thread (and start()/stop()) only */
+  GstAsListener *listener;
+  GSocket *conn;
+  gchar *remote;
+  gchar *target;                /* as messages name it */
+  GstAudioInfo info;
+  guint stats_interval_ms_started;
+  gint64 next_stats_us;
+  gint64 idle_since_us;         /* when the last sender left */
+  guint64 idle_frames;          /* silence output since then */
+};
+
+GType
+gst_audio_stream_src_format_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_AUDIO_FORMAT_S16LE, "S16LE", "s16le"},
+    {GST_AUDIO_FORMAT_S24LE, "S24LE", "s24le"},
+    {GST_AUDIO_FORMAT_S32LE, "S32LE", "s32le"},
+    {GST_AUDIO_FORMAT_F32LE, "F32LE", "f32le"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstAudioStreamSrcFormat", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("audio/x-raw, "
+        "format = (string) { S16LE, S24LE, S32LE, F32LE }, "
+        "layout = (string) interleaved, rate = (int) [ 8000, 192000 ], "
+        "channels = (int) [ 1, 8 ]"));
+
+#define gst_audio_stream_src_parent_class parent_class
+G_DEFINE_TYPE (GstAudioStreamSrc, gst_audio_stream_src, GST_TYPE_PUSH_SRC);
+
+static void
+element_init_once (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done)) {
+    GST_DEBUG_CATEGORY_INIT (gst_audio_stream_src_debug, "audiostreamsrc",
+        0, "Raw PCM receiver that outlives its senders");
+    gst_type_mark_as_plugin_api (GST_TYPE_AUDIO_STREAM_SRC_FORMAT, 0);
+    g_once_init_leave (&done, 1);
+  }
+}
+
+GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (audiostreamsrc, "audiostreamsrc",
+    GST_RANK_NONE, GST_TYPE_AUDIO_STREAM_SRC, element_init_once ());
+
+static void gst_audio_stream_src_finalize (GObject * object);
+static void gst_audio_stream_src_set_property (GObject * object,
+    guint prop_id, const GValue * value, GParamSpec * pspec);
+static void gst_audio_stream_src_get_property (GObject * object,
+    guint prop_id, GValue * value, GParamSpec * pspec);
+static gboolean gst_audio_stream_src_start (GstBaseSrc * bsrc);
+static gboolean gst_audio_stream_src_stop (GstBaseSrc * bsrc);
+static gboolean gst_audio_stream_src_unlock (GstBaseSrc * bsrc);
+static gboolean gst_audio_stream_src_unlock_stop (GstBaseSrc * bsrc);
+static GstCaps *gst_audio_stream_src_get_caps (GstBaseSrc * bsrc,
+    GstCaps * filter);
+static gboolean gst_audio_stream_src_negotiate (GstBaseSrc * bsrc);
+static GstFlowReturn gst_audio_stream_src_create (GstPushSrc * psrc,
+    GstBuffer ** outbuf);
+
+static void
+gst_audio_stream_src_class_init (GstAudioStreamSrcClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseSrcClass *basesrc_class = GST_BASE_SRC_CLASS (klass);
+  GstPushSrcClass *pushsrc_class = GST_PUSH_SRC_CLASS (klass);
+
+  element_init_once ();
+
+  gobject_class->finalize = gst_audio_stream_src_finalize;
+  gobject_class->set_property = gst_audio_stream_src_set_property;
+  gobject_class->get_property = gst_audio_stream_src_get_property;
+
+  g_object_class_install_property (gobject_class, PROP_HOST,
+      g_param_spec_string ("host", "Host",
+          "Address to listen on: an IPv4 or IPv6 address or a host name; "
+          "\"::\" takes IPv4 and IPv6 connections, \"0.0.0.0\" IPv4 only",
+          DEFAULT_HOST,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_PORT,
+      g_param_spec_int ("port", "Port",
+          "TCP port to listen on (0 = a free port, see current-port)",
+          0, G_MAXUINT16, DEFAULT_PORT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_SOCKET_PATH,
+      g_param_spec_string ("socket-path", "Socket path",
+          "Listen on this Unix domain socket instead of host and port "
+          "(NULL = use TCP); a stale socket file there is replaced",
+          DEFAULT_SOCKET_PATH,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_FORMAT,
+      g_param_spec_enum ("format", "Format",
+          "Sample format the senders send (S24LE: packed, 3 bytes)",
+          GST_TYPE_AUDIO_STREAM_SRC_FORMAT, DEFAULT_FORMAT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_RATE,
+      g_param_spec_int ("rate", "Rate",
+          "Sample rate the senders send, in Hz", 8000, 192000, DEFAULT_RATE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_CHANNELS,
+      g_param_spec_int ("channels", "Channels",
+          "Interleaved channels the senders send", 1, 8, DEFAULT_CHANNELS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_STATS_INTERVAL_MS,
+      g_param_spec_uint ("stats-interval-ms", "Stats interval",
+          "Post an audiostreamsrc-stats element message this often, in ms "
+          "(0 = never)", 0, 3600000, DEFAULT_STATS_INTERVAL_MS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_CURRENT_PORT,
+      g_param_spec_int ("current-port", "Current port",
+          "The TCP port listened on, once PAUSED (what port=0 became); "
+          "0 when not listening or on a Unix socket", 0, G_MAXUINT16, 0,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_STATS,
+      g_param_spec_boxed ("stats", "Statistics",
+          "Totals since start, as in the audiostreamsrc-stats message",
+          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class,
+      "Audio stream source", "Source/Network/Audio",
+      "Receives raw PCM over TCP or a Unix socket, keeps listening across "
+      "senders (the newest wins), timestamps on arrival",
+      "gst-audiostream developers");
+
+  basesrc_class->start = GST_DEBUG_FUNCPTR (gst_audio_stream_src_start);
+  basesrc_class->stop = GST_DEBUG_FUNCPTR (gst_audio_stream_src_stop);
+  basesrc_class->unlock = GST_DEBUG_FUNCPTR (gst_audio_stream_src_unlock);
+  basesrc_class->unlock_stop =
+      GST_DEBUG_FUNCPTR (gst_audio_stream_src_unlock_stop);
+  basesrc_class->get_caps = GST_DEBUG_FUNCPTR (gst_audio_stream_src_get_caps);
+  basesrc_class->negotiate =
+      GST_DEBUG_FUNCPTR (gst_audio_stream_src_negotiate);
+  pushsrc_class->create = GST_DEBUG_FUNCPTR (gst_audio_stream_src_create);
+}
+
+static void
+gst_audio_stream_src_init (GstAudioStreamSrc * self)
+{
+  self->host = g_strdup (DEFAULT_HOST);
+  self->port = DEFAULT_PORT;
+  self->socket_path = g_strdup (DEFAULT_SOCKET_PATH);
+  self->format = DEFAULT_FORMAT;
+  self->rate = DEFAULT_RATE;
+  self->channels = DEFAULT_CHANNELS;
+  self->stats_interval_ms = DEFAULT_STATS_INTERVAL_MS;
+  self->cancellable = g_cancellable_new ();
+  gst_as_receiver_init (&self->receiver, 4);
+
+  gst_base_src_set_live (GST_BASE_SRC (self), TRUE);
+  gst_base_src_set_format (GST_BASE_SRC (self), GST_FORMAT_TIME);
+}
+
+static void
+gst_audio_stream_src_finalize (GObject * object)
+{
+  GstAudioStreamSrc *self = GST_AUDIO_STREAM_SRC (object);
+
+  g_free (self->host);
+  g_free (self->socket_path);
+  g_object_unref (self->cancellable);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+/* called with the object lock held */
+static GstStructure *
+stats_structure (GstAudioStreamSrc * self, const gchar * name)
+{
+  const GstAsReceiverStats *st = &self->receiver.stats;
+
+  return gst_structure_new (name,
+      "bytes", G_TYPE_UINT64, st->bytes,
+      "frames", G_TYPE_UINT64, st->frames,
+      "senders", G_TYPE_UINT64, st->senders,
+      "replaced", G_TYPE_UINT64, st->replaced,
+      "partial-frames", G_TYPE_UINT64, st->partial_frames,
+      "partial-bytes", G_TYPE_UINT64, st->partial_bytes,
+      "silence-frames", G_TYPE_UINT64, st->silence_frames,
+      "connected", G_TYPE_BOOLEAN, self->receiver.connected, NULL);
+}
+
+static void
+gst_audio_stream_src_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstAudioStreamSrc *self = GST_AUDIO_STREAM_SRC (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_HOST:
+      /* NULL (set_property ("host", None)) means the default */
+      g_free (self->host);
+      self->host = g_value_dup_string (value);
+      if (self->host == NULL)
+        self->host = g_strdup (DEFAULT_HOST);
+      break;
+    case PROP_PORT:
+      self->port = g_value_get_int (value);
+      break;
+    case PROP_SOCKET_PATH:
+      g_free (self->socket_path);
+      self->socket_path = g_value_dup_string (value);
+      break;
+    case PROP_FORMAT:
+      self->format = g_value_get_enum (value);
+      break;
+    case PROP_RATE:
+      self->rate = g_value_get_int (value);
+      break;
+    case PROP_CHANNELS:
+      self->channels = g_value_get_int (value);
+      break;
+    case PROP_STATS_INTERVAL_MS:
+      self->stats_interval_ms = g_value_get_uint (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_audio_stream_src_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstAudioStreamSrc *self = GST_AUDIO_STREAM_SRC (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_HOST:
+      g_value_set_string (value, self->host);
+      break;
+    case PROP_PORT:
+      g_value_set_int (value, self->port);
+      break;
+    case PROP_SOCKET_PATH:
+      g_value_set_string (value, self->socket_path);
+      break;
+    case PROP_FORMAT:
+      g_value_set_enum (value, self->format);
+      break;
+    case PROP_RATE:
+      g_value_set_int (value, self->rate);
+      break;
+    case PROP_CHANNELS:
+      g_value_set_int (value, self->channels);
+      break;
+    case PROP_STATS_INTERVAL_MS:
+      g_value_set_uint (value, self->stats_interval_ms);
+      break;
+    case PROP_CURRENT_PORT:
+      g_value_set_int (value, self->current_port);
+      break;
+    case PROP_STATS:
+      g_value_take_boxed (value, stats_structure (self,
+              "audiostreamsrc-stats"));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Start, stop, caps                                                         */
+
+static gboolean
+gst_audio_stream_src_start (GstBaseSrc * bsrc)
+{
+  GstAudioStreamSrc *self = GST_AUDIO_STREAM_SRC (bsrc);
+  GstAsTransportTarget target = { 0, };
+  GstAsListener *listener;
+  GError *err = NULL;
+  gchar *host, *path;
+
+  GST_OBJECT_LOCK (self);
+  host = g_strdup (self->host);
+  path = g_strdup (self->socket_path);
+  target.port = self->port;
+  gst_audio_info_set_format (&self->info, self->format, self->rate,
+      self->channels, NULL);
+  self->stats_interval_ms_started = self->stats_interval_ms;
+  gst_as_receiver_init (&self->receiver, GST_AUDIO_INFO_BPF (&self->info));
+  self->current_port = 0;
+  GST_OBJECT_UNLOCK (self);
+
+  target.host = host;
+  target.socket_path = path;
+  g_free (self->target);
+  self->target = gst_as_transport_describe_target (&target);
+  listener = gst_as_listener_new (&target, &err);
+  g_free (host);
+  g_free (path);
+  if (listener == NULL)
+    goto listen_failed;
+
+  self->listener = listener;
+  GST_OBJECT_LOCK (self);
+  self->current_port = gst_as_listener_port (listener);
+  GST_OBJECT_UNLOCK (self);
+  self->idle_since_us = g_get_monotonic_time ();
+  self->idle_frames = 0;
+  self->next_stats_us = self->idle_since_us +
+      (gint64) self->stats_interval_ms_started * G_TIME_SPAN_MILLISECOND;
+  GST_INFO_OBJECT (self, "listening on %s (port %d)", self->target,
+      self->current_port);
+  return TRUE;
+
+listen_failed:
+  {
+    const gchar *hint = "";
+
+    if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+      hint = " Another program listens there: stop it or pick another "
+          "port (port=0 picks a free one).";
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
+        ("Could not listen on %s: %s.%s", self->target, err->message, hint),
+        ("%s", err->message));
+    g_clear_error (&err);
+    return FALSE;
+  }
+}
+
+static void
+drop_connection (GstAudioStreamSrc * self)
+{
+  if (self->conn == NULL)
+    return;
+  g_socket_close (self->conn, NULL);
+  g_clear_object (&self->conn);
+  g_clear_pointer (&self->remote, g_free);
+}
+
+static gboolean
+gst_audio_stream_src_stop (GstBaseSrc * bsrc)
+{
+  GstAudioStreamSrc *self = GST_AUDIO_STREAM_SRC (bsrc);
+
+  drop_connection (self);
+  g_clear_pointer (&self->listener, gst_as_listener_free);
+  g_clear_pointer (&self->target, g_free);
+  GST_OBJECT_LOCK (self);
+  self->current_port = 0;
+  self->receiver.connected = FALSE;
+  GST_OBJECT_UNLOCK (self);
+  return TRUE;
+}
+
+static gboolean
+gst_audio_stream_src_unlock (GstBaseSrc * bsrc)
+{
+  GstAudioStreamSrc *self = GST_AUDIO_STREAM_SRC (bsrc);
+
+  g_cancellable_cancel (self->cancellable);
+  return TRUE;
+}
+
+static gboolean
+gst_audio_stream_src_unlock_stop (GstBaseSrc * bsrc)
+{
+  GstAudioStreamSrc *self = GST_AUDIO_STREAM_SRC (bsrc);
+
+  g_cancellable_reset (self->cancellable);
+  return TRUE;
+}
+
+static GstCaps *
+caps_from_properties (GstAudioStreamSrc * self)
+{
+  GstAudioInfo info;
+
+  GST_OBJECT_LOCK (self);
+  gst_audio_info_set_format (&info, self->format, self->rate,
+      self->channels, NULL);
+  GST_OBJECT_UNLOCK (self);
+  return gst_audio_info_to_caps (&info);
+}
+
+static GstCaps *
+gst_audio_stream_src_get_caps (GstBaseSrc * bsrc, GstCaps * filter)
+{
+  GstCaps *caps = caps_from_properties (GST_AUDIO_STREAM_SRC (bsrc));
+
+  if (filter) {
+    GstCaps *tmp = gst_caps_intersect_full (filter, caps,
+        GST_CAPS_INTERSECT_FIRST);
+
+    gst_caps_unref (caps);
+    caps = tmp;
+  }
+  return caps;
+}
+
+/* The caps are what the senders send: downstream takes them or the user
+ * must convert, which the error says. */
+static gboolean
+gst_audio_stream_src_negotiate (GstBaseSrc * bsrc)
+{
+  GstCaps *caps = caps_from_properties (GST_AUDIO_STREAM_SRC (bsrc));
+  gboolean ok;
+
+  ok = gst_pad_peer_query_accept_caps (GST_BASE_SRC_PAD (bsrc), caps) &&
+      gst_base_src_set_caps (bsrc, caps);
+  if (!ok) {
+    gchar *str = gst_caps_to_string (caps);
+
+    GST_ELEMENT_ERROR (bsrc, CORE, NEGOTIATION,
+        ("Downstream does not accept the audio audiostreamsrc outputs (%s). "
+            "Set format, rate and channels to what the sender sends, and put "
+            "audioconvert ! audioresample after audiostreamsrc.", str),
+        ("caps %s refused downstream", str));
+    g_free (str);
+  }
+  gst_caps_unref (caps);
+  return ok;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Messages                                                                  */
+
+static void
+post_connection (GstAudioStreamSrc * self, const gchar * state,
+    const gchar * remote, const gchar * error, guint partial_bytes)
+{
+  GstStructure *s = gst_structure_new ("audiostreamsrc-connection",
+      "state", G_TYPE_STRING, state,
+      "remote", G_TYPE_STRING, remote,
+      "error", G_TYPE_STRING, error,
+      "partial-bytes", G_TYPE_UINT, partial_bytes, NULL);
+
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+}
+
+static void
+maybe_post_stats (GstAudioStreamSrc * self, gint64 now_us)
+{
+  GstStructure *s;
+
+  if (self->stats_interval_ms_started == 0 || now_us < self->next_stats_us)
+    return;
+  self->next_stats_us = now_us +
+      (gint64) self->stats_interval_ms_started * G_TIME_SPAN_MILLISECOND;
+  GST_OBJECT_LOCK (self);
+  s = stats_structure (self, "audiostreamsrc-stats");
+  GST_OBJECT_UNLOCK (self);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Streaming                                                                 */
+
+/* The running time of the pipeline clock now: the arrival time. */
+static GstClockTime
+running_time_now (GstAudioStreamSrc * self)
+{
+  GstClock *clock = gst_element_get_clock (GST_ELEMENT (self));
+  GstClockTime now, base;
+
+  if (clock == NULL)
+    return GST_CLOCK_TIME_NONE;
+  now = gst_clock_get_time (clock);
+  base = gst_element_get_base_time (GST_ELEMENT (self));
+  gst_object_unref (clock);
+  return now > base ? now - base : 0;
+}
+
+static void
+close_sender (GstAudioStreamSrc * self, const gchar * error)
+{
+  guint dropped;
+
+  GST_OBJECT_LOCK (self);
+  dropped = gst_as_receiver_close (&self->receiver);
+  GST_OBJECT_UNLOCK (self);
+  if (dropped > 0)
+    GST_WARNING_OBJECT (self, "%s left in the middle of a frame: %u bytes "
+        "discarded", self->remote, dropped);
+  GST_INFO_OBJECT (self, "sender %s closed: %s", self->remote,
+      error ? error : "end of stream");
+  post_connection (self, "closed", self->remote, error, dropped);
+  drop_connection (self);
+  self->idle_since_us = g_get_monotonic_time ();
+  self->idle_frames = 0;
+}
+
+static void
+accept_senders (GstAudioStreamSrc * self)
+{
+  for (;;) {
+    GError *err = NULL;
+    gchar *remote = NULL;
+    GSocket *conn = gst_as_listener_accept (self->listener, &remote, &err);
+    gboolean replaced;
+    guint dropped;
+
+    if (conn == NULL) {
+      if (!g_error_matches (err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        GST_WARNING_OBJECT (self, "accept on %s: %s", self->target,
+            err->message);
+      g_clear_error (&err);
+      return;
+    }
+
+    GST_OBJECT_LOCK (self);
+    replaced = gst_as_receiver_accept (&self->receiver, &dropped);
+    GST_OBJECT_UNLOCK (self);
+    if (replaced) {
+      GST_WARNING_OBJECT (self, "sender %s replaces %s, which was still "
+          "connected (the newest sender wins)", remote, self->remote);
+      post_connection (self, "replaced", self->remote, NULL, dropped);
+      drop_connection (self);
+    }
+    GST_INFO_OBJECT (self, "sender %s accepted", remote);
+    self->conn = conn;
+    self->remote = remote;
+    post_connection (self, "accepted", remote, NULL, 0);
+  }
+}
+
+/* Reads what the sender has; a buffer of whole frames, or NULL when there
+ * is none yet (the rest of a frame is still on its way, or the sender
+ * left). */
+static GstBuffer *
+read_frames (GstAudioStreamSrc * self)
+{
+  guint bpf = GST_AUDIO_INFO_BPF (&self->info);
+  GstBuffer *buf = gst_buffer_new_allocate (NULL,
+      GST_AS_RECEIVER_MAX_FRAME_BYTES + READ_BYTES, NULL);
+  GError *err = NULL;
+  GstMapInfo map;
+  gsize have, whole;
+  gssize n;
+
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  GST_OBJECT_LOCK (self);
+  have = gst_as_receiver_prefix (&self->receiver, map.data);
+  GST_OBJECT_UNLOCK (self);
+  n = g_socket_receive (self->conn, (gchar *) map.data + have,
+      READ_BYTES - READ_BYTES % bpf, NULL, &err);
+  if (n <= 0) {
+    gst_buffer_unmap (buf, &map);
+    gst_buffer_unref (buf);
+    if (n == 0)
+      close_sender (self, NULL);
+    else if (!g_error_matches (err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+      close_sender (self, err->message);
+    g_clear_error (&err);
+    return NULL;
+  }
+
+  GST_OBJECT_LOCK (self);
+  whole = gst_as_receiver_cut (&self->receiver, map.data, have + n);
+  GST_OBJECT_UNLOCK (self);
+  gst_buffer_unmap (buf, &map);
+  if (whole == 0) {
+    gst_buffer_unref (buf);
+    return NULL;
+  }
+  gst_buffer_resize (buf, 0, whole);
+  return buf;
+}
+
+/* Silence due since the last sender left, at real time; NULL when less
+ * than SILENCE_INTERVAL_US is due. */
+static GstBuffer *
+silence_due (GstAudioStreamSrc * self, gint64 now_us)
+{
+  gint rate = GST_AUDIO_INFO_RATE (&self->info);
+  guint bpf = GST_AUDIO_INFO_BPF (&self->info);
+  gint64 behind_us;
+  guint64 due, frames;
+  GstBuffer *buf;
+  GstMapInfo map;
+
+  behind_us = now_us - self->idle_since_us -
+      (gint64) gst_util_uint64_scale_int (self->idle_frames, G_USEC_PER_SEC,
+      rate);
+  if (behind_us > SILENCE_MAX_BEHIND_US) {
+    /* the element was paused: start afresh */
+    self->idle_since_us = now_us - SILENCE_INTERVAL_US;
+    self->idle_frames = 0;
+    behind_us = SILENCE_INTERVAL_US;
+  }
+  if (behind_us < SILENCE_INTERVAL_US)
+    return NULL;
+
+  due = gst_util_uint64_scale_int (now_us - self->idle_since_us, rate,
+      G_USEC_PER_SEC);
+  frames = due - self->idle_frames;
+  self->idle_frames = due;
+
+  buf = gst_buffer_new_allocate (NULL, frames * bpf, NULL);
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  gst_audio_format_info_fill_silence (self->info.finfo, map.data, map.size);
+  gst_buffer_unmap (buf, &map);
+  GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_GAP);
+  GST_OBJECT_LOCK (self);
+  gst_as_receiver_add_silence (&self->receiver, frames);
+  GST_OBJECT_UNLOCK (self);
+  return buf;
+}
+
+/* How long create() may sleep: until the next stats message, and while no
+ * sender is connected, the next silence. -1: until something happens. */
+static gint
+poll_timeout_ms (GstAudioStreamSrc * self, gint64 now_us)
+{
+  gint64 until = G_MAXINT64;
+
+  if (self->stats_interval_ms_started > 0)
+    until = self->next_stats_us;
+  if (self->conn == NULL)
+    until = MIN (until, now_us + SILENCE_INTERVAL_US);
+  if (until == G_MAXINT64)
+    return -1;
+  return (gint) CLAMP ((until - now_us + 999) / 1000, 0, G_MAXINT);
+}
+
+static GstFlowReturn
+gst_audio_stream_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
+{
+  GstAudioStreamSrc *self = GST_AUDIO_STREAM_SRC (psrc);
+  GstBuffer *buf = NULL;
+
+  while (buf == NULL) {
+    GPollFD fds[3];
+    guint nfds = 0;
+    gint64 now_us = g_get_monotonic_time ();
+    gint conn_index = -1;
+
+    maybe_post_stats (self, now_us);
+    if (!g_cancellable_make_pollfd (self->cancellable, &fds[nfds++]))
+      return GST_FLOW_ERROR;
+    fds[nfds].fd = g_socket_get_fd (gst_as_listener_socket (self->listener));
+    fds[nfds++].events = G_IO_IN;
+    if (self->conn) {
+      conn_index = nfds;
+      fds[nfds].fd = g_socket_get_fd (self->conn);
+      fds[nfds++].events = G_IO_IN | G_IO_HUP | G_IO_ERR;
+    }
+    fds[1].revents = fds[2].revents = 0;
+
+    g_poll (fds, nfds, poll_timeout_ms (self, now_us));
+    g_cancellable_release_fd (self->cancellable);
+    if (g_cancellable_is_cancelled (self->cancellable))
+      return GST_FLOW_FLUSHING;
+
+    /* the current sender's data first: a replacement closes it */
+    if (conn_index >= 0 && fds[conn_index].revents)
+      buf = read_frames (self);
+    if (fds[1].revents)
+      accept_senders (self);
+    if (buf == NULL && self->conn == NULL)
+      buf = silence_due (self, g_get_monotonic_time ());
+  }
+
+  GST_BUFFER_PTS (buf) = running_time_now (self);
+  GST_BUFFER_DURATION (buf) = gst_util_uint64_scale_int (gst_buffer_get_size
+      (buf) / GST_AUDIO_INFO_BPF (&self->info), GST_SECOND,
+      GST_AUDIO_INFO_RATE (&self->info));
+  *outbuf = buf;
+  return GST_FLOW_OK;
+}
