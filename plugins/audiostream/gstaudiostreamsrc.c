@@ -69,6 +69,7 @@
 #include "gstaudiostreamsrc.h"
 
 #include <gst/audio/audio.h>
+#include <string.h>
 
 #include "audiostream/listener.h"
 #include "audiostream/receiver.h"
@@ -466,13 +467,18 @@ gst_audio_stream_src_start (GstBaseSrc * bsrc)
 listen_failed:
   {
     const gchar *hint = "";
+    gchar *reason = g_strdup (err->message);
 
+    /* one full stop, whether the reason brings its own or not */
+    if (g_str_has_suffix (reason, "."))
+      reason[strlen (reason) - 1] = '\0';
     if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
       hint = " Another program listens there: stop it or pick another "
           "port (port=0 picks a free one).";
     GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
-        ("Could not listen on %s: %s.%s", self->target, err->message, hint),
+        ("Could not listen on %s: %s.%s", self->target, reason, hint),
         ("%s", err->message));
+    g_free (reason);
     g_clear_error (&err);
     return FALSE;
   }
