@@ -314,6 +314,8 @@ gst_audio_stream_src_finalize (GObject * object)
 
   g_free (self->host);
   g_free (self->socket_path);
+  /* left by a start() that failed, which basesrc does not stop() */
+  g_free (self->target);
   g_object_unref (self->cancellable);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
