@@ -455,6 +455,58 @@ GST_START_TEST (test_eos_on_send_event)
 
 GST_END_TEST;
 
+/* audiostreamsrc-stats every stats-interval-ms, with every field of
+ * docs/messages.md, counting what a sender sent. */
+GST_START_TEST (test_stats_messages)
+{
+  const gchar *fields[] = { "bytes", "frames", "senders", "replaced",
+    "partial-frames", "partial-bytes", "silence-frames"
+  };
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h = setup_src_full (bus, "stats-interval-ms", 50, NULL);
+  GSocketConnection *conn = connect_tcp ("127.0.0.1", src_port (h));
+  guint8 *data = counter_bytes (0, 25);
+  gint64 give_up = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
+  guint64 frames = 0;
+
+  send_bytes (conn, data, 25 * BPF);
+  g_byte_array_unref (pull_audio (h, 25 * BPF, GST_CLOCK_TIME_NONE));
+  while (frames != 25) {
+    GstMessage *msg = gst_bus_timed_pop_filtered (bus, 100 * GST_MSECOND,
+        GST_MESSAGE_ELEMENT);
+    const GstStructure *s;
+    gboolean connected;
+    guint i;
+
+    fail_unless (g_get_monotonic_time () < give_up, "no stats message");
+    if (msg == NULL)
+      continue;
+    s = gst_message_get_structure (msg);
+    if (gst_structure_has_name (s, "audiostreamsrc-stats")) {
+      for (i = 0; i < G_N_ELEMENTS (fields); i++)
+        fail_unless (gst_structure_has_field_typed (s, fields[i],
+                G_TYPE_UINT64), "%s", fields[i]);
+      fail_unless (gst_structure_get_boolean (s, "connected", &connected));
+      gst_structure_get_uint64 (s, "frames", &frames);
+      if (frames == 25) {
+        guint64 bytes = 0;
+
+        fail_unless (connected);
+        gst_structure_get_uint64 (s, "bytes", &bytes);
+        fail_unless_equals_uint64 (bytes, 25 * BPF);
+      }
+    }
+    gst_message_unref (msg);
+  }
+
+  g_object_unref (conn);
+  g_free (data);
+  gst_harness_teardown (h);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
 static void
 check_delivery (GstHarness * h, GSocketAddress * addr)
 {
@@ -705,6 +757,7 @@ audiostreamsrc_suite (void)
   tcase_add_test (tc, test_alive_and_timestamped_without_sender);
   tcase_add_test (tc, test_stop_while_idle_is_prompt);
   tcase_add_test (tc, test_eos_on_send_event);
+  tcase_add_test (tc, test_stats_messages);
   tcase_add_test (tc, test_ipv6);
   tcase_add_test (tc, test_unix_socket);
   tcase_add_test (tc, test_port_in_use_is_a_clear_error);
