@@ -1718,7 +1718,9 @@ gst_stt_session_new (const GstSttSessionConfig * config, GstObject * owner,
   g_cond_init (&self->cond);
   self->session_state = "idle";
   self->send_timeout_us = (gint64) config->send_timeout_ms * 1000;
-  gst_as_sink_front_init (&self->front, NULL, front_wake, self);
+  /* the element, for the front's latency query and log lines */
+  gst_as_sink_front_init (&self->front, GST_IS_BASE_SINK (owner) ?
+      GST_BASE_SINK (owner) : NULL, front_wake, self);
   gst_as_sink_front_reset (&self->front);
   self->state = NET_IDLE;
   gst_as_rate_limit_init (&self->error_limit, SERVICE_ERRORS_PER_SECOND);
@@ -1906,6 +1908,25 @@ gst_stt_session_has_format (GstSttSession * self)
   have = self->have_format;
   g_mutex_unlock (&self->lock);
   return have;
+}
+
+/**
+ * gst_stt_session_upstream_live:
+ *
+ * Whether upstream is live, asked once (a latency query through the
+ * element the session was made for) and then remembered: a live source
+ * keeps capturing whatever happens, so a full ring drops the oldest
+ * audio; a file waits.
+ */
+gboolean
+gst_stt_session_upstream_live (GstSttSession * self)
+{
+  gboolean known;
+  gboolean live = gst_as_sink_front_is_live (&self->front, &known);
+
+  if (G_UNLIKELY (!known))
+    live = gst_as_sink_front_detect_live (&self->front);
+  return live;
 }
 
 /**
