@@ -634,6 +634,92 @@ GST_START_TEST (test_stalled_service_is_replaced)
 
 GST_END_TEST;
 
+/* Non-live: a write waits for room only while the service takes audio. */
+typedef struct
+{
+  GstSttSession *session;
+  guint chunks;
+  GstFlowReturn ret;
+  gint done;
+} FileWriter;
+
+static gpointer
+file_writer_func (gpointer user_data)
+{
+  FileWriter *w = user_data;
+  gint16 *buf = g_new0 (gint16, CHUNK);
+  guint i;
+
+  w->ret = GST_FLOW_OK;
+  for (i = 0; i < w->chunks && w->ret == GST_FLOW_OK; i++)
+    w->ret = gst_stt_session_write (w->session, (const guint8 *) buf,
+        CHUNK * 2, FALSE, GST_CLOCK_TIME_NONE);
+  g_free (buf);
+  g_atomic_int_set (&w->done, 1);
+  return NULL;
+}
+
+/* A file while the service stops reading and the stall is not (yet)
+ * detected (the session's clock stands still): the writes wait for room,
+ * but only twice send-timeout-ms without progress. Then the oldest audio
+ * goes, counted, with one WARNING, so that an EOS behind the writes is
+ * never held hostage (issue 11 item 2). */
+GST_START_TEST (test_file_write_wait_is_bounded)
+{
+  Fixture *f = fixture_new ();
+  GstSttSessionConfig config = {
+    .backend = GST_STT_BACKEND_DEEPGRAM,
+    .url = "ws://127.0.0.1:9/v1/listen",
+    .interim_results = TRUE,
+    .finish_timeout_ms = 5000,
+    .keepalive_interval_ms = 0,
+    .send_timeout_ms = 200,
+  };
+  GstSttSession *s = gst_stt_session_new (&config, NULL, &callbacks, f);
+  GstSttSessionStats stats;
+  FileWriter w = { s, 400, GST_FLOW_CUSTOM_ERROR, 0 };
+  gpointer mute_fd;
+  GThread *thread;
+  gint64 end;
+  guint i, warnings = 0;
+
+  fake_clock_set_ms (f, 0);
+  gst_stt_session_set_connect_func (s, fake_connect, f);
+  gst_stt_session_set_clock (s, fake_clock, f);
+  fail_unless (gst_stt_session_start (s, NULL));
+  fail_unless (gst_stt_session_set_format (s, RATE, 2, CHUNK, RATE * 2));
+  mute_fd = g_async_queue_timeout_pop (f->server_fds, 10 * G_TIME_SPAN_SECOND);
+  fail_unless (mute_fd != NULL, "the session did not connect");
+
+  /* 40 s of a file into 2 s of ring and a socket nobody reads */
+  thread = g_thread_new ("file", file_writer_func, &w);
+  end = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+  while (!g_atomic_int_get (&w.done) && g_get_monotonic_time () < end)
+    g_usleep (10000);
+  if (!g_atomic_int_get (&w.done))
+    gst_stt_session_unlock (s);
+  g_thread_join (thread);
+  fail_unless (w.ret == GST_FLOW_OK, "the writes were still waiting after "
+      "10 s (%s)", gst_flow_get_name (w.ret));
+
+  gst_stt_session_get_stats (s, &stats);
+  fail_unless (stats.frames_dropped > 0);
+  fail_unless (stats.overflows > 0);
+  g_mutex_lock (&f->lock);
+  for (i = 0; i < f->problems->len; i++)
+    if (strstr (g_ptr_array_index (f->problems, i),
+            "W: The service took no audio for 400 ms") != NULL)
+      warnings++;
+  g_mutex_unlock (&f->lock);
+  fail_unless_equals_int (warnings, 1);
+
+  gst_stt_session_free (s);
+  close (GPOINTER_TO_INT (mute_fd) - 1);
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
 static Suite *
 stt_session_suite (void)
 {
@@ -644,6 +730,7 @@ stt_session_suite (void)
   tcase_add_test (tc, test_replay_after_reconnect);
   tcase_add_test (tc, test_every_final_before_finish);
   tcase_add_test (tc, test_keepalive_timing);
+  tcase_add_test (tc, test_file_write_wait_is_bounded);
   tcase_add_test (tc, test_stalled_service_is_replaced);
   return s;
 }
