@@ -196,6 +196,72 @@ gst_as_frame_ring_write (GstAsFrameRing * ring, const guint8 * src,
 }
 
 /**
+ * gst_as_frame_ring_space_keeping:
+ * @keep_frames: resend history to leave in place, at most
+ *
+ * Producer side: like gst_as_frame_ring_space(), but the room may not come
+ * from the newest @keep_frames of the history [keep, send) (nor from less
+ * history, when that is all there is). A consumer moving on only makes
+ * the result grow, so it is a safe bound.
+ */
+guint64
+gst_as_frame_ring_space_keeping (GstAsFrameRing * ring, guint64 keep_frames)
+{
+  guint64 w = load_own (&ring->write);
+  guint64 t = load_own (&ring->tail);
+  guint64 f = load_own (&ring->flush);
+  /* keep first: both only grow, and keep <= send when loaded in order */
+  guint64 k = max3 (load_other (&ring->keep), t, f);
+  guint64 s = max3 (load_other (&ring->send), t, f);
+  guint64 history = s > k ? s - k : 0;
+  guint64 floor = s - MIN (history, keep_frames);
+  guint64 used = w > floor ? w - floor : 0;
+
+  return ring->capacity - MIN (used, ring->capacity);
+}
+
+/**
+ * gst_as_frame_ring_write_keeping:
+ * @keep_frames: resend history to leave in place, at most
+ *
+ * Producer side, for a non-live writer that must not lose what a new
+ * session would send again (STT replay): like gst_as_frame_ring_write(),
+ * but leaves the newest @keep_frames of the history in place. A consumer
+ * that stops reading then loses nothing it could not send again; the
+ * writer waits instead.
+ *
+ * Returns: the frames written; fewer than @n_frames means "no space"
+ */
+guint64
+gst_as_frame_ring_write_keeping (GstAsFrameRing * ring, const guint8 * src,
+    guint64 n_frames, guint64 keep_frames)
+{
+  guint64 w = load_own (&ring->write);
+  /* not inside MIN (): a second call may see more room than n_frames */
+  guint64 space = gst_as_frame_ring_space_keeping (ring, keep_frames);
+  guint64 n = MIN (n_frames, space);
+
+  if (n == 0)
+    return 0;
+  put (ring, w, src, n);
+  publish (&ring->write, w + n);
+  return n;
+}
+
+/**
+ * gst_as_frame_ring_sent_high:
+ *
+ * Producer side (or any thread): the first frame never handed out. It
+ * moves only when new audio leaves, never for a resend, so a writer that
+ * waits can tell whether the consumer makes progress.
+ */
+guint64
+gst_as_frame_ring_sent_high (GstAsFrameRing * ring)
+{
+  return load_other (&ring->sent_high);
+}
+
+/**
  * gst_as_frame_ring_write_overwrite:
  *
  * Producer side, for a live upstream: writes all of @n_frames without

@@ -46,7 +46,10 @@ G_BEGIN_DECLS
  * gst_as_frame_ring_write_overwrite() (live upstream), unsent audio.
  * gst_as_frame_ring_write() instead writes only what fits without touching
  * [send, write) and reports the rest, so a non-live caller can wait (the
- * waiting belongs to the caller, see sinkfront.h).
+ * waiting belongs to the caller, see sinkfront.h);
+ * gst_as_frame_ring_write_keeping() also leaves a part of the history in
+ * place (a history floor), for a caller that would rather wait than lose
+ * audio a new session must send again.
  *
  * Torn reads: the producer publishes `tail` (then a release fence) before it
  * overwrites a frame, and the consumer loads `tail` again after its copy,
@@ -147,6 +150,13 @@ guint64   gst_as_frame_ring_write         (GstAsFrameRing * ring,
 guint64   gst_as_frame_ring_write_overwrite (GstAsFrameRing * ring,
                                            const guint8 * src,
                                            guint64 n_frames);
+guint64   gst_as_frame_ring_space_keeping (GstAsFrameRing * ring,
+                                           guint64 keep_frames);
+guint64   gst_as_frame_ring_write_keeping (GstAsFrameRing * ring,
+                                           const guint8 * src,
+                                           guint64 n_frames,
+                                           guint64 keep_frames);
+guint64   gst_as_frame_ring_sent_high     (GstAsFrameRing * ring);
 void      gst_as_frame_ring_flush         (GstAsFrameRing * ring);
 guint64   gst_as_frame_ring_write_pos     (GstAsFrameRing * ring);
 

@@ -74,6 +74,7 @@ gst_as_sink_front_reset (GstAsSinkFront * front)
   g_atomic_int_set (&front->eos, 0);
   g_atomic_int_set (&front->wake_armed, 0);
   g_atomic_int_set (&front->wakeups, 0);
+  atomic_store (&front->holds_expired, 0);
   g_mutex_unlock (&front->lock);
 }
 
@@ -179,6 +180,9 @@ gst_as_sink_front_set_format (GstAsSinkFront * front, gint rate, guint bpf,
   }
   front->rate = rate;
   front->bpf = bpf;
+  front->hold_mark = 0;
+  front->hold_progress_us = g_get_monotonic_time ();
+  front->hold_expired = FALSE;
   g_atomic_int_set (&front->configured, 1);
   g_cond_broadcast (&front->cond);
   g_mutex_unlock (&front->lock);
@@ -217,6 +221,33 @@ gst_as_sink_front_set_live (GstAsSinkFront * front, gboolean live)
   g_atomic_int_set (&front->live, live ? 1 : 0);
 }
 
+/**
+ * gst_as_sink_front_set_hold:
+ * @bound: how long a non-live render waits for room while the worker
+ *     takes no new audio (a resend is no progress), or 0 /
+ *     GST_CLOCK_TIME_NONE to wait without a bound (the default)
+ * @history_floor: frames of resend history a waiting render leaves in
+ *     place rather than take them for room (0: take all history first);
+ *     keep it well below the ring's capacity
+ *
+ * How a non-live render waits. After @bound without progress it
+ * overwrites the oldest unsent audio, as a live render does, until the
+ * worker moves on again: a peer that stopped reading then cannot hold
+ * EOS or a state change hostage. Any thread; takes effect at the next
+ * render.
+ */
+void
+gst_as_sink_front_set_hold (GstAsSinkFront * front, GstClockTime bound,
+    guint64 history_floor)
+{
+  gint64 bound_us = 0;
+
+  if (GST_CLOCK_TIME_IS_VALID (bound) && bound > 0)
+    bound_us = (gint64) MAX (1, MIN (bound / GST_USECOND, G_MAXINT64 / 2));
+  atomic_store (&front->hold_bound_us, bound_us);
+  atomic_store (&front->history_floor, history_floor);
+}
+
 /* After a write: wake a worker that waits for audio, or that armed a
  * wake for a level now reached. */
 static void
@@ -233,9 +264,10 @@ notify_data (GstAsSinkFront * front)
   }
 }
 
-/* Sleeps until the ring has room or the wait is pointless. */
+/* Sleeps until the ring has room (leaving @keep frames of history), the
+ * wait is pointless, or @end_time (monotonic, -1 for no bound) passed. */
 static GstFlowReturn
-wait_space (GstAsSinkFront * front)
+wait_space (GstAsSinkFront * front, guint64 keep, gint64 end_time)
 {
   GstFlowReturn ret;
 
@@ -244,8 +276,12 @@ wait_space (GstAsSinkFront * front)
   while (!g_atomic_int_get (&front->flushing) &&
       !g_atomic_int_get (&front->failed) &&
       !g_atomic_int_get (&front->stopping) &&
-      gst_as_frame_ring_space (&front->ring) == 0)
-    g_cond_wait (&front->cond, &front->lock);
+      gst_as_frame_ring_space_keeping (&front->ring, keep) == 0) {
+    if (end_time < 0)
+      g_cond_wait (&front->cond, &front->lock);
+    else if (!g_cond_wait_until (&front->cond, &front->lock, end_time))
+      break;
+  }
   g_atomic_int_dec_and_test (&front->space_waiters);
 
   if (g_atomic_int_get (&front->failed))
@@ -259,12 +295,37 @@ wait_space (GstAsSinkFront * front)
   return ret;
 }
 
-/* A non-live upstream waits for room instead of losing audio. */
-static GstFlowReturn
-write_blocking (GstAsSinkFront * front, const guint8 * data, guint64 frames)
+/* With a hold bound: notes whether the worker took new audio since last
+ * seen. Returns when the hold ends (monotonic). */
+static gint64
+hold_deadline (GstAsSinkFront * front, gint64 bound_us)
 {
+  guint64 high = gst_as_frame_ring_sent_high (&front->ring);
+
+  if (high != front->hold_mark) {
+    front->hold_mark = high;
+    front->hold_progress_us = g_get_monotonic_time ();
+    front->hold_expired = FALSE;
+  }
+  return front->hold_progress_us + bound_us;
+}
+
+/* A non-live upstream waits for room instead of losing audio, leaving the
+ * history floor in place; with a hold bound, only as long as the worker
+ * makes progress. */
+static GstFlowReturn
+write_blocking (GstAsSinkFront * front, const guint8 * data, guint64 frames,
+    gboolean * hold_expired)
+{
+  guint64 keep = atomic_load (&front->history_floor);
+  gint64 bound_us = atomic_load (&front->hold_bound_us);
+
+  /* a floor as large as the ring would leave no room to take */
+  keep = MIN (keep, front->ring.capacity - 1);
   for (;;) {
-    guint64 n = gst_as_frame_ring_write (&front->ring, data, frames);
+    guint64 n = gst_as_frame_ring_write_keeping (&front->ring, data, frames,
+        keep);
+    gint64 end_time = -1;
     GstFlowReturn ret;
 
     data += n * front->bpf;
@@ -274,7 +335,24 @@ write_blocking (GstAsSinkFront * front, const guint8 * data, guint64 frames)
     /* a worker waiting for a level the full ring already holds */
     if (n > 0)
       notify_data (front);
-    ret = wait_space (front);
+    if (bound_us > 0) {
+      end_time = hold_deadline (front, bound_us);
+      if (front->hold_expired || g_get_monotonic_time () >= end_time) {
+        guint64 lost = gst_as_frame_ring_write_overwrite (&front->ring, data,
+            frames);
+
+        GST_DEBUG_OBJECT (front->sink, "no progress for %" G_GINT64_FORMAT
+            " ms: %" G_GUINT64_FORMAT " oldest frames make room",
+            bound_us / 1000, lost);
+        if (!front->hold_expired) {
+          front->hold_expired = TRUE;
+          atomic_fetch_add (&front->holds_expired, 1);
+          *hold_expired = TRUE;
+        }
+        return GST_FLOW_OK;
+      }
+    }
+    ret = wait_space (front, keep, end_time);
     if (ret != GST_FLOW_OK)
       return ret;
   }
@@ -293,7 +371,23 @@ GstFlowReturn
 gst_as_sink_front_render (GstAsSinkFront * front, const guint8 * data,
     gsize size)
 {
+  return gst_as_sink_front_render_full (front, data, size, NULL);
+}
+
+/**
+ * gst_as_sink_front_render_full:
+ * @hold_expired: (out) (optional): set to TRUE when this render found the
+ *     hold bound passed (see gst_as_sink_front_set_hold()) and overwrote
+ *     unsent audio: once per stall, for the element's one WARNING
+ *
+ * gst_as_sink_front_render(), telling when a non-live hold gave up.
+ */
+GstFlowReturn
+gst_as_sink_front_render_full (GstAsSinkFront * front, const guint8 * data,
+    gsize size, gboolean * hold_expired)
+{
   GstFlowReturn ret = GST_FLOW_OK;
+  gboolean expired = FALSE;
   guint64 frames;
   gint live;
 
@@ -316,9 +410,11 @@ gst_as_sink_front_render (GstAsSinkFront * front, const guint8 * data,
       GST_DEBUG_OBJECT (front->sink, "ring full: %" G_GUINT64_FORMAT
           " oldest frames make room", lost);
   } else {
-    ret = write_blocking (front, data, frames);
+    ret = write_blocking (front, data, frames, &expired);
   }
   notify_data (front);
+  if (hold_expired)
+    *hold_expired = expired;
   return ret;
 }
 
@@ -636,6 +732,13 @@ guint
 gst_as_sink_front_get_wakeups (GstAsSinkFront * front)
 {
   return (guint) g_atomic_int_get (&front->wakeups);
+}
+
+/* How often a non-live hold passed its bound and overwrote unsent audio. */
+guint64
+gst_as_sink_front_get_holds_expired (GstAsSinkFront * front)
+{
+  return atomic_load (&front->holds_expired);
 }
 
 /* ---- shared text and arithmetic ---- */

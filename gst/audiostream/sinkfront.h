@@ -34,6 +34,14 @@ G_BEGIN_DECLS
  * rewind/replay/release on front->ring, finish_drain()). Any thread may
  * call unlock(), fail(), stop_worker() and the getters.
  *
+ * A non-live render may be given a bound (gst_as_sink_front_set_hold()):
+ * when the worker has taken no new audio for that long, render() stops
+ * waiting and overwrites the oldest unsent audio as a live one would,
+ * until the worker moves on again, and says so once (render_full()), so
+ * that the element warns and EOS or a state change is never held hostage
+ * by a peer that stopped reading. The same call sets a history floor:
+ * the part of the resend history a waiting render leaves in place.
+ *
  * render() never waits on anything the worker holds: with a live upstream,
  * or with room in the ring, it takes no lock at all (atomics only). Only a
  * non-live render that finds the ring full takes front->lock to sleep on
@@ -119,6 +127,15 @@ typedef struct
   gint wake_armed;
   gint wakeups;                 /* broadcasts and wake calls made */
 
+  /* the non-live hold (set_hold()): atomic settings, the rest owned by
+   * the streaming thread */
+  atomic_uint_least64_t history_floor;  /* history a blocking write keeps */
+  atomic_int_least64_t hold_bound_us;   /* 0: wait without a bound */
+  guint64 hold_mark;            /* the ring's sent_high, as last seen */
+  gint64 hold_progress_us;      /* when it last moved, as seen */
+  gboolean hold_expired;        /* overwriting until progress is seen */
+  atomic_uint_least64_t holds_expired;  /* times the bound passed */
+
   GThread *thread;
   GstAsSinkFrontWakeFunc wake;
   gpointer wake_data;
@@ -144,10 +161,16 @@ GstAsFormatResult gst_as_sink_front_set_format (GstAsSinkFront * front,
 gboolean  gst_as_sink_front_detect_live   (GstAsSinkFront * front);
 void      gst_as_sink_front_set_live      (GstAsSinkFront * front,
                                            gboolean live);
+void      gst_as_sink_front_set_hold      (GstAsSinkFront * front,
+                                           GstClockTime bound,
+                                           guint64 history_floor);
 GstFlowReturn gst_as_sink_front_render    (GstAsSinkFront * front,
                                            const guint8 * data, gsize size);
 GstFlowReturn gst_as_sink_front_render_buffer (GstAsSinkFront * front,
                                            GstBuffer * buffer);
+GstFlowReturn gst_as_sink_front_render_full (GstAsSinkFront * front,
+                                           const guint8 * data, gsize size,
+                                           gboolean * hold_expired);
 GstAsDrainResult gst_as_sink_front_wait_drained (GstAsSinkFront * front,
                                            GstClockTime timeout);
 guint64   gst_as_sink_front_flush         (GstAsSinkFront * front);
@@ -182,6 +205,7 @@ GError *  gst_as_sink_front_dup_error     (GstAsSinkFront * front);
 gboolean  gst_as_sink_front_is_live       (GstAsSinkFront * front,
                                            gboolean * known);
 guint     gst_as_sink_front_get_wakeups   (GstAsSinkFront * front);
+guint64   gst_as_sink_front_get_holds_expired (GstAsSinkFront * front);
 
 /* shared text and arithmetic */
 guint64   gst_as_frames_to_ms             (guint64 frames, gint rate);

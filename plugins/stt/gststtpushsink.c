@@ -168,7 +168,7 @@ typedef struct
 
 /* Lock order: the object lock, then the session's lock (stats), never the
  * other way round; the session's lock is a leaf (stt-session.h). The
- * streaming thread owns the format and live fields. */
+ * streaming thread owns the format fields. */
 struct _GstSttPushSink
 {
   GstBaseSink parent;
@@ -201,8 +201,6 @@ struct _GstSttPushSink
   Settings settings;            /* copied in start() */
 
   /* streaming thread only */
-  gboolean live_known;
-  gboolean upstream_live;
   gint rate;                    /* the format, once known (0: not yet) */
   gint channels;
 
@@ -790,8 +788,6 @@ gst_stt_push_sink_start (GstBaseSink * bsink)
           self->settings.transcript_location,
           self->settings.transcript_format, &err))
     goto no_transcript;
-  self->live_known = FALSE;
-  self->upstream_live = FALSE;
   self->rate = self->channels = 0;
 
   session = gst_stt_session_new (&config, GST_OBJECT (self),
@@ -1080,22 +1076,6 @@ gst_stt_push_sink_event (GstBaseSink * bsink, GstEvent * event)
   return GST_BASE_SINK_CLASS (parent_class)->event (bsink, event);
 }
 
-static void
-detect_upstream_live (GstSttPushSink * self)
-{
-  gboolean upstream_live = FALSE;
-
-  if (!gst_base_sink_query_latency (GST_BASE_SINK (self), NULL,
-          &upstream_live, NULL, NULL))
-    upstream_live = FALSE;
-
-  GST_INFO_OBJECT (self, "upstream is %s: %s when the queue is full",
-      upstream_live ? "live" : "not live",
-      upstream_live ? "drop the oldest audio" : "wait");
-  self->upstream_live = upstream_live;
-  self->live_known = TRUE;
-}
-
 static GstFlowReturn
 gst_stt_push_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
 {
@@ -1103,9 +1083,7 @@ gst_stt_push_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
   GstClockTime running_time = GST_CLOCK_TIME_NONE;
   GstFlowReturn ret;
   GstMapInfo map;
-
-  if (G_UNLIKELY (!self->live_known))
-    detect_upstream_live (self);
+  gboolean live = gst_stt_session_upstream_live (self->session);
 
   if (GST_BUFFER_PTS_IS_VALID (buffer))
     running_time = gst_segment_to_running_time (&bsink->segment,
@@ -1113,8 +1091,8 @@ gst_stt_push_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
 
   if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
     goto map_failed;
-  ret = gst_stt_session_write (self->session, map.data, map.size,
-      self->upstream_live, running_time);
+  ret = gst_stt_session_write (self->session, map.data, map.size, live,
+      running_time);
   gst_buffer_unmap (buffer, &map);
   return ret;
 

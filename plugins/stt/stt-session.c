@@ -27,7 +27,7 @@
 #include "audiostream/pacer.h"
 #include "audiostream/ratelimit.h"
 #include "audiostream/tcpinfo.h"
-#include "stt-queue.h"
+#include "audiostream/sinkfront.h"
 #include "stt-timeline.h"
 
 #ifndef VERSION
@@ -78,8 +78,8 @@ struct _GstSttSession
 
   /* streaming state, under self->lock */
   GMutex lock;
-  GCond cond;                   /* queue space or a flag changed */
-  GstSttQueue queue;
+  GCond cond;                   /* a flag changed */
+  GstAsSinkFront front;         /* the ring between write() and the thread */
   GstSttClockMap clock_map;
   gint rate;
   guint bpf;
@@ -103,9 +103,6 @@ struct _GstSttSession
   guint64 frames_unreplayed;
   guint64 commit_pos;           /* end of the last final (or flush), frames */
   gint64 send_timeout_us;
-  gint64 drained_us;            /* when new audio last left the queue */
-  guint64 sent_high;            /* the furthest send position so far */
-  gboolean render_gave_up;      /* a blocked write stopped waiting */
 
   /* owned by the session thread while it runs */
   GThread *thread;
@@ -428,10 +425,11 @@ net_handle_event (GstSttSession * self, const GstSttEvent * ev)
       GstStructure *final;
 
       /* Committed: a new session need not replay what this covers. */
+      gst_as_frame_ring_release (&self->front.ring, end);
+      /* room for a render that keeps the history floor */
+      gst_as_sink_front_notify_space (&self->front);
       g_mutex_lock (&self->lock);
-      gst_stt_queue_release (&self->queue, end);
       self->commit_pos = MAX (self->commit_pos, end);
-      g_cond_broadcast (&self->cond);   /* room for a render that keeps */
       if (!empty)
         self->finals++;
       g_mutex_unlock (&self->lock);
@@ -521,6 +519,13 @@ wake_thread (GstSttSession * self)
     g_source_set_ready_time (self->wake, 0);
 }
 
+/* The front's wake function: audio reached the level the thread armed. */
+static void
+front_wake (gpointer user_data)
+{
+  wake_thread (user_data);
+}
+
 static gboolean
 wake_dispatch (GSource * source, GSourceFunc callback, gpointer user_data)
 {
@@ -592,6 +597,7 @@ net_mark_failed (GstSttSession * self)
   self->failed = TRUE;
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
+  gst_as_sink_front_fail (&self->front, NULL);
 }
 
 
@@ -1028,27 +1034,32 @@ net_chunk_size (GstSttSession * self, guint64 unsent, gboolean eos)
 static guint
 net_take_chunk (GstSttSession * self, guint64 * pos, gboolean * eos)
 {
+  GstAsFrameRingRead info;
   guint64 unsent, n = 0;
+  gboolean at_eos;
 
   g_mutex_lock (&self->lock);
-  unsent = gst_stt_queue_unsent (&self->queue);
-  *eos = self->eos;
-  if (unsent >= self->net_chunk || (self->eos && unsent > 0)) {
-    n = net_chunk_size (self, unsent, self->eos);
-    *pos = self->queue.send_pos;
-    gst_stt_queue_peek (&self->queue, self->send_buf, n);
-    /* Sent from here on: if the send fails, the replay covers it. */
-    gst_stt_queue_advance (&self->queue, n);
-    /* a replay going out again is no sign the service reads */
-    if (self->queue.send_pos > self->sent_high) {
-      self->sent_high = self->queue.send_pos;
-      self->drained_us = g_get_monotonic_time ();
-      self->render_gave_up = FALSE;
-    }
-    g_cond_broadcast (&self->cond);
-  }
-  *eos = *eos && unsent == n;
+  at_eos = self->eos;
   g_mutex_unlock (&self->lock);
+
+  unsent = gst_as_frame_ring_unsent (&self->front.ring);
+  /* too little: the write that brings a chunk wakes the thread (checked
+   * again after arming, so that no write is missed) */
+  if (unsent < self->net_chunk && !at_eos &&
+      gst_as_sink_front_arm_wake (&self->front, self->net_chunk))
+    unsent = gst_as_frame_ring_unsent (&self->front.ring);
+  if (unsent >= self->net_chunk || (at_eos && unsent > 0)) {
+    n = net_chunk_size (self, unsent, at_eos);
+    /* Sent from here on: if the send fails, the replay covers it. */
+    n = gst_as_sink_front_read (&self->front, self->send_buf, n, &info);
+    *pos = info.pos;
+    if (info.history_lost > 0) {
+      g_mutex_lock (&self->lock);
+      self->frames_unreplayed += info.history_lost;
+      g_mutex_unlock (&self->lock);
+    }
+  }
+  *eos = at_eos && gst_as_frame_ring_unsent (&self->front.ring) == 0;
   return (guint) n;
 }
 
@@ -1060,9 +1071,9 @@ net_chunk_ready (GstSttSession * self)
   gboolean eos;
 
   g_mutex_lock (&self->lock);
-  unsent = gst_stt_queue_unsent (&self->queue);
   eos = self->eos;
   g_mutex_unlock (&self->lock);
+  unsent = gst_as_frame_ring_unsent (&self->front.ring);
   return unsent >= self->net_chunk || (eos && unsent > 0);
 }
 
@@ -1312,7 +1323,7 @@ net_session_opened (GstSttSession * self, SoupWebsocketConnection * conn)
 {
   const GstSttRequest *req = gst_stt_adapter_get_request (self->adapter);
   const GstSttBackendInfo *info = gst_stt_adapter_get_info (self->adapter);
-  guint64 replay, lost;
+  guint64 replay, lost, keep_pos;
 
   self->conn = conn;
   soup_websocket_connection_set_max_incoming_payload_size (conn,
@@ -1333,12 +1344,15 @@ net_session_opened (GstSttSession * self, SoupWebsocketConnection * conn)
    * from the queue's replay history. What the history no longer holds
    * (a live source filled the queue during a long outage) is gone: its
    * words may be missing, and it is counted. */
+  /* past what a live writer overwrote meanwhile, counted by the ring */
+  gst_as_frame_ring_skip_lost (&self->front.ring, NULL);
+  keep_pos = gst_as_frame_ring_keep_pos (&self->front.ring);
   g_mutex_lock (&self->lock);
-  lost = self->queue.keep_pos > self->commit_pos ?
+  lost = keep_pos > self->commit_pos ?
       gst_stt_session_map_sent_between (&self->session_map, self->commit_pos,
-      self->queue.keep_pos) : 0;
-  replay = gst_stt_queue_rewind (&self->queue);
-  self->resume_pos = self->queue.send_pos;
+      keep_pos) : 0;
+  replay = gst_as_frame_ring_replay (&self->front.ring);
+  self->resume_pos = gst_as_frame_ring_send_pos (&self->front.ring);
   self->frames_replayed += replay;
   self->frames_unreplayed += lost;
   if (self->ever_opened)
@@ -1545,9 +1559,7 @@ net_begin_eos (GstSttSession * self, gboolean have_format)
 
     /* paced audio takes its time to go out: that is not the service's
      * delay */
-    g_mutex_lock (&self->lock);
-    unsent = gst_stt_queue_unsent (&self->queue);
-    g_mutex_unlock (&self->lock);
+    unsent = gst_as_frame_ring_unsent (&self->front.ring);
     timeout_ms += (guint) MIN (G_MAXUINT / 2, pos_to_ms (self, unsent) /
         self->pace_speed);
   }
@@ -1706,7 +1718,10 @@ gst_stt_session_new (const GstSttSessionConfig * config, GstObject * owner,
   g_cond_init (&self->cond);
   self->session_state = "idle";
   self->send_timeout_us = (gint64) config->send_timeout_ms * 1000;
-  self->drained_us = g_get_monotonic_time ();
+  /* the element, for the front's latency query and log lines */
+  gst_as_sink_front_init (&self->front, GST_IS_BASE_SINK (owner) ?
+      GST_BASE_SINK (owner) : NULL, front_wake, self);
+  gst_as_sink_front_reset (&self->front);
   self->state = NET_IDLE;
   gst_as_rate_limit_init (&self->error_limit, SERVICE_ERRORS_PER_SECOND);
   gst_stt_session_map_init (&self->session_map);
@@ -1722,7 +1737,7 @@ gst_stt_session_free (GstSttSession * self)
   gst_stt_session_stop (self);
   g_clear_pointer (&self->adapter, gst_stt_adapter_free);
   g_clear_pointer (&self->send_buf, g_free);
-  gst_stt_queue_clear (&self->queue);
+  gst_as_sink_front_clear (&self->front);
   gst_stt_session_map_clear (&self->session_map);
   gst_stt_speaker_tracker_clear (&self->speakers);
   config_clear (&self->config);
@@ -1822,6 +1837,8 @@ gst_stt_session_stop (GstSttSession * self)
   self->stopping = TRUE;
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
+  /* a waiting write() returns; the thread is the session's own */
+  gst_as_sink_front_stop_worker (&self->front);
 
   if (self->thread != NULL) {
     wake_thread (self);
@@ -1858,14 +1875,23 @@ gst_stt_session_set_format (GstSttSession * self, gint rate, guint bpf,
     g_mutex_unlock (&self->lock);
     return same;
   }
-  gst_stt_queue_clear (&self->queue);
-  gst_stt_queue_init (&self->queue, bpf, capacity_frames);
+  /* the thread reads the ring only once have_format is set */
+  gst_as_sink_front_set_format (&self->front, rate, bpf, capacity_frames);
+  /* A non-live write waits for room as long as the service takes audio,
+   * and leaves half the ring for the replay of audio the service took
+   * but has not transcribed yet: a stalled service loses none of it.
+   * When nothing has left the ring for twice send-timeout-ms (the service
+   * stopped reading, and reconnecting did not help), waiting any longer
+   * would hold the pipeline hostage: an EOS or a state change sent to the
+   * source waits for the streaming thread. The oldest unsent audio is
+   * then lost instead, counted, and write() warns once. */
+  gst_as_sink_front_set_hold (&self->front,
+      2 * self->send_timeout_us * GST_USECOND, capacity_frames / 2);
   gst_stt_clock_map_reset (&self->clock_map, rate);
   self->rate = rate;
   self->bpf = bpf;
   self->chunk_frames = chunk_frames;
   self->have_format = TRUE;
-  self->drained_us = g_get_monotonic_time ();
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
 
@@ -1884,95 +1910,59 @@ gst_stt_session_has_format (GstSttSession * self)
   return have;
 }
 
-/* called with self->lock held; waits for room instead of dropping, as
- * long as the service takes audio. When nothing has left the queue for
- * twice send-timeout-ms (the service stopped reading, and reconnecting did
- * not help), waiting any longer would hold the pipeline hostage: an EOS or
- * a state change sent to the source waits for this thread. The oldest
- * unsent audio is then lost instead, counted, and @gave_up says so once. */
-static GstFlowReturn
-write_blocking (GstSttSession * self, const guint8 * data, guint64 frames,
-    gboolean * gave_up)
+/**
+ * gst_stt_session_upstream_live:
+ *
+ * Whether upstream is live, asked once (a latency query through the
+ * element the session was made for) and then remembered: a live source
+ * keeps capturing whatever happens, so a full ring drops the oldest
+ * audio; a file waits.
+ */
+gboolean
+gst_stt_session_upstream_live (GstSttSession * self)
 {
-  /* Half the queue stays for the replay of audio the service took but
-   * has not transcribed yet: a stalled service loses none of it. */
-  guint64 keep = self->queue.capacity / 2;
+  gboolean known;
+  gboolean live = gst_as_sink_front_is_live (&self->front, &known);
 
-  while (frames > 0) {
-    guint64 n = gst_stt_queue_write_keeping (&self->queue, data, frames,
-        keep);
-    gint64 deadline;
-
-    data += n * self->bpf;
-    frames -= n;
-    if (frames == 0)
-      break;
-    if (self->flushing)
-      return GST_FLOW_FLUSHING;
-    if (self->failed)
-      return GST_FLOW_ERROR;
-    deadline = self->drained_us + 2 * self->send_timeout_us;
-    if (g_get_monotonic_time () >= deadline) {
-      gst_stt_queue_write_overwrite (&self->queue, data, frames);
-      *gave_up = !self->render_gave_up;
-      self->render_gave_up = TRUE;
-      break;
-    }
-    /* Full: make sure the thread is sending, then wait for it. */
-    g_mutex_unlock (&self->lock);
-    wake_thread (self);
-    g_mutex_lock (&self->lock);
-    if (gst_stt_queue_space_keeping (&self->queue, keep) == 0 &&
-        !self->flushing && !self->failed)
-      g_cond_wait_until (&self->cond, &self->lock, deadline);
-  }
-  return GST_FLOW_OK;
+  if (G_UNLIKELY (!known))
+    live = gst_as_sink_front_detect_live (&self->front);
+  return live;
 }
 
 /**
  * gst_stt_session_write:
  * @live: whether upstream is live: then the oldest unsent audio makes
- *   room; else the call waits for room (bounded, see write_blocking())
+ *   room; else the call waits for room (bounded, see
+ *   gst_stt_session_set_format())
  * @running_time: of the first frame, or GST_CLOCK_TIME_NONE
  *
- * Queues whole frames of @data for the session thread.
+ * Queues whole frames of @data for the session thread. Takes no lock the
+ * session thread holds across anything but a few loads and stores.
  */
 GstFlowReturn
 gst_stt_session_write (GstSttSession * self, const guint8 * data, gsize size,
     gboolean live, GstClockTime running_time)
 {
-  GstFlowReturn ret = GST_FLOW_OK;
-  gboolean wake, gave_up = FALSE;
-  guint64 frames, lost;
+  GstFlowReturn ret;
+  gboolean gave_up = FALSE;
 
   g_mutex_lock (&self->lock);
   if (G_UNLIKELY (!self->have_format))
     goto not_negotiated;
   if (G_UNLIKELY (self->failed))
     goto failed;
-
-  frames = size / self->bpf;
-  gst_stt_clock_map_record (&self->clock_map, self->queue.write_pos,
-      running_time);
-  if (live) {
-    lost = gst_stt_queue_write_overwrite (&self->queue, data, frames);
-    if (lost > 0)
-      GST_DEBUG_OBJECT (self->owner, "queue full: dropped %" G_GUINT64_FORMAT
-          " oldest frames", lost);
-  } else {
-    ret = write_blocking (self, data, frames, &gave_up);
-  }
-  wake = gst_stt_queue_unsent (&self->queue) >= self->chunk_frames;
+  gst_stt_clock_map_record (&self->clock_map,
+      gst_as_frame_ring_write_pos (&self->front.ring), running_time);
   g_mutex_unlock (&self->lock);
 
+  gst_as_sink_front_set_live (&self->front, live);
+  ret = gst_as_sink_front_render_full (&self->front, data, size, &gave_up);
   if (gave_up)
     SESSION_WARNING (self, RESOURCE, WRITE,
         ("The service took no audio for %" G_GINT64_FORMAT " ms: the "
             "oldest queued audio is dropped (dropped-ms in stats) until it "
             "reads again.", self->send_timeout_us / 500),
         ("twice send-timeout-ms without progress; upstream is not live"));
-  if (wake)
-    wake_thread (self);
   return ret;
 
 not_negotiated:
@@ -2020,11 +2010,12 @@ gst_stt_session_finish (GstSttSession * self)
 void
 gst_stt_session_flush (GstSttSession * self)
 {
+  guint64 pos = gst_as_sink_front_flush (&self->front);
+
   g_mutex_lock (&self->lock);
   if (self->have_format) {
-    gst_stt_queue_discard (&self->queue);
     /* flushed on purpose: not a loss if a session drops */
-    self->commit_pos = self->queue.write_pos;
+    self->commit_pos = pos;
   }
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
@@ -2038,6 +2029,7 @@ gst_stt_session_unlock (GstSttSession * self)
   self->flushing = TRUE;
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
+  gst_as_sink_front_unlock (&self->front);
 }
 
 void
@@ -2046,11 +2038,17 @@ gst_stt_session_unlock_stop (GstSttSession * self)
   g_mutex_lock (&self->lock);
   self->flushing = FALSE;
   g_mutex_unlock (&self->lock);
+  gst_as_sink_front_unlock_stop (&self->front);
 }
 
 void
 gst_stt_session_get_stats (GstSttSession * self, GstSttSessionStats * stats)
 {
+  GstAsFrameRingStats ring;
+
+  memset (&ring, 0, sizeof (ring));
+  if (g_atomic_int_get (&self->front.configured))
+    gst_as_frame_ring_get_stats (&self->front.ring, &ring);
   g_mutex_lock (&self->lock);
   stats->state = self->session_state;
   stats->rate = self->rate;
@@ -2058,10 +2056,9 @@ gst_stt_session_get_stats (GstSttSession * self, GstSttSessionStats * stats)
   stats->frames_sent = self->frames_sent;
   stats->frames_replayed = self->frames_replayed;
   stats->frames_unreplayed = self->frames_unreplayed;
-  stats->frames_queued = self->have_format ?
-      gst_stt_queue_unsent (&self->queue) : 0;
-  stats->frames_dropped = self->queue.dropped;
-  stats->overflows = self->queue.overflows;
+  stats->frames_queued = ring.unsent;
+  stats->frames_dropped = ring.dropped;
+  stats->overflows = ring.overflows;
   stats->messages_received = self->messages_received;
   stats->messages_skipped = self->messages_skipped;
   stats->partials = self->partials;
@@ -2069,12 +2066,6 @@ gst_stt_session_get_stats (GstSttSession * self, GstSttSessionStats * stats)
   stats->reconnects = self->reconnects;
   stats->keepalives = self->keepalives;
   g_mutex_unlock (&self->lock);
-}
-
-static guint64
-frames_to_ms (guint64 frames, gint rate)
-{
-  return rate > 0 ? gst_util_uint64_scale_int (frames, 1000, rate) : 0;
 }
 
 /**
@@ -2093,15 +2084,15 @@ gst_stt_session_stats_to_structure (const GstSttSessionStats * st,
       "state", G_TYPE_STRING, st->state,
       "bytes-sent", G_TYPE_UINT64, st->bytes_sent,
       "audio-sent-ms", G_TYPE_UINT64,
-      frames_to_ms (st->frames_sent, rate),
+      gst_as_frames_to_ms (st->frames_sent, rate),
       "audio-replayed-ms", G_TYPE_UINT64,
-      frames_to_ms (st->frames_replayed, rate),
+      gst_as_frames_to_ms (st->frames_replayed, rate),
       "unreplayed-ms", G_TYPE_UINT64,
-      frames_to_ms (st->frames_unreplayed, rate),
+      gst_as_frames_to_ms (st->frames_unreplayed, rate),
       "queue-level-ms", G_TYPE_UINT64,
-      frames_to_ms (st->frames_queued, rate),
+      gst_as_frames_to_ms (st->frames_queued, rate),
       "dropped-ms", G_TYPE_UINT64,
-      frames_to_ms (st->frames_dropped, rate),
+      gst_as_frames_to_ms (st->frames_dropped, rate),
       "overflows", G_TYPE_UINT64, st->overflows,
       "messages-received", G_TYPE_UINT64, st->messages_received,
       "messages-skipped", G_TYPE_UINT64, st->messages_skipped,

@@ -21,7 +21,8 @@ G_BEGIN_DECLS
  *
  * One speech-to-text stream over a WebSocket, as sttpushsink needs it,
  * with no GstElement in sight (the model is rtpmanager's rtpsession.c):
- * the audio queue between the streaming thread and a thread of its own
+ * the audio ring between the streaming thread and a thread of its own
+ * (the sinks' shared front half, sinkfront.h, with its frame ring)
  * with its own GMainContext, which owns the WebSocket: handshake,
  * keep-alive, stall detection, reconnection with backoff and replay of
  * what the service had not committed, and the finish (the backend's
@@ -34,10 +35,13 @@ G_BEGIN_DECLS
  *
  * The streaming thread calls set_format(), write(), finish(), flush()
  * and unlock(); any thread calls get_stats(); the session thread calls
- * the callbacks. session->lock guards the queue, the clock map and the
- * counters; it is a leaf, held only for copies and bookkeeping, never
- * across I/O, a callback or a call into the session's GMainContext, so
- * write() never waits on the network.
+ * the callbacks. The audio goes through the front's lock-free ring:
+ * write() is its producer, the session thread its consumer.
+ * session->lock guards the clock map, the flags and the counters; it is
+ * a leaf, held only for bookkeeping, never across I/O, a callback, a
+ * wait for room or a call into the session's GMainContext, so write()
+ * never waits on the network. The front's lock is a leaf too, and never
+ * taken together with session->lock.
  */
 typedef struct _GstSttSession GstSttSession;
 
@@ -150,6 +154,7 @@ void     gst_stt_session_stop            (GstSttSession * session);
 gboolean gst_stt_session_set_format      (GstSttSession * session, gint rate,
                                           guint bpf, guint chunk_frames,
                                           guint64 capacity_frames);
+gboolean gst_stt_session_upstream_live   (GstSttSession * session);
 GstFlowReturn gst_stt_session_write      (GstSttSession * session,
                                           const guint8 * data, gsize size,
                                           gboolean live,

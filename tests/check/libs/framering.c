@@ -165,6 +165,53 @@ GST_START_TEST (test_blocking_space)
 
 GST_END_TEST;
 
+/* A non-live writer with a history floor takes only the history above
+ * it: the floor stays for a replay. */
+GST_START_TEST (test_blocking_history_floor)
+{
+  GstAsFrameRing ring;
+  GstAsFrameRingStats st;
+  guint8 buf[10 * BPF];
+  guint64 next = 0;
+
+  gst_as_frame_ring_init (&ring, BPF, 10);
+  fail_unless_equals_int64 (write_blocking (&ring, &next, 10), 10);
+  expect_read (&ring, 6, 6, 0, 0, 0);
+
+  /* 6 frames of history, 4 of them kept: 2 frames of room */
+  fail_unless_equals_int64 (gst_as_frame_ring_space_keeping (&ring, 4), 2);
+  fill_counter (buf, next, 5);
+  fail_unless_equals_int64 (gst_as_frame_ring_write_keeping (&ring, buf, 5,
+          4), 2);
+  next += 2;
+  fail_unless_equals_int64 (gst_as_frame_ring_write_keeping (&ring, buf, 5,
+          4), 0);
+  gst_as_frame_ring_get_stats (&ring, &st);
+  fail_unless_equals_int64 (st.keep, 2);
+  fail_unless_equals_int64 (st.history, 4);
+
+  /* a floor above the history keeps all of it */
+  fail_unless_equals_int64 (gst_as_frame_ring_space_keeping (&ring, 100), 0);
+  /* released history is no longer kept */
+  gst_as_frame_ring_release (&ring, 4);
+  fail_unless_equals_int64 (gst_as_frame_ring_space_keeping (&ring, 100), 2);
+  fail_unless_equals_int64 (gst_as_frame_ring_space_keeping (&ring, 0), 4);
+
+  /* the replay finds the kept history whole: nothing lost */
+  fail_unless_equals_int64 (gst_as_frame_ring_replay (&ring), 2);
+  expect_read (&ring, 10, 8, 4, 0, 0);
+  expect_totals (&ring, 0, 0, 0);
+
+  /* only new audio moves sent_high, a replay does not */
+  fail_unless_equals_int64 (gst_as_frame_ring_sent_high (&ring), 12);
+  fail_unless_equals_int64 (gst_as_frame_ring_replay (&ring), 8);
+  expect_read (&ring, 10, 8, 4, 0, 0);
+  fail_unless_equals_int64 (gst_as_frame_ring_sent_high (&ring), 12);
+  gst_as_frame_ring_clear (&ring);
+}
+
+GST_END_TEST;
+
 /* Live, full of history only: the history goes, nothing is dropped. */
 GST_START_TEST (test_overwrite_history_only)
 {
@@ -534,6 +581,7 @@ framering_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_wrap);
   tcase_add_test (tc, test_blocking_space);
+  tcase_add_test (tc, test_blocking_history_floor);
   tcase_add_test (tc, test_overwrite_history_only);
   tcase_add_test (tc, test_overwrite_history_then_unsent);
   tcase_add_test (tc, test_overwrite_unsent_repeatedly);

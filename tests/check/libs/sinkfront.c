@@ -77,6 +77,7 @@ typedef struct
   guint8 *data;
   guint frames;
   GstFlowReturn ret;
+  gboolean hold_expired;
   gint done;
 } RenderJob;
 
@@ -85,8 +86,8 @@ render_func (gpointer data)
 {
   RenderJob *job = data;
 
-  job->ret = gst_as_sink_front_render (job->front, job->data,
-      (gsize) job->frames * BPF);
+  job->ret = gst_as_sink_front_render_full (job->front, job->data,
+      (gsize) job->frames * BPF, &job->hold_expired);
   g_atomic_int_set (&job->done, 1);
   return NULL;
 }
@@ -99,6 +100,7 @@ start_render (RenderJob * job, GstAsSinkFront * front, guint frames)
   job->data = g_malloc (frames * BPF);
   fill_counter (job->data, 0, frames);
   job->ret = GST_FLOW_CUSTOM_ERROR;
+  job->hold_expired = FALSE;
   job->done = 0;
   return g_thread_new ("render", render_func, job);
 }
@@ -332,6 +334,159 @@ GST_START_TEST (test_blocking_resumes_on_read)
           &info), 90);
   fail_unless_equals_int64 (info.pos, 60);
   fail_unless (counter_ok (out, 60, 90));
+  fail_unless_equals_int64 (front.ring.dropped, 0);
+  gst_as_sink_front_clear (&front);
+}
+
+GST_END_TEST;
+
+/* ---- the non-live hold: history floor and bound ---- */
+
+static void
+fill_ring (GstAsSinkFront * front, guint frames)
+{
+  guint8 *buf = g_malloc (frames * BPF);
+
+  fill_counter (buf, 0, frames);
+  fail_unless_equals_int (gst_as_sink_front_render (front, buf,
+          (gsize) frames * BPF), GST_FLOW_OK);
+  g_free (buf);
+}
+
+/* A waiting render leaves the history floor for a replay: it waits
+ * instead of taking the room from audio the peer may not have. */
+GST_START_TEST (test_hold_keeps_history)
+{
+  GstAsSinkFront front;
+  RenderJob job;
+  GThread *thread;
+  guint8 out[CAPACITY * BPF];
+  GstAsFrameRingRead info;
+
+  setup_front (&front, FALSE);
+  gst_as_sink_front_set_hold (&front, 0, 50);
+  fill_ring (&front, CAPACITY);
+  fail_unless_equals_int64 (gst_as_sink_front_read (&front, out, 60, &info),
+      60);
+
+  /* 10 of the 60 frames of history are above the floor: the render takes
+   * those, then waits */
+  thread = start_render (&job, &front, 30);
+  wait_until_blocked (&job);
+  fail_unless_equals_int64 (gst_as_frame_ring_write_pos (&front.ring), 110);
+
+  /* the replay finds the floor intact: only the 10 above it are gone */
+  fail_unless_equals_int64 (gst_as_frame_ring_replay (&front.ring), 60);
+  fail_unless_equals_int64 (gst_as_sink_front_read (&front, out, CAPACITY,
+          &info), 100);
+  fail_unless_equals_int64 (info.pos, 10);
+  fail_unless_equals_int64 (info.history_lost, 10);
+  fail_unless_equals_int64 (info.dropped, 0);
+  fail_unless (counter_ok (out, 10, 90));
+
+  /* new audio left: the render goes on and loses nothing */
+  join_render (thread, &job);
+  fail_unless_equals_int (job.ret, GST_FLOW_OK);
+  fail_if (job.hold_expired);
+  fail_unless_equals_int64 (gst_as_sink_front_read (&front, out, CAPACITY,
+          &info), 20);
+  fail_unless_equals_int64 (info.pos, 110);
+  fail_unless (counter_ok (out, 10, 20));
+  fail_unless_equals_int64 (front.ring.dropped, 0);
+  fail_unless_equals_int64 (gst_as_sink_front_get_holds_expired (&front), 0);
+  gst_as_sink_front_clear (&front);
+}
+
+GST_END_TEST;
+
+#define HOLD_MS 100
+
+/* A worker that takes nothing holds a non-live render only for the
+ * bound: then the oldest unsent audio goes, counted, and the render says
+ * so once per stall. */
+GST_START_TEST (test_hold_bound)
+{
+  GstAsSinkFront front;
+  RenderJob job;
+  GThread *thread;
+  guint8 out[CAPACITY * BPF];
+  GstAsFrameRingRead info;
+  gint64 start, waited_ms;
+
+  setup_front (&front, FALSE);
+  gst_as_sink_front_set_hold (&front, HOLD_MS * GST_MSECOND, 0);
+  fill_ring (&front, CAPACITY);
+
+  start = g_get_monotonic_time ();
+  thread = start_render (&job, &front, 40);
+  wait_until_blocked (&job);
+  join_render (thread, &job);
+  waited_ms = (g_get_monotonic_time () - start) / 1000;
+  fail_unless_equals_int (job.ret, GST_FLOW_OK);
+  fail_unless (job.hold_expired);
+  fail_unless (waited_ms >= HOLD_MS - 10, "gave up after %" G_GINT64_FORMAT
+      " ms", waited_ms);
+  fail_unless_equals_int64 (gst_as_sink_front_get_holds_expired (&front), 1);
+
+  /* still no progress: the next render overwrites at once, without a
+   * second warning */
+  start = g_get_monotonic_time ();
+  thread = start_render (&job, &front, 10);
+  join_render (thread, &job);
+  fail_unless ((g_get_monotonic_time () - start) / 1000 < HOLD_MS);
+  fail_unless_equals_int (job.ret, GST_FLOW_OK);
+  fail_if (job.hold_expired);
+  fail_unless_equals_int64 (gst_as_sink_front_get_holds_expired (&front), 1);
+
+  /* the worker finds the newest capacity frames, the 50 oldest counted */
+  fail_unless_equals_int64 (gst_as_sink_front_read (&front, out, CAPACITY,
+          &info), CAPACITY);
+  fail_unless_equals_int64 (info.pos, 50);
+  fail_unless_equals_int64 (info.dropped, 50);
+  fail_unless (counter_ok (out, 50, 50));
+
+  /* progress ends the stall: the next full ring waits again, and the
+   * next expiry is a new one */
+  fill_ring (&front, CAPACITY);
+  thread = start_render (&job, &front, 10);
+  wait_until_blocked (&job);
+  join_render (thread, &job);
+  fail_unless (job.hold_expired);
+  fail_unless_equals_int64 (gst_as_sink_front_get_holds_expired (&front), 2);
+  gst_as_sink_front_clear (&front);
+}
+
+GST_END_TEST;
+
+/* The bound counts from the last progress, not from the start of the
+ * wait: a slow worker that keeps taking audio loses none. */
+GST_START_TEST (test_hold_slow_worker)
+{
+  GstAsSinkFront front;
+  RenderJob job;
+  GThread *thread;
+  guint8 out[CAPACITY * BPF];
+  GstAsFrameRingRead info;
+  guint64 got = 0;
+  gint64 start = g_get_monotonic_time ();
+
+  setup_front (&front, FALSE);
+  gst_as_sink_front_set_hold (&front, 3 * HOLD_MS * GST_MSECOND, 0);
+  fill_ring (&front, CAPACITY);
+  thread = start_render (&job, &front, CAPACITY);
+  wait_until_blocked (&job);
+  /* 5 frames every HOLD_MS / 3: twice the bound in all */
+  while (got < 2 * CAPACITY && !(g_atomic_int_get (&job.done) &&
+          gst_as_frame_ring_unsent (&front.ring) == 0)) {
+    g_usleep (HOLD_MS * 1000 / 3);
+    got += gst_as_sink_front_read (&front, out, 5, &info);
+  }
+  join_render (thread, &job);
+  fail_unless ((g_get_monotonic_time () - start) / 1000 > 3 * HOLD_MS);
+  fail_unless_equals_int (job.ret, GST_FLOW_OK);
+  fail_if (job.hold_expired);
+  fail_unless_equals_int64 (gst_as_sink_front_get_holds_expired (&front), 0);
+  fail_unless_equals_int64 (got, 2 * CAPACITY);
   fail_unless_equals_int64 (front.ring.dropped, 0);
   gst_as_sink_front_clear (&front);
 }
@@ -709,6 +864,9 @@ sinkfront_suite (void)
   tcase_add_test (tc, test_blocking_released_by_fail);
   tcase_add_test (tc, test_blocking_resumes_on_read);
   tcase_add_test (tc, test_blocking_stream);
+  tcase_add_test (tc, test_hold_keeps_history);
+  tcase_add_test (tc, test_hold_bound);
+  tcase_add_test (tc, test_hold_slow_worker);
   tcase_add_test (tc, test_drain_bounded);
   tcase_add_test (tc, test_drain_done);
   tcase_add_test (tc, test_drain_released);

@@ -634,6 +634,172 @@ GST_START_TEST (test_stalled_service_is_replaced)
 
 GST_END_TEST;
 
+/* Non-live: a write waits for room only while the service takes audio. */
+typedef struct
+{
+  GstSttSession *session;
+  guint chunks;
+  GstFlowReturn ret;
+  gint done;
+  guint from;                   /* the counter's first frame */
+} FileWriter;
+
+static gpointer
+file_writer_func (gpointer user_data)
+{
+  FileWriter *w = user_data;
+  gint16 *buf = g_new0 (gint16, CHUNK);
+  guint i, j;
+
+  w->ret = GST_FLOW_OK;
+  for (i = 0; i < w->chunks && w->ret == GST_FLOW_OK; i++) {
+    for (j = 0; j < CHUNK; j++)
+      buf[j] = (gint16) (w->from + i * CHUNK + j);
+    w->ret = gst_stt_session_write (w->session, (const guint8 *) buf,
+        CHUNK * 2, FALSE, GST_CLOCK_TIME_NONE);
+  }
+  g_free (buf);
+  g_atomic_int_set (&w->done, 1);
+  return NULL;
+}
+
+/* A file while the service stops reading and the stall is not (yet)
+ * detected (the session's clock stands still): the writes wait for room,
+ * but only twice send-timeout-ms without progress. Then the oldest audio
+ * goes, counted, with one WARNING, so that an EOS behind the writes is
+ * never held hostage (issue 11 item 2). */
+GST_START_TEST (test_file_write_wait_is_bounded)
+{
+  Fixture *f = fixture_new ();
+  GstSttSessionConfig config = {
+    .backend = GST_STT_BACKEND_DEEPGRAM,
+    .url = "ws://127.0.0.1:9/v1/listen",
+    .interim_results = TRUE,
+    .finish_timeout_ms = 5000,
+    .keepalive_interval_ms = 0,
+    .send_timeout_ms = 200,
+  };
+  GstSttSession *s = gst_stt_session_new (&config, NULL, &callbacks, f);
+  GstSttSessionStats stats;
+  FileWriter w = { s, 400, GST_FLOW_CUSTOM_ERROR, 0, 0 };
+  gpointer mute_fd;
+  GThread *thread;
+  gint64 end;
+  guint i, warnings = 0;
+
+  fake_clock_set_ms (f, 0);
+  gst_stt_session_set_connect_func (s, fake_connect, f);
+  gst_stt_session_set_clock (s, fake_clock, f);
+  fail_unless (gst_stt_session_start (s, NULL));
+  fail_unless (gst_stt_session_set_format (s, RATE, 2, CHUNK, RATE * 2));
+  mute_fd = g_async_queue_timeout_pop (f->server_fds, 10 * G_TIME_SPAN_SECOND);
+  fail_unless (mute_fd != NULL, "the session did not connect");
+
+  /* 40 s of a file into 2 s of ring and a socket nobody reads */
+  thread = g_thread_new ("file", file_writer_func, &w);
+  end = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+  while (!g_atomic_int_get (&w.done) && g_get_monotonic_time () < end)
+    g_usleep (10000);
+  if (!g_atomic_int_get (&w.done))
+    gst_stt_session_unlock (s);
+  g_thread_join (thread);
+  fail_unless (w.ret == GST_FLOW_OK, "the writes were still waiting after "
+      "10 s (%s)", gst_flow_get_name (w.ret));
+
+  gst_stt_session_get_stats (s, &stats);
+  fail_unless (stats.frames_dropped > 0);
+  fail_unless (stats.overflows > 0);
+  g_mutex_lock (&f->lock);
+  for (i = 0; i < f->problems->len; i++)
+    if (strstr (g_ptr_array_index (f->problems, i),
+            "W: The service took no audio for 400 ms") != NULL)
+      warnings++;
+  g_mutex_unlock (&f->lock);
+  fail_unless_equals_int (warnings, 1);
+
+  gst_stt_session_free (s);
+  close (GPOINTER_TO_INT (mute_fd) - 1);
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
+/* A file while the connection is down: the writes wait rather than take
+ * the room of audio the lost session received but never committed, so
+ * the next session gets all of it again (issue 11 item 3). Half the ring
+ * stays for that replay. */
+GST_START_TEST (test_file_writes_keep_the_replay)
+{
+  Fixture *f = fixture_new ();
+  GstSttSessionConfig config = {
+    .backend = GST_STT_BACKEND_VOSK,
+    .url = "ws://127.0.0.1:9/",
+    .interim_results = TRUE,
+    .finish_timeout_ms = 5000,
+    .keepalive_interval_ms = 0,
+    .send_timeout_ms = 5000,
+  };
+  GstSttSession *s = gst_stt_session_new (&config, NULL, &callbacks, f);
+  FileWriter head = { s, 10, GST_FLOW_CUSTOM_ERROR, 0, 0 };
+  FileWriter w = { s, 20, GST_FLOW_CUSTOM_ERROR, 0, 10 * CHUNK };
+  GstSttSessionStats stats;
+  Service *svc;
+  GThread *thread;
+  gchar *states = NULL;
+  gint64 end;
+  guint i;
+
+  gst_stt_session_set_connect_func (s, fake_connect, f);
+  fail_unless (gst_stt_session_start (s, NULL));
+  /* 2 s of ring: 1 s of it stays for the replay */
+  fail_unless (gst_stt_session_set_format (s, RATE, 2, CHUNK, RATE * 2));
+
+  /* 1 s, all received, none committed */
+  file_writer_func (&head);
+  fail_unless_equals_int (head.ret, GST_FLOW_OK);
+  svc = service_accept (f);
+  fail_unless (service_wait_audio (svc, 10 * CHUNK * 2));
+  g_io_stream_close (soup_websocket_connection_get_io_stream (svc->conn),
+      NULL, NULL);
+  service_free (svc);
+  end = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+  do {
+    g_free (states);
+    g_usleep (1000);
+    states = session_states (f, NULL);
+  } while (strstr (states, "reconnecting") == NULL &&
+      g_get_monotonic_time () < end);
+  fail_unless (strstr (states, "reconnecting") != NULL, "%s", states);
+  g_free (states);
+
+  /* 2 s more from the file while the session waits to reconnect: 1 s fits
+   * beside the kept second, the rest waits */
+  thread = g_thread_new ("file", file_writer_func, &w);
+  g_usleep (200000);
+  fail_if (g_atomic_int_get (&w.done), "the file took the replay's room");
+  gst_stt_session_get_stats (s, &stats);
+  fail_unless_equals_int64 (stats.frames_queued, RATE);
+
+  /* the new session gets everything from frame 0, each frame once */
+  svc = service_accept (f);
+  fail_unless (service_wait_audio (svc, 30 * CHUNK * 2));
+  for (i = 0; i < 30 * CHUNK; i++)
+    if (audio_frame (svc, i) != (gint16) i)
+      fail ("frame %u of the new connection holds %d", i,
+          audio_frame (svc, i));
+  g_thread_join (thread);
+  fail_unless_equals_int (w.ret, GST_FLOW_OK);
+  gst_stt_session_get_stats (s, &stats);
+  fail_unless_equals_int64 (stats.frames_unreplayed, 0);
+  fail_unless_equals_int64 (stats.frames_dropped, 0);
+
+  gst_stt_session_free (s);
+  service_free (svc);
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
 static Suite *
 stt_session_suite (void)
 {
@@ -644,6 +810,8 @@ stt_session_suite (void)
   tcase_add_test (tc, test_replay_after_reconnect);
   tcase_add_test (tc, test_every_final_before_finish);
   tcase_add_test (tc, test_keepalive_timing);
+  tcase_add_test (tc, test_file_write_wait_is_bounded);
+  tcase_add_test (tc, test_file_writes_keep_the_replay);
   tcase_add_test (tc, test_stalled_service_is_replaced);
   return s;
 }
