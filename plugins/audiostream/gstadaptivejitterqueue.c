@@ -133,6 +133,11 @@ struct _GstAdaptiveJitterQueue
   /* properties, under the object lock */
   Settings props;
 
+  /* the last caps refused, so that the same caps re-sent (upstream re-sends
+   * a sticky event with every buffer it tries) give one ERROR, not one per
+   * buffer; only touched from the sink pad's streaming thread */
+  GstCaps *refused_caps;
+
   /* everything below, under self->lock */
   GMutex lock;
   GCond cond;                   /* data, EOS, a flag or the state changed */
@@ -312,6 +317,7 @@ gst_adaptive_jitter_queue_finalize (GObject * object)
   GstAdaptiveJitterQueue *self = GST_ADAPTIVE_JITTER_QUEUE (object);
 
   free_pool (self);
+  gst_clear_caps (&self->refused_caps);
   g_clear_pointer (&self->engine, gst_as_playout_engine_free);
   clear_clock_id (self);
   g_mutex_clear (&self->lock);
@@ -520,6 +526,12 @@ handle_caps (GstAdaptiveJitterQueue * self, GstEvent * event)
   gboolean ok;
 
   gst_event_parse_caps (event, &caps);
+  if (self->refused_caps != NULL && gst_caps_is_equal (caps,
+          self->refused_caps)) {
+    GST_DEBUG_OBJECT (self, "caps refused already: %" GST_PTR_FORMAT, caps);
+    gst_event_unref (event);
+    return FALSE;
+  }
   if (!gst_audio_info_from_caps (&info, caps) ||
       GST_AUDIO_INFO_LAYOUT (&info) != GST_AUDIO_LAYOUT_INTERLEAVED)
     goto invalid_caps;
@@ -533,6 +545,7 @@ handle_caps (GstAdaptiveJitterQueue * self, GstEvent * event)
   g_mutex_unlock (&self->lock);
   if (!ok)
     goto no_pool;
+  gst_clear_caps (&self->refused_caps);
 
   /* sent before the next buffer the task pushes, in order */
   gst_pad_store_sticky_event (self->srcpad, event);
@@ -542,6 +555,7 @@ handle_caps (GstAdaptiveJitterQueue * self, GstEvent * event)
 invalid_caps:
   GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
       ("Could not parse the audio format."), ("caps: %" GST_PTR_FORMAT, caps));
+  gst_caps_replace (&self->refused_caps, caps);
   gst_event_unref (event);
   return FALSE;
 
@@ -556,6 +570,7 @@ too_big:
       ("check the caps upstream, or lower max-latency-ms; caps: %"
           GST_PTR_FORMAT, caps));
   g_error_free (err);
+  gst_caps_replace (&self->refused_caps, caps);
   gst_event_unref (event);
   return FALSE;
 
@@ -982,6 +997,8 @@ gst_adaptive_jitter_queue_change_state (GstElement * element,
       free_pool (self);
       gst_as_playout_engine_clear_format (self->engine);
       g_mutex_unlock (&self->lock);
+      /* the sink pad is deactivated: no streaming thread touches it */
+      gst_clear_caps (&self->refused_caps);
       break;
     default:
       break;

@@ -1042,6 +1042,42 @@ GST_END_TEST;
  * 25 TB of queue) are refused with a negotiation error that says why,
  * instead of an abort in g_malloc, and the buffers that follow are not
  * negotiated. Sane caps afterwards work again. */
+/* Upstream re-sends a refused sticky caps event with every buffer it tries:
+ * one refusal is one ERROR, not one per buffer. */
+GST_START_TEST (test_refused_caps_one_error)
+{
+  GstHarness *h = gst_harness_new ("adaptivejitterqueue");
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+  guint errors = 0;
+  gint i;
+
+  gst_element_set_bus (h->element, bus);
+  gst_harness_play (h);
+  fail_unless (gst_harness_push_event (h,
+          gst_event_new_stream_start ("refused")));
+  for (i = 0; i < 5; i++) {
+    GstCaps *caps = gst_caps_from_string ("audio/x-raw,format=S16LE,"
+        "layout=interleaved,rate=48000,channels=100000000,"
+        "channel-mask=(bitmask)0");
+
+    fail_if (gst_pad_send_event (GST_PAD_PEER (h->srcpad),
+            gst_event_new_caps (caps)), "absurd caps accepted");
+    gst_caps_unref (caps);
+  }
+  while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR)) != NULL) {
+    errors++;
+    gst_message_unref (msg);
+  }
+  fail_unless_equals_int (errors, 1);
+
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_absurd_caps_refused)
 {
   GstHarness *h = gst_harness_new ("adaptivejitterqueue");
@@ -1137,6 +1173,7 @@ adaptivejitterqueue_suite (void)
   tcase_add_test (tc, test_partial_frames_carried_over);
   tcase_add_test (tc, test_partial_frame_dropped_and_counted);
   tcase_add_test (tc, test_absurd_caps_refused);
+  tcase_add_test (tc, test_refused_caps_one_error);
   return s;
 }
 
