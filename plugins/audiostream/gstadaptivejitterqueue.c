@@ -83,6 +83,7 @@
 
 #include <gst/audio/audio.h>
 
+#include "audiostream/runningtime.h"
 #include "audiostream/playout-engine.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_adaptive_jitter_queue_debug);
@@ -401,21 +402,6 @@ post_messages (GstAdaptiveJitterQueue * self, GstStructure * stats,
 /* ------------------------------------------------------------------------ */
 /* Sink pad                                                                  */
 
-/* The running time now, NONE when the clock does not run for us. */
-static GstClockTime
-running_time_now (GstAdaptiveJitterQueue * self)
-{
-  GstClock *clock = gst_element_get_clock (GST_ELEMENT (self));
-  GstClockTime now, base;
-
-  if (clock == NULL)
-    return GST_CLOCK_TIME_NONE;
-  now = gst_clock_get_time (clock);
-  base = gst_element_get_base_time (GST_ELEMENT (self));
-  gst_object_unref (clock);
-  return now > base ? now - base : 0;
-}
-
 static GstFlowReturn
 gst_adaptive_jitter_queue_chain (GstPad * pad, GstObject * parent,
     GstBuffer * buffer)
@@ -432,7 +418,7 @@ gst_adaptive_jitter_queue_chain (GstPad * pad, GstObject * parent,
   g_mutex_unlock (&self->lock);
   /* arrival is taken before anything else, outside the lock */
   if (timed)
-    at = running_time_now (self);
+    at = gst_as_running_time_now (GST_ELEMENT (self));
 
   if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
     goto map_failed;
@@ -788,7 +774,7 @@ wait_ready (GstAdaptiveJitterQueue * self, GstClock ** clock,
     }
     g_mutex_unlock (&self->lock);
     *clock = gst_element_get_clock (GST_ELEMENT (self));
-    *now = running_time_now (self);
+    *now = gst_as_running_time_now (GST_ELEMENT (self));
     g_mutex_lock (&self->lock);
     if (*clock == NULL) {
       /* PLAYING without a clock: wait for one */

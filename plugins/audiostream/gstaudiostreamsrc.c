@@ -71,6 +71,7 @@
 #include <gst/audio/audio.h>
 #include <string.h>
 
+#include "audiostream/runningtime.h"
 #include "audiostream/listener.h"
 #include "audiostream/receiver.h"
 
@@ -616,21 +617,6 @@ maybe_post_stats (GstAudioStreamSrc * self, gint64 now_us)
 /* ------------------------------------------------------------------------ */
 /* Streaming                                                                 */
 
-/* The running time of the pipeline clock now: the arrival time. */
-static GstClockTime
-running_time_now (GstAudioStreamSrc * self)
-{
-  GstClock *clock = gst_element_get_clock (GST_ELEMENT (self));
-  GstClockTime now, base;
-
-  if (clock == NULL)
-    return GST_CLOCK_TIME_NONE;
-  now = gst_clock_get_time (clock);
-  base = gst_element_get_base_time (GST_ELEMENT (self));
-  gst_object_unref (clock);
-  return now > base ? now - base : 0;
-}
-
 static void
 close_sender (GstAudioStreamSrc * self, const gchar * error)
 {
@@ -821,7 +807,7 @@ gst_audio_stream_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
       buf = silence_due (self, g_get_monotonic_time ());
   }
 
-  GST_BUFFER_PTS (buf) = running_time_now (self);
+  GST_BUFFER_PTS (buf) = gst_as_running_time_now (GST_ELEMENT (self));
   GST_BUFFER_DURATION (buf) = gst_util_uint64_scale_int (gst_buffer_get_size
       (buf) / GST_AUDIO_INFO_BPF (&self->info), GST_SECOND,
       GST_AUDIO_INFO_RATE (&self->info));
