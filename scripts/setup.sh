@@ -14,6 +14,7 @@ packages=(
   pulseaudio gstreamer1.0-pulseaudio
   libsoup-3.0-dev libjson-glib-dev glib-networking python3-websockets python3-gst-1.0
   libpocketsphinx-dev pocketsphinx-en-us espeak-ng clang libclang-rt-14-dev
+  gstreamer1.0-plugins-bad gstreamer1.0-x fonts-dejavu-core openssl liburing-dev
 )
 
 missing=()
