@@ -46,6 +46,10 @@ class _Link:
 
     def _due(self):
         delay, jitter = self.proxy.delay_s, self.proxy.jitter_s
+        if self.proxy.gauss_sigma_s:
+            # never earlier than now: a packet cannot arrive before it left
+            delay = max(0.0, self.proxy.rng.gauss(delay,
+                                                  self.proxy.gauss_sigma_s))
         due = time.monotonic() + delay + (random.uniform(0, jitter)
                                           if jitter else 0)
         # TCP keeps order: a chunk never overtakes the one before
@@ -172,7 +176,10 @@ class Proxy:
         self.mss = mss
         self.delay_s = 0.0
         self.jitter_s = 0.0
+        self.gauss_sigma_s = 0.0
+        self.rng = random.Random()
         self.stalled = False
+        self._stall_timer = None
         self.blackholed = False
         self.accept_times = []      # time.monotonic() of each accept
         self.links = []
@@ -242,6 +249,48 @@ class Proxy:
         arrived, never before the chunk ahead of it."""
         self.delay_s = delay_ms / 1000.0
         self.jitter_s = jitter_ms / 1000.0
+        self.gauss_sigma_s = 0.0
+
+    def set_gauss_jitter(self, delay_ms, sigma_ms, seed=None):
+        """Each chunk is delivered after a delay drawn from a normal
+        distribution (mean delay_ms, standard deviation sigma_ms, cut at 0),
+        never before the chunk ahead of it, as over TCP. seed makes the
+        draws repeatable."""
+        self.rng = random.Random(seed)
+        self.delay_s = delay_ms / 1000.0
+        self.jitter_s = 0.0
+        self.gauss_sigma_s = sigma_ms / 1000.0
+
+    def stall_every(self, period_s, duration_s, first_s=None):
+        """Stall for duration_s every period_s (the first one after
+        first_s, default period_s), until stop_stalls() or close(). Timed
+        on the monotonic clock from the call, so stalls do not drift."""
+        start = time.monotonic() + (period_s if first_s is None else first_s)
+        stop = threading.Event()
+
+        def loop():
+            k = 0
+            while True:
+                begin = start + k * period_s
+                if stop.wait(max(0.0, begin - time.monotonic())):
+                    break
+                self.stalled = True
+                stop.wait(max(0.0, begin + duration_s - time.monotonic()))
+                self.stalled = False
+                k += 1
+
+        self.stop_stalls()
+        thread = threading.Thread(target=loop, daemon=True)
+        self._stall_timer = (stop, thread)
+        thread.start()
+
+    def stop_stalls(self):
+        if self._stall_timer is not None:
+            stop, thread = self._stall_timer
+            stop.set()
+            thread.join(2)
+            self._stall_timer = None
+            self.stalled = False
 
     def stall(self, stalled=True):
         """Stop (or resume) reading from the sender; the connection stays
@@ -296,6 +345,7 @@ class Proxy:
         return False
 
     def close(self):
+        self.stop_stalls()
         self._closing = True
         self._thread.join(2)
         with self._lock:
