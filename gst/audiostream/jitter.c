@@ -287,3 +287,97 @@ gst_as_jitter_target_get (const GstAsJitterTarget * target)
 {
   return (gint64) llround (target->target_us);
 }
+
+/* ------------------------------------------------------------------------ */
+
+void
+gst_as_peaks_init (GstAsPeaks * peaks, gdouble min_ratio,
+    gint64 min_above_us, gint64 merge_us, gint64 max_period_us,
+    guint min_peaks)
+{
+  peaks->min_ratio = MAX (min_ratio, 1.0);
+  peaks->min_above_us = MAX (min_above_us, 0);
+  peaks->merge_us = MAX (merge_us, 0);
+  peaks->max_period_us = MAX (max_period_us, 0);
+  peaks->min_peaks = CLAMP (min_peaks, 2, GST_AS_PEAKS_MAX);
+  gst_as_peaks_reset (peaks);
+}
+
+void
+gst_as_peaks_reset (GstAsPeaks * peaks)
+{
+  peaks->len = 0;
+}
+
+/**
+ * gst_as_peaks_add:
+ * @now_us: time of the sample, monotonic
+ * @value_us: the sample (a delay needed)
+ * @level_us: what the delay follows without peaks, e.g. its quantile
+ *
+ * Returns: whether the sample was a peak.
+ */
+gboolean
+gst_as_peaks_add (GstAsPeaks * peaks, gint64 now_us, gint64 value_us,
+    gint64 level_us)
+{
+  gint64 threshold = MAX ((gint64) (peaks->min_ratio * MAX (level_us, 0)),
+      level_us + peaks->min_above_us);
+  guint last = peaks->len - 1;
+
+  if (value_us < threshold)
+    return FALSE;
+
+  if (peaks->len > 0 && now_us - peaks->at_us[last] <= peaks->merge_us) {
+    /* the same stall, seen by a later sample */
+    peaks->height_us[last] = MAX (peaks->height_us[last], value_us);
+    return TRUE;
+  }
+  if (peaks->len > 0 && now_us - peaks->at_us[last] > peaks->max_period_us)
+    /* too long ago to be the same pattern */
+    peaks->len = 0;
+  if (peaks->len == GST_AS_PEAKS_MAX) {
+    memmove (peaks->at_us, peaks->at_us + 1,
+        (GST_AS_PEAKS_MAX - 1) * sizeof (gint64));
+    memmove (peaks->height_us, peaks->height_us + 1,
+        (GST_AS_PEAKS_MAX - 1) * sizeof (gint64));
+    peaks->len--;
+  }
+  peaks->at_us[peaks->len] = now_us;
+  peaks->height_us[peaks->len] = value_us;
+  peaks->len++;
+  return TRUE;
+}
+
+/**
+ * gst_as_peaks_hold:
+ *
+ * Returns: the height of the recurring peaks while they recur, else 0.
+ */
+gint64
+gst_as_peaks_hold (const GstAsPeaks * peaks, gint64 now_us)
+{
+  gint64 longest = 0, height = 0;
+  guint i;
+
+  if (peaks->len < peaks->min_peaks)
+    return 0;
+  for (i = 0; i < peaks->len; i++) {
+    height = MAX (height, peaks->height_us[i]);
+    if (i > 0)
+      longest = MAX (longest, peaks->at_us[i] - peaks->at_us[i - 1]);
+  }
+  if (now_us - peaks->at_us[peaks->len - 1] > 2 * longest)
+    return 0;
+  return height;
+}
+
+/* The reference the peaks are measured against moved by -@delta_us. */
+void
+gst_as_peaks_shift (GstAsPeaks * peaks, gint64 delta_us)
+{
+  guint i;
+
+  for (i = 0; i < peaks->len; i++)
+    peaks->height_us[i] = MAX (peaks->height_us[i] + delta_us, 0);
+}

@@ -100,4 +100,48 @@ void    gst_as_jitter_target_shift  (GstAsJitterTarget * target,
                                      gint64 delta_us);
 gint64  gst_as_jitter_target_get    (const GstAsJitterTarget * target);
 
+#define GST_AS_PEAKS_MAX 8
+
+/**
+ * GstAsPeaks:
+ *
+ * Recurring peaks of a delay: a path that stalls every few seconds (a
+ * retransmission timeout, a Wi-Fi scan, a proxy that stops reading) needs
+ * its delay to cover the stalls all the time, while a quantile over a short
+ * window forgets them in between and a decaying target has come down a
+ * little by the next one, which is then partly concealed.
+ *
+ * A sample is a peak when it is at least @min_ratio times and @min_above_us
+ * more than the level (the quantile the target otherwise follows); peaks
+ * closer than @merge_us are one (a stall gives several late samples). Once
+ * @min_peaks peaks have come, each no more than @max_period_us after the
+ * one before, the peaks are a pattern, and gst_as_peaks_hold() gives the highest of the last
+ * %GST_AS_PEAKS_MAX until twice the longest interval between them has
+ * passed without a new one. This is the idea of WebRTC NetEQ's peak
+ * detector.
+ */
+typedef struct
+{
+  /* configuration */
+  gdouble min_ratio;
+  gint64 min_above_us;
+  gint64 merge_us;
+  gint64 max_period_us;
+  guint min_peaks;
+
+  /* state: the last peaks, oldest first */
+  gint64 at_us[GST_AS_PEAKS_MAX];
+  gint64 height_us[GST_AS_PEAKS_MAX];
+  guint len;
+} GstAsPeaks;
+
+void     gst_as_peaks_init  (GstAsPeaks * peaks, gdouble min_ratio,
+                             gint64 min_above_us, gint64 merge_us,
+                             gint64 max_period_us, guint min_peaks);
+void     gst_as_peaks_reset (GstAsPeaks * peaks);
+gboolean gst_as_peaks_add   (GstAsPeaks * peaks, gint64 now_us,
+                             gint64 value_us, gint64 level_us);
+gint64   gst_as_peaks_hold  (const GstAsPeaks * peaks, gint64 now_us);
+void     gst_as_peaks_shift (GstAsPeaks * peaks, gint64 delta_us);
+
 G_END_DECLS

@@ -189,6 +189,60 @@ GST_START_TEST (test_target_limits_and_shift)
 
 GST_END_TEST;
 
+/* Peaks that recur are held; a single one, or two, are not; the hold
+ * ends when the peaks stop coming; late samples of one stall are one
+ * peak; a sample has to stand out from the level to be a peak. */
+GST_START_TEST (test_peaks)
+{
+  GstAsPeaks p;
+
+  gst_as_peaks_init (&p, 2.0, 40 * MS, SEC, 20 * SEC, 3);
+  /* not a peak: under twice the level, or under the level + 40 ms */
+  fail_if (gst_as_peaks_add (&p, 0, 150 * MS, 80 * MS));
+  fail_if (gst_as_peaks_add (&p, 0, 30 * MS, 10 * MS));
+  fail_unless_equals_int64 (gst_as_peaks_hold (&p, 0), 0);
+
+  /* a 250 ms stall every 3 s, seen by two late samples each */
+  fail_unless (gst_as_peaks_add (&p, 3 * SEC, 240 * MS, 10 * MS));
+  fail_unless (gst_as_peaks_add (&p, 3 * SEC + 200 * MS, 150 * MS, 10 * MS));
+  fail_unless (gst_as_peaks_add (&p, 6 * SEC, 250 * MS, 10 * MS));
+  /* two peaks: maybe a coincidence */
+  fail_unless_equals_int64 (gst_as_peaks_hold (&p, 7 * SEC), 0);
+  fail_unless (gst_as_peaks_add (&p, 9 * SEC, 255 * MS, 10 * MS));
+  fail_unless (gst_as_peaks_add (&p, 9 * SEC + 100 * MS, 260 * MS,
+          10 * MS));
+  /* three: held at the highest, however low the level meanwhile */
+  fail_unless_equals_int64 (gst_as_peaks_hold (&p, 10 * SEC), 260 * MS);
+  fail_unless_equals_int64 (gst_as_peaks_hold (&p, 14 * SEC), 260 * MS);
+  /* until twice the longest interval (3 s, between the first samples of
+   * the peaks) has passed without one */
+  fail_unless_equals_int64 (gst_as_peaks_hold (&p, 15 * SEC), 260 * MS);
+  fail_unless_equals_int64 (gst_as_peaks_hold (&p, 16 * SEC), 0);
+
+  /* the baseline moved up by 50 ms: the peaks are that much lower */
+  gst_as_peaks_shift (&p, -50 * MS);
+  fail_unless (gst_as_peaks_add (&p, 12 * SEC, 200 * MS, 10 * MS));
+  fail_unless_equals_int64 (gst_as_peaks_hold (&p, 13 * SEC), 210 * MS);
+
+  /* a peak long after the last one starts a new pattern */
+  fail_unless (gst_as_peaks_add (&p, 40 * SEC, 300 * MS, 10 * MS));
+  fail_unless (gst_as_peaks_add (&p, 43 * SEC, 300 * MS, 10 * MS));
+  fail_unless_equals_int64 (gst_as_peaks_hold (&p, 44 * SEC), 0);
+
+  /* only the last GST_AS_PEAKS_MAX count */
+  gst_as_peaks_reset (&p);
+  fail_unless (gst_as_peaks_add (&p, 0, 500 * MS, 10 * MS));
+  {
+    guint i;
+
+    for (i = 1; i <= GST_AS_PEAKS_MAX; i++)
+      fail_unless (gst_as_peaks_add (&p, i * 2 * SEC, 100 * MS, 10 * MS));
+  }
+  fail_unless_equals_int64 (gst_as_peaks_hold (&p, 17 * SEC), 100 * MS);
+}
+
+GST_END_TEST;
+
 static Suite *
 jitter_suite (void)
 {
@@ -204,6 +258,7 @@ jitter_suite (void)
   tcase_add_test (tc, test_shift);
   tcase_add_test (tc, test_target_rise_and_decay);
   tcase_add_test (tc, test_target_limits_and_shift);
+  tcase_add_test (tc, test_peaks);
   return s;
 }
 
