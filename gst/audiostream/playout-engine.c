@@ -35,6 +35,16 @@ GST_DEBUG_CATEGORY_STATIC (playout_engine_debug);
 #define HISTOGRAM_HALF_LIFE_US (G_USEC_PER_SEC / 2)
 #define HISTOGRAM_BIN_US 250
 
+/* recurring stalls: a need at least twice the quantile and 40 ms above
+ * it is a peak; late chunks within 1 s are the same one; three peaks, each
+ * up to 20 s after the one before, are a pattern, whose height the target
+ * holds (jitter.h). Two are not: a loaded machine has the odd spike. */
+#define PEAK_MIN_RATIO 2.0
+#define PEAK_MIN_ABOVE_US 40000
+#define PEAK_MERGE_US G_USEC_PER_SEC
+#define PEAK_MAX_PERIOD_US (20 * G_USEC_PER_SEC)
+#define PEAK_MIN_COUNT 3
+
 /* drift: minima of 2 s segments, over the last 128 s */
 #define DRIFT_SEGMENT (2 * GST_SECOND)
 #define DRIFT_SEGMENTS 64
@@ -152,6 +162,7 @@ struct _GstAsPlayoutEngine
   GstAsDrift drift;
   GstAsJitter jitter;
   GstAsJitterTarget target;
+  GstAsPeaks peaks;
   GstAsPlayout playout;
   gint64 jitter_us;             /* the last quantile */
 
@@ -522,6 +533,7 @@ follow_baseline (GstAsPlayoutEngine * e, gint64 delta_ns)
     return;
   gst_as_jitter_shift (&e->jitter, -delta_ns / 1000);
   gst_as_jitter_target_shift (&e->target, -delta_ns / 1000);
+  gst_as_peaks_shift (&e->peaks, -delta_ns / 1000);
 }
 
 /* Running time of the next output frame to be decided. */
@@ -546,10 +558,13 @@ static void
 update_target (GstAsPlayoutEngine * e, const GstAsPlayoutSettings * s,
     gint64 now_us)
 {
+  gint64 hold;
+
   e->jitter_us = gst_as_jitter_quantile (&e->jitter, s->quantile);
+  hold = gst_as_peaks_hold (&e->peaks, now_us);
   gst_as_jitter_target_set_limits (&e->target,
       (gint64) s->min_latency_ms * 1000, (gint64) s->max_latency_ms * 1000);
-  gst_as_jitter_target_update (&e->target, now_us, e->jitter_us);
+  gst_as_jitter_target_update (&e->target, now_us, MAX (e->jitter_us, hold));
 }
 
 static void
@@ -560,6 +575,10 @@ probe_resolve (GstAsPlayoutEngine * e, const GstAsPlayoutSettings * s,
   gint64 now_us = (gint64) at / 1000;
 
   e->probe_pending = FALSE;
+  /* measured against the quantile before this sample */
+  if (gst_as_peaks_add (&e->peaks, now_us, need / 1000, e->jitter_us))
+    GST_LOG ("peak: needed %.1f ms, quantile %.1f ms", need / 1e6,
+        e->jitter_us / 1e3);
   gst_as_jitter_add (&e->jitter, now_us, need / 1000, e->chunk);
   update_target (e, s, now_us);
 }
@@ -1261,6 +1280,8 @@ reset_stream (GstAsPlayoutEngine * e, const GstAsPlayoutSettings * s)
       (gint64) s->min_latency_ms * 1000, max_us, TARGET_DECAY_HALF_LIFE_US);
   gst_as_jitter_target_reset (&e->target,
       (gint64) s->min_latency_ms * 1000);
+  gst_as_peaks_init (&e->peaks, PEAK_MIN_RATIO, PEAK_MIN_ABOVE_US,
+      PEAK_MERGE_US, PEAK_MAX_PERIOD_US, PEAK_MIN_COUNT);
   gst_as_playout_init (&e->playout, STRETCH_MAX_RATE,
       STRETCH_BUDGET_MAX_US * GST_USECOND, BAND_MIN_US * GST_USECOND,
       BAND_FRACTION);

@@ -26,7 +26,9 @@
  * `quantile` (default 0.97) of the recent delays beyond the baseline: it
  * rises at once when the network gets worse and decays with a 20 s
  * half-life when it gets better, within [`min-latency-ms`,
- * `max-latency-ms`].
+ * `max-latency-ms`]. Stalls that recur (three or more, each within 20 s
+ * of the one before) are held: the target stays at their height until
+ * they stop coming, so each one after the third is bridged.
  *
  * A task on the source pad sends one 5 ms buffer per 5 ms of the clock.
  * When the queue is about to run dry, a pitch period is played again to
