@@ -111,6 +111,7 @@ class Receiver:
             Gst.util_set_object_arg(self.ajq, key, value)
         self.arrivals = []
         self.output = []
+        self.timing = []            # (pushed, PTS, duration, latency), ns
         self.errors = []
         self.final_stats = None
         self.ajq.get_static_pad('sink').add_probe(Gst.PadProbeType.BUFFER,
@@ -139,9 +140,12 @@ class Receiver:
     def _on_output(self, pad, info):
         now = self._now()
         s = self.ajq.get_property('stats')
+        buf = info.get_buffer()
         if now is not None:
+            self.timing.append((now, buf.pts, buf.duration,
+                                int(s.get_double('latency-ms')[1] * 1e6)))
             self.output.append((
-                now, info.get_buffer().get_size() // 2,
+                now, buf.get_size() // 2,
                 s.get_uint64('played-samples')[1],
                 s.get_uint64('removed-samples')[1],
                 s.get_uint64('dropped-samples')[1],
