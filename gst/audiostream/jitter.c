@@ -323,19 +323,22 @@ gst_as_peaks_add (GstAsPeaks * peaks, gint64 now_us, gint64 value_us,
 {
   gint64 threshold = MAX ((gint64) (peaks->min_ratio * MAX (level_us, 0)),
       level_us + peaks->min_above_us);
-  guint last = peaks->len - 1;
 
   if (value_us < threshold)
     return FALSE;
 
-  if (peaks->len > 0 && now_us - peaks->at_us[last] <= peaks->merge_us) {
-    /* the same stall, seen by a later sample */
-    peaks->height_us[last] = MAX (peaks->height_us[last], value_us);
-    return TRUE;
+  if (peaks->len > 0) {
+    guint last = peaks->len - 1;
+
+    if (now_us - peaks->at_us[last] <= peaks->merge_us) {
+      /* the same stall, seen by a later sample */
+      peaks->height_us[last] = MAX (peaks->height_us[last], value_us);
+      return TRUE;
+    }
+    if (now_us - peaks->at_us[last] > peaks->max_period_us)
+      /* too long ago to be the same pattern */
+      peaks->len = 0;
   }
-  if (peaks->len > 0 && now_us - peaks->at_us[last] > peaks->max_period_us)
-    /* too long ago to be the same pattern */
-    peaks->len = 0;
   if (peaks->len == GST_AS_PEAKS_MAX) {
     memmove (peaks->at_us, peaks->at_us + 1,
         (GST_AS_PEAKS_MAX - 1) * sizeof (gint64));

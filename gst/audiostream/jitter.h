@@ -115,10 +115,10 @@ gint64  gst_as_jitter_target_get    (const GstAsJitterTarget * target);
  * more than the level (the quantile the target otherwise follows); peaks
  * closer than @merge_us are one (a stall gives several late samples). Once
  * @min_peaks peaks have come, each no more than @max_period_us after the
- * one before, the peaks are a pattern, and gst_as_peaks_hold() gives the highest of the last
- * %GST_AS_PEAKS_MAX until twice the longest interval between them has
- * passed without a new one. This is the idea of WebRTC NetEQ's peak
- * detector.
+ * one before, the peaks are a pattern, and gst_as_peaks_hold() gives the
+ * highest of the last %GST_AS_PEAKS_MAX until twice the longest interval
+ * between them has passed without a new one. This is the idea of WebRTC
+ * NetEQ's peak detector.
  */
 typedef struct
 {
