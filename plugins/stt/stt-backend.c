@@ -112,6 +112,33 @@ out:
   return obj;
 }
 
+/* "a, b ,,c" → {"a", "b", "c"}; NULL when no term is left. */
+static gchar **
+split_vocabulary (const gchar * vocabulary)
+{
+  GPtrArray *terms;
+  gchar **parts;
+  guint i;
+
+  if (vocabulary == NULL)
+    return NULL;
+  terms = g_ptr_array_new ();
+  parts = g_strsplit (vocabulary, ",", -1);
+  for (i = 0; parts[i] != NULL; i++) {
+    gchar *term = g_strstrip (parts[i]);
+
+    if (term[0] != '\0')
+      g_ptr_array_add (terms, g_strdup (term));
+  }
+  g_strfreev (parts);
+  if (terms->len == 0) {
+    g_ptr_array_unref (terms);
+    return NULL;
+  }
+  g_ptr_array_add (terms, NULL);
+  return (gchar **) g_ptr_array_free (terms, FALSE);
+}
+
 static gboolean
 check_format (const GstSttBackendInfo * info, gint rate, gint channels,
     GError ** error)
@@ -192,6 +219,9 @@ gst_stt_adapter_new (const GstSttSettings * s, GError ** error)
   a->extra = extra;
   a->rate = s->rate;
   a->channels = s->channels;
+  a->vocabulary = split_vocabulary (s->vocabulary);
+  a->end_of_turn_silence_ms = s->end_of_turn_silence_ms;
+  a->max_delay_ms = s->max_delay_ms;
   a->request.headers = g_array_new (FALSE, TRUE, sizeof (GstSttHeader));
 
   if (!ops->init (a, error)) {
@@ -221,6 +251,8 @@ gst_stt_adapter_free (GstSttAdapter * a)
   gst_stt_free_secret (a->api_key);
   g_free (a->language);
   g_free (a->model);
+  g_strfreev (a->vocabulary);
+  g_free (a->ended);
   if (a->extra != NULL)
     json_object_unref (a->extra);
   g_free (a);
@@ -244,6 +276,7 @@ gst_stt_adapter_start_session (GstSttAdapter * a)
 {
   a->eos_sent = FALSE;
   a->finished = FALSE;
+  g_clear_pointer (&a->ended, g_free);
   if (a->ops->start_session != NULL)
     a->ops->start_session (a);
 }
@@ -295,6 +328,28 @@ gst_stt_adapter_eos_message (GstSttAdapter * a)
 {
   a->eos_sent = TRUE;
   return a->ops->eos (a);
+}
+
+/* Returns: (transfer full) (nullable): a text message to send right after
+ * the audio frame just framed, or NULL */
+gchar *
+gst_stt_adapter_after_audio_message (GstSttAdapter * a)
+{
+  if (a->ops->after_audio == NULL || a->eos_sent)
+    return NULL;
+  return a->ops->after_audio (a);
+}
+
+void
+gst_stt_adapter_server_ended (GstSttAdapter * a, const gchar * what,
+    GPtrArray * events)
+{
+  GstSttEvent *ev = gst_stt_event_new (GST_STT_EVENT_SESSION_END);
+
+  g_free (a->ended);
+  a->ended = g_strdup (what);
+  ev->text = g_strdup (what);
+  g_ptr_array_add (events, ev);
 }
 
 /* Whether the backend's last reply to end-of-stream has arrived, so the
@@ -437,6 +492,11 @@ gst_stt_adapter_describe_close (GstSttAdapter * a, gushort code,
   *fatal = FALSE;
   if (a->ops->close_hint != NULL)
     what = a->ops->close_hint (code, fatal);
+  /* A normal close after the service ended the session in-band: say how
+   * it ended, not just that it closed. */
+  if (a->ended != NULL && !*fatal && (code == 1000 || code == 0 ||
+          code == 1005 || code == 1006))
+    what = a->ended;
   if (what == NULL)
     what = generic_close_reason (code);
 

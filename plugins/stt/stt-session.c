@@ -395,6 +395,7 @@ post_turns (GstSttSession * self, const GstSttEvent * final)
 
 static void net_fail (GstSttSession * self, const gchar * reason);
 static void net_mark_failed (GstSttSession * self);
+static gboolean net_can_send (GstSttSession * self);
 
 /* A fatal problem: session "failed", the ERROR, then the element refuses
  * data. */
@@ -485,6 +486,14 @@ net_handle_event (GstSttSession * self, const GstSttEvent * ev)
           GST_DEBUG_OBJECT (self->owner, "service error (not repeated as a "
               "warning): %s", ev->text);
       }
+      break;
+    case GST_STT_EVENT_SESSION_END:
+      /* The service ended the session on its own (a duration limit) while
+       * the stream goes on: close, and on_ws_closed() reconnects, with a
+       * WARNING that says how it ended (the adapter's describe_close). */
+      if (net_can_send (self))
+        soup_websocket_connection_close (self->conn,
+            SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
       break;
   }
 }
@@ -1143,6 +1152,7 @@ net_pump (GstSttSession * self)
     gboolean eos, is_text;
     guint frames;
     GBytes *frame;
+    gchar *text;
 
     if (!gst_stt_adapter_may_send_audio (self->adapter) ||
         !net_writable (self))
@@ -1166,6 +1176,11 @@ net_pump (GstSttSession * self)
       self->net_bytes_out += g_bytes_get_size (frame);
       g_bytes_unref (frame);
       gst_stt_session_map_sent (&self->session_map, pos, frames);
+      /* a backend's own follow-up (OpenAI's commit without server VAD) */
+      if ((text = gst_stt_adapter_after_audio_message (self->adapter))) {
+        soup_websocket_connection_send_text (self->conn, text);
+        g_free (text);
+      }
       self->last_send_us = session_now (self);
       g_mutex_lock (&self->lock);
       self->bytes_sent += (guint64) wire * self->net_bpf;
@@ -1175,7 +1190,7 @@ net_pump (GstSttSession * self)
     }
 
     if (eos) {
-      gchar *text = gst_stt_adapter_eos_message (self->adapter);
+      text = gst_stt_adapter_eos_message (self->adapter);
 
       GST_DEBUG_OBJECT (self->owner, "all audio sent, end of stream");
       /* The state first: whatever the send leads to finds it finishing. */
