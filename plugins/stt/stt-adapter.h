@@ -129,6 +129,7 @@ struct _GstSttAdapter
 
   GstSttRequest request;
   gboolean eos_sent;            /* this session */
+  guint64 sent_frames;          /* audio framed this session */
   gboolean finished;            /* the reply to EOS came, this session */
   gchar *ended;                 /* the service ended this session on its
                                  * own, before our end of stream: what it

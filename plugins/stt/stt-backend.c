@@ -276,6 +276,7 @@ gst_stt_adapter_start_session (GstSttAdapter * a)
 {
   a->eos_sent = FALSE;
   a->finished = FALSE;
+  a->sent_frames = 0;
   g_clear_pointer (&a->ended, g_free);
   if (a->ops->start_session != NULL)
     a->ops->start_session (a);
@@ -307,6 +308,7 @@ gst_stt_adapter_frame_audio (GstSttAdapter * a, const guint8 * data,
   *is_text = FALSE;
   if (size == 0)
     return NULL;
+  a->sent_frames += size / (2 * (gsize) a->channels);
   if (a->ops->frame_audio != NULL)
     return a->ops->frame_audio (a, data, size, is_text);
   return g_bytes_new (data, size);
@@ -360,6 +362,42 @@ gst_stt_adapter_is_finished (GstSttAdapter * a)
   return a->finished;
 }
 
+/* How far past the audio sent a time may run: services round, pad and
+ * place a final's end a little after the last word. */
+#define TIME_SLACK_MS (60 * 1000)
+
+static gboolean
+time_beyond (gint64 ms, gint64 limit)
+{
+  return ms != GST_STT_TIME_NONE && ms > limit;
+}
+
+/* The first time in @events (from @first on) that lies past @limit, or
+ * GST_STT_TIME_NONE. */
+static gint64
+find_impossible_time (GPtrArray * events, guint first, gint64 limit)
+{
+  guint i, j;
+
+  for (i = first; i < events->len; i++) {
+    GstSttEvent *ev = g_ptr_array_index (events, i);
+
+    if (time_beyond (ev->start_ms, limit))
+      return ev->start_ms;
+    if (time_beyond (ev->end_ms, limit))
+      return ev->end_ms;
+    for (j = 0; j < ev->words->len; j++) {
+      GstSttWord *w = &g_array_index (ev->words, GstSttWord, j);
+
+      if (time_beyond (w->start_ms, limit))
+        return w->start_ms;
+      if (time_beyond (w->end_ms, limit))
+        return w->end_ms;
+    }
+  }
+  return GST_STT_TIME_NONE;
+}
+
 /**
  * gst_stt_adapter_parse:
  * @events: (element-type GstSttEvent): where the events of the message are
@@ -369,6 +407,14 @@ gst_stt_adapter_is_finished (GstSttAdapter * a)
  * object of sane size is refused with GST_STT_ERROR_MALFORMED or
  * GST_STT_ERROR_OVERSIZED and leaves @events and the session untouched;
  * the caller counts it and carries on.
+ *
+ * A time the service cannot mean is refused the same way (MALFORMED):
+ * one past the audio sent on this session by more than TIME_SLACK_MS
+ * (1e308 s, or infinity, which JSON-glib reads from 1e999), since a
+ * service transcribes only what it received. Times before 0 are 0. A
+ * message with an escaped U+0000 ("\u0000") has it dropped before
+ * parsing: json-glib would end the string there, and C strings cannot
+ * carry it on.
  */
 gboolean
 gst_stt_adapter_parse (GstSttAdapter * a, const gchar * data, gsize size,
@@ -377,7 +423,9 @@ gst_stt_adapter_parse (GstSttAdapter * a, const gchar * data, gsize size,
   JsonParser *parser = NULL;
   JsonNode *root;
   GError *err = NULL;
-  gchar *raw = NULL;
+  gchar *raw = NULL, *stripped = NULL;
+  gsize stripped_size = 0;
+  gint64 limit, bad_time;
   gboolean ok = FALSE;
   guint first, i;
 
@@ -387,6 +435,12 @@ gst_stt_adapter_parse (GstSttAdapter * a, const gchar * data, gsize size,
     goto not_utf8;
   if (!gst_stt_json_check (data, size, GST_STT_MAX_JSON_DEPTH, error))
     return FALSE;
+
+  stripped = gst_stt_json_drop_nul_escapes (data, size, &stripped_size);
+  if (stripped != NULL) {
+    data = stripped;
+    size = stripped_size;
+  }
 
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, data, (gssize) size, &err))
@@ -398,9 +452,21 @@ gst_stt_adapter_parse (GstSttAdapter * a, const gchar * data, gsize size,
   raw = g_strndup (data, size);
   first = events->len;
   ok = a->ops->parse (a, json_node_get_object (root), raw, events, error);
+  limit = (gint64) (a->sent_frames * 1000 / (guint64) a->rate) +
+      TIME_SLACK_MS;
+  bad_time = find_impossible_time (events, first, limit);
+  if (bad_time != GST_STT_TIME_NONE) {
+    g_ptr_array_remove_range (events, first, events->len - first);
+    g_clear_error (error);
+    g_set_error (error, GST_STT_ERROR, GST_STT_ERROR_MALFORMED,
+        "a time of %" G_GINT64_FORMAT " ms, past the %" G_GINT64_FORMAT
+        " ms of audio sent", bad_time, limit - TIME_SLACK_MS);
+    ok = FALSE;
+  }
   for (i = first; i < events->len; i++)
     gst_stt_event_normalize (g_ptr_array_index (events, i));
   g_free (raw);
+  g_free (stripped);
   g_object_unref (parser);
   return ok;
 
@@ -418,11 +484,13 @@ not_json:
       "message is not JSON: %s", err->message);
   g_error_free (err);
   g_object_unref (parser);
+  g_free (stripped);
   return FALSE;
 not_object:
   g_set_error (error, GST_STT_ERROR, GST_STT_ERROR_MALFORMED,
       "message is not a JSON object");
   g_object_unref (parser);
+  g_free (stripped);
   return FALSE;
 }
 

@@ -449,8 +449,12 @@ GST_START_TEST (test_errors_and_close_codes)
   /* odd values are tolerated */
   ev = parse_ok (a, "{\"type\": \"Turn\", \"turn_order\": 5, \"end_of_turn\": "
       "\"yes\", \"words\": [null, 3, {\"text\": 7}, {\"text\": \"x\", "
-      "\"start\": -5, \"end\": 1e300}], \"transcript\": 9}");
+      "\"start\": -5, \"end\": 300}], \"transcript\": 9}");
   g_ptr_array_unref (ev);
+  /* Defect F: but not a time past any audio sent */
+  parse_refused (a, "{\"type\": \"Turn\", \"turn_order\": 6, "
+      "\"end_of_turn\": false, \"words\": [{\"text\": \"x\", "
+      "\"start\": 1e300, \"end\": 1e300}], \"transcript\": \"\"}");
   gst_stt_adapter_free (a);
 }
 

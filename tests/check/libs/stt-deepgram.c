@@ -558,10 +558,11 @@ GST_START_TEST (test_odd_values_tolerated)
   fail_unless_equals_int (ev->len, 0);
   g_ptr_array_unref (ev);
 
+  /* odd shapes and negative times are tolerated (0) */
   ev = parse_ok (a, "{\"type\":\"Results\",\"start\":-1,"
-      "\"duration\":1e308,\"is_final\":true,\"channel\":{"
+      "\"duration\":2,\"is_final\":true,\"channel\":{"
       "\"alternatives\":[{\"transcript\":\"x Y\",\"words\":[null,"
-      "{\"word\":3},{\"word\":\"x\",\"start\":-5,\"end\":1e300,"
+      "{\"word\":3},{\"word\":\"x\",\"start\":-5,\"end\":0.5,"
       "\"speaker\":-1},{\"punctuated_word\":\"Y\",\"speaker\":\"S2\"}]}]}}");
   e = event (ev, 0);
   fail_unless_equals_int64 (e->start_ms, 0);
@@ -572,6 +573,17 @@ GST_START_TEST (test_odd_values_tolerated)
   fail_unless (word (e, 0)->speaker == NULL);
   fail_unless_equals_string (word (e, 1)->speaker, "S2");
   g_ptr_array_unref (ev);
+
+  /* Defect F: a time no audio sent can have (1e308 s, clamped to a year,
+   * once sorted first in SRT/VTT) refuses the whole message */
+  {
+    const gchar *far = "{\"type\":\"Results\",\"start\":0,"
+        "\"duration\":1,\"is_final\":true,\"channel\":{"
+        "\"alternatives\":[{\"transcript\":\"x\",\"words\":[{\"word\":"
+        "\"x\",\"start\":1e308,\"end\":1e308}]}]}}";
+
+    parse_refused (a, far, strlen (far), GST_STT_ERROR_MALFORMED);
+  }
 
   /* an in-band error is reported, not fatal */
   ev = parse_ok (a, "{\"type\":\"Error\",\"variant\":\"x\","
