@@ -634,6 +634,81 @@ GST_START_TEST (test_stalled_service_is_replaced)
 
 GST_END_TEST;
 
+/* Defect D. A stall WARNING is said once per episode, not once per
+ * session's life: after a reconnection the service reads again and
+ * commits silence (an empty final), which ends the episode; when it
+ * stalls again, that is a new episode and a new WARNING (the debug text
+ * counts them). */
+GST_START_TEST (test_stall_warning_per_episode)
+{
+  Fixture *f = fixture_new ();
+  GstSttSessionConfig config = {
+    .backend = GST_STT_BACKEND_DEEPGRAM,
+    .url = "ws://127.0.0.1:9/v1/listen",
+    .interim_results = TRUE,
+    .finish_timeout_ms = 5000,
+    .keepalive_interval_ms = 0,
+    .send_timeout_ms = 5000,
+  };
+  GstSttSession *s = gst_stt_session_new (&config, NULL, &callbacks, f);
+  gpointer mute_fd, mute_fd2;
+  Service *svc;
+  gint64 end;
+  guint i, warnings = 0;
+
+  fake_clock_set_ms (f, 0);
+  gst_stt_session_set_connect_func (s, fake_connect, f);
+  gst_stt_session_set_clock (s, fake_clock, f);
+  fail_unless (gst_stt_session_start (s, NULL));
+  fail_unless (gst_stt_session_set_format (s, RATE, 2, CHUNK, RATE * 60));
+
+  /* episode 1: nobody reads the first connection */
+  mute_fd = g_async_queue_timeout_pop (f->server_fds, 10 * G_TIME_SPAN_SECOND);
+  fail_unless (mute_fd != NULL, "the session did not connect");
+  for (i = 0; i < 400; i++)
+    write_counter (s, i * CHUNK, CHUNK);
+  run_for_ms (500);
+  fake_clock_set_ms (f, 5000);
+
+  /* the second connection reads, and commits a second of silence */
+  svc = service_accept (f);
+  svc->quiet = TRUE;
+  fail_unless (service_wait_audio (svc, CHUNK * 2));
+  soup_websocket_connection_send_text (svc->conn, "{\"type\":\"Results\","
+      "\"start\":0.0,\"duration\":1.0,\"is_final\":true,\"channel\":"
+      "{\"alternatives\":[{\"transcript\":\"\",\"words\":[]}]}}");
+  run_for_ms (300);
+
+  /* episode 2: it stops reading (this context no longer runs) */
+  for (i = 400; i < 800; i++)
+    write_counter (s, i * CHUNK, CHUNK);
+  g_usleep (500 * 1000);
+  fake_clock_set_ms (f, 20000);
+  mute_fd2 = g_async_queue_timeout_pop (f->server_fds,
+      10 * G_TIME_SPAN_SECOND);
+  fail_unless (mute_fd2 != NULL, "no reconnection after the second stall");
+
+  end = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
+  do {
+    g_usleep (10000);
+    g_mutex_lock (&f->lock);
+    for (i = 0, warnings = 0; i < f->problems->len; i++)
+      if (strstr (g_ptr_array_index (f->problems, i),
+              "W: Deepgram stopped reading audio") != NULL)
+        warnings++;
+    g_mutex_unlock (&f->lock);
+  } while (warnings < 2 && g_get_monotonic_time () < end);
+  fail_unless_equals_int (warnings, 2);
+
+  gst_stt_session_free (s);
+  service_free (svc);
+  close (GPOINTER_TO_INT (mute_fd) - 1);
+  close (GPOINTER_TO_INT (mute_fd2) - 1);
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
 /* Non-live: a write waits for room only while the service takes audio. */
 typedef struct
 {
@@ -813,6 +888,7 @@ stt_session_suite (void)
   tcase_add_test (tc, test_file_write_wait_is_bounded);
   tcase_add_test (tc, test_file_writes_keep_the_replay);
   tcase_add_test (tc, test_stalled_service_is_replaced);
+  tcase_add_test (tc, test_stall_warning_per_episode);
   return s;
 }
 
