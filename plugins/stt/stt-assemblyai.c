@@ -403,7 +403,7 @@ assemblyai_parse (GstSttAdapter * a, JsonObject * msg, const gchar * raw,
     else
       gst_stt_adapter_server_ended (a, "AssemblyAI ended the session before "
           "the end of the stream (Termination), as it does at the session's "
-          "maximum duration; reconnecting", events);
+          "maximum duration", events);
     return TRUE;
   }
 

@@ -542,7 +542,7 @@ speechmatics_parse (GstSttAdapter * a, JsonObject * msg, const gchar * raw,
     else
       gst_stt_adapter_server_ended (a, "Speechmatics ended the session "
           "before the end of the stream (EndOfTranscript), as it does at a "
-          "session duration limit; reconnecting", events);
+          "session duration limit", events);
     return TRUE;
   }
 
