@@ -142,6 +142,15 @@ class TestReferenceServer(unittest.TestCase):
         # the server resamples to its model's 16 kHz
         self.check_transcript(self.transcribe(48000))
 
+    def test_sessions_in_a_row_start_from_zero(self):
+        # The server reuses its decoders: each session's words must still
+        # be timed from that session's start (and recognised as well).
+        # Three in a row, so that one is sure to get a reused decoder.
+        for n in range(3):
+            with self.subTest(session=n):
+                text = self.check_transcript(self.transcribe(16000))
+                self.assertIn('hello world', text)
+
     def test_python_example_prints_transcripts(self):
         example = os.path.join(SOURCE_ROOT, 'examples', 'stt_transcribe.py')
         result = subprocess.run(
