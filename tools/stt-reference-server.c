@@ -63,7 +63,12 @@ typedef struct
 {
   cmd_ln_t *config;
   GPtrArray *idle;              /* of ps_decoder_t, ready for a session */
-  mfcc_t *initial_cmn;          /* a fresh decoder's cepstral mean */
+  /* a fresh decoder's cepstral mean normalisation: mean, running sum and
+   * frame count */
+  mfcc_t *initial_mean;
+  mfcc_t *initial_sum;
+  gint32 initial_nframe;
+  gint32 veclen;
 } Recogniser;
 
 /* Linear-interpolation resampler with a box pre-filter when going down:
@@ -154,9 +159,14 @@ recogniser_reset (Recogniser * rec, ps_decoder_t * ps)
 {
   feat_t *feat = ps_get_feat (ps);
 
+  cmn_t *cmn = feat != NULL ? feat->cmn_struct : NULL;
+
   ps_start_stream (ps);
-  if (rec->initial_cmn != NULL && feat != NULL && feat->cmn_struct != NULL)
-    cmn_live_set (feat->cmn_struct, rec->initial_cmn);
+  if (rec->initial_mean == NULL || cmn == NULL || cmn->veclen != rec->veclen)
+    return;
+  memcpy (cmn->cmn_mean, rec->initial_mean, rec->veclen * sizeof (mfcc_t));
+  memcpy (cmn->sum, rec->initial_sum, rec->veclen * sizeof (mfcc_t));
+  cmn->nframe = rec->initial_nframe;
 }
 
 static ps_decoder_t *
@@ -176,11 +186,15 @@ static void
 recogniser_note_initial (Recogniser * rec, ps_decoder_t * ps)
 {
   feat_t *feat = ps_get_feat (ps);
+  cmn_t *cmn = feat != NULL ? feat->cmn_struct : NULL;
 
-  if (feat == NULL || feat->cmn_struct == NULL)
+  if (cmn == NULL)
     return;
-  rec->initial_cmn = g_new0 (mfcc_t, feat->cmn_struct->veclen);
-  cmn_live_get (feat->cmn_struct, rec->initial_cmn);
+  rec->veclen = cmn->veclen;
+  rec->initial_mean = g_memdup2 (cmn->cmn_mean, cmn->veclen *
+      sizeof (mfcc_t));
+  rec->initial_sum = g_memdup2 (cmn->sum, cmn->veclen * sizeof (mfcc_t));
+  rec->initial_nframe = cmn->nframe;
 }
 
 static void
@@ -527,7 +541,8 @@ main (int argc, char **argv)
   while (rec.idle->len > 0)
     ps_free (g_ptr_array_steal_index (rec.idle, rec.idle->len - 1));
   g_ptr_array_unref (rec.idle);
-  g_free (rec.initial_cmn);
+  g_free (rec.initial_mean);
+  g_free (rec.initial_sum);
   cmd_ln_free_r (rec.config);
   g_main_loop_unref (loop);
   g_free (host);
