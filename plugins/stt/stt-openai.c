@@ -274,7 +274,7 @@ frame_is_speech (const guint8 * data, gsize size)
   gdouble sum = 0;
 
   for (i = 0; i < n; i++) {
-    gint16 v = (gint16) GUINT16_FROM_LE (((const guint16 *) data)[i]);
+    gint16 v = (gint16) (data[2 * i] | (data[2 * i + 1] << 8));
 
     sum += (gdouble) v * v;
   }
@@ -287,6 +287,7 @@ openai_frame_audio (GstSttAdapter * a, const guint8 * data, gsize size,
 {
   OpenAIState *st = a->state;
   gchar *b64 = g_base64_encode (data, size);
+  gint64 before;
   gsize n = strlen (b64);
   gsize total = sizeof (APPEND_HEAD) - 1 + n + sizeof (APPEND_TAIL) - 1;
   guint8 *out = g_malloc (total);
@@ -297,20 +298,15 @@ openai_frame_audio (GstSttAdapter * a, const guint8 * data, gsize size,
       sizeof (APPEND_TAIL) - 1);
   g_free (b64);
 
-  if (st->client_commits) {
-    gint64 before = st->sent_ms;
-
-    st->sent_frames += size / (2 * (gsize) a->channels);
-    st->sent_ms = (gint64) (st->sent_frames * 1000 / (guint64) a->rate);
-    if (frame_is_speech (data, size)) {
-      st->speech = TRUE;
-      st->silence_ms = 0;
-    } else {
-      st->silence_ms += st->sent_ms - before;
-    }
-  } else {
-    st->sent_frames += size / (2 * (gsize) a->channels);
-    st->sent_ms = (gint64) (st->sent_frames * 1000 / (guint64) a->rate);
+  before = st->sent_ms;
+  st->sent_frames += size / (2 * (gsize) a->channels);
+  st->sent_ms = (gint64) (st->sent_frames * 1000 / (guint64) a->rate);
+  /* without server VAD: where speech and silence are, for our commits */
+  if (st->client_commits && frame_is_speech (data, size)) {
+    st->speech = TRUE;
+    st->silence_ms = 0;
+  } else if (st->client_commits) {
+    st->silence_ms += st->sent_ms - before;
   }
   *is_text = TRUE;
   return g_bytes_new_take (out, total);
