@@ -503,17 +503,18 @@ parse_committed (GstSttAdapter * a, JsonObject * msg, GPtrArray * events,
   item->previous_id = g_strdup (gst_stt_json_string (msg,
           "previous_item_id"));
 
-  /* A commit after end-of-stream of audio the voice detector did not
-   * close is the answer to ours: it ends where the audio did. */
-  if (a->eos_sent && item->end_ms < 0) {
+  /* Without server VAD, every commit is the answer to one of ours, in
+   * order: it ends where that commit did. */
+  if (st->commits->len > 0) {
+    if (item->end_ms < 0)
+      item->end_ms = g_array_index (st->commits, gint64, 0);
+    g_array_remove_index (st->commits, 0);
+  } else if (a->eos_sent && item->end_ms < 0) {
+    /* A commit after end-of-stream of audio the voice detector did not
+     * close is the answer to ours: it ends where the audio did. */
     st->commit_answered = TRUE;
     item->end_ms = st->eos_sent_ms;
   }
-  /* the answer to one of our own commits ends where that commit did */
-  if (item->end_ms < 0 && st->commits->len > 0)
-    item->end_ms = g_array_index (st->commits, gint64, 0);
-  if (st->commits->len > 0)
-    g_array_remove_index (st->commits, 0);
   if (item->end_ms < 0)
     item->end_ms = st->sent_ms;
   order_item (st, item);
@@ -624,12 +625,19 @@ parse_error (GstSttAdapter * a, JsonObject * msg, GPtrArray * events)
   const gchar *type = gst_stt_json_string (err, "type");
   GstSttEvent *ev;
 
-  /* Our end-of-stream commit found nothing left to commit: everything
-   * was in items already. Expected, not worth a warning. */
-  if (a->eos_sent && !st->commit_answered && code != NULL &&
-      g_str_has_prefix (code, "input_audio_buffer_commit")) {
-    st->commit_answered = TRUE;
-    return TRUE;
+  /* A commit of ours found nothing to commit: an earlier one of our
+   * own without server VAD (answers come in order), else the one at
+   * end-of-stream, when everything was in items already. Expected, not
+   * worth a warning. */
+  if (code != NULL && g_str_has_prefix (code, "input_audio_buffer_commit")) {
+    if (st->commits->len > 0) {
+      g_array_remove_index (st->commits, 0);
+      return TRUE;
+    }
+    if (a->eos_sent && !st->commit_answered) {
+      st->commit_answered = TRUE;
+      return TRUE;
+    }
   }
   ev = gst_stt_add_error (events, gst_stt_json_string (err, "message"),
       code != NULL ? code : type);

@@ -32,8 +32,8 @@
  * next). Finals are never revised once posted, so a final that ends with a
  * word is held until the next AddTranscript (or EndOfUtterance, or
  * EndOfTranscript) says whether a mark follows; a final that ends with a
- * mark goes out at once. The cost is one message of latency on finals
- * that end mid-sentence.
+ * mark goes out at once, and so does any final after our EndOfStream.
+ * The cost is one message of latency on finals that end mid-sentence.
  *
  * EndOfTranscript before our EndOfStream is the service ending the session
  * (a duration limit): the session reconnects rather than stop quietly.
@@ -436,8 +436,10 @@ parse_transcript (GstSttAdapter * a, JsonObject * msg, gboolean final,
 
   ev->confidence = gst_stt_mean_confidence (ev);
   release_held (st, events);
-  /* an empty final still commits its span */
-  if (open_end && ev->words->len > 0)
+  /* An empty final still commits its span. After our EndOfStream
+   * nothing is held: a service that closes without EndOfTranscript must
+   * not take the last words with it (a late mark is the lesser loss). */
+  if (open_end && ev->words->len > 0 && !a->eos_sent)
     st->held = ev;
   else
     g_ptr_array_add (events, ev);

@@ -568,6 +568,33 @@ GST_START_TEST (test_client_commits_without_server_vad)
   g_ptr_array_unref (ev);
   gst_stt_adapter_free (a);
 
+  /* at end of stream: a commit of ours still unanswered is answered
+   * before the one the end of the stream sends, and keeps its place */
+  commits = 0;
+  a = adapter_new (&s);
+  send_level (a, 10, 8000, &commits);
+  send_level (a, 5, 0, &commits);
+  fail_unless_equals_int (commits, 1);
+  send_level (a, 10, 8000, &commits);
+  g_free (gst_stt_adapter_eos_message (a));
+  g_ptr_array_unref (parse_msg (a, COMMITTED, "item_1",
+          "\"previous_item_id\": null"));
+  fail_if (gst_stt_adapter_is_finished (a));
+  g_ptr_array_unref (parse_msg (a, COMMITTED, "item_2",
+          "\"previous_item_id\": \"item_1\""));
+  ev = parse_msg (a, COMPLETED, "item_1", "\"content_index\": 0, "
+      "\"transcript\": \"one\"");
+  fail_unless_equals_int64 (event (ev, 0)->end_ms, 1500);
+  g_ptr_array_unref (ev);
+  fail_if (gst_stt_adapter_is_finished (a));
+  ev = parse_msg (a, COMPLETED, "item_2", "\"content_index\": 0, "
+      "\"transcript\": \"two\"");
+  fail_unless_equals_int64 (event (ev, 0)->start_ms, 1500);
+  fail_unless_equals_int64 (event (ev, 0)->end_ms, 2500);
+  g_ptr_array_unref (ev);
+  fail_unless (gst_stt_adapter_is_finished (a));
+  gst_stt_adapter_free (a);
+
   /* the silence that ends a turn is end-of-turn-silence-ms */
   s.end_of_turn_silence_ms = 1000;
   commits = 0;

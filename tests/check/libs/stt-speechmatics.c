@@ -470,6 +470,18 @@ GST_START_TEST (test_mark_in_its_own_transcript)
   fail_unless_equals_string (event (ev, 1)->kind, "EndOfTranscript");
   fail_unless (gst_stt_adapter_is_finished (a));
   drop (ev);
+
+  /* after our EndOfStream nothing is held: a service that closes without
+   * EndOfTranscript does not take the last words with it */
+  gst_stt_adapter_start_session (a);
+  drop (parse_ok (a, "{\"message\": \"RecognitionStarted\"}"));
+  g_free (gst_stt_adapter_eos_message (a));
+  ev = parse_ok (a, "{\"message\": \"AddTranscript\", \"metadata\": "
+      "{\"start_time\": 0.0, \"end_time\": 0.6}, \"results\": ["
+      WORD ("0.1", "0.5", "last") "]}");
+  fail_unless_equals_int (ev->len, 1);
+  fail_unless_equals_string (event (ev, 0)->text, "last");
+  drop (ev);
   gst_stt_adapter_free (a);
 }
 
