@@ -19,10 +19,17 @@ sentence itself with espeak-ng:
     /usr/bin/python3 examples/stt_transcribe.py --mic           # you talk
     /usr/bin/python3 examples/stt_transcribe.py --file talk.wav
 
-A Vosk server of your own, or Deepgram (key from DEEPGRAM_API_KEY):
+A Vosk server of your own, or a cloud service (the key from
+DEEPGRAM_API_KEY, ASSEMBLYAI_API_KEY, SPEECHMATICS_API_KEY or
+OPENAI_API_KEY):
 
     /usr/bin/python3 examples/stt_transcribe.py --url ws://host:2700 --mic
     /usr/bin/python3 examples/stt_transcribe.py --backend deepgram --mic
+    /usr/bin/python3 examples/stt_transcribe.py --backend openai --file a.wav
+
+The audio is converted to the rate the backend takes (its `capabilities`:
+OpenAI 24 kHz only, the others 16 kHz). Whatever goes wrong is said in one
+line on stderr, with exit status 1 (2 for a wrong command line).
 
 Finals print as "[start-s] text"; on a terminal the current partial
 hypothesis shows on the line below them. Ctrl-C ends the stream the proper
@@ -47,25 +54,45 @@ from gi.repository import GLib, Gst  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEMO_SENTENCE = 'hello world. how are you today'
-RATE = 16000
+# sttpushsink's backend enum, in its order
+BACKENDS = ('deepgram', 'assemblyai', 'speechmatics', 'openai', 'vosk')
+# the rate asked for when a backend takes a range (speech models hear
+# 16 kHz; more only costs bandwidth)
+PREFERRED_RATE = 16000
+SERVER = 'stt-reference-server'
+
+
+class Failure(Exception):
+    """Something the user can fix, said in one line."""
 
 
 def find_reference_server():
-    """The reference server binary: $STT_REFERENCE_SERVER, else the build
-    trees next to the sources."""
-    candidates = [os.environ.get('STT_REFERENCE_SERVER')]
+    """The reference server: $STT_REFERENCE_SERVER, the PATH (installed, or
+    `meson devenv`), else the build trees next to the sources."""
+    candidates = [os.environ.get('STT_REFERENCE_SERVER'),
+                  shutil.which(SERVER)]
     root = os.path.dirname(HERE)
     build = os.environ.get('AUDIOSTREAM_BUILD_ROOT')
     if build:
-        candidates.append(os.path.join(build, 'tests', 'stt',
-                                       'stt-reference-server'))
+        candidates.append(os.path.join(build, 'tools', SERVER))
     for name in sorted(os.listdir(root)):
-        candidates.append(os.path.join(root, name, 'tests', 'stt',
-                                       'stt-reference-server'))
+        candidates.append(os.path.join(root, name, 'tools', SERVER))
     for path in candidates:
         if path and os.access(path, os.X_OK):
             return path
     return None
+
+
+def backend_rate(stt):
+    """The rate to send: the one the backend takes, or PREFERRED_RATE
+    within its range (the element's `capabilities`)."""
+    caps = stt.get_property('capabilities')
+    ok, rate = caps.get_int('rates')
+    if ok:
+        return rate
+    # a Gst.IntRange; its Python range's stop is the range's maximum
+    rates = caps.get_value('rates').range
+    return min(max(PREFERRED_RATE, rates.start), rates.stop)
 
 
 class LocalServer:
@@ -78,7 +105,8 @@ class LocalServer:
         match = re.match(r'listening on (ws://\S+)', line)
         if match is None:
             self.proc.kill()
-            raise SystemExit('the reference server did not start')
+            self.proc.wait()
+            raise Failure('the reference server %s did not start' % binary)
         self.url = match.group(1)
 
     def close(self):
@@ -88,8 +116,8 @@ class LocalServer:
 
 def synthesise(directory):
     if shutil.which('espeak-ng') is None:
-        raise SystemExit('no --file or --mic, and espeak-ng is not there to '
-                         'say something: install espeak-ng or give --file')
+        raise Failure('no --file or --mic, and espeak-ng is not there to '
+                      'say something: install espeak-ng or give --file')
     wav = os.path.join(directory, 'demo.wav')
     subprocess.run(['espeak-ng', '-v', 'en-us+m3', '-s', '120', '-w', wav,
                     DEMO_SENTENCE], check=True)
@@ -98,16 +126,22 @@ def synthesise(directory):
 
 
 def build_pipeline(args, url, source_file):
+    stt = Gst.ElementFactory.make('sttpushsink', 'stt')
+    stt.set_property('backend', args.backend)
+    rate = backend_rate(stt)
     if args.mic:
         source = 'autoaudiosrc'
     else:
         source = 'filesrc location="%s" ! decodebin' % source_file
-    pipeline = Gst.parse_launch(
-        '%s ! audioconvert ! audioresample ! '
-        'audio/x-raw,format=S16LE,rate=%d,channels=1 ! '
-        'sttpushsink name=stt' % (source, RATE))
-    stt = pipeline.get_by_name('stt')
-    stt.set_property('backend', args.backend)
+    try:
+        pipeline = Gst.parse_launch(
+            '%s ! audioconvert ! audioresample ! '
+            'audio/x-raw,format=S16LE,rate=%d,channels=1 ! '
+            'identity name=tail' % (source, rate))
+    except GLib.Error as e:
+        raise Failure('could not build the pipeline: %s' % e.message)
+    pipeline.add(stt)
+    pipeline.get_by_name('tail').link(stt)
     if url:
         stt.set_property('url', url)
     if args.language:
@@ -154,13 +188,21 @@ class Printer:
         print(text, file=sys.stderr, flush=True)
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a wrong command line is one line, not the usage."""
+
+    def error(self, message):
+        self.exit(2, '%s: %s (see --help)\n' % (self.prog, message))
+
+
 def main():
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         description='Print transcripts as sttpushsink posts them.')
-    parser.add_argument('--backend', default='vosk',
-                        help='deepgram or vosk (default vosk)')
+    parser.add_argument('--backend', default='vosk', choices=BACKENDS,
+                        help='the service: %s (default vosk)' %
+                        ', '.join(BACKENDS))
     parser.add_argument('--url', help='endpoint; default: start the local '
-                        'reference server (vosk), or the cloud (deepgram)')
+                        'reference server (vosk), or the service\'s own')
     source = parser.add_mutually_exclusive_group()
     source.add_argument('--file', help='audio file to transcribe')
     source.add_argument('--mic', action='store_true',
@@ -169,11 +211,20 @@ def main():
     parser.add_argument('--model')
     parser.add_argument('--diarize', action='store_true')
     args = parser.parse_args()
+    try:
+        return run(args)
+    except Failure as e:
+        print('%s: %s' % (parser.prog, e), file=sys.stderr)
+        return 1
 
+
+def run(args):
     Gst.init(None)
     if Gst.ElementFactory.find('sttpushsink') is None:
-        raise SystemExit('sttpushsink not found: run from `meson devenv -C '
-                         'build` or set GST_PLUGIN_PATH to build/plugins/stt')
+        raise Failure('sttpushsink not found: run from `meson devenv -C '
+                      'build` or set GST_PLUGIN_PATH to build/plugins/stt')
+    if args.file is not None and not os.path.isfile(args.file):
+        raise Failure('no such file: %s' % args.file)
 
     tmp = tempfile.TemporaryDirectory()
     server = None
@@ -181,9 +232,9 @@ def main():
     if url is None and args.backend == 'vosk':
         binary = find_reference_server()
         if binary is None:
-            raise SystemExit('no --url and no reference server built '
-                             '(needs libpocketsphinx-dev and '
-                             'pocketsphinx-en-us; see docs/sttpushsink.md)')
+            raise Failure('no --url and no %s found (built with '
+                          'libpocketsphinx-dev, installed into bindir; see '
+                          'docs/sttpushsink.md)' % SERVER)
         server = LocalServer(binary)
         url = server.url
         print('(reference server at %s)' % url, file=sys.stderr)
@@ -191,7 +242,12 @@ def main():
     if not args.mic and source_file is None:
         source_file = synthesise(tmp.name)
 
-    pipeline = build_pipeline(args, url, source_file)
+    try:
+        pipeline = build_pipeline(args, url, source_file)
+    except Failure:
+        if server is not None:
+            server.close()
+        raise
     printer = Printer()
     loop = GLib.MainLoop()
     status = {'code': 0}
@@ -204,7 +260,9 @@ def main():
                 printer.partial(s)
             elif name == 'sttpushsink-final':
                 printer.final(s)
-            elif name == 'sttpushsink-session' and s.get_string('error'):
+            elif (name == 'sttpushsink-session' and s.get_string('error')
+                  and s.get_string('state') != 'failed'):
+                # a failure comes as the ERROR, in one line
                 printer.note('session %s: %s' % (s.get_string('state'),
                                                  s.get_string('error')))
         elif msg.type == Gst.MessageType.WARNING:

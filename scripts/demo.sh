@@ -14,4 +14,6 @@ fi
 ninja -C "$builddir" >/dev/null
 
 export GST_PLUGIN_PATH="$PWD/$builddir/plugins/audiostream${GST_PLUGIN_PATH:+:$GST_PLUGIN_PATH}"
+# the offline STT reference server (tools/), as `meson devenv` has it
+export PATH="$PWD/$builddir/tools:$PATH"
 exec /usr/bin/python3 examples/demo.py "$@"

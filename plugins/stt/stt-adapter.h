@@ -92,6 +92,9 @@ typedef struct
                                 gsize size, gboolean * is_text);
   gchar *   (*keepalive)       (GstSttAdapter * adapter);
   gchar *   (*eos)             (GstSttAdapter * adapter);
+  /* a text message to send right after an audio frame (OpenAI's commit
+   * without server VAD), or NULL */
+  gchar *   (*after_audio)     (GstSttAdapter * adapter);
   gboolean  (*parse)           (GstSttAdapter * adapter, JsonObject * msg,
                                 const gchar * raw, GPtrArray * events,
                                 GError ** error);
@@ -120,10 +123,17 @@ struct _GstSttAdapter
   JsonObject *extra;            /* NULL when none */
   gint rate;
   gint channels;
+  gchar **vocabulary;           /* the terms, trimmed; NULL when none */
+  guint end_of_turn_silence_ms; /* 0: the service's default */
+  guint max_delay_ms;           /* 0: the service's default */
 
   GstSttRequest request;
   gboolean eos_sent;            /* this session */
+  guint64 sent_frames;          /* audio framed this session */
   gboolean finished;            /* the reply to EOS came, this session */
+  gchar *ended;                 /* the service ended this session on its
+                                 * own, before our end of stream: what it
+                                 * said, for the close that follows */
   gpointer state;               /* the backend's */
 };
 
@@ -136,5 +146,10 @@ const GstSttBackendOps * gst_stt_speechmatics_get_ops (void);
 const GstSttBackendOps * gst_stt_openai_get_ops (void);
 const GstSttBackendOps * gst_stt_vosk_get_ops (void);
 
-/* An ordered list of query parameters. */
+/* For the backends: the service ended the session on its own (a duration
+ * limit) while the stream goes on. Reconnecting resumes the stream; the
+ * session closes the connection (the event) and says why (@what). */
+void gst_stt_adapter_server_ended (GstSttAdapter * adapter,
+    const gchar * what, GPtrArray * events);
+
 G_END_DECLS

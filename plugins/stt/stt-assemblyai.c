@@ -26,7 +26,20 @@
  * the end of the session arrives first). Times are integer milliseconds.
  * End of stream is `{"type":"Terminate"}`: the remaining turns, then
  * `Termination`, then close 1000. Errors come in-band as `Error` before the
- * close with the same code. */
+ * close with the same code.
+ *
+ * With `speaker_labels=true` each final word carries its own `speaker`
+ * (the turn's `speaker_label` is only the dominant one), so a turn where
+ * the speaker changes mid-way gives a speaker turn at that word.
+ * `SpeakerRevision` (relabelled speakers) cannot revise posted finals: it
+ * is passed through as metadata. `Termination` before our `Terminate` is
+ * the service ending the session (its maximum duration): the session
+ * reconnects. `vocabulary` is `keyterms_prompt` (a JSON list),
+ * `end-of-turn-silence-ms` is `min_end_of_turn_silence_when_confident`.
+ * Checked against AssemblyAI's streaming docs (assemblyai.com/docs/
+ * streaming/universal-streaming/message-sequence, /docs/streaming/
+ * diarization-and-multichannel, /docs/api-reference/streaming-api/
+ * streaming-api) and assemblyai-python-sdk (assemblyai/streaming/v3). */
 
 #include "stt-adapter.h"
 #include "stt-json.h"
@@ -83,6 +96,26 @@ assemblyai_init (GstSttAdapter * a, GError ** error)
   gst_stt_query_add (&q, "format_turns", "true");
   if (a->diarize)
     gst_stt_query_add (&q, "speaker_labels", "true");
+  if (a->vocabulary != NULL) {
+    JsonArray *terms = json_array_new ();
+    JsonNode *node = json_node_init_array (json_node_alloc (), terms);
+    gchar *list;
+    guint k;
+
+    for (k = 0; a->vocabulary[k] != NULL; k++)
+      json_array_add_string_element (terms, a->vocabulary[k]);
+    list = json_to_string (node, FALSE);
+    gst_stt_query_add (&q, "keyterms_prompt", list);
+    g_free (list);
+    json_node_unref (node);
+    json_array_unref (terms);
+  }
+  if (a->end_of_turn_silence_ms > 0) {
+    gchar *ms = g_strdup_printf ("%u", a->end_of_turn_silence_ms);
+
+    gst_stt_query_add (&q, "min_end_of_turn_silence_when_confident", ms);
+    g_free (ms);
+  }
 
   ok = (a->extra == NULL || gst_stt_query_merge_json (&q, a->extra, error));
   if (ok) {
@@ -165,6 +198,20 @@ ms_value (JsonObject * o, const gchar * name)
   return gst_stt_seconds_to_ms (ms / 1000.0);
 }
 
+/* A word's own speaker (final words, with speaker_labels), else the
+ * turn's. */
+static const gchar *
+word_speaker (JsonObject * w, const gchar * turn_speaker)
+{
+  const gchar *label = gst_stt_json_string (w, "speaker");
+
+  if (label == NULL || label[0] == '\0')
+    return turn_speaker;
+  if (g_ascii_strcasecmp (label, "UNKNOWN") == 0)
+    return NULL;
+  return label;
+}
+
 static void
 add_words (GstSttEvent * ev, JsonArray * words, const gchar * speaker)
 {
@@ -179,7 +226,7 @@ add_words (GstSttEvent * ev, JsonArray * words, const gchar * speaker)
       continue;
     gst_stt_json_double (w, "confidence", &conf);
     gst_stt_event_add_word (ev, text, ms_value (w, "start"),
-        ms_value (w, "end"), conf, speaker);
+        ms_value (w, "end"), conf, word_speaker (w, speaker));
   }
 }
 
@@ -214,7 +261,9 @@ turn_event (AssemblyState * st, JsonObject * msg, GstSttEventType type,
 
   add_words (ev, gst_stt_json_array (msg, "words"), speaker);
   ev->text = turn_text (msg, ev, end_of_turn);
-  ev->speaker = g_strdup (speaker);
+  /* who speaks first; span_words takes the first word's */
+  if (ev->words->len == 0)
+    ev->speaker = g_strdup (speaker);
   gst_stt_event_span_words (ev);
   if (ev->words->len == 0) {
     /* nothing said: it covers nothing new */
@@ -339,7 +388,8 @@ assemblyai_parse (GstSttAdapter * a, JsonObject * msg, const gchar * raw,
   if (g_str_equal (type, "Turn"))
     return parse_turn (a, msg, events, error);
 
-  if (g_str_equal (type, "Begin") || g_str_equal (type, "SpeechStarted")) {
+  if (g_str_equal (type, "Begin") || g_str_equal (type, "SpeechStarted") ||
+      g_str_equal (type, "SpeakerRevision")) {
     gst_stt_add_metadata (events, type, raw);
     return TRUE;
   }
@@ -348,7 +398,12 @@ assemblyai_parse (GstSttAdapter * a, JsonObject * msg, const gchar * raw,
     /* the service's last word: nothing else is coming */
     release_held (st, events);
     gst_stt_add_metadata (events, type, raw);
-    a->finished = TRUE;
+    if (a->eos_sent)
+      a->finished = TRUE;
+    else
+      gst_stt_adapter_server_ended (a, "AssemblyAI ended the session before "
+          "the end of the stream (Termination), as it does at the session's "
+          "maximum duration", events);
     return TRUE;
   }
 

@@ -112,6 +112,33 @@ out:
   return obj;
 }
 
+/* "a, b ,,c" → {"a", "b", "c"}; NULL when no term is left. */
+static gchar **
+split_vocabulary (const gchar * vocabulary)
+{
+  GPtrArray *terms;
+  gchar **parts;
+  guint i;
+
+  if (vocabulary == NULL)
+    return NULL;
+  terms = g_ptr_array_new ();
+  parts = g_strsplit (vocabulary, ",", -1);
+  for (i = 0; parts[i] != NULL; i++) {
+    gchar *term = g_strstrip (parts[i]);
+
+    if (term[0] != '\0')
+      g_ptr_array_add (terms, g_strdup (term));
+  }
+  g_strfreev (parts);
+  if (terms->len == 0) {
+    g_ptr_array_unref (terms);
+    return NULL;
+  }
+  g_ptr_array_add (terms, NULL);
+  return (gchar **) g_ptr_array_free (terms, FALSE);
+}
+
 static gboolean
 check_format (const GstSttBackendInfo * info, gint rate, gint channels,
     GError ** error)
@@ -192,6 +219,9 @@ gst_stt_adapter_new (const GstSttSettings * s, GError ** error)
   a->extra = extra;
   a->rate = s->rate;
   a->channels = s->channels;
+  a->vocabulary = split_vocabulary (s->vocabulary);
+  a->end_of_turn_silence_ms = s->end_of_turn_silence_ms;
+  a->max_delay_ms = s->max_delay_ms;
   a->request.headers = g_array_new (FALSE, TRUE, sizeof (GstSttHeader));
 
   if (!ops->init (a, error)) {
@@ -221,6 +251,8 @@ gst_stt_adapter_free (GstSttAdapter * a)
   gst_stt_free_secret (a->api_key);
   g_free (a->language);
   g_free (a->model);
+  g_strfreev (a->vocabulary);
+  g_free (a->ended);
   if (a->extra != NULL)
     json_object_unref (a->extra);
   g_free (a);
@@ -244,6 +276,8 @@ gst_stt_adapter_start_session (GstSttAdapter * a)
 {
   a->eos_sent = FALSE;
   a->finished = FALSE;
+  a->sent_frames = 0;
+  g_clear_pointer (&a->ended, g_free);
   if (a->ops->start_session != NULL)
     a->ops->start_session (a);
 }
@@ -274,6 +308,7 @@ gst_stt_adapter_frame_audio (GstSttAdapter * a, const guint8 * data,
   *is_text = FALSE;
   if (size == 0)
     return NULL;
+  a->sent_frames += size / (2 * (gsize) a->channels);
   if (a->ops->frame_audio != NULL)
     return a->ops->frame_audio (a, data, size, is_text);
   return g_bytes_new (data, size);
@@ -297,12 +332,70 @@ gst_stt_adapter_eos_message (GstSttAdapter * a)
   return a->ops->eos (a);
 }
 
+/* Returns: (transfer full) (nullable): a text message to send right after
+ * the audio frame just framed, or NULL */
+gchar *
+gst_stt_adapter_after_audio_message (GstSttAdapter * a)
+{
+  if (a->ops->after_audio == NULL || a->eos_sent)
+    return NULL;
+  return a->ops->after_audio (a);
+}
+
+void
+gst_stt_adapter_server_ended (GstSttAdapter * a, const gchar * what,
+    GPtrArray * events)
+{
+  GstSttEvent *ev = gst_stt_event_new (GST_STT_EVENT_SESSION_END);
+
+  g_free (a->ended);
+  a->ended = g_strdup (what);
+  ev->text = g_strdup (what);
+  g_ptr_array_add (events, ev);
+}
+
 /* Whether the backend's last reply to end-of-stream has arrived, so the
  * session can be closed without losing anything. */
 gboolean
 gst_stt_adapter_is_finished (GstSttAdapter * a)
 {
   return a->finished;
+}
+
+/* How far past the audio sent a time may run: services round, pad and
+ * place a final's end a little after the last word. */
+#define TIME_SLACK_MS (60 * 1000)
+
+static gboolean
+time_beyond (gint64 ms, gint64 limit)
+{
+  return ms != GST_STT_TIME_NONE && ms > limit;
+}
+
+/* The first time in @events (from @first on) that lies past @limit, or
+ * GST_STT_TIME_NONE. */
+static gint64
+find_impossible_time (GPtrArray * events, guint first, gint64 limit)
+{
+  guint i, j;
+
+  for (i = first; i < events->len; i++) {
+    GstSttEvent *ev = g_ptr_array_index (events, i);
+
+    if (time_beyond (ev->start_ms, limit))
+      return ev->start_ms;
+    if (time_beyond (ev->end_ms, limit))
+      return ev->end_ms;
+    for (j = 0; j < ev->words->len; j++) {
+      GstSttWord *w = &g_array_index (ev->words, GstSttWord, j);
+
+      if (time_beyond (w->start_ms, limit))
+        return w->start_ms;
+      if (time_beyond (w->end_ms, limit))
+        return w->end_ms;
+    }
+  }
+  return GST_STT_TIME_NONE;
 }
 
 /**
@@ -314,6 +407,14 @@ gst_stt_adapter_is_finished (GstSttAdapter * a)
  * object of sane size is refused with GST_STT_ERROR_MALFORMED or
  * GST_STT_ERROR_OVERSIZED and leaves @events and the session untouched;
  * the caller counts it and carries on.
+ *
+ * A time the service cannot mean is refused the same way (MALFORMED):
+ * one past the audio sent on this session by more than TIME_SLACK_MS
+ * (1e308 s, or infinity, which JSON-glib reads from 1e999), since a
+ * service transcribes only what it received. Times before 0 are 0. A
+ * message with an escaped U+0000 ("\u0000") has it dropped before
+ * parsing: json-glib would end the string there, and C strings cannot
+ * carry it on.
  */
 gboolean
 gst_stt_adapter_parse (GstSttAdapter * a, const gchar * data, gsize size,
@@ -322,7 +423,9 @@ gst_stt_adapter_parse (GstSttAdapter * a, const gchar * data, gsize size,
   JsonParser *parser = NULL;
   JsonNode *root;
   GError *err = NULL;
-  gchar *raw = NULL;
+  gchar *raw = NULL, *stripped = NULL;
+  gsize stripped_size = 0;
+  gint64 limit, bad_time;
   gboolean ok = FALSE;
   guint first, i;
 
@@ -332,6 +435,12 @@ gst_stt_adapter_parse (GstSttAdapter * a, const gchar * data, gsize size,
     goto not_utf8;
   if (!gst_stt_json_check (data, size, GST_STT_MAX_JSON_DEPTH, error))
     return FALSE;
+
+  stripped = gst_stt_json_drop_nul_escapes (data, size, &stripped_size);
+  if (stripped != NULL) {
+    data = stripped;
+    size = stripped_size;
+  }
 
   parser = json_parser_new_immutable ();
   if (!json_parser_load_from_data (parser, data, (gssize) size, &err))
@@ -343,9 +452,21 @@ gst_stt_adapter_parse (GstSttAdapter * a, const gchar * data, gsize size,
   raw = g_strndup (data, size);
   first = events->len;
   ok = a->ops->parse (a, json_node_get_object (root), raw, events, error);
+  limit = (gint64) (a->sent_frames * 1000 / (guint64) a->rate) +
+      TIME_SLACK_MS;
+  bad_time = find_impossible_time (events, first, limit);
+  if (bad_time != GST_STT_TIME_NONE) {
+    g_ptr_array_remove_range (events, first, events->len - first);
+    g_clear_error (error);
+    g_set_error (error, GST_STT_ERROR, GST_STT_ERROR_MALFORMED,
+        "a time of %" G_GINT64_FORMAT " ms, past the %" G_GINT64_FORMAT
+        " ms of audio sent", bad_time, limit - TIME_SLACK_MS);
+    ok = FALSE;
+  }
   for (i = first; i < events->len; i++)
     gst_stt_event_normalize (g_ptr_array_index (events, i));
   g_free (raw);
+  g_free (stripped);
   g_object_unref (parser);
   return ok;
 
@@ -363,11 +484,13 @@ not_json:
       "message is not JSON: %s", err->message);
   g_error_free (err);
   g_object_unref (parser);
+  g_free (stripped);
   return FALSE;
 not_object:
   g_set_error (error, GST_STT_ERROR, GST_STT_ERROR_MALFORMED,
       "message is not a JSON object");
   g_object_unref (parser);
+  g_free (stripped);
   return FALSE;
 }
 
@@ -437,6 +560,11 @@ gst_stt_adapter_describe_close (GstSttAdapter * a, gushort code,
   *fatal = FALSE;
   if (a->ops->close_hint != NULL)
     what = a->ops->close_hint (code, fatal);
+  /* A normal close after the service ended the session in-band: say how
+   * it ended, not just that it closed. */
+  if (a->ended != NULL && !*fatal && (code == 1000 || code == 0 ||
+          code == 1005 || code == 1006))
+    what = a->ended;
   if (what == NULL)
     what = generic_close_reason (code);
 

@@ -42,6 +42,9 @@ typedef struct
   const gchar *extra;           /* a JSON object, or NULL */
   gint rate;
   gint channels;
+  const gchar *vocabulary;      /* comma-separated terms, or NULL */
+  guint end_of_turn_silence_ms; /* 0: the service's default */
+  guint max_delay_ms;           /* 0: the service's default */
 } GstSttSettings;
 
 
@@ -59,6 +62,7 @@ GBytes *         gst_stt_adapter_frame_audio      (GstSttAdapter * adapter,
                                                    gboolean * is_text);
 gchar *          gst_stt_adapter_keepalive_message (GstSttAdapter * adapter);
 gchar *          gst_stt_adapter_eos_message      (GstSttAdapter * adapter);
+gchar *          gst_stt_adapter_after_audio_message (GstSttAdapter * adapter);
 gboolean         gst_stt_adapter_parse            (GstSttAdapter * adapter,
                                                    const gchar * data,
                                                    gsize size,

@@ -16,7 +16,19 @@
  * seconds; `is_final:false` is an interim hypothesis that the next result
  * for the same span replaces, `is_final:true` is additive. End of stream is
  * `{"type":"CloseStream"}`: the service answers with the remaining
- * `Results`, then `Metadata`, then closes with 1000. */
+ * `Results`, then `Metadata`, then closes with 1000.
+ *
+ * Without `model` the service uses its old `base` model: the adapter asks
+ * for DEFAULT_MODEL, the current general model. `vocabulary` becomes one
+ * `keyterm` per term for Nova-3 models (which ignore `keywords`), and
+ * `keywords` for older ones; `end-of-turn-silence-ms` is `endpointing`.
+ * With `multichannel=true` (in extra) each channel is transcribed on its
+ * own and every result names it in `channel_index: [channel, channels]`:
+ * the event carries the channel and speakers are told apart per channel
+ * ("ch1", or "ch1:0" with diarization). Checked against Deepgram's
+ * streaming API reference (developers.deepgram.com/reference/
+ * speech-to-text-api/listen-streaming; docs/keyterm, docs/multichannel,
+ * docs/endpointing, docs/models-languages-overview). */
 
 #include "stt-adapter.h"
 #include "stt-json.h"
@@ -31,6 +43,35 @@
  * UtteranceEnd; needs interim results. */
 #define UTTERANCE_END_MS "1000"
 
+/* The current general model (Deepgram's models overview, 2025). */
+#define DEFAULT_MODEL "nova-3"
+
+/* The last value of query parameter @name, or NULL. */
+static const gchar *
+query_get (GstSttQuery * q, const gchar * name)
+{
+  const gchar *value = NULL;
+  guint i;
+
+  for (i = 0; i < q->names->len; i++)
+    if (g_str_equal (g_ptr_array_index (q->names, i), name))
+      value = g_ptr_array_index (q->values, i);
+  return value;
+}
+
+/* Nova-3 takes key terms (`keyterm`) and refuses `keywords`; older models
+ * take `keywords` only. */
+static void
+add_vocabulary (GstSttQuery * q, gchar ** terms)
+{
+  const gchar *model = query_get (q, "model");
+  const gchar *param = model != NULL && g_str_has_prefix (model, "nova-3") ?
+      "keyterm" : "keywords";
+
+  for (; terms != NULL && *terms != NULL; terms++)
+    gst_stt_query_add (q, param, *terms);
+}
+
 static gboolean
 deepgram_init (GstSttAdapter * a, GError ** error)
 {
@@ -43,8 +84,8 @@ deepgram_init (GstSttAdapter * a, GError ** error)
   gst_stt_query_add (&q, "encoding", "linear16");
   gst_stt_query_add (&q, "sample_rate", rate);
   gst_stt_query_add (&q, "channels", channels);
-  if (a->model != NULL)
-    gst_stt_query_add (&q, "model", a->model);
+  gst_stt_query_add (&q, "model", a->model != NULL ? a->model :
+      DEFAULT_MODEL);
   if (a->language != NULL)
     gst_stt_query_add (&q, "language", a->language);
   gst_stt_query_add (&q, "interim_results",
@@ -55,9 +96,18 @@ deepgram_init (GstSttAdapter * a, GError ** error)
   gst_stt_query_add (&q, "vad_events", "true");
   if (a->interim_results)
     gst_stt_query_add (&q, "utterance_end_ms", UTTERANCE_END_MS);
+  if (a->end_of_turn_silence_ms > 0) {
+    gchar *ms = g_strdup_printf ("%u", a->end_of_turn_silence_ms);
 
-  ok = (a->extra == NULL || gst_stt_query_merge_json (&q, a->extra, error))
-      && gst_stt_request_set_url (&a->request,
+    gst_stt_query_add (&q, "endpointing", ms);
+    g_free (ms);
+  }
+
+  ok = a->extra == NULL || gst_stt_query_merge_json (&q, a->extra, error);
+  /* after extra: the model extra may choose decides the parameter */
+  if (ok)
+    add_vocabulary (&q, a->vocabulary);
+  ok = ok && gst_stt_request_set_url (&a->request,
       a->url != NULL ? a->url : a->info->default_url, &q, error);
 
   if (ok && a->api_key != NULL) {
@@ -102,6 +152,20 @@ speaker_label (JsonObject * o)
   return NULL;
 }
 
+/* With several channels transcribed apart, speakers are per channel. */
+static gchar *
+channel_speaker (gint channel, gchar * speaker)
+{
+  gchar *label;
+
+  if (channel < 0)
+    return speaker;
+  label = speaker != NULL ? g_strdup_printf ("ch%d:%s", channel, speaker) :
+      g_strdup_printf ("ch%d", channel);
+  g_free (speaker);
+  return label;
+}
+
 static void
 add_words (GstSttEvent * ev, JsonArray * words)
 {
@@ -123,11 +187,35 @@ add_words (GstSttEvent * ev, JsonArray * words)
     gst_stt_json_double (w, "start", &start);
     gst_stt_json_double (w, "end", &end);
     gst_stt_json_double (w, "confidence", &conf);
-    speaker = speaker_label (w);
+    speaker = channel_speaker (ev->channel, speaker_label (w));
     gst_stt_event_add_word (ev, text, gst_stt_seconds_to_ms (start),
         gst_stt_seconds_to_ms (end), conf, speaker);
     g_free (speaker);
   }
+}
+
+/* `channel_index: [channel, channels]`: the channel when there are
+ * several, else -1. */
+static gint
+channel_of (JsonObject * msg)
+{
+  JsonArray *index = gst_stt_json_array (msg, "channel_index");
+  JsonNode *n0, *n1;
+  gint64 channel, channels;
+
+  if (index == NULL || json_array_get_length (index) != 2)
+    return -1;
+  n0 = json_array_get_element (index, 0);
+  n1 = json_array_get_element (index, 1);
+  if (!JSON_NODE_HOLDS_VALUE (n0) || !JSON_NODE_HOLDS_VALUE (n1) ||
+      json_node_get_value_type (n0) != G_TYPE_INT64 ||
+      json_node_get_value_type (n1) != G_TYPE_INT64)
+    return -1;
+  channel = json_node_get_int (n0);
+  channels = json_node_get_int (n1);
+  if (channels < 2 || channels > 255 || channel < 0 || channel >= channels)
+    return -1;
+  return (gint) channel;
 }
 
 static gboolean
@@ -159,6 +247,7 @@ parse_results (GstSttAdapter * a, JsonObject * msg, GPtrArray * events,
 
   ev = gst_stt_event_new (is_final ? GST_STT_EVENT_FINAL :
       GST_STT_EVENT_PARTIAL);
+  ev->channel = channel_of (msg);
   ev->text = g_strdup (transcript);
   ev->start_ms = gst_stt_seconds_to_ms (start);
   ev->end_ms = gst_stt_seconds_to_ms (start + duration);
@@ -168,6 +257,8 @@ parse_results (GstSttAdapter * a, JsonObject * msg, GPtrArray * events,
   if (ev->words->len > 0)
     ev->speaker =
         g_strdup (g_array_index (ev->words, GstSttWord, 0).speaker);
+  else
+    ev->speaker = channel_speaker (ev->channel, NULL);
   g_ptr_array_add (events, ev);
   return TRUE;
 }

@@ -33,6 +33,7 @@ gst_stt_event_new (GstSttEventType type)
   event->type = type;
   event->start_ms = event->end_ms = GST_STT_TIME_NONE;
   event->confidence = GST_STT_CONFIDENCE_NONE;
+  event->channel = -1;
   event->words = g_array_new (FALSE, TRUE, sizeof (GstSttWord));
   g_array_set_clear_func (event->words, word_clear);
   return event;
@@ -79,6 +80,8 @@ gst_stt_event_type_name (GstSttEventType type)
       return "metadata";
     case GST_STT_EVENT_ERROR:
       return "error";
+    case GST_STT_EVENT_SESSION_END:
+      return "session-end";
   }
   return "unknown";
 }

@@ -22,6 +22,9 @@ G_BEGIN_DECLS
  * @GST_STT_EVENT_UTTERANCE_END: the speaker stopped; @end_ms is when
  * @GST_STT_EVENT_METADATA: a backend message worth passing through as is
  * @GST_STT_EVENT_ERROR: an in-band error from the service
+ * @GST_STT_EVENT_SESSION_END: the service ended the session before the
+ *   end of the stream (a duration limit): the connection is to be closed
+ *   and a new session opened; @text says what the service said
  *
  * What one server message can mean, whatever the backend.
  */
@@ -32,6 +35,7 @@ typedef enum
   GST_STT_EVENT_UTTERANCE_END,
   GST_STT_EVENT_METADATA,
   GST_STT_EVENT_ERROR,
+  GST_STT_EVENT_SESSION_END,
 } GstSttEventType;
 
 /* A time or a confidence the backend did not give. */
@@ -73,6 +77,9 @@ typedef struct
   gchar *json;                  /* metadata: the message as received */
   gboolean fatal;               /* error: the session cannot go on */
   gboolean auth;                /* error: the service refused the key */
+  gint channel;                 /* partial, final: the audio channel the
+                                 * service transcribed separately, -1 when
+                                 * it mixes them */
 } GstSttEvent;
 
 GstSttEvent * gst_stt_event_new        (GstSttEventType type);

@@ -255,6 +255,62 @@ bad:
 }
 
 /**
+ * gst_stt_json_drop_nul_escapes:
+ * @data: JSON text that passed gst_stt_json_check()
+ * @out_size: (out): the size of the copy
+ *
+ * JSON may escape U+0000 ("\u0000"); json-glib decodes it into a C string,
+ * which ends there, so whatever follows in that string would be lost
+ * without a word. The escape is dropped instead (the character means
+ * nothing in a transcript), and the rest of the string kept.
+ *
+ * Returns: (transfer full) (nullable): a copy without the escapes, or NULL
+ * when @data has none
+ */
+gchar *
+gst_stt_json_drop_nul_escapes (const gchar * data, gsize size,
+    gsize * out_size)
+{
+  GString *out = NULL;
+  gboolean in_string = FALSE;
+  gsize i = 0, copied = 0;
+
+  while (i < size) {
+    gchar c = data[i];
+
+    if (!in_string) {
+      in_string = c == '"';
+      i++;
+      continue;
+    }
+    if (c == '"') {
+      in_string = FALSE;
+      i++;
+      continue;
+    }
+    if (c != '\\' || i + 1 >= size) {
+      i++;
+      continue;
+    }
+    if (data[i + 1] == 'u' && size - i >= 6 &&
+        memcmp (data + i + 2, "0000", 4) == 0) {
+      if (out == NULL)
+        out = g_string_sized_new (size);
+      g_string_append_len (out, data + copied, i - copied);
+      i += 6;
+      copied = i;
+      continue;
+    }
+    i += 2;                     /* any other escape, \" and \\ included */
+  }
+  if (out == NULL)
+    return NULL;
+  g_string_append_len (out, data + copied, size - copied);
+  *out_size = out->len;
+  return g_string_free (out, FALSE);
+}
+
+/**
  * gst_stt_json_scalar_to_string:
  *
  * Returns: (transfer full) (nullable): a string, number or boolean as

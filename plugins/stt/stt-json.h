@@ -48,6 +48,9 @@ typedef enum
 gboolean  gst_stt_json_check        (const gchar * data, gsize size,
                                      guint max_depth, GError ** error);
 
+gchar *   gst_stt_json_drop_nul_escapes (const gchar * data, gsize size,
+                                     gsize * out_size);
+
 const gchar * gst_stt_json_string   (JsonObject * o, const gchar * name);
 gboolean  gst_stt_json_double       (JsonObject * o, const gchar * name,
                                      gdouble * value);

@@ -28,7 +28,25 @@
  * becomes one more item (or the service answers with an error that there
  * was nothing to commit); the session is finished when every committed item
  * is complete. Errors come in-band as `error {error: {type, code,
- * message}}`; the socket stays open. */
+ * message}}`; the socket stays open.
+ *
+ * The diarizing model sends `...segment {text, speaker, start, end}` for
+ * parts of an item before it completes: segments become the final's
+ * words, each with its speaker, so speaker turns follow them. Their times
+ * are taken as seconds from the start of the item's audio.
+ *
+ * With `turn_detection: null` (in extra; some models need it) the service
+ * cuts nothing: the client commits. The adapter watches the level of the
+ * audio it sends and commits after speech followed by silence
+ * (end-of-turn-silence-ms, else SILENCE_COMMIT_MS), and at the latest
+ * every MAX_COMMIT_MS, so that finals come during the stream, not only at
+ * its end. `vocabulary` is the transcription `prompt`,
+ * `end-of-turn-silence-ms` the server VAD's `silence_duration_ms`.
+ * Checked against openai-python's realtime types
+ * (src/openai/types/realtime/: conversation_item_input_audio_transcription_
+ * segment.py, realtime_audio_input_turn_detection.py,
+ * audio_transcription.py) and the Realtime transcription guide
+ * (platform.openai.com/docs/guides/realtime-transcription). */
 
 #include "stt-adapter.h"
 #include "stt-json.h"
@@ -46,6 +64,16 @@
 /* Bounds on what a server can make the adapter remember. */
 #define MAX_ITEMS 256
 #define MAX_ITEM_TEXT (64 * 1024)
+#define MAX_ITEM_SEGMENTS 256
+
+/* Client commits (no server VAD): silence after speech that ends a turn,
+ * the longest a turn may run, the least the service commits (100 ms), and
+ * the level (RMS of S16 samples, about -40 dBFS) that counts as speech. */
+#define SILENCE_COMMIT_MS 500
+#define MAX_COMMIT_MS 10000
+#define MIN_COMMIT_MS 100
+#define SPEECH_RMS 330.0
+#define MAX_PENDING_COMMITS 64
 
 typedef struct
 {
@@ -56,6 +84,7 @@ typedef struct
   gint64 start_ms;              /* GST_STT_TIME_NONE until known */
   gint64 end_ms;
   GString *text;                /* deltas, then the completed transcript */
+  GArray *segments;             /* of GstSttWord: the diarizer's segments */
 } Item;
 
 typedef struct
@@ -67,7 +96,25 @@ typedef struct
   gint64 final_end_ms;          /* end of the last final */
   gboolean commit_answered;     /* the end-of-stream commit was answered */
   gint64 eos_sent_ms;           /* audio sent when the commit went */
+
+  /* client commits, when server VAD is off */
+  gboolean client_commits;
+  guint silence_commit_ms;
+  gint64 committed_ms;          /* audio sent up to our last commit */
+  gint64 silence_ms;            /* silence since the last speech */
+  gboolean speech;              /* speech since our last commit */
+  GArray *commits;              /* of gint64: where commits not yet
+                                 * answered end, oldest first */
 } OpenAIState;
+
+static void
+segment_clear (gpointer data)
+{
+  GstSttWord *w = data;
+
+  g_free (w->text);
+  g_free (w->speaker);
+}
 
 static void
 item_free (gpointer data)
@@ -77,6 +124,7 @@ item_free (gpointer data)
   g_free (item->id);
   g_free (item->previous_id);
   g_string_free (item->text, TRUE);
+  g_array_unref (item->segments);
   g_free (item);
 }
 
@@ -90,8 +138,21 @@ iso_language (const gchar * language)
       g_strdup (language);
 }
 
+/* Whether the session asks for no turn detection: a null
+ * audio.input.turn_detection. */
+static gboolean
+server_vad_off (JsonObject * session)
+{
+  JsonObject *input = gst_stt_json_object (gst_stt_json_object (session,
+          "audio"), "input");
+  JsonNode *td = input != NULL ?
+      json_object_get_member (input, "turn_detection") : NULL;
+
+  return td != NULL && JSON_NODE_HOLDS_NULL (td);
+}
+
 static gchar *
-build_session_update (GstSttAdapter * a)
+build_session_update (GstSttAdapter * a, gboolean * client_commits)
 {
   JsonObject *root = json_object_new ();
   JsonObject *session = json_object_new ();
@@ -113,7 +174,23 @@ build_session_update (GstSttAdapter * a)
     json_object_set_string_member (transcription, "language", lang);
     g_free (lang);
   }
+  if (a->vocabulary != NULL) {
+    gchar *prompt = g_strjoinv (", ", a->vocabulary);
+
+    json_object_set_string_member (transcription, "prompt", prompt);
+    g_free (prompt);
+  }
   json_object_set_object_member (input, "transcription", transcription);
+  /* extra's null turns server VAD off (not just our settings of it) */
+  *client_commits = a->extra != NULL && server_vad_off (a->extra);
+  if (a->end_of_turn_silence_ms > 0 && !*client_commits) {
+    JsonObject *vad = json_object_new ();
+
+    json_object_set_string_member (vad, "type", "server_vad");
+    json_object_set_int_member (vad, "silence_duration_ms",
+        a->end_of_turn_silence_ms);
+    json_object_set_object_member (input, "turn_detection", vad);
+  }
   json_object_set_object_member (audio, "input", input);
 
   json_object_set_string_member (session, "type", "transcription");
@@ -152,10 +229,12 @@ openai_init (GstSttAdapter * a, GError ** error)
     memset (auth, 0, strlen (auth));
     g_free (auth);
   }
-  a->request.first_message = build_session_update (a);
-
   st = g_new0 (OpenAIState, 1);
   st->items = g_ptr_array_new_with_free_func (item_free);
+  st->commits = g_array_new (FALSE, FALSE, sizeof (gint64));
+  a->request.first_message = build_session_update (a, &st->client_commits);
+  st->silence_commit_ms = a->end_of_turn_silence_ms > 0 ?
+      a->end_of_turn_silence_ms : SILENCE_COMMIT_MS;
   a->state = st;
   return TRUE;
 }
@@ -166,6 +245,7 @@ openai_state_free (gpointer data)
   OpenAIState *st = data;
 
   g_ptr_array_unref (st->items);
+  g_array_unref (st->commits);
   g_free (st);
 }
 
@@ -180,6 +260,25 @@ openai_start_session (GstSttAdapter * a)
   st->final_end_ms = 0;
   st->commit_answered = FALSE;
   st->eos_sent_ms = 0;
+  st->committed_ms = 0;
+  st->silence_ms = 0;
+  st->speech = FALSE;
+  g_array_set_size (st->commits, 0);
+}
+
+/* Whether @size bytes of S16 audio are louder than SPEECH_RMS. */
+static gboolean
+frame_is_speech (const guint8 * data, gsize size)
+{
+  gsize i, n = size / 2;
+  gdouble sum = 0;
+
+  for (i = 0; i < n; i++) {
+    gint16 v = (gint16) (data[2 * i] | (data[2 * i + 1] << 8));
+
+    sum += (gdouble) v * v;
+  }
+  return n > 0 && sum / n >= SPEECH_RMS * SPEECH_RMS;
 }
 
 static GBytes *
@@ -188,6 +287,7 @@ openai_frame_audio (GstSttAdapter * a, const guint8 * data, gsize size,
 {
   OpenAIState *st = a->state;
   gchar *b64 = g_base64_encode (data, size);
+  gint64 before;
   gsize n = strlen (b64);
   gsize total = sizeof (APPEND_HEAD) - 1 + n + sizeof (APPEND_TAIL) - 1;
   guint8 *out = g_malloc (total);
@@ -198,10 +298,40 @@ openai_frame_audio (GstSttAdapter * a, const guint8 * data, gsize size,
       sizeof (APPEND_TAIL) - 1);
   g_free (b64);
 
+  before = st->sent_ms;
   st->sent_frames += size / (2 * (gsize) a->channels);
   st->sent_ms = (gint64) (st->sent_frames * 1000 / (guint64) a->rate);
+  /* without server VAD: where speech and silence are, for our commits */
+  if (st->client_commits && frame_is_speech (data, size)) {
+    st->speech = TRUE;
+    st->silence_ms = 0;
+  } else if (st->client_commits) {
+    st->silence_ms += st->sent_ms - before;
+  }
   *is_text = TRUE;
   return g_bytes_new_take (out, total);
+}
+
+/* Without server VAD: a commit after speech and enough silence, or when
+ * the turn has run MAX_COMMIT_MS. */
+static gchar *
+openai_after_audio (GstSttAdapter * a)
+{
+  OpenAIState *st = a->state;
+  gint64 buffered;
+
+  if (!st->client_commits)
+    return NULL;
+  buffered = st->sent_ms - st->committed_ms;
+  if (buffered < MIN_COMMIT_MS || st->commits->len >= MAX_PENDING_COMMITS)
+    return NULL;
+  if (!(st->speech && st->silence_ms >= st->silence_commit_ms) &&
+      buffered < MAX_COMMIT_MS)
+    return NULL;
+  st->committed_ms = st->sent_ms;
+  st->speech = FALSE;
+  g_array_append_val (st->commits, st->sent_ms);
+  return g_strdup (COMMIT_MESSAGE);
 }
 
 static gchar *
@@ -245,6 +375,8 @@ get_item (OpenAIState * st, const gchar * id)
   item->id = g_strdup (id);
   item->start_ms = item->end_ms = GST_STT_TIME_NONE;
   item->text = g_string_new (NULL);
+  item->segments = g_array_new (FALSE, TRUE, sizeof (GstSttWord));
+  g_array_set_clear_func (item->segments, segment_clear);
   g_ptr_array_add (st->items, item);
   return item;
 }
@@ -299,6 +431,24 @@ emit_utterance_end (GPtrArray * events, gint64 at)
   g_ptr_array_add (events, ev);
 }
 
+/* The diarizer's segments as the final's words, placed on the session's
+ * timeline from the item's start. */
+static void
+add_segments (GstSttEvent * ev, Item * item)
+{
+  guint i;
+
+  for (i = 0; i < item->segments->len; i++) {
+    const GstSttWord *seg = &g_array_index (item->segments, GstSttWord, i);
+
+    gst_stt_event_add_word (ev, seg->text, ev->start_ms + seg->start_ms,
+        ev->start_ms + seg->end_ms, GST_STT_CONFIDENCE_NONE, seg->speaker);
+  }
+  if (ev->words->len > 0)
+    ev->speaker = g_strdup (g_array_index (ev->words, GstSttWord,
+            0).speaker);
+}
+
 /* Finals for the complete items at the head of the committed order. */
 static void
 drain (GstSttAdapter * a, GPtrArray * events)
@@ -315,6 +465,7 @@ drain (GstSttAdapter * a, GPtrArray * events)
     ev->text = g_strstrip (g_strdup (item->text->str));
     ev->start_ms = item->start_ms >= 0 ? item->start_ms : st->final_end_ms;
     ev->end_ms = item->end_ms >= 0 ? item->end_ms : ev->start_ms;
+    add_segments (ev, item);
     st->final_end_ms = MAX (st->final_end_ms, ev->end_ms);
     g_ptr_array_add (events, ev);
     g_ptr_array_remove_index (st->items, 0);
@@ -352,9 +503,15 @@ parse_committed (GstSttAdapter * a, JsonObject * msg, GPtrArray * events,
   item->previous_id = g_strdup (gst_stt_json_string (msg,
           "previous_item_id"));
 
-  /* A commit after end-of-stream of audio the voice detector did not
-   * close is the answer to ours: it ends where the audio did. */
-  if (a->eos_sent && item->end_ms < 0) {
+  /* Without server VAD, every commit is the answer to one of ours, in
+   * order: it ends where that commit did. */
+  if (st->commits->len > 0) {
+    if (item->end_ms < 0)
+      item->end_ms = g_array_index (st->commits, gint64, 0);
+    g_array_remove_index (st->commits, 0);
+  } else if (a->eos_sent && item->end_ms < 0) {
+    /* A commit after end-of-stream of audio the voice detector did not
+     * close is the answer to ours: it ends where the audio did. */
     st->commit_answered = TRUE;
     item->end_ms = st->eos_sent_ms;
   }
@@ -409,6 +566,30 @@ parse_transcription (GstSttAdapter * a, JsonObject * msg, const gchar * what,
     return TRUE;
   }
 
+  if (g_str_equal (what, "segment")) {
+    const gchar *text = gst_stt_json_string (msg, "text");
+    gdouble start = 0, end = 0;
+    GstSttWord seg;
+
+    if (text == NULL) {
+      g_set_error (error, GST_STT_ERROR, GST_STT_ERROR_MALFORMED,
+          EV_PREFIX "segment without text");
+      return FALSE;
+    }
+    if (item->segments->len >= MAX_ITEM_SEGMENTS || text[0] == '\0' ||
+        strlen (text) > MAX_ITEM_TEXT)
+      return TRUE;
+    gst_stt_json_double (msg, "start", &start);
+    gst_stt_json_double (msg, "end", &end);
+    seg.text = g_strstrip (g_strdup (text));
+    seg.start_ms = gst_stt_seconds_to_ms (start);
+    seg.end_ms = MAX (seg.start_ms, gst_stt_seconds_to_ms (end));
+    seg.confidence = GST_STT_CONFIDENCE_NONE;
+    seg.speaker = g_strdup (gst_stt_json_string (msg, "speaker"));
+    g_array_append_val (item->segments, seg);
+    return TRUE;
+  }
+
   if (g_str_equal (what, "completed")) {
     const gchar *transcript = gst_stt_json_string (msg, "transcript");
 
@@ -421,7 +602,7 @@ parse_transcription (GstSttAdapter * a, JsonObject * msg, const gchar * what,
     g_string_append_len (item->text, transcript,
         MIN (strlen (transcript), MAX_ITEM_TEXT));
     item->done = TRUE;
-  } else {
+  } else if (g_str_equal (what, "failed")) {
     JsonObject *err = gst_stt_json_object (msg, "error");
 
     /* failed: said, and its place in the order given up */
@@ -444,12 +625,19 @@ parse_error (GstSttAdapter * a, JsonObject * msg, GPtrArray * events)
   const gchar *type = gst_stt_json_string (err, "type");
   GstSttEvent *ev;
 
-  /* Our end-of-stream commit found nothing left to commit: everything
-   * was in items already. Expected, not worth a warning. */
-  if (a->eos_sent && !st->commit_answered && code != NULL &&
-      g_str_has_prefix (code, "input_audio_buffer_commit")) {
-    st->commit_answered = TRUE;
-    return TRUE;
+  /* A commit of ours found nothing to commit: an earlier one of our
+   * own without server VAD (answers come in order), else the one at
+   * end-of-stream, when everything was in items already. Expected, not
+   * worth a warning. */
+  if (code != NULL && g_str_has_prefix (code, "input_audio_buffer_commit")) {
+    if (st->commits->len > 0) {
+      g_array_remove_index (st->commits, 0);
+      return TRUE;
+    }
+    if (a->eos_sent && !st->commit_answered) {
+      st->commit_answered = TRUE;
+      return TRUE;
+    }
   }
   ev = gst_stt_add_error (events, gst_stt_json_string (err, "message"),
       code != NULL ? code : type);
@@ -521,9 +709,17 @@ openai_held_bytes (gpointer data)
   for (i = 0; i < st->items->len; i++) {
     Item *item = g_ptr_array_index (st->items, i);
 
+    guint j;
+
     n += sizeof (Item) + sizeof (GString) + item->text->allocated_len +
         strlen (item->id) + 1 +
         (item->previous_id ? strlen (item->previous_id) + 1 : 0);
+    for (j = 0; j < item->segments->len; j++) {
+      const GstSttWord *w = &g_array_index (item->segments, GstSttWord, j);
+
+      n += sizeof (GstSttWord) + strlen (w->text) + 1 +
+          (w->speaker ? strlen (w->speaker) + 1 : 0);
+    }
   }
   return n;
 }
@@ -534,6 +730,7 @@ static const GstSttBackendOps openai_ops = {
   .start_session = openai_start_session,
   .frame_audio = openai_frame_audio,
   .eos = openai_eos,
+  .after_audio = openai_after_audio,
   .parse = openai_parse,
   .held_bytes = openai_held_bytes,
 };

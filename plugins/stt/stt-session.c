@@ -136,6 +136,8 @@ struct _GstSttSession
   guint64 stall_mark;           /* progress counter at the last check */
   gint64 progress_us;           /* when the service last took data */
   guint stalls;                 /* stalled sessions since the last final */
+  guint stall_episodes;         /* runs of stalls, each ended by a final */
+  gboolean lost_warned;         /* unreplayed audio said, this episode */
   guint rate_limited;           /* HTTP 429 in a row */
   GstSttSessionMap session_map;
   GstSttSpeakerTracker speakers;
@@ -395,6 +397,7 @@ post_turns (GstSttSession * self, const GstSttEvent * final)
 
 static void net_fail (GstSttSession * self, const gchar * reason);
 static void net_mark_failed (GstSttSession * self);
+static gboolean net_can_send (GstSttSession * self);
 
 /* A fatal problem: session "failed", the ERROR, then the element refuses
  * data. */
@@ -436,9 +439,12 @@ net_handle_event (GstSttSession * self, const GstSttEvent * ev)
       if (ev->start_ms >= 0)
         gst_stt_session_map_forget (&self->session_map,
             gst_util_uint64_scale_int (ev->start_ms, self->net_rate, 1000));
+      /* Any final, silence too, shows the service transcribing again: the
+       * episode of trouble is over, the next one is said again. */
+      self->stalls = 0;
+      self->lost_warned = FALSE;
       if (empty)
         break;
-      self->stalls = 0;
       post_turns (self, ev);
       final = build_transcript (self, "sttpushsink-final", ev);
       post_structure (self, final);
@@ -485,6 +491,14 @@ net_handle_event (GstSttSession * self, const GstSttEvent * ev)
           GST_DEBUG_OBJECT (self->owner, "service error (not repeated as a "
               "warning): %s", ev->text);
       }
+      break;
+    case GST_STT_EVENT_SESSION_END:
+      /* The service ended the session on its own (a duration limit) while
+       * the stream goes on: close, and on_ws_closed() reconnects, with a
+       * WARNING that says how it ended (the adapter's describe_close). */
+      if (net_can_send (self))
+        soup_websocket_connection_close (self->conn,
+            SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
       break;
   }
 }
@@ -773,15 +787,16 @@ on_stall_tick (gpointer user_data)
 
   reason = g_strdup_printf ("the service read nothing for %u ms",
       timeout_ms);
-  /* Said once until the service transcribes again; every attempt still
-   * shows in sttpushsink-session. */
+  /* Said once per episode, until the service transcribes again (a final,
+   * even of silence); every attempt still shows in sttpushsink-session. */
   if (self->stalls++ == 0)
     SESSION_WARNING (self, RESOURCE, WRITE,
         ("%s stopped reading audio for %u ms (send-timeout-ms): "
             "reconnecting, and replaying what it had not transcribed.",
             gst_stt_adapter_get_info (self->adapter)->title, timeout_ms),
-        ("url: %s",
-            gst_stt_adapter_get_request (self->adapter)->display_url));
+        ("url: %s; stall episode %u",
+            gst_stt_adapter_get_request (self->adapter)->display_url,
+            ++self->stall_episodes));
   /* No close handshake through a socket that takes nothing: cut it. */
   io = g_object_ref (soup_websocket_connection_get_io_stream (self->conn));
   net_schedule_reconnect (self, reason);
@@ -1143,6 +1158,7 @@ net_pump (GstSttSession * self)
     gboolean eos, is_text;
     guint frames;
     GBytes *frame;
+    gchar *text;
 
     if (!gst_stt_adapter_may_send_audio (self->adapter) ||
         !net_writable (self))
@@ -1166,6 +1182,11 @@ net_pump (GstSttSession * self)
       self->net_bytes_out += g_bytes_get_size (frame);
       g_bytes_unref (frame);
       gst_stt_session_map_sent (&self->session_map, pos, frames);
+      /* a backend's own follow-up (OpenAI's commit without server VAD) */
+      if ((text = gst_stt_adapter_after_audio_message (self->adapter))) {
+        soup_websocket_connection_send_text (self->conn, text);
+        g_free (text);
+      }
       self->last_send_us = session_now (self);
       g_mutex_lock (&self->lock);
       self->bytes_sent += (guint64) wire * self->net_bpf;
@@ -1175,7 +1196,7 @@ net_pump (GstSttSession * self)
     }
 
     if (eos) {
-      gchar *text = gst_stt_adapter_eos_message (self->adapter);
+      text = gst_stt_adapter_eos_message (self->adapter);
 
       GST_DEBUG_OBJECT (self->owner, "all audio sent, end of stream");
       /* The state first: whatever the send leads to finds it finishing. */
@@ -1364,9 +1385,17 @@ net_session_opened (GstSttSession * self, SoupWebsocketConnection * conn)
   if (replay > 0)
     GST_INFO_OBJECT (self->owner, "replaying %" G_GUINT64_FORMAT " uncommitted "
         "frames", replay);
-  if (lost > 0)
-    GST_WARNING_OBJECT (self->owner, "%" G_GUINT64_FORMAT " uncommitted frames "
-        "of the lost session are no longer queued: not replayed", lost);
+  /* Once per episode (until a final); the total is unreplayed-ms. */
+  if (lost > 0 && !self->lost_warned) {
+    self->lost_warned = TRUE;
+    SESSION_WARNING (self, RESOURCE, WRITE,
+        ("%" G_GUINT64_FORMAT " ms of audio %s had received but not "
+            "transcribed were no longer queued when the new session opened: "
+            "their words may be missing (unreplayed-ms in stats; a longer "
+            "queue-ms rides out longer outages).", pos_to_ms (self, lost),
+            info->title), ("%" G_GUINT64_FORMAT " frames not replayed",
+            lost));
+  }
 
   if (self->pace_speed > 0) {
     /* a chunk ahead of real time from the start, never more */

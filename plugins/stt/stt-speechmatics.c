@@ -25,7 +25,23 @@
  * adapter glues it there: "Hello" "," "world" "." becomes the words
  * "Hello," and "world.". `EndOfUtterance` (asked for with
  * conversation_config) ends an utterance. Times are seconds. Errors come
- * in-band as `Error {type, reason}`, then a close. */
+ * in-band as `Error {type, reason}`, then a close.
+ *
+ * A mark can come in an AddTranscript of its own, after the final of the
+ * word it belongs to ("world" in one, "." `attaches_to: previous` in the
+ * next). Finals are never revised once posted, so a final that ends with a
+ * word is held until the next AddTranscript (or EndOfUtterance, or
+ * EndOfTranscript) says whether a mark follows; a final that ends with a
+ * mark goes out at once, and so does any final after our EndOfStream.
+ * The cost is one message of latency on finals that end mid-sentence.
+ *
+ * EndOfTranscript before our EndOfStream is the service ending the session
+ * (a duration limit): the session reconnects rather than stop quietly.
+ * Errors and close codes a new session would meet again (a language the
+ * service does not offer, an exhausted time allowance) are fatal, with
+ * what to change. Checked against the Realtime API reference
+ * (docs.speechmatics.com/api-ref/realtime-transcription-websocket) and
+ * speechmatics-python-sdk (sdk/rt/speechmatics/rt/_models.py). */
 
 #include "stt-adapter.h"
 #include "stt-json.h"
@@ -40,36 +56,86 @@
 /* Silence after which the service says EndOfUtterance. */
 #define END_OF_UTTERANCE_SILENCE_S 0.75
 
+/* Close codes of the Realtime API reference's table. */
 #define CLOSE_NOT_AUTHORISED 4001
+#define CLOSE_INSUFFICIENT_FUNDS 4002
+#define CLOSE_NOT_ALLOWED 4003
+#define CLOSE_INVALID_MODEL 4004
+#define CLOSE_QUOTA_EXCEEDED 4005
+#define CLOSE_TIMELIMIT_EXCEEDED 4006
+#define CLOSE_JOB_ERROR 4013
 
 typedef struct
 {
   gboolean started;             /* RecognitionStarted came */
   guint64 seq_no;               /* frames sent this session */
   guint64 acked;                /* the highest seq_no acknowledged */
+  GstSttEvent *held;            /* a final ending with a word, waiting for
+                                 * a mark of the next message */
 } SpeechmaticsState;
 
-/* Speechmatics names languages by ISO-639 ("en") and spells a region as
- * the output locale: "en-US" is language "en", output_locale "en-US". */
+/* The only output locales the service takes (the Realtime API reference,
+ * transcription_config.output_locale). */
+static const gchar *const output_locales[] = {
+  "en-GB", "en-US", "en-AU", "cmn-Hans", "cmn-Hant",
+};
+
+/* Speechmatics names languages by ISO-639 ("en", "cmn") and takes a region
+ * only as an output locale, for the few it has. "en-US" is language "en",
+ * output_locale "en-US"; "de-DE" or "en-IN" are just "de" and "en";
+ * Chinese is Mandarin, "cmn": "zh-CN" (simplified script), "zh-TW"
+ * (traditional). */
 static void
 set_language (JsonObject * config, const gchar * language)
 {
-  const gchar *dash;
+  const gchar *locale = NULL;
+  gchar *lang;
+  guint i;
 
   if (language == NULL) {
     json_object_set_string_member (config, "language", "en");
     return;
   }
-  dash = strchr (language, '-');
-  if (dash != NULL && dash - language == 2 && strlen (dash + 1) == 2) {
-    gchar *lang = g_strndup (language, 2);
+  for (i = 0; i < G_N_ELEMENTS (output_locales); i++)
+    if (g_ascii_strcasecmp (language, output_locales[i]) == 0)
+      locale = output_locales[i];
 
-    json_object_set_string_member (config, "language", lang);
-    json_object_set_string_member (config, "output_locale", language);
-    g_free (lang);
-    return;
+  if (g_ascii_strcasecmp (language, "zh") == 0 ||
+      g_ascii_strncasecmp (language, "zh-", 3) == 0) {
+    lang = g_strdup ("cmn");
+    if (g_ascii_strcasecmp (language, "zh-TW") == 0 ||
+        g_ascii_strcasecmp (language, "zh-HK") == 0 ||
+        g_ascii_strcasecmp (language, "zh-Hant") == 0)
+      locale = "cmn-Hant";
+    else if (g_ascii_strcasecmp (language, "zh") != 0)
+      locale = "cmn-Hans";
+  } else {
+    const gchar *dash = strchr (language, '-');
+
+    lang = dash != NULL ? g_strndup (language, dash - language) :
+        g_strdup (language);
   }
-  json_object_set_string_member (config, "language", language);
+  json_object_set_string_member (config, "language", lang);
+  if (locale != NULL)
+    json_object_set_string_member (config, "output_locale", locale);
+  g_free (lang);
+}
+
+static void
+set_vocabulary (JsonObject * config, gchar ** terms)
+{
+  JsonArray *vocab;
+
+  if (terms == NULL)
+    return;
+  vocab = json_array_new ();
+  for (; *terms != NULL; terms++) {
+    JsonObject *entry = json_object_new ();
+
+    json_object_set_string_member (entry, "content", *terms);
+    json_array_add_object_element (vocab, entry);
+  }
+  json_object_set_array_member (config, "additional_vocab", vocab);
 }
 
 static gchar *
@@ -95,8 +161,13 @@ build_start (GstSttAdapter * a)
       a->interim_results);
   if (a->diarize)
     json_object_set_string_member (config, "diarization", "speaker");
+  set_vocabulary (config, a->vocabulary);
+  if (a->max_delay_ms > 0)
+    json_object_set_double_member (config, "max_delay",
+        a->max_delay_ms / 1000.0);
   json_object_set_double_member (conversation,
-      "end_of_utterance_silence_trigger", END_OF_UTTERANCE_SILENCE_S);
+      "end_of_utterance_silence_trigger", a->end_of_turn_silence_ms > 0 ?
+      a->end_of_turn_silence_ms / 1000.0 : END_OF_UTTERANCE_SILENCE_S);
   json_object_set_object_member (config, "conversation_config", conversation);
   json_object_set_object_member (root, "transcription_config", config);
 
@@ -127,6 +198,15 @@ speechmatics_init (GstSttAdapter * a, GError ** error)
 }
 
 static void
+speechmatics_state_free (gpointer data)
+{
+  SpeechmaticsState *st = data;
+
+  gst_stt_event_free (st->held);
+  g_free (st);
+}
+
+static void
 speechmatics_start_session (GstSttAdapter * a)
 {
   SpeechmaticsState *st = a->state;
@@ -134,6 +214,8 @@ speechmatics_start_session (GstSttAdapter * a)
   st->started = FALSE;
   st->seq_no = 0;
   st->acked = 0;
+  /* its audio was never committed: the new session transcribes it again */
+  g_clear_pointer (&st->held, gst_stt_event_free);
 }
 
 static gboolean
@@ -174,31 +256,46 @@ speaker_of (JsonObject * alt)
   return s;
 }
 
-/* Appends @mark to the last word, or keeps it to prefix the next one. */
-static void
-attach_mark (GstSttEvent * ev, const gchar * mark, const gchar * how,
-    GString * prefix, gboolean * join_next)
+static GstSttWord *
+last_word (GstSttEvent * ev)
 {
-  GstSttWord *last = ev->words->len > 0 ?
-      &g_array_index (ev->words, GstSttWord, ev->words->len - 1) : NULL;
+  if (ev == NULL || ev->words->len == 0)
+    return NULL;
+  return &g_array_index (ev->words, GstSttWord, ev->words->len - 1);
+}
 
-  if (how != NULL && g_str_equal (how, "next")) {
+static void
+append_text (GstSttWord * w, const gchar * more)
+{
+  gchar *text = g_strconcat (w->text, more, NULL);
+
+  g_free (w->text);
+  w->text = text;
+}
+
+/* Appends @mark to the last word (of this message, else of the held
+ * final), or keeps it to prefix the next one. */
+static void
+attach_mark (GstSttEvent * ev, GstSttEvent * held, const gchar * mark,
+    const gchar * how, GString * prefix, gboolean * join_next)
+{
+  GstSttWord *last = last_word (ev);
+
+  if (how != NULL && (g_str_equal (how, "next") ||
+          g_str_equal (how, "none"))) {
+    /* "none": nothing to attach to, the start of the next word */
     g_string_append (prefix, mark);
     return;
   }
-  if (last == NULL || (how != NULL && g_str_equal (how, "none"))) {
-    /* nothing to attach to: the start of the next word */
+  if (last == NULL && prefix->len == 0)
+    last = last_word (held);
+  if (last == NULL) {
     g_string_append (prefix, mark);
     return;
   }
-  {
-    gchar *text = g_strconcat (last->text, mark, NULL);
-
-    g_free (last->text);
-    last->text = text;
-  }
+  append_text (last, mark);
   /* "both": the next word continues this one, without a space */
-  if (how != NULL && g_str_equal (how, "both"))
+  if (how != NULL && g_str_equal (how, "both") && last == last_word (ev))
     *join_next = TRUE;
 }
 
@@ -207,8 +304,7 @@ add_word (GstSttEvent * ev, const gchar * content, gint64 start, gint64 end,
     gdouble conf, const gchar * speaker, GString * prefix,
     gboolean * join_next)
 {
-  GstSttWord *last = ev->words->len > 0 ?
-      &g_array_index (ev->words, GstSttWord, ev->words->len - 1) : NULL;
+  GstSttWord *last = last_word (ev);
   gchar *text = g_strconcat (prefix->str, content, NULL);
 
   g_string_truncate (prefix, 0);
@@ -227,12 +323,15 @@ add_word (GstSttEvent * ev, const gchar * content, gint64 start, gint64 end,
   g_free (text);
 }
 
-static void
-add_results (GstSttEvent * ev, JsonArray * results)
+/* Fills @ev with the words of @results, marks glued on; a mark that comes
+ * first goes to the last word of @held. Returns whether the last result
+ * was a word: then a mark for it may still come. */
+static gboolean
+add_results (GstSttEvent * ev, GstSttEvent * held, JsonArray * results)
 {
   guint i, n = results != NULL ? json_array_get_length (results) : 0;
   GString *prefix = g_string_new (NULL);
-  gboolean join_next = FALSE;
+  gboolean join_next = FALSE, ends_with_word = FALSE;
 
   for (i = 0; i < n; i++) {
     JsonObject *r = gst_stt_json_array_object (results, i);
@@ -248,24 +347,22 @@ add_results (GstSttEvent * ev, JsonArray * results)
     gst_stt_json_double (r, "end_time", &end);
     gst_stt_json_double (alt, "confidence", &conf);
 
-    if (g_str_equal (type, "punctuation"))
-      attach_mark (ev, content, gst_stt_json_string (r, "attaches_to"),
+    if (g_str_equal (type, "punctuation")) {
+      attach_mark (ev, held, content, gst_stt_json_string (r, "attaches_to"),
           prefix, &join_next);
-    else if (g_str_equal (type, "word") || g_str_equal (type, "entity"))
+      ends_with_word = FALSE;
+    } else if (g_str_equal (type, "word") || g_str_equal (type, "entity")) {
       add_word (ev, content, gst_stt_seconds_to_ms (start),
           gst_stt_seconds_to_ms (end), conf, speaker_of (alt), prefix,
           &join_next);
+      ends_with_word = TRUE;
+    }
   }
   /* a mark waiting for a word that never came */
-  if (prefix->len > 0 && ev->words->len > 0) {
-    GstSttWord *last = &g_array_index (ev->words, GstSttWord,
-        ev->words->len - 1);
-    gchar *text = g_strconcat (last->text, prefix->str, NULL);
-
-    g_free (last->text);
-    last->text = text;
-  }
+  if (prefix->len > 0 && ev->words->len > 0)
+    append_text (last_word (ev), prefix->str);
   g_string_free (prefix, TRUE);
+  return ends_with_word;
 }
 
 static gchar *
@@ -282,12 +379,28 @@ join_words (GstSttEvent * ev)
   return g_string_free (s, FALSE);
 }
 
+/* The held final goes out, with whatever mark reached it meanwhile. */
+static void
+release_held (SpeechmaticsState * st, GPtrArray * events)
+{
+  GstSttEvent *held = st->held;
+
+  if (held == NULL)
+    return;
+  st->held = NULL;
+  g_free (held->text);
+  held->text = join_words (held);
+  g_ptr_array_add (events, held);
+}
+
 static gboolean
 parse_transcript (GstSttAdapter * a, JsonObject * msg, gboolean final,
     GPtrArray * events, GError ** error)
 {
+  SpeechmaticsState *st = a->state;
   JsonObject *meta = gst_stt_json_object (msg, "metadata");
   gdouble start = 0, end = 0;
+  gboolean open_end;
   GstSttEvent *ev;
 
   if (meta == NULL || !gst_stt_json_double (meta, "start_time", &start) ||
@@ -302,39 +415,69 @@ parse_transcript (GstSttAdapter * a, JsonObject * msg, gboolean final,
 
   ev = gst_stt_event_new (final ? GST_STT_EVENT_FINAL :
       GST_STT_EVENT_PARTIAL);
-  add_results (ev, gst_stt_json_array (msg, "results"));
+  /* a partial never takes a mark away from the held final */
+  open_end = add_results (ev, final ? st->held : NULL,
+      gst_stt_json_array (msg, "results"));
   ev->text = join_words (ev);
   /* the message's span, not the words': silence is committed too */
   ev->start_ms = gst_stt_seconds_to_ms (start);
   ev->end_ms = gst_stt_seconds_to_ms (end);
   if (ev->words->len > 0)
     ev->speaker = g_strdup (g_array_index (ev->words, GstSttWord, 0).speaker);
-  if (final)
-    ev->confidence = gst_stt_mean_confidence (ev);
 
-  /* an empty partial says nothing; an empty final still commits its span */
-  if (!final && ev->text[0] == '\0') {
-    gst_stt_event_free (ev);
+  if (!final) {
+    /* an empty partial says nothing */
+    if (ev->text[0] == '\0')
+      gst_stt_event_free (ev);
+    else
+      g_ptr_array_add (events, ev);
     return TRUE;
   }
-  g_ptr_array_add (events, ev);
+
+  ev->confidence = gst_stt_mean_confidence (ev);
+  release_held (st, events);
+  /* An empty final still commits its span. After our EndOfStream
+   * nothing is held: a service that closes without EndOfTranscript must
+   * not take the last words with it (a late mark is the lesser loss). */
+  if (open_end && ev->words->len > 0 && !a->eos_sent)
+    st->held = ev;
+  else
+    g_ptr_array_add (events, ev);
   return TRUE;
 }
 
-/* In-band error types that a new session would only meet again. */
-static gboolean
-error_is_permanent (const gchar * type)
+/* In-band error types that a new session would only meet again, with
+ * what to change; NULL for one worth retrying. */
+static const gchar *
+permanent_error_hint (const gchar * type)
 {
-  static const gchar *const permanent[] = {
-    "invalid_model", "invalid_config", "invalid_audio_type", "not_allowed",
-    "invalid_message", "protocol_error", "unsupported",
+  static const struct
+  {
+    const gchar *type;
+    const gchar *hint;
+  } permanent[] = {
+    {"invalid_language", "set language to one Speechmatics offers "
+          "(ISO 639-1, such as \"en\" or \"de\")"},
+    {"invalid_model", "set language and model to ones your Speechmatics "
+          "account offers"},
+    {"timelimit_exceeded", "the Speechmatics account has used its time "
+          "allowance: raise it in the Speechmatics portal"},
+    {"insufficient_funds", "add funds to the Speechmatics account"},
+    {"invalid_config", "fix extra or the settings: the service refused the "
+          "configuration"},
+    {"invalid_audio_type", "the service refused the audio format"},
+    {"not_allowed", "the Speechmatics account may not use this feature"},
+    {"invalid_message", NULL},
+    {"protocol_error", NULL},
+    {"unsupported", NULL},
   };
   guint i;
 
   for (i = 0; type != NULL && i < G_N_ELEMENTS (permanent); i++)
-    if (g_str_equal (type, permanent[i]))
-      return TRUE;
-  return FALSE;
+    if (g_str_equal (type, permanent[i].type))
+      return permanent[i].hint != NULL ? permanent[i].hint :
+          "a new session would be refused the same way";
+  return NULL;
 }
 
 static gboolean
@@ -379,6 +522,8 @@ speechmatics_parse (GstSttAdapter * a, JsonObject * msg, const gchar * raw,
           "EndOfUtterance without metadata.end_time");
       return FALSE;
     }
+    /* the utterance's marks came before its end */
+    release_held (st, events);
     ev = gst_stt_event_new (GST_STT_EVENT_UTTERANCE_END);
     ev->end_ms = gst_stt_seconds_to_ms (at);
     g_ptr_array_add (events, ev);
@@ -392,8 +537,14 @@ speechmatics_parse (GstSttAdapter * a, JsonObject * msg, const gchar * raw,
   }
 
   if (g_str_equal (type, "EndOfTranscript")) {
+    release_held (st, events);
     gst_stt_add_metadata (events, type, raw);
-    a->finished = TRUE;
+    if (a->eos_sent)
+      a->finished = TRUE;
+    else
+      gst_stt_adapter_server_ended (a, "Speechmatics ended the session "
+          "before the end of the stream (EndOfTranscript), as it does at a "
+          "session duration limit", events);
     return TRUE;
   }
 
@@ -404,12 +555,19 @@ speechmatics_parse (GstSttAdapter * a, JsonObject * msg, const gchar * raw,
 
   if (g_str_equal (type, "Error")) {
     const gchar *kind = gst_stt_json_string (msg, "type");
-    GstSttEvent *ev = gst_stt_add_error (events,
-        gst_stt_json_string (msg, "reason"), kind);
+    const gchar *reason = gst_stt_json_string (msg, "reason");
+    const gchar *hint = permanent_error_hint (kind);
+    GstSttEvent *ev;
+    gchar *text = NULL;
 
+    if (hint != NULL)
+      text = g_strdup_printf ("%s: %s", reason != NULL && reason[0] ?
+          reason : kind, hint);
+    ev = gst_stt_add_error (events, text != NULL ? text : reason, kind);
+    g_free (text);
     if (g_strcmp0 (kind, "not_authorised") == 0)
       ev->fatal = ev->auth = TRUE;
-    else if (error_is_permanent (kind))
+    else if (hint != NULL)
       ev->fatal = TRUE;
     return TRUE;
   }
@@ -426,9 +584,23 @@ speechmatics_close_hint (gushort code, gboolean * fatal)
       *fatal = TRUE;
       return "Speechmatics refused the key: check api-key or "
           "SPEECHMATICS_API_KEY";
-    case 4005:
+    case CLOSE_INSUFFICIENT_FUNDS:
+      *fatal = TRUE;
+      return "Speechmatics: insufficient funds on the account";
+    case CLOSE_NOT_ALLOWED:
+      *fatal = TRUE;
+      return "Speechmatics: the account may not use this feature";
+    case CLOSE_INVALID_MODEL:
+      *fatal = TRUE;
+      return "Speechmatics does not offer this language or model: set "
+          "language (ISO 639-1, such as \"en\") and model to ones it offers";
+    case CLOSE_QUOTA_EXCEEDED:
       return "Speechmatics quota exceeded";
-    case 4013:
+    case CLOSE_TIMELIMIT_EXCEEDED:
+      *fatal = TRUE;
+      return "Speechmatics: the account has used its time allowance; "
+          "raise it in the Speechmatics portal";
+    case CLOSE_JOB_ERROR:
       return "Speechmatics could not run the job";
     case 1011:
       return "Speechmatics hit an internal error";
@@ -445,7 +617,7 @@ speechmatics_close_is_auth (gushort code)
 
 static const GstSttBackendOps speechmatics_ops = {
   .init = speechmatics_init,
-  .state_free = g_free,
+  .state_free = speechmatics_state_free,
   .start_session = speechmatics_start_session,
   .may_send_audio = speechmatics_may_send_audio,
   .frame_audio = speechmatics_frame_audio,

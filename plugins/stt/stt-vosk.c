@@ -21,7 +21,25 @@
  *
  * Replies carry no times except word times, so the adapter keeps the end
  * time of each frame in flight: the reply at the head of that queue covers
- * the audio up to it. That also bounds how far the client runs ahead. */
+ * the audio up to it. That also bounds how far the client runs ahead.
+ *
+ * Two servers speak this protocol, differently (vosk-server's
+ * websocket/asr_server.py and websocket-cpp/asr_server.cpp):
+ * - the Python server reads the config (sample_rate, words,
+ *   max_alternatives, phrase_list) and answers only audio and eof;
+ * - the C++ server ignores the config (its rate is the environment's
+ *   VOSK_SAMPLE_RATE, 8000 by default) and answers every message, the
+ *   config included, as if it were audio.
+ * Against the C++ server, replies run one message behind the frames, so
+ * the reply taken for the eof can be the last frame's. The eof's answer
+ * is always a result (the recogniser's final result), never a partial: a
+ * partial where the eof's answer was expected means that answer is still
+ * to come, and the session waits for it. (A result there ended the
+ * utterance at the last frame: nothing is left for the eof's answer.)
+ * Partial and empty-final times are then one frame late. `vocabulary`
+ * becomes the Python server's `phrase_list`: a grammar, so the recogniser
+ * hears only those phrases (and "[unk]"), and only with models that have
+ * a dynamic graph; the C++ server ignores it. */
 
 #include "stt-adapter.h"
 #include "stt-json.h"
@@ -60,6 +78,14 @@ build_config (GstSttAdapter * a)
 
   json_object_set_int_member (config, "sample_rate", a->rate);
   json_object_set_boolean_member (config, "words", TRUE);
+  if (a->vocabulary != NULL) {
+    JsonArray *phrases = json_array_new ();
+    guint i;
+
+    for (i = 0; a->vocabulary[i] != NULL; i++)
+      json_array_add_string_element (phrases, a->vocabulary[i]);
+    json_object_set_array_member (config, "phrase_list", phrases);
+  }
 
   if (a->extra != NULL) {
     JsonObjectIter iter;
@@ -265,7 +291,12 @@ vosk_parse (GstSttAdapter * a, JsonObject * msg, const gchar * raw,
   }
 
   reply_end = pop_pending (st);
-  if (reply_end == EOF_MARK) {
+  if (reply_end == EOF_MARK && !is_result) {
+    /* a server that answered one message more (the C++ server answers
+     * the config): the eof's own answer is still to come */
+    st->head--;
+    reply_end = frames_to_ms (a, st->frames_sent);
+  } else if (reply_end == EOF_MARK) {
     a->finished = TRUE;
     reply_end = frames_to_ms (a, st->frames_sent);
   }

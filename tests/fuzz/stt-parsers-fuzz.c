@@ -16,9 +16,11 @@
  *   control & 1     with bits 6-7, the backend: (control & 1) |
  *                   ((control >> 6) << 1) is 0 Deepgram, 1 Vosk,
  *                   2 AssemblyAI, 3 AssemblyAI without format_turns,
- *                   4-5 Speechmatics, 6-7 OpenAI
+ *                   4-5 Speechmatics, 6 OpenAI, 7 OpenAI without server
+ *                   VAD (the adapter commits)
  *   control & 2     interim results
- *   control & 4     diarize
+ *   control & 4     diarize, and the vocabulary, end-of-turn silence and
+ *                   max delay settings
  *   control & 8     end-of-stream sent after the first message
  *   (control >> 4) & 3   audio frames sent before each message (Vosk's
  *                   replies are matched to them, Speechmatics acknowledges
@@ -53,7 +55,9 @@ static const struct
   {GST_STT_BACKEND_SPEECHMATICS, NULL},
   {GST_STT_BACKEND_SPEECHMATICS, NULL},
   {GST_STT_BACKEND_OPENAI, NULL},
-  {GST_STT_BACKEND_OPENAI, NULL},
+  /* without server VAD: the adapter's own commits */
+  {GST_STT_BACKEND_OPENAI,
+      "{\"audio\": {\"input\": {\"turn_detection\": null}}}"},
 };
 
 static guint
@@ -74,6 +78,9 @@ make_adapter (guint8 control)
     .rate = kinds[kind_of (control)].backend == GST_STT_BACKEND_OPENAI ?
         24000 : 16000,
     .channels = 1,
+    .vocabulary = (control & 4) ? "one, two words" : NULL,
+    .end_of_turn_silence_ms = (control & 4) ? 300 : 0,
+    .max_delay_ms = (control & 4) ? 1500 : 0,
   };
 
   return gst_stt_adapter_new (&s, NULL);
@@ -94,15 +101,17 @@ adapter_for (guint8 control)
 static void
 send_frames (GstSttAdapter * a, guint n)
 {
-  static const guint8 pcm[320];
+  static const guint8 silence[320];
+  static const guint8 loud[320] = { 0x00, 0x40, 0x00, 0xc0, 0x00, 0x40 };
   gboolean is_text;
   guint i;
 
   for (i = 0; i < n && gst_stt_adapter_may_send_audio (a); i++) {
-    GBytes *frame = gst_stt_adapter_frame_audio (a, pcm, sizeof (pcm),
-        &is_text);
+    GBytes *frame = gst_stt_adapter_frame_audio (a, (i & 1) ? silence : loud,
+        sizeof (silence), &is_text);
 
     g_bytes_unref (frame);
+    g_free (gst_stt_adapter_after_audio_message (a));
   }
 }
 

@@ -185,5 +185,133 @@ class TestReplayFile(unittest.TestCase):
         self.assertGreater(elapsed, seconds - 0.3)
 
 
+
+# examples/stt_transcribe.py: the five backends, the rate each takes, and
+# one line for what is wrong. Its cloud backends are tried against the
+# local protocol servers of tests/stt (stt_servers.py); the offline path
+# against the reference server of tools/.
+
+STT_PLUGIN_DIR = os.path.join(BUILD_ROOT, 'plugins', 'stt')
+REFERENCE_SERVER = os.path.join(BUILD_ROOT, 'tools', 'stt-reference-server')
+STT_KEY = 'sk-example-test-key'
+
+
+def transcribe_example():
+    return [sys.executable, os.path.join(EXAMPLES, 'stt_transcribe.py')]
+
+
+def stt_env(**extra):
+    env = dict(os.environ)
+    env['GST_PLUGIN_PATH_1_0'] = os.pathsep.join(
+        [STT_PLUGIN_DIR, env.get('GST_PLUGIN_PATH_1_0', '')])
+    for var in ('DEEPGRAM_API_KEY', 'ASSEMBLYAI_API_KEY',
+                'SPEECHMATICS_API_KEY', 'OPENAI_API_KEY',
+                'STT_REFERENCE_SERVER'):
+        env.pop(var, None)
+    env.update(extra)
+    return env
+
+
+def speech_wav(directory):
+    """2 s of a 440 Hz tone at 44.1 kHz: audio no backend takes as is."""
+    path = os.path.join(directory, 'tone.wav')
+    t = numpy.arange(88200) / 44100.0
+    pcm = (numpy.sin(2 * numpy.pi * 440 * t) * 8000).astype('<i2')
+    with wave.open(path, 'wb') as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(44100)
+        w.writeframes(pcm.tobytes())
+    return path
+
+
+class TestSttTranscribeExample(unittest.TestCase):
+
+    def setUp(self):
+        if not os.path.isdir(STT_PLUGIN_DIR):
+            self.skipTest('the stt plugin is not built')
+        self.tmp = tempfile.TemporaryDirectory()
+        self.addCleanup(self.tmp.cleanup)
+
+    def run_example(self, args, env=None, timeout=60):
+        return subprocess.run(transcribe_example() + args,
+                              env=env or stt_env(), capture_output=True,
+                              text=True, timeout=timeout)
+
+    def assert_one_line_error(self, result, status, text):
+        self.assertEqual(result.returncode, status, result.stderr)
+        self.assertNotIn('Traceback', result.stderr)
+        lines = [line for line in result.stderr.splitlines()
+                 if not line.startswith('(')]
+        self.assertEqual(len(lines), 1, result.stderr)
+        self.assertIn(text, lines[0])
+
+    def test_help_offers_the_five_backends(self):
+        result = self.run_example(['--help'])
+        self.assertEqual(result.returncode, 0, result.stderr)
+        for backend in ('deepgram', 'assemblyai', 'speechmatics', 'openai',
+                        'vosk'):
+            self.assertIn(backend, result.stdout)
+
+    def test_unknown_backend_is_one_line(self):
+        result = self.run_example(['--backend', 'whisper', '--file', 'x'])
+        self.assert_one_line_error(result, 2, "invalid choice: 'whisper'")
+
+    def test_missing_file_is_one_line(self):
+        result = self.run_example(['--url', 'ws://127.0.0.1:9/', '--file',
+                                   os.path.join(self.tmp.name, 'none.wav')])
+        self.assert_one_line_error(result, 1, 'no such file')
+
+    def test_missing_key_is_one_line(self):
+        result = self.run_example(['--backend', 'deepgram', '--file',
+                                   speech_wav(self.tmp.name)])
+        self.assert_one_line_error(result, 1, 'DEEPGRAM_API_KEY')
+
+    def test_each_backend_gets_its_rate(self):
+        # OpenAI takes 24 kHz only: a fixed 16 kHz was "Internal data
+        # stream error". Every backend gets the file converted to a rate
+        # it takes, and the script ends normally at EOS.
+        sys.path.insert(0, os.path.join(SOURCE_ROOT, 'tests', 'stt'))
+        import stt_servers as S
+        wav = speech_wav(self.tmp.name)
+        cases = (('deepgram', S.DeepgramServer, 'DEEPGRAM_API_KEY', 16000),
+                 ('assemblyai', S.AssemblyAIServer, 'ASSEMBLYAI_API_KEY',
+                  16000),
+                 ('speechmatics', S.SpeechmaticsServer,
+                  'SPEECHMATICS_API_KEY', 16000),
+                 ('openai', S.OpenAIServer, 'OPENAI_API_KEY', 24000),
+                 ('vosk', S.VoskServer, None, 16000))
+        for backend, cls, var, rate in cases:
+            with self.subTest(backend=backend):
+                srv = cls(S.Behaviour(api_key=STT_KEY if var else None))
+                self.addCleanup(srv.close)
+                env = stt_env(**({var: STT_KEY} if var else {}))
+                result = self.run_example(['--backend', backend, '--url',
+                                           srv.url, '--file', wav], env=env)
+                self.assertEqual(result.returncode, 0, result.stderr)
+                self.assertNotIn('error', result.stderr)
+                session = srv.sessions[0]
+                self.assertEqual(session.violations, [])
+                # 2 s of audio at the backend's rate (S16LE mono), give or
+                # take the resampler's edges and a short frame's padding
+                expected = 2 * rate * 2
+                self.assertGreater(session.audio_bytes, expected * 0.95)
+                self.assertLess(session.audio_bytes, expected * 1.1)
+
+    def test_offline_reference_server_from_path(self):
+        # the installed program, found on PATH as `meson devenv` puts it
+        if not os.access(REFERENCE_SERVER, os.X_OK):
+            self.skipTest('stt-reference-server not built '
+                          '(libpocketsphinx-dev)')
+        if not os.path.isdir('/usr/share/pocketsphinx/model/en-us'):
+            self.skipTest('no pocketsphinx model (pocketsphinx-en-us)')
+        env = stt_env(PATH=os.pathsep.join(
+            [os.path.dirname(REFERENCE_SERVER), os.environ['PATH']]))
+        result = self.run_example(['--file', speech_wav(self.tmp.name)],
+                                  env=env, timeout=120)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn('(reference server at ws://127.0.0.1:', result.stderr)
+
+
 if __name__ == '__main__':
     run_tests()

@@ -1057,6 +1057,10 @@ class TestOutage(SttTestCase):
         self.assertGreater(opened[1]['lost-ms'], 1000)
         self.assertLessEqual(opened[1]['lost-ms'], 1500)
         self.assertEqual(st['unreplayed-ms'], opened[1]['lost-ms'])
+        # and said in one WARNING (once per episode: until the next final)
+        lost = [m for m in watch.of_type(Gst.MessageType.WARNING)
+                if 'were no longer queued' in m.parse_warning()[0].message]
+        self.assertEqual(len(lost), 1)
         self.assertEqual(opened[1]['replayed-ms'], 0)
         self.assertGreater(st['dropped-ms'], 0)
         # what did come through is in order, never twice, at its time

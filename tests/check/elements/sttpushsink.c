@@ -78,9 +78,12 @@ on_peer_message (SoupWebsocketConnection * conn, gint type, GBytes * message,
   if (type == SOUP_WEBSOCKET_DATA_TEXT) {
     p->got_eof = size == 11 && memcmp (data, "{\"eof\" : 1}", 11) == 0;
     p->replies++;
+    frames = p->frames;
     g_cond_broadcast (&p->cond);
     g_mutex_unlock (&p->lock);
-    peer_send_result (conn, 1000);
+    /* the last word, after the audio's last result (a time past the
+     * audio sent would be refused) */
+    peer_send_result (conn, frames / RESULT_EVERY);
     soup_websocket_connection_close (conn, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
     return;
   }

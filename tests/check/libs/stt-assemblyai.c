@@ -449,8 +449,113 @@ GST_START_TEST (test_errors_and_close_codes)
   /* odd values are tolerated */
   ev = parse_ok (a, "{\"type\": \"Turn\", \"turn_order\": 5, \"end_of_turn\": "
       "\"yes\", \"words\": [null, 3, {\"text\": 7}, {\"text\": \"x\", "
-      "\"start\": -5, \"end\": 1e300}], \"transcript\": 9}");
+      "\"start\": -5, \"end\": 300}], \"transcript\": 9}");
   g_ptr_array_unref (ev);
+  /* Defect F: but not a time past any audio sent */
+  parse_refused (a, "{\"type\": \"Turn\", \"turn_order\": 6, "
+      "\"end_of_turn\": false, \"words\": [{\"text\": \"x\", "
+      "\"start\": 1e300, \"end\": 1e300}], \"transcript\": \"\"}");
+  gst_stt_adapter_free (a);
+}
+
+GST_END_TEST;
+
+/* Fix 9. With speaker_labels each final word names its speaker
+ * (diarization-and-multichannel): a turn where the speaker changes
+ * mid-way keeps both; SpeakerRevision is passed through, not dropped. */
+GST_START_TEST (test_word_speakers_and_revision)
+{
+  GstSttSettings s = default_settings ();
+  GstSttAdapter *a;
+  GPtrArray *ev;
+  GstSttEvent *e;
+  GstSttSpeakerTracker tracker;
+  GArray *turns;
+
+  s.diarize = TRUE;
+  s.extra = "{\"format_turns\": false}";
+  a = adapter_new (&s);
+  ev = parse_ok (a, "{\"type\": \"Turn\", \"turn_order\": 0, "
+      "\"turn_is_formatted\": false, \"end_of_turn\": true, \"transcript\": "
+      "\"hi there hello\", \"speaker_label\": \"A\", \"words\": ["
+      "{\"start\": 100, \"end\": 300, \"text\": \"hi\", \"confidence\": 0.9, "
+      "\"word_is_final\": true, \"speaker\": \"A\"}, "
+      "{\"start\": 300, \"end\": 600, \"text\": \"there\", \"confidence\": "
+      "0.9, \"word_is_final\": true, \"speaker\": \"A\"}, "
+      "{\"start\": 900, \"end\": 1300, \"text\": \"hello\", \"confidence\": "
+      "0.8, \"word_is_final\": true, \"speaker\": \"B\"}]}");
+  e = event (ev, 0);
+  fail_unless_equals_int (e->type, GST_STT_EVENT_FINAL);
+  fail_unless_equals_string (word (e, 0)->speaker, "A");
+  fail_unless_equals_string (word (e, 2)->speaker, "B");
+  fail_unless_equals_string (e->speaker, "A");
+  /* two speaker turns out of one Turn message */
+  gst_stt_speaker_tracker_init (&tracker);
+  turns = g_array_new (FALSE, FALSE, sizeof (GstSttTurn));
+  g_array_set_clear_func (turns, (GDestroyNotify) gst_stt_turn_clear);
+  fail_unless_equals_int (gst_stt_speaker_tracker_feed (&tracker, e, turns),
+      2);
+  fail_unless_equals_int64 (g_array_index (turns, GstSttTurn, 1).at_ms, 900);
+  g_array_unref (turns);
+  gst_stt_speaker_tracker_clear (&tracker);
+  g_ptr_array_unref (ev);
+
+  ev = parse_ok (a, "{\"type\": \"SpeakerRevision\", \"turn_order\": 0}");
+  fail_unless_equals_int (ev->len, 1);
+  fail_unless_equals_int (event (ev, 0)->type, GST_STT_EVENT_METADATA);
+  fail_unless_equals_string (event (ev, 0)->kind, "SpeakerRevision");
+  g_ptr_array_unref (ev);
+  gst_stt_adapter_free (a);
+}
+
+GST_END_TEST;
+
+/* Fix 7. Termination without our Terminate: the service ended the
+ * session (maximum duration). Not finished: SESSION_END, and the close
+ * that follows says so. */
+GST_START_TEST (test_service_ends_session)
+{
+  GstSttSettings s = default_settings ();
+  GstSttAdapter *a = adapter_new (&s);
+  GPtrArray *ev;
+  gboolean fatal = TRUE;
+  gchar *text;
+
+  ev = parse_ok (a, "{\"type\": \"Termination\", "
+      "\"audio_duration_seconds\": 10800, \"session_duration_seconds\": "
+      "10800}");
+  fail_if (gst_stt_adapter_is_finished (a));
+  fail_unless_equals_int (ev->len, 2);
+  fail_unless_equals_string (event (ev, 0)->kind, "Termination");
+  fail_unless_equals_int (event (ev, 1)->type, GST_STT_EVENT_SESSION_END);
+  g_ptr_array_unref (ev);
+  text = gst_stt_adapter_describe_close (a, 1000, NULL, &fatal);
+  fail_if (fatal);
+  fail_unless (g_str_has_prefix (text, "AssemblyAI ended the session before "
+          "the end of the stream (Termination)"), "%s", text);
+  g_free (text);
+  gst_stt_adapter_free (a);
+}
+
+GST_END_TEST;
+
+/* vocabulary → keyterms_prompt (a JSON list), end-of-turn-silence-ms →
+ * min_end_of_turn_silence_when_confident. */
+GST_START_TEST (test_settings_mapping)
+{
+  GstSttSettings s = default_settings ();
+  GstSttAdapter *a;
+  const gchar *url;
+
+  s.vocabulary = "Snapcast, GStreamer";
+  s.end_of_turn_silence_ms = 400;
+  a = adapter_new (&s);
+  url = gst_stt_adapter_get_request (a)->url;
+  fail_unless (g_str_equal (url, "wss://streaming.assemblyai.com/v3/ws?"
+          "sample_rate=16000&encoding=pcm_s16le&speech_model="
+          "universal-streaming-english&format_turns=true&keyterms_prompt="
+          "%5B%22Snapcast%22%2C%22GStreamer%22%5D&"
+          "min_end_of_turn_silence_when_confident=400"), "%s", url);
   gst_stt_adapter_free (a);
 }
 
@@ -470,6 +575,9 @@ stt_assemblyai_suite (void)
   tcase_add_test (tc, test_without_format_turns_and_partials);
   tcase_add_test (tc, test_speaker_labels);
   tcase_add_test (tc, test_errors_and_close_codes);
+  tcase_add_test (tc, test_word_speakers_and_revision);
+  tcase_add_test (tc, test_service_ends_session);
+  tcase_add_test (tc, test_settings_mapping);
   return s;
 }
 

@@ -558,10 +558,11 @@ GST_START_TEST (test_odd_values_tolerated)
   fail_unless_equals_int (ev->len, 0);
   g_ptr_array_unref (ev);
 
+  /* odd shapes and negative times are tolerated (0) */
   ev = parse_ok (a, "{\"type\":\"Results\",\"start\":-1,"
-      "\"duration\":1e308,\"is_final\":true,\"channel\":{"
+      "\"duration\":2,\"is_final\":true,\"channel\":{"
       "\"alternatives\":[{\"transcript\":\"x Y\",\"words\":[null,"
-      "{\"word\":3},{\"word\":\"x\",\"start\":-5,\"end\":1e300,"
+      "{\"word\":3},{\"word\":\"x\",\"start\":-5,\"end\":0.5,"
       "\"speaker\":-1},{\"punctuated_word\":\"Y\",\"speaker\":\"S2\"}]}]}}");
   e = event (ev, 0);
   fail_unless_equals_int64 (e->start_ms, 0);
@@ -572,6 +573,17 @@ GST_START_TEST (test_odd_values_tolerated)
   fail_unless (word (e, 0)->speaker == NULL);
   fail_unless_equals_string (word (e, 1)->speaker, "S2");
   g_ptr_array_unref (ev);
+
+  /* Defect F: a time no audio sent can have (1e308 s, clamped to a year,
+   * once sorted first in SRT/VTT) refuses the whole message */
+  {
+    const gchar *far = "{\"type\":\"Results\",\"start\":0,"
+        "\"duration\":1,\"is_final\":true,\"channel\":{"
+        "\"alternatives\":[{\"transcript\":\"x\",\"words\":[{\"word\":"
+        "\"x\",\"start\":1e308,\"end\":1e308}]}]}}";
+
+    parse_refused (a, far, strlen (far), GST_STT_ERROR_MALFORMED);
+  }
 
   /* an in-band error is reported, not fatal */
   ev = parse_ok (a, "{\"type\":\"Error\",\"variant\":\"x\","
@@ -709,6 +721,111 @@ GST_START_TEST (test_backend_table)
 
 GST_END_TEST;
 
+/* Fix 5. Without a model Deepgram would use its old base model: the
+ * adapter asks for the current one, nova-3. */
+GST_START_TEST (test_default_model_is_current)
+{
+  GstSttSettings s = default_settings ();
+  GstSttAdapter *a = adapter_new (&s);
+  const gchar *url = gst_stt_adapter_get_request (a)->url;
+
+  fail_unless (strstr (url, "&channels=1&model=nova-3&interim_results=")
+      != NULL, "%s", url);
+  gst_stt_adapter_free (a);
+}
+
+GST_END_TEST;
+
+/* Fix 5 and the vocabulary mapping: nova-3 takes `keyterm` (one per term,
+ * several words each), older models `keywords`; end-of-turn silence is
+ * `endpointing`. The model extra sets decides. */
+GST_START_TEST (test_vocabulary_and_endpointing)
+{
+  GstSttSettings s = default_settings ();
+  GstSttAdapter *a;
+  const gchar *url;
+
+  s.vocabulary = "snap cast, GStreamer";
+  s.end_of_turn_silence_ms = 300;
+  a = adapter_new (&s);
+  url = gst_stt_adapter_get_request (a)->url;
+  fail_unless (g_str_has_suffix (url, "&utterance_end_ms=1000"
+          "&endpointing=300&keyterm=snap%20cast&keyterm=GStreamer"),
+      "%s", url);
+  fail_if (strstr (url, "keywords="));
+  gst_stt_adapter_free (a);
+
+  s.model = "nova-3-medical";
+  a = adapter_new (&s);
+  url = gst_stt_adapter_get_request (a)->url;
+  fail_unless (strstr (url, "&keyterm=GStreamer") != NULL, "%s", url);
+  gst_stt_adapter_free (a);
+
+  s.model = NULL;
+  s.extra = "{\"model\": \"nova-2\"}";
+  a = adapter_new (&s);
+  url = gst_stt_adapter_get_request (a)->url;
+  fail_unless (g_str_has_suffix (url,
+          "&keywords=snap%20cast&keywords=GStreamer"), "%s", url);
+  fail_if (strstr (url, "keyterm="));
+  gst_stt_adapter_free (a);
+}
+
+GST_END_TEST;
+
+/* Fix 9. With multichannel=true each channel is transcribed apart and its
+ * results name it in channel_index: the event carries the channel, and
+ * speakers are per channel. */
+GST_START_TEST (test_multichannel_results)
+{
+  GstSttSettings s = default_settings ();
+  GstSttAdapter *a;
+  GPtrArray *ev;
+  GstSttEvent *e;
+
+  s.channels = 2;
+  s.diarize = TRUE;
+  s.extra = "{\"multichannel\": true}";
+  a = adapter_new (&s);
+  fail_unless (strstr (gst_stt_adapter_get_request (a)->url,
+          "&multichannel=true") != NULL);
+  ev = parse_ok (a, "{\"type\":\"Results\",\"channel_index\":[1,2],"
+      "\"duration\":1.0,\"start\":0.0,\"is_final\":true,\"speech_final\":"
+      "true,\"channel\":{\"alternatives\":[{\"transcript\":\"right side\","
+      "\"confidence\":0.9,\"words\":[{\"word\":\"right\",\"start\":0.1,"
+      "\"end\":0.4,\"confidence\":0.9,\"speaker\":0},{\"word\":\"side\","
+      "\"start\":0.4,\"end\":0.8,\"confidence\":0.9,\"speaker\":0}]}]}}");
+  e = event (ev, 0);
+  fail_unless_equals_int (e->channel, 1);
+  fail_unless_equals_string (e->speaker, "ch1:0");
+  fail_unless_equals_string (word (e, 1)->speaker, "ch1:0");
+  g_ptr_array_unref (ev);
+
+  ev = parse_ok (a, "{\"type\":\"Results\",\"channel_index\":[0,2],"
+      "\"duration\":1.0,\"start\":0.0,\"is_final\":true,\"channel\":"
+      "{\"alternatives\":[{\"transcript\":\"left\",\"words\":[{\"word\":"
+      "\"left\",\"start\":0.2,\"end\":0.5}]}]}}");
+  fail_unless_equals_int (event (ev, 0)->channel, 0);
+  fail_unless_equals_string (event (ev, 0)->speaker, "ch0");
+  g_ptr_array_unref (ev);
+
+  /* one channel, or a malformed index: no channel */
+  ev = parse_ok (a, "{\"type\":\"Results\",\"channel_index\":[0,1],"
+      "\"is_final\":true,\"channel\":{\"alternatives\":[{\"transcript\":"
+      "\"x\"}]}}");
+  fail_unless_equals_int (event (ev, 0)->channel, -1);
+  fail_unless (event (ev, 0)->speaker == NULL);
+  g_ptr_array_unref (ev);
+  ev = parse_ok (a, "{\"type\":\"Results\",\"channel_index\":[5,2],"
+      "\"is_final\":true,\"channel\":{\"alternatives\":[{\"transcript\":"
+      "\"x\"}]}}");
+  fail_unless_equals_int (event (ev, 0)->channel, -1);
+  g_ptr_array_unref (ev);
+  gst_stt_adapter_free (a);
+}
+
+GST_END_TEST;
+
 static Suite *
 stt_deepgram_suite (void)
 {
@@ -731,6 +848,9 @@ stt_deepgram_suite (void)
   tcase_add_test (tc, test_keepalive_and_frames);
   tcase_add_test (tc, test_close_codes_read_as_reasons);
   tcase_add_test (tc, test_backend_table);
+  tcase_add_test (tc, test_default_model_is_current);
+  tcase_add_test (tc, test_vocabulary_and_endpointing);
+  tcase_add_test (tc, test_multichannel_results);
   return s;
 }
 

@@ -105,6 +105,77 @@ GST_START_TEST (test_strings_are_opaque)
 
 GST_END_TEST;
 
+/* Defect F: an escaped U+0000 would end the string json-glib gives back
+ * (and the transcript with it): it is dropped, the rest kept. An escaped
+ * backslash before "u0000" is not an escape of U+0000. */
+GST_START_TEST (test_nul_escapes_dropped)
+{
+  static const struct
+  {
+    const gchar *in;
+    const gchar *out;           /* NULL: unchanged */
+  } cases[] = {
+    {"{\"t\":\"a\\u0000b\"}", "{\"t\":\"ab\"}"},
+    {"{\"t\":\"\\u0000\\u0000x\\u0000\"}", "{\"t\":\"x\"}"},
+    {"{\"t\":\"a\\\\u0000b\"}", NULL},
+    {"{\"t\":\"a\\u00001\"}", "{\"t\":\"a1\"}"},
+    {"{\"t\":\"\\\"\\u0000\"}", "{\"t\":\"\\\"\"}"},
+    {"{\"t\":\"a\\u0001b\"}", NULL},
+    {"{\"t\\u0000\":1}", "{\"t\":1}"},
+    {"{\"t\":\"plain\"}", NULL},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    gsize size = 0;
+    gchar *out = gst_stt_json_drop_nul_escapes (cases[i].in,
+        strlen (cases[i].in), &size);
+
+    fail_unless (check (cases[i].in), "%s", cases[i].in);
+    if (cases[i].out == NULL) {
+      fail_unless (out == NULL, "%s became %s", cases[i].in, out);
+    } else {
+      fail_unless (out != NULL, "%s", cases[i].in);
+      fail_unless_equals_int (size, strlen (cases[i].out));
+      fail_unless_equals_string (out, cases[i].out);
+    }
+    g_free (out);
+  }
+}
+
+GST_END_TEST;
+
+/* Through an adapter: the words after U+0000 reach the final. */
+GST_START_TEST (test_nul_in_transcript_kept_whole)
+{
+  GstSttSettings s = {
+    .backend = GST_STT_BACKEND_VOSK,
+    .interim_results = TRUE,
+    .rate = 16000,
+    .channels = 1,
+  };
+  GstSttAdapter *a = gst_stt_adapter_new (&s, NULL);
+  GPtrArray *events = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_stt_event_free);
+  const gchar *msg = "{\"text\": \"left\\u0000 right\", \"result\": "
+      "[{\"word\": \"left\\u0000\", \"start\": 0.1, \"end\": 0.4, \"conf\": 1}, "
+      "{\"word\": \"right\", \"start\": 0.5, \"end\": 0.9, \"conf\": 1}]}";
+  GstSttEvent *ev;
+
+  fail_unless (a != NULL);
+  gst_stt_adapter_start_session (a);
+  fail_unless (gst_stt_adapter_parse (a, msg, strlen (msg), events, NULL));
+  ev = g_ptr_array_index (events, 0);
+  fail_unless_equals_int (ev->type, GST_STT_EVENT_FINAL);
+  fail_unless_equals_string (ev->text, "left right");
+  fail_unless_equals_string (g_array_index (ev->words, GstSttWord, 0).text,
+      "left");
+  g_ptr_array_unref (events);
+  gst_stt_adapter_free (a);
+}
+
+GST_END_TEST;
+
 static Suite *
 stt_json_suite (void)
 {
@@ -116,6 +187,8 @@ stt_json_suite (void)
   tcase_add_test (tc, test_invalid_json);
   tcase_add_test (tc, test_depth);
   tcase_add_test (tc, test_strings_are_opaque);
+  tcase_add_test (tc, test_nul_escapes_dropped);
+  tcase_add_test (tc, test_nul_in_transcript_kept_whole);
   return s;
 }
 

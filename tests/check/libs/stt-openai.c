@@ -433,6 +433,203 @@ GST_START_TEST (test_bounded_memory)
 
 GST_END_TEST;
 
+#define SEGMENT "conversation.item.input_audio_transcription.segment"
+
+/* Fix 3. The diarizing model's segment messages (openai-python:
+ * ConversationItemInputAudioTranscriptionSegment) are read, not errors:
+ * they become the final's words with their speakers. */
+GST_START_TEST (test_diarized_segments)
+{
+  GstSttSettings s = default_settings ();
+  GstSttAdapter *a;
+  GPtrArray *ev;
+  GstSttEvent *e;
+
+  s.model = "gpt-4o-transcribe-diarize";
+  a = adapter_new (&s);
+  send_frames (a, 40);
+  g_ptr_array_unref (parse_msg (a, STARTED, "item_1",
+          "\"audio_start_ms\": 1000"));
+  g_ptr_array_unref (parse_msg (a, STOPPED, "item_1",
+          "\"audio_end_ms\": 3500"));
+  fail_unless_equals_int (count (parse_msg (a, COMMITTED, "item_1",
+              "\"previous_item_id\": null")), 0);
+  ev = parse_msg (a, SEGMENT, "item_1", "\"content_index\": 0, \"id\": "
+      "\"seg_0\", \"text\": \"Hi Bob.\", \"speaker\": \"A\", \"start\": 0.1, "
+      "\"end\": 0.9");
+  fail_unless_equals_int (ev->len, 0);
+  g_ptr_array_unref (ev);
+  ev = parse_msg (a, SEGMENT, "item_1", "\"content_index\": 0, \"id\": "
+      "\"seg_1\", \"text\": \" Hi Alice.\", \"speaker\": \"B\", \"start\": "
+      "1.2, \"end\": 2.0");
+  fail_unless_equals_int (ev->len, 0);
+  g_ptr_array_unref (ev);
+  ev = parse_msg (a, COMPLETED, "item_1", "\"content_index\": 0, "
+      "\"transcript\": \"Hi Bob. Hi Alice.\"");
+  fail_unless_equals_int (ev->len, 1);
+  e = event (ev, 0);
+  fail_unless_equals_int (e->type, GST_STT_EVENT_FINAL);
+  fail_unless_equals_string (e->text, "Hi Bob. Hi Alice.");
+  fail_unless_equals_int (e->words->len, 2);
+  fail_unless_equals_string (g_array_index (e->words, GstSttWord, 0).speaker,
+      "A");
+  fail_unless_equals_string (g_array_index (e->words, GstSttWord, 1).text,
+      "Hi Alice.");
+  fail_unless_equals_string (g_array_index (e->words, GstSttWord, 1).speaker,
+      "B");
+  fail_unless_equals_int64 (g_array_index (e->words, GstSttWord,
+          1).start_ms, 2200);
+  fail_unless_equals_int64 (g_array_index (e->words, GstSttWord, 1).end_ms,
+      3000);
+  fail_unless_equals_string (e->speaker, "A");
+  g_ptr_array_unref (ev);
+
+  /* a segment without text is malformed, one past the bound ignored */
+  parse_refused (a, "{\"type\": \"" SEGMENT "\", \"item_id\": \"item_2\"}");
+  gst_stt_adapter_free (a);
+}
+
+GST_END_TEST;
+
+static void
+send_level (GstSttAdapter * a, guint n, gint16 level, guint * commits)
+{
+  static gint16 pcm[FRAME_BYTES / 2];
+  guint i, j;
+
+  for (j = 0; j < G_N_ELEMENTS (pcm); j++)
+    pcm[j] = (j % 2) ? level : -level;
+  for (i = 0; i < n; i++) {
+    gboolean is_text = FALSE;
+    GBytes *frame = gst_stt_adapter_frame_audio (a, (guint8 *) pcm,
+        sizeof (pcm), &is_text);
+    gchar *after = gst_stt_adapter_after_audio_message (a);
+
+    g_bytes_unref (frame);
+    if (after != NULL) {
+      fail_unless_equals_string (after,
+          "{\"type\":\"input_audio_buffer.commit\"}");
+      (*commits)++;
+      g_free (after);
+    }
+  }
+}
+
+/* Fix 4. With turn_detection null the service never commits: the adapter
+ * commits after speech and silence (end-of-turn-silence-ms, else 500 ms),
+ * or after 10 s, and the items end where its commits did. With server
+ * VAD, it never commits on its own. */
+GST_START_TEST (test_client_commits_without_server_vad)
+{
+  GstSttSettings s = default_settings ();
+  GstSttAdapter *a;
+  GPtrArray *ev;
+  guint commits = 0;
+
+  /* server VAD: no commits of ours */
+  a = adapter_new (&s);
+  send_level (a, 30, 8000, &commits);
+  send_level (a, 30, 0, &commits);
+  fail_unless_equals_int (commits, 0);
+  gst_stt_adapter_free (a);
+
+  s.extra = "{\"audio\": {\"input\": {\"turn_detection\": null}}}";
+  a = adapter_new (&s);
+  fail_unless (strstr (gst_stt_adapter_get_request (a)->first_message,
+          "\"turn_detection\":null") != NULL);
+  /* 1 s of speech, then silence: the commit after 500 ms of it */
+  send_level (a, 10, 8000, &commits);
+  send_level (a, 4, 0, &commits);
+  fail_unless_equals_int (commits, 0);
+  send_level (a, 1, 0, &commits);
+  fail_unless_equals_int (commits, 1);
+  /* more silence alone commits nothing */
+  send_level (a, 30, 0, &commits);
+  fail_unless_equals_int (commits, 1);
+  /* speech that never pauses: a commit at the latest 10 s after the last */
+  send_level (a, 100, 8000, &commits);
+  fail_unless_equals_int (commits, 2);
+
+  /* the service's items end where the commits did: 1.5 s, then 11.5 s
+   * (10 s after the first) */
+  g_ptr_array_unref (parse_msg (a, COMMITTED, "item_1",
+          "\"previous_item_id\": null"));
+  g_ptr_array_unref (parse_msg (a, COMMITTED, "item_2",
+          "\"previous_item_id\": \"item_1\""));
+  ev = parse_msg (a, COMPLETED, "item_1", "\"content_index\": 0, "
+      "\"transcript\": \"one\"");
+  fail_unless_equals_int64 (event (ev, 0)->start_ms, 0);
+  fail_unless_equals_int64 (event (ev, 0)->end_ms, 1500);
+  g_ptr_array_unref (ev);
+  ev = parse_msg (a, COMPLETED, "item_2", "\"content_index\": 0, "
+      "\"transcript\": \"two\"");
+  fail_unless_equals_int64 (event (ev, 0)->start_ms, 1500);
+  fail_unless_equals_int64 (event (ev, 0)->end_ms, 11500);
+  g_ptr_array_unref (ev);
+  gst_stt_adapter_free (a);
+
+  /* at end of stream: a commit of ours still unanswered is answered
+   * before the one the end of the stream sends, and keeps its place */
+  commits = 0;
+  a = adapter_new (&s);
+  send_level (a, 10, 8000, &commits);
+  send_level (a, 5, 0, &commits);
+  fail_unless_equals_int (commits, 1);
+  send_level (a, 10, 8000, &commits);
+  g_free (gst_stt_adapter_eos_message (a));
+  g_ptr_array_unref (parse_msg (a, COMMITTED, "item_1",
+          "\"previous_item_id\": null"));
+  fail_if (gst_stt_adapter_is_finished (a));
+  g_ptr_array_unref (parse_msg (a, COMMITTED, "item_2",
+          "\"previous_item_id\": \"item_1\""));
+  ev = parse_msg (a, COMPLETED, "item_1", "\"content_index\": 0, "
+      "\"transcript\": \"one\"");
+  fail_unless_equals_int64 (event (ev, 0)->end_ms, 1500);
+  g_ptr_array_unref (ev);
+  fail_if (gst_stt_adapter_is_finished (a));
+  ev = parse_msg (a, COMPLETED, "item_2", "\"content_index\": 0, "
+      "\"transcript\": \"two\"");
+  fail_unless_equals_int64 (event (ev, 0)->start_ms, 1500);
+  fail_unless_equals_int64 (event (ev, 0)->end_ms, 2500);
+  g_ptr_array_unref (ev);
+  fail_unless (gst_stt_adapter_is_finished (a));
+  gst_stt_adapter_free (a);
+
+  /* the silence that ends a turn is end-of-turn-silence-ms */
+  s.end_of_turn_silence_ms = 1000;
+  commits = 0;
+  a = adapter_new (&s);
+  send_level (a, 5, 8000, &commits);
+  send_level (a, 9, 0, &commits);
+  fail_unless_equals_int (commits, 0);
+  send_level (a, 1, 0, &commits);
+  fail_unless_equals_int (commits, 1);
+  gst_stt_adapter_free (a);
+}
+
+GST_END_TEST;
+
+/* vocabulary → transcription.prompt; end-of-turn-silence-ms → server
+ * VAD's silence_duration_ms. */
+GST_START_TEST (test_settings_mapping)
+{
+  GstSttSettings s = default_settings ();
+  GstSttAdapter *a;
+
+  s.vocabulary = "GStreamer,PipeWire";
+  s.end_of_turn_silence_ms = 700;
+  a = adapter_new (&s);
+  fail_unless_equals_string (gst_stt_adapter_get_request (a)->first_message,
+      "{\"type\":\"session.update\",\"session\":{\"type\":\"transcription\","
+      "\"audio\":{\"input\":{\"format\":{\"type\":\"audio/pcm\",\"rate\":"
+      "24000},\"transcription\":{\"model\":\"gpt-4o-transcribe\",\"prompt\":"
+      "\"GStreamer, PipeWire\"},\"turn_detection\":{\"type\":\"server_vad\","
+      "\"silence_duration_ms\":700}}}}}");
+  gst_stt_adapter_free (a);
+}
+
+GST_END_TEST;
+
 static Suite *
 stt_openai_suite (void)
 {
@@ -447,6 +644,9 @@ stt_openai_suite (void)
   tcase_add_test (tc, test_nothing_left_to_commit);
   tcase_add_test (tc, test_errors);
   tcase_add_test (tc, test_bounded_memory);
+  tcase_add_test (tc, test_diarized_segments);
+  tcase_add_test (tc, test_client_commits_without_server_vad);
+  tcase_add_test (tc, test_settings_mapping);
   return s;
 }
 

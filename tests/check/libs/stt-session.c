@@ -634,6 +634,164 @@ GST_START_TEST (test_stalled_service_is_replaced)
 
 GST_END_TEST;
 
+/* Defect D. A stall WARNING is said once per episode, not once per
+ * session's life: after a reconnection the service reads again and
+ * commits silence (an empty final), which ends the episode; when it
+ * stalls again, that is a new episode and a new WARNING (the debug text
+ * counts them). */
+GST_START_TEST (test_stall_warning_per_episode)
+{
+  Fixture *f = fixture_new ();
+  GstSttSessionConfig config = {
+    .backend = GST_STT_BACKEND_DEEPGRAM,
+    .url = "ws://127.0.0.1:9/v1/listen",
+    .interim_results = TRUE,
+    .finish_timeout_ms = 5000,
+    .keepalive_interval_ms = 0,
+    .send_timeout_ms = 5000,
+  };
+  GstSttSession *s = gst_stt_session_new (&config, NULL, &callbacks, f);
+  gpointer mute_fd, mute_fd2;
+  Service *svc;
+  gint64 end;
+  guint i, warnings = 0;
+
+  fake_clock_set_ms (f, 0);
+  gst_stt_session_set_connect_func (s, fake_connect, f);
+  gst_stt_session_set_clock (s, fake_clock, f);
+  fail_unless (gst_stt_session_start (s, NULL));
+  fail_unless (gst_stt_session_set_format (s, RATE, 2, CHUNK, RATE * 60));
+
+  /* episode 1: nobody reads the first connection */
+  mute_fd = g_async_queue_timeout_pop (f->server_fds, 10 * G_TIME_SPAN_SECOND);
+  fail_unless (mute_fd != NULL, "the session did not connect");
+  for (i = 0; i < 400; i++)
+    write_counter (s, i * CHUNK, CHUNK);
+  run_for_ms (500);
+  fake_clock_set_ms (f, 5000);
+
+  /* the second connection reads, and commits a second of silence */
+  svc = service_accept (f);
+  svc->quiet = TRUE;
+  fail_unless (service_wait_audio (svc, CHUNK * 2));
+  soup_websocket_connection_send_text (svc->conn, "{\"type\":\"Results\","
+      "\"start\":0.0,\"duration\":1.0,\"is_final\":true,\"channel\":"
+      "{\"alternatives\":[{\"transcript\":\"\",\"words\":[]}]}}");
+  run_for_ms (300);
+
+  /* episode 2: it stops reading (this context no longer runs) */
+  for (i = 400; i < 800; i++)
+    write_counter (s, i * CHUNK, CHUNK);
+  g_usleep (500 * 1000);
+  fake_clock_set_ms (f, 20000);
+  mute_fd2 = g_async_queue_timeout_pop (f->server_fds,
+      10 * G_TIME_SPAN_SECOND);
+  fail_unless (mute_fd2 != NULL, "no reconnection after the second stall");
+
+  end = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
+  do {
+    g_usleep (10000);
+    g_mutex_lock (&f->lock);
+    for (i = 0, warnings = 0; i < f->problems->len; i++)
+      if (strstr (g_ptr_array_index (f->problems, i),
+              "W: Deepgram stopped reading audio") != NULL)
+        warnings++;
+    g_mutex_unlock (&f->lock);
+  } while (warnings < 2 && g_get_monotonic_time () < end);
+  fail_unless_equals_int (warnings, 2);
+
+  gst_stt_session_free (s);
+  service_free (svc);
+  close (GPOINTER_TO_INT (mute_fd) - 1);
+  close (GPOINTER_TO_INT (mute_fd2) - 1);
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
+/* Fix 7, through the session: Speechmatics sends EndOfTranscript before
+ * any EndOfStream of ours (its session duration limit). The element does
+ * not stop quietly: a WARNING that says so, a new connection, and the
+ * audio the service never committed sent again. */
+GST_START_TEST (test_service_ending_session_reconnects)
+{
+  Fixture *f = fixture_new ();
+  GstSttSessionConfig config = {
+    .backend = GST_STT_BACKEND_SPEECHMATICS,
+    .url = "ws://127.0.0.1:9/v2",
+    .interim_results = TRUE,
+    .finish_timeout_ms = 5000,
+    .keepalive_interval_ms = 0,
+    .send_timeout_ms = 5000,
+  };
+  GstSttSession *s = gst_stt_session_new (&config, NULL, &callbacks, f);
+  Service *svc, *svc2;
+  gchar *states = NULL;
+  gint64 end;
+  guint i, warnings = 0;
+
+  gst_stt_session_set_connect_func (s, fake_connect, f);
+  fail_unless (gst_stt_session_start (s, NULL));
+  fail_unless (gst_stt_session_set_format (s, RATE, 2, CHUNK, RATE * 20));
+
+  svc = service_accept (f);
+  svc->quiet = TRUE;
+  fail_unless (service_wait_text (svc, 1));
+  fail_unless (g_str_has_prefix (g_ptr_array_index (svc->texts, 0),
+          "{\"message\":\"StartRecognition\""));
+  soup_websocket_connection_send_text (svc->conn,
+      "{\"message\":\"RecognitionStarted\",\"id\":\"s1\"}");
+  write_counter (s, 0, CHUNK * 5);
+  fail_unless (service_wait_audio (svc, CHUNK * 2 * 5));
+  soup_websocket_connection_send_text (svc->conn,
+      "{\"message\":\"EndOfTranscript\"}");
+
+  /* the session closes it, and opens another with the same audio */
+  svc2 = NULL;
+  end = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+  while (g_get_monotonic_time () < end) {
+    gpointer fd;
+
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
+    fd = g_async_queue_try_pop (f->server_fds);
+    if (fd != NULL) {
+      g_async_queue_push_front (f->server_fds, fd);
+      break;
+    }
+  }
+  fail_unless (svc->closed, "the ended session was not closed");
+  svc2 = service_accept (f);
+  svc2->quiet = TRUE;
+  fail_unless (service_wait_text (svc2, 1));
+  soup_websocket_connection_send_text (svc2->conn,
+      "{\"message\":\"RecognitionStarted\",\"id\":\"s2\"}");
+  fail_unless (service_wait_audio (svc2, CHUNK * 2 * 5));
+  fail_unless_equals_int (audio_frame (svc2, 0), 0);
+
+  states = session_states (f, NULL);
+  fail_unless (g_str_has_prefix (states,
+          "connecting open reconnecting connecting open"), "%s", states);
+  g_free (states);
+  g_mutex_lock (&f->lock);
+  for (i = 0; i < f->problems->len; i++) {
+    const gchar *p = g_ptr_array_index (f->problems, i);
+
+    fail_if (g_str_has_prefix (p, "E: "), "%s", p);
+    if (strstr (p, "Speechmatics ended the session before the end of the "
+            "stream (EndOfTranscript)") != NULL)
+      warnings++;
+  }
+  g_mutex_unlock (&f->lock);
+  fail_unless_equals_int (warnings, 1);
+
+  gst_stt_session_free (s);
+  service_free (svc);
+  service_free (svc2);
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
 /* Non-live: a write waits for room only while the service takes audio. */
 typedef struct
 {
@@ -813,6 +971,8 @@ stt_session_suite (void)
   tcase_add_test (tc, test_file_write_wait_is_bounded);
   tcase_add_test (tc, test_file_writes_keep_the_replay);
   tcase_add_test (tc, test_stalled_service_is_replaced);
+  tcase_add_test (tc, test_stall_warning_per_episode);
+  tcase_add_test (tc, test_service_ending_session_reconnects);
   return s;
 }
 

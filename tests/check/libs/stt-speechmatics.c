@@ -311,6 +311,12 @@ GST_START_TEST (test_partials_off_and_unknown_speaker)
       "{\"start_time\": 0, \"end_time\": 1}, \"results\": [{\"type\": "
       "\"word\", \"start_time\": 0.1, \"end_time\": 0.4, \"alternatives\": "
       "[{\"content\": \"hi\", \"confidence\": 1.0, \"speaker\": \"UU\"}]}]}");
+  /* held for a mark that may follow; the next final releases it */
+  fail_unless_equals_int (ev->len, 0);
+  drop (ev);
+  ev = parse_ok (a, "{\"message\": \"AddTranscript\", \"metadata\": "
+      "{\"start_time\": 1, \"end_time\": 2}, \"results\": []}");
+  fail_unless_equals_string (event (ev, 0)->text, "hi");
   fail_unless (event (ev, 0)->speaker == NULL);
   drop (ev);
   gst_stt_adapter_free (a);
@@ -368,6 +374,221 @@ GST_START_TEST (test_errors_and_close_codes)
 
 GST_END_TEST;
 
+/* Fix 1. The Realtime API reference takes output_locale only for en-GB,
+ * en-US, en-AU, cmn-Hans and cmn-Hant; other regions are dropped (the
+ * language alone), Chinese is "cmn". */
+GST_START_TEST (test_language_and_output_locale)
+{
+  static const struct
+  {
+    const gchar *language;
+    const gchar *expected;
+  } cases[] = {
+    {"en-US", "\"language\":\"en\",\"output_locale\":\"en-US\""},
+    {"en-gb", "\"language\":\"en\",\"output_locale\":\"en-GB\""},
+    {"en-AU", "\"language\":\"en\",\"output_locale\":\"en-AU\""},
+    {"en-IN", "\"language\":\"en\",\"enable_partials\""},
+    {"de-DE", "\"language\":\"de\",\"enable_partials\""},
+    {"fr-FR", "\"language\":\"fr\",\"enable_partials\""},
+    {"zh-CN", "\"language\":\"cmn\",\"output_locale\":\"cmn-Hans\""},
+    {"zh-TW", "\"language\":\"cmn\",\"output_locale\":\"cmn-Hant\""},
+    {"zh", "\"language\":\"cmn\",\"enable_partials\""},
+    {"cmn-Hant", "\"language\":\"cmn\",\"output_locale\":\"cmn-Hant\""},
+    {"yue", "\"language\":\"yue\",\"enable_partials\""},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    GstSttSettings s = default_settings ();
+    GstSttAdapter *a;
+    const gchar *first;
+
+    s.language = cases[i].language;
+    a = adapter_new (&s);
+    first = gst_stt_adapter_get_request (a)->first_message;
+    fail_unless (strstr (first, cases[i].expected) != NULL, "%s: %s",
+        cases[i].language, first);
+    gst_stt_adapter_free (a);
+  }
+}
+
+GST_END_TEST;
+
+/* Fix 2. A mark in an AddTranscript of its own (attaches_to: previous, no
+ * word in the message) belongs to the last word of the previous final:
+ * that final is held until the next message, and goes out with it. */
+GST_START_TEST (test_mark_in_its_own_transcript)
+{
+  GstSttSettings s = default_settings ();
+  GstSttAdapter *a = adapter_new (&s);
+  GPtrArray *ev;
+  GstSttEvent *e;
+
+  drop (parse_ok (a, "{\"message\": \"RecognitionStarted\"}"));
+  ev = parse_ok (a, "{\"message\": \"AddTranscript\", \"format\": \"2.9\", "
+      "\"metadata\": {\"start_time\": 0.0, \"end_time\": 1.3, \"transcript\":"
+      " \"Hello world\"}, \"results\": [" WORD ("0.2", "0.6", "Hello") ", "
+      WORD ("0.7", "1.2", "world") "]}");
+  /* ends with a word: held */
+  fail_unless_equals_int (ev->len, 0);
+  drop (ev);
+
+  ev = parse_ok (a, "{\"message\": \"AddTranscript\", \"format\": \"2.9\", "
+      "\"metadata\": {\"start_time\": 1.3, \"end_time\": 1.4, \"transcript\":"
+      " \".\"}, \"results\": [" MARK ("1.2", ".", "previous") "]}");
+  fail_unless_equals_int (ev->len, 2);
+  e = event (ev, 0);
+  fail_unless_equals_string (e->text, "Hello world.");
+  fail_unless_equals_string (word (e, 1)->text, "world.");
+  fail_unless_equals_int64 (e->start_ms, 0);
+  fail_unless_equals_int64 (e->end_ms, 1300);
+  /* the mark's own message: no words, it commits its span */
+  fail_unless_equals_string (event (ev, 1)->text, "");
+  fail_unless_equals_int64 (event (ev, 1)->end_ms, 1400);
+  drop (ev);
+
+  /* EndOfUtterance and EndOfTranscript release a held final first */
+  ev = parse_ok (a, "{\"message\": \"AddTranscript\", \"metadata\": "
+      "{\"start_time\": 2.0, \"end_time\": 2.6}, \"results\": ["
+      WORD ("2.1", "2.5", "again") "]}");
+  fail_unless_equals_int (ev->len, 0);
+  drop (ev);
+  ev = parse_ok (a, "{\"message\": \"EndOfUtterance\", \"metadata\": "
+      "{\"start_time\": 2.6, \"end_time\": 2.6}}");
+  fail_unless_equals_int (ev->len, 2);
+  fail_unless_equals_string (event (ev, 0)->text, "again");
+  fail_unless_equals_int (event (ev, 1)->type, GST_STT_EVENT_UTTERANCE_END);
+  drop (ev);
+
+  ev = parse_ok (a, "{\"message\": \"AddTranscript\", \"metadata\": "
+      "{\"start_time\": 3.0, \"end_time\": 3.6}, \"results\": ["
+      WORD ("3.1", "3.5", "bye") "]}");
+  drop (ev);
+  g_free (gst_stt_adapter_eos_message (a));
+  ev = parse_ok (a, "{\"message\": \"EndOfTranscript\"}");
+  fail_unless_equals_string (event (ev, 0)->text, "bye");
+  fail_unless_equals_string (event (ev, 1)->kind, "EndOfTranscript");
+  fail_unless (gst_stt_adapter_is_finished (a));
+  drop (ev);
+
+  /* after our EndOfStream nothing is held: a service that closes without
+   * EndOfTranscript does not take the last words with it */
+  gst_stt_adapter_start_session (a);
+  drop (parse_ok (a, "{\"message\": \"RecognitionStarted\"}"));
+  g_free (gst_stt_adapter_eos_message (a));
+  ev = parse_ok (a, "{\"message\": \"AddTranscript\", \"metadata\": "
+      "{\"start_time\": 0.0, \"end_time\": 0.6}, \"results\": ["
+      WORD ("0.1", "0.5", "last") "]}");
+  fail_unless_equals_int (ev->len, 1);
+  fail_unless_equals_string (event (ev, 0)->text, "last");
+  drop (ev);
+  gst_stt_adapter_free (a);
+}
+
+GST_END_TEST;
+
+/* Fix 7. EndOfTranscript before our EndOfStream: the service ended the
+ * session (a duration limit). Not finished: a SESSION_END event, and the
+ * close that follows says so. */
+GST_START_TEST (test_service_ends_session)
+{
+  GstSttSettings s = default_settings ();
+  GstSttAdapter *a = adapter_new (&s);
+  GPtrArray *ev;
+  gboolean fatal = TRUE;
+  gchar *text;
+
+  drop (parse_ok (a, "{\"message\": \"RecognitionStarted\"}"));
+  send_frame (a);
+  ev = parse_ok (a, "{\"message\": \"EndOfTranscript\"}");
+  fail_if (gst_stt_adapter_is_finished (a));
+  fail_unless_equals_int (ev->len, 2);
+  fail_unless_equals_int (event (ev, 1)->type, GST_STT_EVENT_SESSION_END);
+  drop (ev);
+  text = gst_stt_adapter_describe_close (a, 1000, NULL, &fatal);
+  fail_if (fatal);
+  fail_unless (g_str_has_prefix (text, "Speechmatics ended the session "
+          "before the end of the stream (EndOfTranscript)"), "%s", text);
+  g_free (text);
+
+  /* a new session forgets it */
+  gst_stt_adapter_start_session (a);
+  text = gst_stt_adapter_describe_close (a, 1000, NULL, &fatal);
+  fail_unless_equals_string (text, "the service ended the session (close "
+      "code 1000)");
+  g_free (text);
+  gst_stt_adapter_free (a);
+}
+
+GST_END_TEST;
+
+/* Fix 8. Errors and closes a new session would meet again are fatal and
+ * say what to change; a quota (concurrency) is not. */
+GST_START_TEST (test_permanent_errors_are_fatal)
+{
+  GstSttSettings s = default_settings ();
+  GstSttAdapter *a = adapter_new (&s);
+  GPtrArray *ev;
+  gboolean fatal;
+  gchar *text;
+
+  ev = parse_ok (a, "{\"message\": \"Error\", \"type\": \"invalid_language\","
+      " \"reason\": \"lang pack xx not supported\"}");
+  fail_unless (event (ev, 0)->fatal);
+  fail_if (event (ev, 0)->auth);
+  fail_unless (strstr (event (ev, 0)->text, "set language") != NULL, "%s",
+      event (ev, 0)->text);
+  drop (ev);
+  ev = parse_ok (a, "{\"message\": \"Error\", \"type\": "
+      "\"timelimit_exceeded\", \"reason\": \"Time limit exceeded\"}");
+  fail_unless (event (ev, 0)->fatal);
+  fail_unless (strstr (event (ev, 0)->text, "time allowance") != NULL);
+  drop (ev);
+  ev = parse_ok (a, "{\"message\": \"Error\", \"type\": \"job_error\", "
+      "\"reason\": \"try again\"}");
+  fail_if (event (ev, 0)->fatal);
+  drop (ev);
+
+  text = gst_stt_adapter_describe_close (a, 4004, NULL, &fatal);
+  fail_unless (fatal);
+  fail_unless (strstr (text, "language") != NULL, "%s", text);
+  g_free (text);
+  text = gst_stt_adapter_describe_close (a, 4006, NULL, &fatal);
+  fail_unless (fatal);
+  fail_unless (strstr (text, "time allowance") != NULL, "%s", text);
+  g_free (text);
+  text = gst_stt_adapter_describe_close (a, 4005, NULL, &fatal);
+  fail_if (fatal);
+  g_free (text);
+  gst_stt_adapter_free (a);
+}
+
+GST_END_TEST;
+
+/* vocabulary → additional_vocab, end-of-turn-silence-ms →
+ * conversation_config.end_of_utterance_silence_trigger (s), max-delay-ms
+ * → max_delay (s). */
+GST_START_TEST (test_settings_mapping)
+{
+  GstSttSettings s = default_settings ();
+  GstSttAdapter *a;
+
+  s.vocabulary = "GStreamer, Speechmatics ,,";
+  s.end_of_turn_silence_ms = 1200;
+  s.max_delay_ms = 2500;
+  a = adapter_new (&s);
+  fail_unless_equals_string (gst_stt_adapter_get_request (a)->first_message,
+      "{\"message\":\"StartRecognition\",\"audio_format\":{\"type\":\"raw\","
+      "\"encoding\":\"pcm_s16le\",\"sample_rate\":16000},"
+      "\"transcription_config\":{\"language\":\"en\","
+      "\"enable_partials\":true,\"additional_vocab\":[{\"content\":"
+      "\"GStreamer\"},{\"content\":\"Speechmatics\"}],\"max_delay\":2.5,"
+      "\"conversation_config\":{\"end_of_utterance_silence_trigger\":1.2}}}");
+  gst_stt_adapter_free (a);
+}
+
+GST_END_TEST;
+
 static Suite *
 stt_speechmatics_suite (void)
 {
@@ -380,6 +601,11 @@ stt_speechmatics_suite (void)
   tcase_add_test (tc, test_punctuation_attached);
   tcase_add_test (tc, test_partials_off_and_unknown_speaker);
   tcase_add_test (tc, test_errors_and_close_codes);
+  tcase_add_test (tc, test_language_and_output_locale);
+  tcase_add_test (tc, test_mark_in_its_own_transcript);
+  tcase_add_test (tc, test_service_ends_session);
+  tcase_add_test (tc, test_permanent_errors_are_fatal);
+  tcase_add_test (tc, test_settings_mapping);
   return s;
 }
 

@@ -377,6 +377,67 @@ GST_START_TEST (test_long_session)
 
 GST_END_TEST;
 
+/* Fix 6. The C++ server (websocket-cpp/asr_server.cpp) answers every
+ * message, the config too (fed to the recogniser as audio: a partial).
+ * Its replies run one behind: the reply to the last frame arrives where
+ * the eof's answer was expected. A partial there is not the end: the
+ * session waits for the eof's result, and keeps its words. */
+GST_START_TEST (test_cpp_server_answers_the_config)
+{
+  GstSttSettings s = default_settings ();
+  GstSttAdapter *a = adapter_new (&s);
+  GPtrArray *ev;
+  gchar *eos;
+
+  send_frame (a);
+  send_frame (a);
+  send_frame (a);
+  eos = gst_stt_adapter_eos_message (a);
+  fail_unless_equals_string (eos, "{\"eof\" : 1}");
+  g_free (eos);
+
+  /* to the config, then to the three frames: partials */
+  g_ptr_array_unref (reply (a, "{\n  \"partial\" : \"\"\n}"));
+  g_ptr_array_unref (reply (a, "{\n  \"partial\" : \"one\"\n}"));
+  g_ptr_array_unref (reply (a, "{\n  \"partial\" : \"one two\"\n}"));
+  fail_if (gst_stt_adapter_is_finished (a));
+  ev = reply (a, "{\n  \"partial\" : \"one two three\"\n}");
+  fail_if (gst_stt_adapter_is_finished (a), "the last frame's reply taken "
+      "for the eof's answer");
+  fail_unless_equals_int (event (ev, 0)->type, GST_STT_EVENT_PARTIAL);
+  g_ptr_array_unref (ev);
+
+  /* the eof's answer: the last result, then the end */
+  ev = reply (a, "{\n  \"result\" : [{\"conf\" : 1.0, \"end\" : 0.4, "
+      "\"start\" : 0.1, \"word\" : \"one\"}, {\"conf\" : 1.0, \"end\" : 0.7, "
+      "\"start\" : 0.4, \"word\" : \"two\"}, {\"conf\" : 1.0, \"end\" : "
+      "0.74, \"start\" : 0.7, \"word\" : \"three\"}],\n  \"text\" : "
+      "\"one two three\"\n}");
+  fail_unless (gst_stt_adapter_is_finished (a));
+  fail_unless_equals_int (event (ev, 0)->type, GST_STT_EVENT_FINAL);
+  fail_unless_equals_string (event (ev, 0)->text, "one two three");
+  g_ptr_array_unref (ev);
+  gst_stt_adapter_free (a);
+}
+
+GST_END_TEST;
+
+/* vocabulary → the Python server's phrase_list. */
+GST_START_TEST (test_vocabulary_is_phrase_list)
+{
+  GstSttSettings s = default_settings ();
+  GstSttAdapter *a;
+
+  s.vocabulary = "open the door, close the door";
+  a = adapter_new (&s);
+  fail_unless_equals_string (gst_stt_adapter_get_request (a)->first_message,
+      "{\"config\":{\"sample_rate\":16000,\"words\":true,\"phrase_list\":"
+      "[\"open the door\",\"close the door\"]}}");
+  gst_stt_adapter_free (a);
+}
+
+GST_END_TEST;
+
 static Suite *
 stt_vosk_suite (void)
 {
@@ -394,6 +455,8 @@ stt_vosk_suite (void)
   tcase_add_test (tc, test_malformed_replies_skipped);
   tcase_add_test (tc, test_no_keepalive);
   tcase_add_test (tc, test_long_session);
+  tcase_add_test (tc, test_cpp_server_answers_the_config);
+  tcase_add_test (tc, test_vocabulary_is_phrase_list);
   return s;
 }
 

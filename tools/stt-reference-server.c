@@ -39,6 +39,8 @@
 #include <libsoup/soup.h>
 #include <math.h>
 #include <pocketsphinx.h>
+#include <sphinxbase/cmn.h>
+#include <sphinxbase/feat.h>
 #include <signal.h>
 #include <string.h>
 
@@ -61,6 +63,12 @@ typedef struct
 {
   cmd_ln_t *config;
   GPtrArray *idle;              /* of ps_decoder_t, ready for a session */
+  /* a fresh decoder's cepstral mean normalisation: mean, running sum and
+   * frame count */
+  mfcc_t *initial_mean;
+  mfcc_t *initial_sum;
+  gint32 initial_nframe;
+  gint32 veclen;
 } Recogniser;
 
 /* Linear-interpolation resampler with a box pre-filter when going down:
@@ -142,12 +150,51 @@ resampler_push (Resampler * rs, const gint16 * in, gint n, GArray * out)
 /* ------------------------------------------------------------------------ */
 /* Recognition                                                               */
 
+/* A decoder as a new one: its frame count (word times) and its
+ * cepstral mean, which adapts to the audio heard, start over. Without
+ * this, a reused decoder times words from the start of its first session
+ * and hears the next speaker through the last one's channel. */
+static void
+recogniser_reset (Recogniser * rec, ps_decoder_t * ps)
+{
+  feat_t *feat = ps_get_feat (ps);
+
+  cmn_t *cmn = feat != NULL ? feat->cmn_struct : NULL;
+
+  ps_start_stream (ps);
+  if (rec->initial_mean == NULL || cmn == NULL || cmn->veclen != rec->veclen)
+    return;
+  memcpy (cmn->cmn_mean, rec->initial_mean, rec->veclen * sizeof (mfcc_t));
+  memcpy (cmn->sum, rec->initial_sum, rec->veclen * sizeof (mfcc_t));
+  cmn->nframe = rec->initial_nframe;
+}
+
 static ps_decoder_t *
 recogniser_take (Recogniser * rec)
 {
-  if (rec->idle->len > 0)
-    return g_ptr_array_steal_index (rec->idle, rec->idle->len - 1);
-  return ps_init (rec->config);
+  ps_decoder_t *ps;
+
+  if (rec->idle->len == 0)
+    return ps_init (rec->config);
+  ps = g_ptr_array_steal_index (rec->idle, rec->idle->len - 1);
+  recogniser_reset (rec, ps);
+  return ps;
+}
+
+/* Keeps the cepstral mean @ps starts with, for recogniser_reset(). */
+static void
+recogniser_note_initial (Recogniser * rec, ps_decoder_t * ps)
+{
+  feat_t *feat = ps_get_feat (ps);
+  cmn_t *cmn = feat != NULL ? feat->cmn_struct : NULL;
+
+  if (cmn == NULL)
+    return;
+  rec->veclen = cmn->veclen;
+  rec->initial_mean = g_memdup2 (cmn->cmn_mean, cmn->veclen *
+      sizeof (mfcc_t));
+  rec->initial_sum = g_memdup2 (cmn->sum, cmn->veclen * sizeof (mfcc_t));
+  rec->initial_nframe = cmn->nframe;
 }
 
 static void
@@ -456,6 +503,7 @@ main (int argc, char **argv)
     g_printerr ("stt-reference-server: could not load the model\n");
     return 3;
   }
+  recogniser_note_initial (&rec, first);
   recogniser_give_back (&rec, first);
 
   server = soup_server_new ("server-header", "stt-reference-server", NULL);
@@ -490,8 +538,11 @@ main (int argc, char **argv)
 
   soup_server_disconnect (server);
   g_object_unref (server);
-  g_ptr_array_foreach (rec.idle, (GFunc) ps_free, NULL);
+  while (rec.idle->len > 0)
+    ps_free (g_ptr_array_steal_index (rec.idle, rec.idle->len - 1));
   g_ptr_array_unref (rec.idle);
+  g_free (rec.initial_mean);
+  g_free (rec.initial_sum);
   cmd_ln_free_r (rec.config);
   g_main_loop_unref (loop);
   g_free (host);
