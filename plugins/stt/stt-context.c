@@ -1,0 +1,144 @@
+/* gst-audiostream
+ * Copyright (C) 2026 gst-audiostream developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* The shared network thread of the STT sessions: see stt-context.h. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "stt-context.h"
+
+/* At exit, what libsoup still has to finish (close frames) gets this many
+ * iterations: a source that keeps firing must not keep the thread. */
+#define DRAIN_ITERATIONS 100
+
+struct _GstSttContext
+{
+  gint refcount;                /* under context_lock */
+  GMainContext *context;
+  GThread *thread;
+  gint quit;                    /* atomic: the thread must leave */
+  gboolean detached;            /* released on the thread: it frees this */
+};
+
+/* Guards the_context and every refcount; held only to take or drop a
+ * reference, never while the thread runs anything. */
+static GMutex context_lock;
+static GstSttContext *the_context;
+
+static gpointer
+context_thread_func (gpointer user_data)
+{
+  GstSttContext *ctx = user_data;
+  /* its own reference: a release from this thread drops the others
+   * before the loop returns */
+  GMainContext *context = g_main_context_ref (ctx->context);
+  gint *quit = &ctx->quit;
+  guint i;
+
+  g_main_context_push_thread_default (context);
+  /* not a GMainLoop: a quit that comes before the loop runs is not lost */
+  while (!g_atomic_int_get (quit))
+    g_main_context_iteration (context, TRUE);
+  for (i = 0; i < DRAIN_ITERATIONS &&
+      g_main_context_iteration (context, FALSE); i++);
+  g_main_context_pop_thread_default (context);
+  g_main_context_unref (context);
+  if (ctx->detached)
+    g_free (ctx);
+  return NULL;
+}
+
+static GstSttContext *
+context_new (GError ** error)
+{
+  GstSttContext *ctx = g_new0 (GstSttContext, 1);
+
+  ctx->refcount = 1;
+  ctx->context = g_main_context_new ();
+  ctx->thread = g_thread_try_new ("sttnet", context_thread_func, ctx, error);
+  if (ctx->thread != NULL)
+    return ctx;
+
+  g_main_context_unref (ctx->context);
+  g_free (ctx);
+  return NULL;
+}
+
+/**
+ * gst_stt_context_acquire:
+ *
+ * The process's STT network thread, started if no session uses it yet.
+ * Returns NULL (and @error) if a thread could not be made.
+ */
+GstSttContext *
+gst_stt_context_acquire (GError ** error)
+{
+  GstSttContext *ctx;
+
+  g_mutex_lock (&context_lock);
+  if (the_context != NULL) {
+    the_context->refcount++;
+    ctx = the_context;
+  } else {
+    ctx = the_context = context_new (error);
+  }
+  g_mutex_unlock (&context_lock);
+  return ctx;
+}
+
+/**
+ * gst_stt_context_release:
+ *
+ * Drops a session's use of @ctx; the last one stops and joins the thread
+ * (after a short drain of what libsoup was still closing). A session must
+ * have removed everything of its own from the context first.
+ */
+void
+gst_stt_context_release (GstSttContext * ctx)
+{
+  gboolean last;
+
+  g_mutex_lock (&context_lock);
+  last = --ctx->refcount == 0;
+  if (last && the_context == ctx)
+    the_context = NULL;
+  g_mutex_unlock (&context_lock);
+  if (!last)
+    return;
+
+  if (g_thread_self () == ctx->thread) {
+    /* released from a callback on the thread itself: it cannot join
+     * itself; it leaves when the callback returns, and frees @ctx */
+    ctx->detached = TRUE;
+    g_atomic_int_set (&ctx->quit, 1);
+    g_thread_unref (ctx->thread);
+    g_main_context_unref (ctx->context);
+    return;
+  }
+  g_atomic_int_set (&ctx->quit, 1);
+  g_main_context_wakeup (ctx->context);
+  g_thread_join (ctx->thread);
+  g_main_context_unref (ctx->context);
+  g_free (ctx);
+}
+
+GMainContext *
+gst_stt_context_get_main_context (GstSttContext * ctx)
+{
+  return ctx->context;
+}
+
+/* Whether the caller runs on @ctx's thread. */
+gboolean
+gst_stt_context_is_current (GstSttContext * ctx)
+{
+  return g_thread_self () == ctx->thread;
+}
