@@ -26,6 +26,19 @@ struct _GstSttContext
   GThread *thread;
   gint quit;                    /* atomic: the thread must leave */
   gboolean detached;            /* released on the thread: it frees this */
+
+  /* the shared thread's own */
+  GPtrArray *tickers;           /* of GST_STT_TICK_MS */
+  GSource *tick_source;         /* while there are any */
+  gboolean ticking;             /* removals are deferred meanwhile */
+};
+
+struct _GstSttTicker
+{
+  GstSttTickFunc func;
+  gpointer user_data;
+  GSource *own_source;          /* a period of its own, else NULL */
+  gboolean removed;             /* during a tick: freed after it */
 };
 
 /* Guards the_context and every refcount; held only to take or drop a
@@ -51,8 +64,10 @@ context_thread_func (gpointer user_data)
       g_main_context_iteration (context, FALSE); i++);
   g_main_context_pop_thread_default (context);
   g_main_context_unref (context);
-  if (ctx->detached)
+  if (ctx->detached) {
+    g_ptr_array_unref (ctx->tickers);
     g_free (ctx);
+  }
   return NULL;
 }
 
@@ -63,11 +78,13 @@ context_new (GError ** error)
 
   ctx->refcount = 1;
   ctx->context = g_main_context_new ();
+  ctx->tickers = g_ptr_array_new_with_free_func (g_free);
   ctx->thread = g_thread_try_new ("sttnet", context_thread_func, ctx, error);
   if (ctx->thread != NULL)
     return ctx;
 
   g_main_context_unref (ctx->context);
+  g_ptr_array_unref (ctx->tickers);
   g_free (ctx);
   return NULL;
 }
@@ -127,6 +144,7 @@ gst_stt_context_release (GstSttContext * ctx)
   g_main_context_wakeup (ctx->context);
   g_thread_join (ctx->thread);
   g_main_context_unref (ctx->context);
+  g_ptr_array_unref (ctx->tickers);
   g_free (ctx);
 }
 
@@ -141,4 +159,95 @@ gboolean
 gst_stt_context_is_current (GstSttContext * ctx)
 {
   return g_thread_self () == ctx->thread;
+}
+
+static gboolean
+on_shared_tick (gpointer user_data)
+{
+  GstSttContext *ctx = user_data;
+  guint i;
+
+  /* the length is read again each time: a ticker added by a tick runs in
+   * this round too */
+  ctx->ticking = TRUE;
+  for (i = 0; i < ctx->tickers->len; i++) {
+    GstSttTicker *t = g_ptr_array_index (ctx->tickers, i);
+
+    if (!t->removed)
+      t->func (t->user_data);
+  }
+  ctx->ticking = FALSE;
+
+  for (i = ctx->tickers->len; i > 0; i--)
+    if (((GstSttTicker *) g_ptr_array_index (ctx->tickers, i - 1))->removed)
+      g_ptr_array_remove_index (ctx->tickers, i - 1);
+  if (ctx->tickers->len > 0)
+    return G_SOURCE_CONTINUE;
+  g_clear_pointer (&ctx->tick_source, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_own_tick (gpointer user_data)
+{
+  GstSttTicker *t = user_data;
+
+  t->func (t->user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+/**
+ * gst_stt_context_add_ticker:
+ *
+ * Calls @func every @period_ms on the shared thread, until removed. Call
+ * on the shared thread.
+ */
+GstSttTicker *
+gst_stt_context_add_ticker (GstSttContext * ctx, guint period_ms,
+    GstSttTickFunc func, gpointer user_data)
+{
+  GstSttTicker *t = g_new0 (GstSttTicker, 1);
+
+  t->func = func;
+  t->user_data = user_data;
+  if (period_ms != GST_STT_TICK_MS) {
+    t->own_source = g_timeout_source_new (period_ms);
+    g_source_set_callback (t->own_source, on_own_tick, t, NULL);
+    g_source_attach (t->own_source, ctx->context);
+    return t;
+  }
+  g_ptr_array_add (ctx->tickers, t);
+  if (ctx->tick_source == NULL) {
+    ctx->tick_source = g_timeout_source_new (GST_STT_TICK_MS);
+    g_source_set_static_name (ctx->tick_source, "sttnet tick");
+    g_source_set_callback (ctx->tick_source, on_shared_tick, ctx, NULL);
+    g_source_attach (ctx->tick_source, ctx->context);
+  }
+  return t;
+}
+
+/**
+ * gst_stt_context_remove_ticker:
+ *
+ * @ticker is not called any more once this returns. Call on the shared
+ * thread.
+ */
+void
+gst_stt_context_remove_ticker (GstSttContext * ctx, GstSttTicker * ticker)
+{
+  if (ticker->own_source != NULL) {
+    g_source_destroy (ticker->own_source);
+    g_source_unref (ticker->own_source);
+    g_free (ticker);
+    return;
+  }
+  if (ctx->ticking) {
+    ticker->removed = TRUE;
+    return;
+  }
+  g_ptr_array_remove_fast (ctx->tickers, ticker);
+  if (ctx->tickers->len == 0 && ctx->tick_source != NULL) {
+    g_source_destroy (ctx->tick_source);
+    g_clear_pointer (&ctx->tick_source, g_source_unref);
+  }
 }

@@ -31,4 +31,26 @@ void            gst_stt_context_release      (GstSttContext * ctx);
 GMainContext *  gst_stt_context_get_main_context (GstSttContext * ctx);
 gboolean        gst_stt_context_is_current   (GstSttContext * ctx);
 
+/**
+ * GstSttTicker:
+ *
+ * A periodic call on the shared thread. Tickers of GST_STT_TICK_MS share
+ * one timer: one wake-up every GST_STT_TICK_MS serves every session's
+ * keep-alive and stall checks, instead of one per session and check,
+ * each of which would walk every source of the shared context. Other
+ * periods get a timer of their own. Added and removed on the shared
+ * thread only; a tick function may remove any ticker, itself included.
+ */
+typedef struct _GstSttTicker GstSttTicker;
+typedef void (*GstSttTickFunc) (gpointer user_data);
+
+#define GST_STT_TICK_MS 250
+
+GstSttTicker *  gst_stt_context_add_ticker   (GstSttContext * ctx,
+                                              guint period_ms,
+                                              GstSttTickFunc func,
+                                              gpointer user_data);
+void            gst_stt_context_remove_ticker (GstSttContext * ctx,
+                                              GstSttTicker * ticker);
+
 G_END_DECLS

@@ -48,12 +48,15 @@ GST_DEBUG_CATEGORY_STATIC (stt_session_debug);
 /* reconnect_min_ms / reconnect_max_ms when the config leaves them 0 */
 #define RECONNECT_MIN_MS 500
 #define RECONNECT_MAX_MS 10000
-#define KEEPALIVE_TICK_MS 250
+/* the shared thread's tick: one wake-up for every session's checks */
+#define KEEPALIVE_TICK_MS GST_STT_TICK_MS
 /* how often an open session checks that the service still reads */
-#define STALL_TICK_MAX_MS 250
+#define STALL_TICK_MAX_MS GST_STT_TICK_MS
 #define SERVICE_ERRORS_PER_SECOND 1.0
 /* stop: how long the close handshake may take before the session leaves */
 #define STOP_CLOSE_TIMEOUT_MS 500
+/* the grid that wake-ups of the shared thread are aligned on */
+#define WAKE_GRID_US 4000
 
 /* The session thread's view of the session. */
 typedef enum
@@ -140,9 +143,9 @@ struct _GstSttSession
   GSource *connect_timeout_source;
   GSource *retry_source;
   GSource *finish_source;
-  GSource *keepalive_source;
+  GstSttTicker *keepalive_tick;
   GSource *writable_source;
-  GSource *stall_source;
+  GstSttTicker *stall_tick;
   GSource *quit_source;
   GSocket *socket;              /* the session's TCP socket, if known */
   guint64 net_bytes_out;        /* audio handed to libsoup, all sessions */
@@ -515,6 +518,15 @@ net_clear_source (GSource ** source)
   }
 }
 
+static void
+net_clear_ticker (GstSttSession * self, GstSttTicker ** ticker)
+{
+  if (*ticker != NULL) {
+    gst_stt_context_remove_ticker (self->shared, *ticker);
+    *ticker = NULL;
+  }
+}
+
 static GSource *
 net_add_timeout (GstSttSession * self, guint ms, GSourceFunc func)
 {
@@ -525,6 +537,7 @@ net_add_timeout (GstSttSession * self, guint ms, GSourceFunc func)
   return source;
 }
 
+/* Wakes the session on the shared thread now (format, EOS, stop). */
 static void
 wake_thread (GstSttSession * self)
 {
@@ -532,11 +545,23 @@ wake_thread (GstSttSession * self)
     g_source_set_ready_time (self->wake, 0);
 }
 
-/* The front's wake function: audio reached the level the thread armed. */
+/* The front's wake function: audio reached the level the thread armed.
+ * The session runs at the next WAKE_GRID_US of the monotonic clock: the
+ * audio wake-ups of all sessions within one slot cost the shared thread
+ * one pass over its sources, not one each, and one already set for the
+ * slot costs nothing (not even a write to the context's eventfd). A few
+ * ms do not matter to a transcription. */
 static void
 front_wake (gpointer user_data)
 {
-  wake_thread (user_data);
+  GstSttSession *self = user_data;
+  gint64 now;
+
+  if (self->wake == NULL)
+    return;
+  now = g_get_monotonic_time ();
+  g_source_set_ready_time (self->wake, now - now % WAKE_GRID_US +
+      WAKE_GRID_US);
 }
 
 static gboolean
@@ -558,9 +583,9 @@ net_drop_connection (GstSttSession * self, gushort code)
   SoupWebsocketConnection *conn = self->conn;
 
   net_clear_source (&self->writable_source);
-  net_clear_source (&self->keepalive_source);
+  net_clear_ticker (self, &self->keepalive_tick);
   net_clear_source (&self->pace_source);
-  net_clear_source (&self->stall_source);
+  net_clear_ticker (self, &self->stall_tick);
   g_clear_object (&self->socket);
   if (conn == NULL)
     return;
@@ -598,7 +623,7 @@ net_fail (GstSttSession * self, const gchar * reason)
   net_clear_source (&self->retry_source);
   net_clear_source (&self->finish_source);
   net_clear_source (&self->connect_timeout_source);
-  net_clear_source (&self->keepalive_source);
+  net_clear_ticker (self, &self->keepalive_tick);
   net_drop_connection (self, SOUP_WEBSOCKET_CLOSE_NORMAL);
   net_set_state (self, NET_DONE, TRUE, reason);
 }
@@ -713,7 +738,7 @@ on_finish_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static gboolean
+static void
 on_keepalive_tick (gpointer user_data)
 {
   GstSttSession *self = user_data;
@@ -723,7 +748,7 @@ on_keepalive_tick (gpointer user_data)
   if (self->state != NET_OPEN || !net_can_send (self) ||
       now - self->last_send_us <
       (gint64) self->config.keepalive_interval_ms * 1000)
-    return G_SOURCE_CONTINUE;
+    return;
 
   text = gst_stt_adapter_keepalive_message (self->adapter);
   if (text != NULL) {
@@ -735,7 +760,6 @@ on_keepalive_tick (gpointer user_data)
     g_mutex_unlock (&self->lock);
     g_free (text);
   }
-  return G_SOURCE_CONTINUE;
 }
 
 /* Whether data waits to go out to the service, and a counter that moves
@@ -768,7 +792,7 @@ static void net_schedule_reconnect (GstSttSession * self,
 /* A service that takes nothing for send-timeout-ms while audio waits is
  * gone, even if its socket is open: the audio would only pile up (and a
  * live source lose it) while the session looks healthy. */
-static gboolean
+static void
 on_stall_tick (gpointer user_data)
 {
   GstSttSession *self = user_data;
@@ -776,17 +800,18 @@ on_stall_tick (gpointer user_data)
   guint timeout_ms = self->config.send_timeout_ms;
   guint64 mark;
   GIOStream *io;
+  GSocket *socket;
   gchar *reason;
 
   if (self->conn == NULL)
-    return G_SOURCE_CONTINUE;
+    return;
   if (!net_send_pending (self, &mark) || mark != self->stall_mark) {
     self->stall_mark = mark;
     self->progress_us = now;
-    return G_SOURCE_CONTINUE;
+    return;
   }
   if (now - self->progress_us < (gint64) timeout_ms * 1000)
-    return G_SOURCE_CONTINUE;
+    return;
 
   reason = g_strdup_printf ("the service read nothing for %u ms",
       timeout_ms);
@@ -799,13 +824,19 @@ on_stall_tick (gpointer user_data)
             gst_stt_adapter_get_info (self->adapter)->title, timeout_ms),
         ("url: %s",
             gst_stt_adapter_get_request (self->adapter)->display_url));
-  /* No close handshake through a socket that takes nothing: cut it. */
+  /* No close handshake through a socket that takes nothing: cut it, and
+   * without waiting, on the thread every session shares (a TLS close would
+   * wait to send its close_notify to a peer that reads nothing). */
+  socket = self->socket != NULL ? g_object_ref (self->socket) : NULL;
   io = g_object_ref (soup_websocket_connection_get_io_stream (self->conn));
   net_schedule_reconnect (self, reason);
-  g_io_stream_close (io, NULL, NULL);
+  if (socket != NULL)
+    g_socket_shutdown (socket, TRUE, TRUE, NULL);
+  else
+    g_io_stream_close_async (io, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+  g_clear_object (&socket);
   g_object_unref (io);
   g_free (reason);
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -1471,12 +1502,12 @@ net_session_opened (GstSttSession * self, SoupWebsocketConnection * conn)
 
   if (gst_stt_adapter_get_info (self->adapter)->keepalive &&
       self->config.keepalive_interval_ms > 0)
-    self->keepalive_source = net_add_timeout (self, KEEPALIVE_TICK_MS,
-        on_keepalive_tick);
+    self->keepalive_tick = gst_stt_context_add_ticker (self->shared,
+        KEEPALIVE_TICK_MS, on_keepalive_tick, self);
   self->progress_us = session_now (self);
-  self->stall_source = net_add_timeout (self,
+  self->stall_tick = gst_stt_context_add_ticker (self->shared,
       CLAMP (self->config.send_timeout_ms / 4, 1, STALL_TICK_MAX_MS),
-      on_stall_tick);
+      on_stall_tick, self);
 
   net_set_state (self, NET_OPEN, FALSE, NULL);
   net_pump (self);
@@ -1688,7 +1719,7 @@ net_shutdown (GstSttSession * self)
     return;
   net_clear_source (&self->retry_source);
   net_clear_source (&self->finish_source);
-  net_clear_source (&self->keepalive_source);
+  net_clear_ticker (self, &self->keepalive_tick);
   net_clear_source (&self->writable_source);
   net_clear_source (&self->pace_source);
   if (self->connect_cancellable != NULL)
