@@ -18,6 +18,14 @@
 /* At exit, what libsoup still has to finish (close frames) gets this many
  * iterations: a source that keeps firing must not keep the thread. */
 #define DRAIN_ITERATIONS 100
+/* At most one pass over the context this often. Every pass walks every
+ * session's sources and polls every socket, and a dispatched socket source
+ * wakes the context once more by itself (GLib re-adds its fd): without a
+ * floor, 200 busy sessions cost thousands of passes a second, each over
+ * all of them. A pass that comes sooner waits the rest of the period and
+ * then serves everything that became ready meanwhile, at once; not while
+ * a stop() waits (gst_stt_context_hurry()). */
+#define MIN_PASS_US 2000
 
 struct _GstSttContext
 {
@@ -25,6 +33,7 @@ struct _GstSttContext
   GMainContext *context;
   GThread *thread;
   gint quit;                    /* atomic: the thread must leave */
+  gint hurry;                   /* atomic: stop()s waiting on the thread */
   gboolean detached;            /* released on the thread: it frees this */
 
   /* the shared thread's own */
@@ -54,12 +63,20 @@ context_thread_func (gpointer user_data)
    * before the loop returns */
   GMainContext *context = g_main_context_ref (ctx->context);
   gint *quit = &ctx->quit;
+  gint64 last = 0, now;
   guint i;
 
   g_main_context_push_thread_default (context);
   /* not a GMainLoop: a quit that comes before the loop runs is not lost */
-  while (!g_atomic_int_get (quit))
+  while (!g_atomic_int_get (quit)) {
     g_main_context_iteration (context, TRUE);
+    now = g_get_monotonic_time ();
+    if (now - last < MIN_PASS_US && !g_atomic_int_get (&ctx->hurry)) {
+      g_usleep (last + MIN_PASS_US - now);
+      now = g_get_monotonic_time ();
+    }
+    last = now;
+  }
   for (i = 0; i < DRAIN_ITERATIONS &&
       g_main_context_iteration (context, FALSE); i++);
   g_main_context_pop_thread_default (context);
@@ -152,6 +169,21 @@ GMainContext *
 gst_stt_context_get_main_context (GstSttContext * ctx)
 {
   return ctx->context;
+}
+
+/**
+ * gst_stt_context_hurry:
+ *
+ * While a caller waits for the thread (a synchronous stop()), it passes
+ * over the context as often as there is something to do.
+ */
+void
+gst_stt_context_hurry (GstSttContext * ctx, gboolean hurry)
+{
+  if (hurry)
+    g_atomic_int_inc (&ctx->hurry);
+  else
+    g_atomic_int_dec_and_test (&ctx->hurry);
 }
 
 /* Whether the caller runs on @ctx's thread. */

@@ -30,6 +30,8 @@ GstSttContext * gst_stt_context_acquire      (GError ** error);
 void            gst_stt_context_release      (GstSttContext * ctx);
 GMainContext *  gst_stt_context_get_main_context (GstSttContext * ctx);
 gboolean        gst_stt_context_is_current   (GstSttContext * ctx);
+void            gst_stt_context_hurry        (GstSttContext * ctx,
+                                              gboolean hurry);
 
 /**
  * GstSttTicker:

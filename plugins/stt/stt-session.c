@@ -2010,11 +2010,13 @@ gst_stt_session_stop (GstSttSession * self)
     if (gst_stt_context_is_current (self->shared)) {
       net_leave (self);
     } else {
+      gst_stt_context_hurry (self->shared, TRUE);
       wake_thread (self);
       g_mutex_lock (&self->lock);
       while (!self->left)
         g_cond_wait (&self->cond, &self->lock);
       g_mutex_unlock (&self->lock);
+      gst_stt_context_hurry (self->shared, FALSE);
     }
     g_clear_pointer (&self->wake, g_source_unref);
     self->context = NULL;

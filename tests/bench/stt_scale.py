@@ -46,7 +46,8 @@ A benchmark, not a test: it asserts nothing and exits 0 unless a run
 fails. docs/scale.md ("sttpushsink sessions") has results.
 
   /usr/bin/python3 tests/bench/stt_scale.py --counts 1,20,200 \\
-      --before /path/to/main/build/plugins/stt --duration 10 --markdown
+      --before /path/to/main/build/plugins/stt --duration 10 --repeat 3 \\
+      --markdown
 """
 
 import argparse
@@ -55,6 +56,7 @@ import json
 import os
 import resource
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -284,11 +286,33 @@ COLUMNS = [
     ("open", "open", "{}"), ("threads", "threads", "{:d}"),
     ("rss_kib_per_session", "RSS/session KiB", "{:.0f}"),
     ("cpu_ms_per_audio_s", "CPU ms per s audio/session", "{:.2f}"),
+    ("cpu_range", "CPU range", "{}"),
     ("finals_per_s", "finals/s/session", "{:.2f}"),
     ("queue_max_ms", "queue max ms", "{}"),
     ("stop_s", "stop s", "{:.2f}"), ("errors", "errors", "{:d}"),
     ("server_cpu_pct", "server CPU %", "{:.0f}"),
 ]
+
+
+def median_rows(rows):
+    """One row per (build, sink, N): the median of each figure over the
+    repeats, and the range of the CPU figure."""
+    groups = {}
+    for r in rows:
+        groups.setdefault((r["build"], r["sink"], r["n"]), []).append(r)
+    out = []
+    for key, rs in groups.items():
+        m = dict(rs[0])
+        for k, v in rs[0].items():
+            if isinstance(v, (int, float)) and k != "n":
+                m[k] = statistics.median(r[k] for r in rs)
+                if isinstance(v, int):
+                    m[k] = int(round(m[k]))
+        cpu = [r["cpu_ms_per_audio_s"] for r in rs]
+        m["cpu_range"] = "%.2f–%.2f" % (min(cpu), max(cpu))
+        m["runs"] = len(rs)
+        out.append(m)
+    return out
 
 
 def table(rows, markdown):
@@ -315,6 +339,9 @@ def main():
     ap.add_argument("--counts", default="1,20,200")
     ap.add_argument("--duration", type=float, default=10.0)
     ap.add_argument("--warmup", type=float, default=2.0)
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="runs of each measurement, interleaved; the "
+                    "table shows medians")
     ap.add_argument("--before", help="plugin dir of the build to compare "
                     "with (e.g. main's build/plugins/stt)")
     ap.add_argument("--after", default=os.path.join(BUILD_ROOT, "plugins",
@@ -348,26 +375,30 @@ def main():
     try:
         with tempfile.TemporaryDirectory() as tmp:
             envs = {name: gst_env(path, tmp, name) for name, path in builds}
-            for n in counts:
-                if not args.no_floor:
-                    res = measure(args, envs["after"], url, n, "fakesink",
-                                  server.pid)
-                    rows.append(row("-", res))
-                    log(table(rows[-1:], False))
-                # before and after next to each other, for the same load
-                for name, _ in builds:
-                    res = measure(args, envs[name], url, n, "sttpushsink",
-                                  server.pid)
-                    rows.append(row(name, res))
-                    log(table(rows[-1:], False))
+            for _ in range(args.repeat):
+                for n in counts:
+                    if not args.no_floor:
+                        res = measure(args, envs["after"], url, n,
+                                      "fakesink", server.pid)
+                        rows.append(row("-", res))
+                        log(table(rows[-1:], False))
+                    # before and after next to each other, for the same
+                    # load
+                    for name, _ in builds:
+                        res = measure(args, envs[name], url, n,
+                                      "sttpushsink", server.pid)
+                        rows.append(row(name, res))
+                        log(table(rows[-1:], False))
     finally:
         server.stdin.close()
         server.wait(10)
 
-    print(table(rows, args.markdown))
+    order = {n: i for i, n in enumerate(counts)}
+    medians = sorted(median_rows(rows), key=lambda r: order[r["n"]])
+    print(table(medians, args.markdown))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"rows": rows, "counts": counts,
+            json.dump({"rows": rows, "medians": medians, "counts": counts,
                        "duration": args.duration, "warmup": args.warmup,
                        "builds": dict(builds), "nproc": os.cpu_count(),
                        "date": time.strftime("%Y-%m-%d %H:%M UTC",

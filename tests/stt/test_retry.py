@@ -19,7 +19,6 @@ import os
 import socket
 import sys
 import threading
-import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 

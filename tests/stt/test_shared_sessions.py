@@ -21,7 +21,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from stt_harness import (Gst, ClockFeeder, is_eos_or_error,  # noqa
                          run_tests, stats)
-import stt_servers as S  # noqa: E402
 from test_sttpushsink import RATE, SttTestCase  # noqa: E402
 
 # A final covers up to FINAL_EVERY_MS of audio and follows its last frame;
