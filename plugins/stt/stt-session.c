@@ -28,6 +28,7 @@
 #include "audiostream/ratelimit.h"
 #include "audiostream/tcpinfo.h"
 #include "audiostream/sinkfront.h"
+#include "stt-context.h"
 #include "stt-timeline.h"
 
 #ifndef VERSION
@@ -44,14 +45,18 @@ GST_DEBUG_CATEGORY_STATIC (stt_session_debug);
 #define CONNECT_TIMEOUT_MS 15000
 /* the longest a Retry-After (HTTP 429) makes the element wait */
 #define MAX_RETRY_AFTER_MS 60000
+/* reconnect_min_ms / reconnect_max_ms when the config leaves them 0 */
 #define RECONNECT_MIN_MS 500
 #define RECONNECT_MAX_MS 10000
-#define KEEPALIVE_TICK_MS 250
+/* the shared thread's tick: one wake-up for every session's checks */
+#define KEEPALIVE_TICK_MS GST_STT_TICK_MS
 /* how often an open session checks that the service still reads */
-#define STALL_TICK_MAX_MS 250
+#define STALL_TICK_MAX_MS GST_STT_TICK_MS
 #define SERVICE_ERRORS_PER_SECOND 1.0
-/* stop: how long the close handshake may take before the thread leaves */
+/* stop: how long the close handshake may take before the session leaves */
 #define STOP_CLOSE_TIMEOUT_MS 500
+/* the grid that wake-ups of the shared thread are aligned on */
+#define WAKE_GRID_US 4000
 
 /* The session thread's view of the session. */
 typedef enum
@@ -63,6 +68,13 @@ typedef enum
   NET_WAITING,                  /* before a reconnection attempt */
   NET_DONE,                     /* finished or failed: nothing more to do */
 } NetState;
+
+/* A connection attempt in flight, as libsoup's callback finds it: @self
+ * is cleared when the session leaves before the attempt completes. */
+typedef struct
+{
+  GstSttSession *self;
+} ConnectLink;
 
 /* Lock order: self->lock is a leaf (see stt-session.h). */
 struct _GstSttSession
@@ -86,7 +98,8 @@ struct _GstSttSession
   guint chunk_frames;
   gboolean have_format;
   gboolean flushing;            /* unlock(): write and finish must return */
-  gboolean stopping;            /* stop(): the thread must leave */
+  gboolean stopping;            /* stop(): the session must leave */
+  gboolean left;                /* nothing of it remains on the context */
   gboolean eos;                 /* finish the session */
   gboolean finished;            /* every final of the stream is posted */
   gboolean failed;              /* fatal error: writes must fail */
@@ -100,22 +113,25 @@ struct _GstSttSession
   guint64 finals;
   guint64 reconnects;
   guint64 keepalives;
+  guint64 connect_failures;
   guint64 frames_unreplayed;
   guint64 commit_pos;           /* end of the last final (or flush), frames */
   gint64 send_timeout_us;
 
-  /* owned by the session thread while it runs */
-  GThread *thread;
-  GMainContext *context;
-  GMainLoop *loop;
+  /* owned by the shared thread (stt-context.h) while the session runs */
+  GstSttContext *shared;
+  GMainContext *context;        /* the shared thread's */
   GSource *wake;                /* write/EOS/stop → thread, any thread */
   GstSttAdapter *adapter;
   SoupSession *session;
   SoupMessage *msg;             /* the handshake being made */
+  ConnectLink *link;            /* of the attempt in flight */
   GCancellable *connect_cancellable;
   SoupWebsocketConnection *conn;
   NetState state;
   guint attempt;
+  guint failures;               /* attempts in a row that did not open */
+  gchar *last_failure;          /* why the last one did not */
   gboolean ever_opened;
   gboolean connect_timed_out;
   gboolean eos_seen;
@@ -127,9 +143,9 @@ struct _GstSttSession
   GSource *connect_timeout_source;
   GSource *retry_source;
   GSource *finish_source;
-  GSource *keepalive_source;
+  GstSttTicker *keepalive_tick;
   GSource *writable_source;
-  GSource *stall_source;
+  GstSttTicker *stall_tick;
   GSource *quit_source;
   GSocket *socket;              /* the session's TCP socket, if known */
   guint64 net_bytes_out;        /* audio handed to libsoup, all sessions */
@@ -516,6 +532,15 @@ net_clear_source (GSource ** source)
   }
 }
 
+static void
+net_clear_ticker (GstSttSession * self, GstSttTicker ** ticker)
+{
+  if (*ticker != NULL) {
+    gst_stt_context_remove_ticker (self->shared, *ticker);
+    *ticker = NULL;
+  }
+}
+
 static GSource *
 net_add_timeout (GstSttSession * self, guint ms, GSourceFunc func)
 {
@@ -526,6 +551,7 @@ net_add_timeout (GstSttSession * self, guint ms, GSourceFunc func)
   return source;
 }
 
+/* Wakes the session on the shared thread now (format, EOS, stop). */
 static void
 wake_thread (GstSttSession * self)
 {
@@ -533,11 +559,23 @@ wake_thread (GstSttSession * self)
     g_source_set_ready_time (self->wake, 0);
 }
 
-/* The front's wake function: audio reached the level the thread armed. */
+/* The front's wake function: audio reached the level the thread armed.
+ * The session runs at the next WAKE_GRID_US of the monotonic clock: the
+ * audio wake-ups of all sessions within one slot cost the shared thread
+ * one pass over its sources, not one each, and one already set for the
+ * slot costs nothing (not even a write to the context's eventfd). A few
+ * ms do not matter to a transcription. */
 static void
 front_wake (gpointer user_data)
 {
-  wake_thread (user_data);
+  GstSttSession *self = user_data;
+  gint64 now;
+
+  if (self->wake == NULL)
+    return;
+  now = g_get_monotonic_time ();
+  g_source_set_ready_time (self->wake, now - now % WAKE_GRID_US +
+      WAKE_GRID_US);
 }
 
 static gboolean
@@ -559,9 +597,9 @@ net_drop_connection (GstSttSession * self, gushort code)
   SoupWebsocketConnection *conn = self->conn;
 
   net_clear_source (&self->writable_source);
-  net_clear_source (&self->keepalive_source);
+  net_clear_ticker (self, &self->keepalive_tick);
   net_clear_source (&self->pace_source);
-  net_clear_source (&self->stall_source);
+  net_clear_ticker (self, &self->stall_tick);
   g_clear_object (&self->socket);
   if (conn == NULL)
     return;
@@ -582,11 +620,14 @@ net_can_send (GstSttSession * self)
       SOUP_WEBSOCKET_STATE_OPEN;
 }
 
+static void net_leave (GstSttSession * self);
+
+/* stop(): the session leaves once its handshake and connection are gone. */
 static void
-net_quit_if_idle (GstSttSession * self)
+net_leave_if_idle (GstSttSession * self)
 {
   if (self->msg == NULL && self->conn == NULL)
-    g_main_loop_quit (self->loop);
+    net_leave (self);
 }
 
 /* Ends the session for good and says why in sttpushsink-session. */
@@ -596,7 +637,7 @@ net_fail (GstSttSession * self, const gchar * reason)
   net_clear_source (&self->retry_source);
   net_clear_source (&self->finish_source);
   net_clear_source (&self->connect_timeout_source);
-  net_clear_source (&self->keepalive_source);
+  net_clear_ticker (self, &self->keepalive_tick);
   net_drop_connection (self, SOUP_WEBSOCKET_CLOSE_NORMAL);
   net_set_state (self, NET_DONE, TRUE, reason);
 }
@@ -684,9 +725,10 @@ net_fail_never_opened (GstSttSession * self)
       OPEN_WRITE, ("Could not open a %s session at %s before the end of "
           "the stream: nothing was transcribed.", info->title,
           GST_STR_NULL (url)),
-      ("session state: %s after finish-timeout-ms (%u ms), attempt %u",
-          state_name (self->state, FALSE), self->config.finish_timeout_ms,
-          self->attempt));
+      ("session state: %s after finish-timeout-ms (%u ms), attempt %u; "
+          "last failure: %s", state_name (self->state, FALSE),
+          self->config.finish_timeout_ms, self->attempt,
+          self->last_failure ? self->last_failure : "none"));
 }
 
 static gboolean
@@ -710,7 +752,7 @@ on_finish_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-static gboolean
+static void
 on_keepalive_tick (gpointer user_data)
 {
   GstSttSession *self = user_data;
@@ -720,7 +762,7 @@ on_keepalive_tick (gpointer user_data)
   if (self->state != NET_OPEN || !net_can_send (self) ||
       now - self->last_send_us <
       (gint64) self->config.keepalive_interval_ms * 1000)
-    return G_SOURCE_CONTINUE;
+    return;
 
   text = gst_stt_adapter_keepalive_message (self->adapter);
   if (text != NULL) {
@@ -732,7 +774,6 @@ on_keepalive_tick (gpointer user_data)
     g_mutex_unlock (&self->lock);
     g_free (text);
   }
-  return G_SOURCE_CONTINUE;
 }
 
 /* Whether data waits to go out to the service, and a counter that moves
@@ -765,7 +806,7 @@ static void net_schedule_reconnect (GstSttSession * self,
 /* A service that takes nothing for send-timeout-ms while audio waits is
  * gone, even if its socket is open: the audio would only pile up (and a
  * live source lose it) while the session looks healthy. */
-static gboolean
+static void
 on_stall_tick (gpointer user_data)
 {
   GstSttSession *self = user_data;
@@ -773,17 +814,18 @@ on_stall_tick (gpointer user_data)
   guint timeout_ms = self->config.send_timeout_ms;
   guint64 mark;
   GIOStream *io;
+  GSocket *socket;
   gchar *reason;
 
   if (self->conn == NULL)
-    return G_SOURCE_CONTINUE;
+    return;
   if (!net_send_pending (self, &mark) || mark != self->stall_mark) {
     self->stall_mark = mark;
     self->progress_us = now;
-    return G_SOURCE_CONTINUE;
+    return;
   }
   if (now - self->progress_us < (gint64) timeout_ms * 1000)
-    return G_SOURCE_CONTINUE;
+    return;
 
   reason = g_strdup_printf ("the service read nothing for %u ms",
       timeout_ms);
@@ -797,13 +839,19 @@ on_stall_tick (gpointer user_data)
         ("url: %s; stall episode %u",
             gst_stt_adapter_get_request (self->adapter)->display_url,
             ++self->stall_episodes));
-  /* No close handshake through a socket that takes nothing: cut it. */
+  /* No close handshake through a socket that takes nothing: cut it, and
+   * without waiting, on the thread every session shares (a TLS close would
+   * wait to send its close_notify to a peer that reads nothing). */
+  socket = self->socket != NULL ? g_object_ref (self->socket) : NULL;
   io = g_object_ref (soup_websocket_connection_get_io_stream (self->conn));
   net_schedule_reconnect (self, reason);
-  g_io_stream_close (io, NULL, NULL);
+  if (socket != NULL)
+    g_socket_shutdown (socket, TRUE, TRUE, NULL);
+  else
+    g_io_stream_close_async (io, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+  g_clear_object (&socket);
   g_object_unref (io);
   g_free (reason);
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -933,7 +981,7 @@ on_ws_closed (SoupWebsocketConnection * conn, gpointer user_data)
   net_drop_connection (self, SOUP_WEBSOCKET_CLOSE_NORMAL);
   if (stopping) {
     g_object_unref (conn);
-    net_quit_if_idle (self);
+    net_leave_if_idle (self);
     return;
   }
 
@@ -1226,7 +1274,8 @@ connect_failure_reason (const GError * err)
 static guint
 retry_after_ms (GstSttSession * self, SoupMessageHeaders * headers)
 {
-  const gchar *value = soup_message_headers_get_one (headers, "Retry-After");
+  const gchar *value = headers != NULL ?
+      soup_message_headers_get_one (headers, "Retry-After") : NULL;
   guint backoff = gst_as_backoff_next_ms (&self->backoff);
   gint64 ms = -1;
   gchar *end = NULL;
@@ -1250,29 +1299,100 @@ retry_after_ms (GstSttSession * self, SoupMessageHeaders * headers)
   }
   if (ms < 0)
     return backoff;
-  return (guint) CLAMP (ms, RECONNECT_MIN_MS, MAX_RETRY_AFTER_MS);
+  return (guint) CLAMP (ms, MIN (self->backoff.min_ms, MAX_RETRY_AFTER_MS),
+      MAX_RETRY_AFTER_MS);
 }
 
-/* How a refused handshake reads to a person; never shows the key. */
+/* The ERROR for a connection that could not be made, after @attempts
+ * attempts in a row. */
 static void
-net_handshake_failed (GstSttSession * self, GError * err)
+net_refused (GstSttSession * self, guint status, const gchar * reason,
+    const GError * err, const gchar * detail, guint attempts)
 {
   const GstSttBackendInfo *info = gst_stt_adapter_get_info (self->adapter);
   const GstSttRequest *req = gst_stt_adapter_get_request (self->adapter);
-  guint status = soup_message_get_status (self->msg);
-  const gchar *phrase = soup_message_get_reason_phrase (self->msg);
+  gchar *gave_up = attempts > 1 ? g_strdup_printf ("; gave up after %u "
+      "attempts in a row (max-reconnect-attempts)", attempts) : g_strdup ("");
+
+  if (status >= 100)
+    NET_ERROR (self, reason, RESOURCE, OPEN_WRITE,
+        ("Could not open a %s session at %s: %s%s.", info->title,
+            req->display_url, reason, gave_up),
+        ("%s%s%s", err->message, detail ? "; " : "", detail ? detail : ""));
+  else
+    NET_ERROR (self, reason, RESOURCE, OPEN_WRITE,
+        ("Could not connect to %s: %s%s.", req->display_url, reason,
+            gave_up), ("%s", err->message));
+  g_free (gave_up);
+}
+
+/* An attempt failed in a way that may pass (refused, timed out, a server
+ * error): try again after the backoff, at the start as after a lost
+ * session, up to max_reconnect_attempts times in a row (-1: for ever).
+ * 0 means no retry for a first connection (it is the ERROR at once, as
+ * before there was a retry), while a lost session still reconnects until
+ * it opens again: a limit of 0 never turns a passing outage of a working
+ * service into an ERROR. One WARNING when the first connection fails;
+ * each attempt after that shows only in sttpushsink-session and the
+ * connect-failures count (a WARNING per attempt would be a storm). Audio
+ * keeps queuing meanwhile, within the queue's bound, for the session that
+ * opens. */
+static void
+net_attempt_failed (GstSttSession * self, guint status, const gchar * reason,
+    const GError * err, const gchar * detail)
+{
+  const GstSttRequest *req = gst_stt_adapter_get_request (self->adapter);
+  gint limit = self->config.max_reconnect_attempts;
+  guint wait_ms;
+
+  self->failures++;
+  g_free (self->last_failure);
+  self->last_failure = g_strdup (reason);
+  g_mutex_lock (&self->lock);
+  self->connect_failures++;
+  g_mutex_unlock (&self->lock);
+
+  if (limit >= 0 && self->failures > (guint) limit &&
+      (limit > 0 || !self->ever_opened)) {
+    net_refused (self, status, reason, err, detail, self->failures);
+    return;
+  }
+
+  wait_ms = gst_as_backoff_next_ms (&self->backoff);
+  if (!self->ever_opened && self->failures == 1) {
+    gchar *tries = limit < 0 ? g_strdup ("for ever") :
+        g_strdup_printf ("%d more times", limit);
+
+    SESSION_WARNING (self, RESOURCE, OPEN_WRITE,
+        ("Could not connect to %s: %s; trying again in %.1f s, %s "
+            "(max-reconnect-attempts).", req->display_url, reason,
+            wait_ms / 1000.0, tries),
+        ("%s%s%s", err->message, detail ? "; " : "", detail ? detail : ""));
+    g_free (tries);
+  }
+  net_schedule_reconnect_in (self, reason, wait_ms);
+}
+
+/* How a refused handshake reads to a person, and what follows: the
+ * ERROR, or another attempt. @status is the HTTP answer (0: none), with
+ * its @headers if there are any. Never shows the key. */
+static void
+net_handshake_failed (GstSttSession * self, const GError * err, guint status,
+    const gchar * phrase, SoupMessageHeaders * headers)
+{
+  const GstSttBackendInfo *info = gst_stt_adapter_get_info (self->adapter);
+  const GstSttRequest *req = gst_stt_adapter_get_request (self->adapter);
   const gchar *detail = NULL;
   gchar *reason;
-  gboolean retry;
 
-  if (info->error_header != NULL)
-    detail = soup_message_headers_get_one (soup_message_get_response_headers
-        (self->msg), info->error_header);
+  if (info->error_header != NULL && headers != NULL)
+    detail = soup_message_headers_get_one (headers, info->error_header);
   if (self->connect_timed_out)
     reason = g_strdup_printf ("no answer within %d s",
         CONNECT_TIMEOUT_MS / 1000);
   else if (status >= 100)
-    reason = g_strdup_printf ("HTTP %u %s", status, GST_STR_NULL (phrase));
+    reason = g_strdup_printf ("HTTP %u %s", status, phrase != NULL ? phrase :
+        soup_status_get_phrase (status));
   else
     reason = g_strdup (connect_failure_reason (err));
 
@@ -1289,8 +1409,7 @@ net_handshake_failed (GstSttSession * self, GError * err)
   /* Too many requests is the one answer that says "later", even to a
    * first attempt: wait as asked (bounded), and say so once in a row. */
   if (status == 429) {      /* Too Many Requests */
-    guint wait_ms = retry_after_ms (self,
-        soup_message_get_response_headers (self->msg));
+    guint wait_ms = retry_after_ms (self, headers);
 
     if (self->rate_limited++ == 0)
       SESSION_WARNING (self, RESOURCE, BUSY,
@@ -1302,25 +1421,17 @@ net_handshake_failed (GstSttSession * self, GError * err)
     goto out;
   }
 
-  /* A first attempt that fails is a setup problem to report; later ones
-   * are an outage to ride out, unless the service refuses the request
-   * itself (a 4xx other than timeouts and rate limits). */
-  retry = self->ever_opened &&
-      !(status >= 400 && status < 500 && status != 408 && status != 429);
-  if (retry) {
-    net_schedule_reconnect (self, reason);
+  /* An answer that asking again will not change: the service refuses the
+   * request itself (a 4xx other than timeouts and rate limits), or the
+   * server is not what the url says (its certificate, or not TLS). */
+  if ((status >= 400 && status < 500 && status != 408) ||
+      g_error_matches (err, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE) ||
+      g_error_matches (err, G_TLS_ERROR, G_TLS_ERROR_NOT_TLS)) {
+    net_refused (self, status, reason, err, detail, 1);
     goto out;
   }
 
-  if (status >= 100)
-    NET_ERROR (self, reason, RESOURCE, OPEN_WRITE,
-        ("Could not open a %s session at %s: %s.", info->title,
-            req->display_url, reason),
-        ("%s%s%s", err->message, detail ? "; " : "", detail ? detail : ""));
-  else
-    NET_ERROR (self, reason, RESOURCE, OPEN_WRITE,
-        ("Could not connect to %s: %s.", req->display_url, reason),
-        ("%s", err->message));
+  net_attempt_failed (self, status, reason, err, detail);
 
 out:
   g_free (reason);
@@ -1407,6 +1518,8 @@ net_session_opened (GstSttSession * self, SoupWebsocketConnection * conn)
   }
 
   self->rate_limited = 0;
+  self->failures = 0;
+  g_clear_pointer (&self->last_failure, g_free);
   /* A service that opens sessions only to stop reading again waits ever
    * longer; it earns a short wait back with its next final. */
   if (self->ever_opened && self->stalls == 0)
@@ -1418,12 +1531,12 @@ net_session_opened (GstSttSession * self, SoupWebsocketConnection * conn)
 
   if (gst_stt_adapter_get_info (self->adapter)->keepalive &&
       self->config.keepalive_interval_ms > 0)
-    self->keepalive_source = net_add_timeout (self, KEEPALIVE_TICK_MS,
-        on_keepalive_tick);
+    self->keepalive_tick = gst_stt_context_add_ticker (self->shared,
+        KEEPALIVE_TICK_MS, on_keepalive_tick, self);
   self->progress_us = session_now (self);
-  self->stall_source = net_add_timeout (self,
+  self->stall_tick = gst_stt_context_add_ticker (self->shared,
       CLAMP (self->config.send_timeout_ms / 4, 1, STALL_TICK_MAX_MS),
-      on_stall_tick);
+      on_stall_tick, self);
 
   net_set_state (self, NET_OPEN, FALSE, NULL);
   net_pump (self);
@@ -1446,13 +1559,22 @@ on_network_event (SoupMessage * msg, GSocketClientEvent event,
 static void
 on_connected (GObject * source, GAsyncResult * result, gpointer user_data)
 {
-  GstSttSession *self = user_data;
+  ConnectLink *link = user_data;
+  GstSttSession *self = link->self;
   SoupWebsocketConnection *conn;
   GError *err = NULL;
   gboolean stopping;
 
   conn = soup_session_websocket_connect_finish (SOUP_SESSION (source), result,
       &err);
+  g_free (link);
+  if (self == NULL) {
+    /* the session left meanwhile */
+    g_clear_object (&conn);
+    g_clear_error (&err);
+    return;
+  }
+  self->link = NULL;
   net_clear_source (&self->connect_timeout_source);
 
   g_mutex_lock (&self->lock);
@@ -1467,14 +1589,18 @@ on_connected (GObject * source, GAsyncResult * result, gpointer user_data)
       !self->connect_timed_out) {
     GST_DEBUG_OBJECT (self->owner, "connection attempt cancelled");
   } else {
-    net_handshake_failed (self, err);
+    net_handshake_failed (self, err, soup_message_get_status (self->msg),
+        soup_message_get_reason_phrase (self->msg),
+        soup_message_get_response_headers (self->msg));
   }
 
   g_clear_error (&err);
+  if (self->msg != NULL)
+    g_signal_handlers_disconnect_by_data (self->msg, self);
   g_clear_object (&self->msg);
   g_clear_object (&self->connect_cancellable);
   if (stopping)
-    net_quit_if_idle (self);
+    net_leave_if_idle (self);
 }
 
 /* The pace audio goes at, in times real time (0: unpaced): the user's
@@ -1524,6 +1650,11 @@ net_connect (GstSttSession * self)
         self->net_rate, self->net_bpf / 2, self->net_chunk);
   }
   req = gst_stt_adapter_get_request (self->adapter);
+  /* made here, on the shared thread: libsoup objects belong to the
+   * context they were made in */
+  if (self->session == NULL && self->connect_func == NULL)
+    self->session = soup_session_new_with_options ("user-agent",
+        "gst-audiostream/" VERSION " sttpushsink", NULL);
 
   self->msg = soup_message_new (SOUP_METHOD_GET, req->url);
   if (self->msg == NULL)
@@ -1548,8 +1679,11 @@ net_connect (GstSttSession * self)
     self->connect_func (self, req, self->connect_data);
     return;
   }
+  self->link = g_new0 (ConnectLink, 1);
+  self->link->self = self;
   soup_session_websocket_connect_async (self->session, self->msg, NULL, NULL,
-      G_PRIORITY_DEFAULT, self->connect_cancellable, on_connected, self);
+      G_PRIORITY_DEFAULT, self->connect_cancellable, on_connected,
+      self->link);
   return;
 
 no_adapter:
@@ -1602,7 +1736,7 @@ on_stop_timeout (gpointer user_data)
   GstSttSession *self = user_data;
 
   net_clear_source (&self->quit_source);
-  g_main_loop_quit (self->loop);
+  net_leave (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -1614,7 +1748,7 @@ net_shutdown (GstSttSession * self)
     return;
   net_clear_source (&self->retry_source);
   net_clear_source (&self->finish_source);
-  net_clear_source (&self->keepalive_source);
+  net_clear_ticker (self, &self->keepalive_tick);
   net_clear_source (&self->writable_source);
   net_clear_source (&self->pace_source);
   if (self->connect_cancellable != NULL)
@@ -1626,7 +1760,7 @@ net_shutdown (GstSttSession * self)
         SOUP_WEBSOCKET_CLOSE_GOING_AWAY, NULL);
   self->quit_source = net_add_timeout (self, STOP_CLOSE_TIMEOUT_MS,
       on_stop_timeout);
-  net_quit_if_idle (self);
+  net_leave_if_idle (self);
 }
 
 /* Something changed on the streaming side: audio, format, EOS or stop. */
@@ -1659,47 +1793,48 @@ on_wake (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-static gpointer
-net_thread_func (gpointer user_data)
+/* Takes everything of the session off the shared context: after this, no
+ * callback of it runs, and stop() returns. What libsoup still has to close
+ * it closes on the context, with no handler of the session left. */
+static void
+net_leave (GstSttSession * self)
 {
-  GstSttSession *self = user_data;
-  guint i;
+  gboolean left;
 
-  g_main_context_push_thread_default (self->context);
+  g_mutex_lock (&self->lock);
+  left = self->left;
+  g_mutex_unlock (&self->lock);
+  if (left)
+    return;
 
-  /* libsoup objects belong to the thread (and context) that made them. */
-  self->session = soup_session_new_with_options ("user-agent",
-      "gst-audiostream/" VERSION " sttpushsink", NULL);
-  self->state = NET_IDLE;
-  gst_as_backoff_init (&self->backoff, RECONNECT_MIN_MS, RECONNECT_MAX_MS,
-      GST_AS_BACKOFF_DEFAULT_JITTER, g_random_int ());
-
-  /* Catch up with anything that happened before the loop ran. */
-  g_source_set_ready_time (self->wake, 0);
-
-  g_main_loop_run (self->loop);
-
+  self->state = NET_DONE;
   g_source_destroy (self->wake);
   net_clear_source (&self->connect_timeout_source);
   net_clear_source (&self->retry_source);
   net_clear_source (&self->finish_source);
   net_clear_source (&self->quit_source);
-  net_drop_connection (self, SOUP_WEBSOCKET_CLOSE_GOING_AWAY);
-  g_clear_object (&self->msg);
+  /* an attempt in flight completes into nothing */
+  if (self->link != NULL)
+    self->link->self = NULL;
+  self->link = NULL;
+  if (self->connect_cancellable != NULL)
+    g_cancellable_cancel (self->connect_cancellable);
   g_clear_object (&self->connect_cancellable);
-  soup_session_abort (self->session);
+  if (self->msg != NULL)
+    g_signal_handlers_disconnect_by_data (self->msg, self);
+  g_clear_object (&self->msg);
+  net_drop_connection (self, SOUP_WEBSOCKET_CLOSE_GOING_AWAY);
+  if (self->session != NULL)
+    soup_session_abort (self->session);
   g_clear_object (&self->session);
   g_clear_pointer (&self->unreadable, g_free);
-  gst_as_backoff_clear (&self->backoff);
 
-  /* Let libsoup finish closing what it was closing (bounded: a source
-   * that keeps firing must not keep the thread). */
-  for (i = 0; i < 100 && g_main_context_iteration (self->context, FALSE); i++);
-
-  g_main_context_pop_thread_default (self->context);
-  return NULL;
+  /* last: stop() may free the session as soon as it sees this */
+  g_mutex_lock (&self->lock);
+  self->left = TRUE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
 }
-
 
 /* ------------------------------------------------------------------------ */
 /* Life cycle                                                                */
@@ -1712,6 +1847,7 @@ config_clear (GstSttSessionConfig * c)
   g_free ((gchar *) c->language);
   g_free ((gchar *) c->model);
   g_free ((gchar *) c->extra);
+  g_free ((gchar *) c->vocabulary);
   memset (c, 0, sizeof (*c));
 }
 
@@ -1742,6 +1878,7 @@ gst_stt_session_new (const GstSttSessionConfig * config, GstObject * owner,
   self->config.language = g_strdup (config->language);
   self->config.model = g_strdup (config->model);
   self->config.extra = g_strdup (config->extra);
+  self->config.vocabulary = g_strdup (config->vocabulary);
 
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);
@@ -1752,6 +1889,11 @@ gst_stt_session_new (const GstSttSessionConfig * config, GstObject * owner,
       GST_BASE_SINK (owner) : NULL, front_wake, self);
   gst_as_sink_front_reset (&self->front);
   self->state = NET_IDLE;
+  /* a first connection that fails waits as a lost one does */
+  gst_as_backoff_init (&self->backoff, config->reconnect_min_ms ?
+      config->reconnect_min_ms : RECONNECT_MIN_MS, config->reconnect_max_ms ?
+      config->reconnect_max_ms : RECONNECT_MAX_MS,
+      GST_AS_BACKOFF_DEFAULT_JITTER, g_random_int ());
   gst_as_rate_limit_init (&self->error_limit, SERVICE_ERRORS_PER_SECOND);
   gst_stt_session_map_init (&self->session_map);
   gst_stt_speaker_tracker_init (&self->speakers);
@@ -1764,6 +1906,8 @@ gst_stt_session_free (GstSttSession * self)
   if (self == NULL)
     return;
   gst_stt_session_stop (self);
+  gst_as_backoff_clear (&self->backoff);
+  g_free (self->last_failure);
   g_clear_pointer (&self->adapter, gst_stt_adapter_free);
   g_clear_pointer (&self->send_buf, g_free);
   gst_as_sink_front_clear (&self->front);
@@ -1830,34 +1974,56 @@ gst_stt_session_connected (GstSttSession * self,
   net_session_opened (self, conn);
 }
 
+/**
+ * gst_stt_session_start:
+ *
+ * Joins the process's shared STT thread (stt-context.h), starting it if
+ * this is the first session; the session connects once it has a format.
+ */
+/**
+ * gst_stt_session_connect_failed:
+ * @status: the HTTP status of the refusal, or 0 (no answer: @error says
+ *   why, as GIO would, "Could not connect to HOST: REASON")
+ *
+ * What a #GstSttSessionConnectFunc calls, on the session thread, when its
+ * connection could not be made: the session reacts as to a failed
+ * handshake (retry, or the ERROR).
+ */
+void
+gst_stt_session_connect_failed (GstSttSession * self, guint status,
+    const GError * error)
+{
+  net_clear_source (&self->connect_timeout_source);
+  if (self->state != NET_DONE)
+    net_handshake_failed (self, error, status, NULL, NULL);
+  g_clear_object (&self->msg);
+  g_clear_object (&self->connect_cancellable);
+}
+
 gboolean
 gst_stt_session_start (GstSttSession * self, GError ** error)
 {
-  self->context = g_main_context_new ();
-  self->loop = g_main_loop_new (self->context, FALSE);
+  self->shared = gst_stt_context_acquire (error);
+  if (self->shared == NULL)
+    return FALSE;
+  self->context = gst_stt_context_get_main_context (self->shared);
   self->wake = g_source_new (&wake_funcs, sizeof (GSource));
   g_source_set_static_name (self->wake, "sttpushsink wake");
-  g_source_set_ready_time (self->wake, -1);
   g_source_set_callback (self->wake, on_wake, self, NULL);
+  /* catch up with anything that happened before the source was there */
+  g_source_set_ready_time (self->wake, 0);
   g_source_attach (self->wake, self->context);
-
-  self->thread = g_thread_try_new ("sttpushsink", net_thread_func, self,
-      error);
-  if (self->thread != NULL)
-    return TRUE;
-
-  g_source_destroy (self->wake);
-  g_clear_pointer (&self->wake, g_source_unref);
-  g_clear_pointer (&self->loop, g_main_loop_unref);
-  g_clear_pointer (&self->context, g_main_context_unref);
-  return FALSE;
+  return TRUE;
 }
 
 /**
  * gst_stt_session_stop:
  *
- * Closes the connection (politely, but without waiting long) and joins
- * the session thread. Any thread but the session's.
+ * Closes the connection (politely, but without waiting long) and takes the
+ * session off the shared thread, which goes on serving the others. When
+ * this returns, no callback of the session runs any more. Called on the
+ * shared thread itself (from a callback of another session), it closes
+ * without waiting for the peer.
  */
 void
 gst_stt_session_stop (GstSttSession * self)
@@ -1866,17 +2032,25 @@ gst_stt_session_stop (GstSttSession * self)
   self->stopping = TRUE;
   g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
-  /* a waiting write() returns; the thread is the session's own */
+  /* a waiting write() returns */
   gst_as_sink_front_stop_worker (&self->front);
 
-  if (self->thread != NULL) {
-    wake_thread (self);
-    g_thread_join (self->thread);
-    self->thread = NULL;
+  if (self->shared != NULL) {
+    if (gst_stt_context_is_current (self->shared)) {
+      net_leave (self);
+    } else {
+      gst_stt_context_hurry (self->shared, TRUE);
+      wake_thread (self);
+      g_mutex_lock (&self->lock);
+      while (!self->left)
+        g_cond_wait (&self->cond, &self->lock);
+      g_mutex_unlock (&self->lock);
+      gst_stt_context_hurry (self->shared, FALSE);
+    }
+    g_clear_pointer (&self->wake, g_source_unref);
+    self->context = NULL;
+    g_clear_pointer (&self->shared, gst_stt_context_release);
   }
-  g_clear_pointer (&self->wake, g_source_unref);
-  g_clear_pointer (&self->loop, g_main_loop_unref);
-  g_clear_pointer (&self->context, g_main_context_unref);
 
   g_mutex_lock (&self->lock);
   self->session_state = "stopped";
@@ -2094,6 +2268,7 @@ gst_stt_session_get_stats (GstSttSession * self, GstSttSessionStats * stats)
   stats->finals = self->finals;
   stats->reconnects = self->reconnects;
   stats->keepalives = self->keepalives;
+  stats->connect_failures = self->connect_failures;
   g_mutex_unlock (&self->lock);
 }
 
@@ -2129,5 +2304,6 @@ gst_stt_session_stats_to_structure (const GstSttSessionStats * st,
       "finals", G_TYPE_UINT64, st->finals,
       "reconnects", G_TYPE_UINT64, st->reconnects,
       "keepalives-sent", G_TYPE_UINT64, st->keepalives,
+      "connect-failures", G_TYPE_UINT64, st->connect_failures,
       "transcript-entries", G_TYPE_UINT64, transcript_entries, NULL);
 }

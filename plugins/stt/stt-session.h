@@ -21,17 +21,24 @@ G_BEGIN_DECLS
  *
  * One speech-to-text stream over a WebSocket, as sttpushsink needs it,
  * with no GstElement in sight (the model is rtpmanager's rtpsession.c):
- * the audio ring between the streaming thread and a thread of its own
- * (the sinks' shared front half, sinkfront.h, with its frame ring)
- * with its own GMainContext, which owns the WebSocket: handshake,
- * keep-alive, stall detection, reconnection with backoff and replay of
- * what the service had not committed, and the finish (the backend's
- * end-of-stream message, a bounded wait for the last reply). What the
- * application must learn goes out through the callbacks, as the element
- * messages (sttpushsink-session, -partial, -final …) to post and the
- * problems (WARNINGs, and the fatal ERROR) to report.
+ * the audio ring between the streaming thread and the network thread
+ * (the sinks' shared front half, sinkfront.h, with its frame ring), and
+ * the WebSocket: handshake, keep-alive, stall detection, connection
+ * retries and reconnection with backoff and replay of what the service
+ * had not committed, and the finish (the backend's end-of-stream
+ * message, a bounded wait for the last reply). What the application must
+ * learn goes out through the callbacks, as the element messages
+ * (sttpushsink-session, -partial, -final …) to post and the problems
+ * (WARNINGs, and the fatal ERROR) to report.
  *
  * # Threads and locks
+ *
+ * Every session of a process runs on one shared network thread with one
+ * GMainContext (stt-context.h), which owns every session's libsoup
+ * objects; "the session thread" below is that thread. Nothing on it
+ * blocks: a stalled service or a slow one only delays its own session.
+ * start() joins it, stop() leaves it synchronously: once stop() returns,
+ * no callback of the session runs, while the others go on.
  *
  * The streaming thread calls set_format(), write(), finish(), flush()
  * and unlock(); any thread calls get_stats(); the session thread calls
@@ -64,6 +71,13 @@ typedef struct
   guint keepalive_interval_ms;
   guint send_timeout_ms;
   gdouble max_speed;
+  const gchar *vocabulary;      /* comma-separated terms, or NULL */
+  guint end_of_turn_silence_ms; /* 0: the service's default */
+  guint max_delay_ms;           /* 0: the service's default */
+  guint reconnect_min_ms;
+  guint reconnect_max_ms;
+  gint max_reconnect_attempts;  /* -1: for ever */
+  guint lag_warning_ms;         /* 0: never warn */
 } GstSttSessionConfig;
 
 /**
@@ -90,7 +104,8 @@ typedef struct
  * How a session opens its WebSocket: by default libsoup's handshake over
  * the network. A unit test hands back a connection it made itself (over a
  * socket pair, say): it calls gst_stt_session_connected() on the session
- * thread (from this function, or later on the session's context).
+ * thread (from this function, or later on the session's context), or
+ * gst_stt_session_connect_failed() for a refusal.
  */
 typedef void (*GstSttSessionConnectFunc) (GstSttSession * session,
     const GstSttRequest * request, gpointer user_data);
@@ -124,6 +139,7 @@ typedef struct
   guint64 finals;
   guint64 reconnects;
   guint64 keepalives;
+  guint64 connect_failures;     /* attempts that did not open */
 } GstSttSessionStats;
 
 typedef enum
@@ -175,6 +191,9 @@ GstStructure * gst_stt_session_stats_to_structure (
 /* session thread, from a GstSttSessionConnectFunc */
 void     gst_stt_session_connected       (GstSttSession * session,
                                           SoupWebsocketConnection * conn);
+void     gst_stt_session_connect_failed  (GstSttSession * session,
+                                          guint status,
+                                          const GError * error);
 GMainContext * gst_stt_session_get_context (GstSttSession * session);
 
 G_END_DECLS

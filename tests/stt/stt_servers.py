@@ -266,8 +266,9 @@ class _Server:
 
     auth_scheme = None
 
-    def __init__(self, behaviour=None, rcvbuf=None):
+    def __init__(self, behaviour=None, rcvbuf=None, port=0):
         self.behaviour = behaviour or Behaviour()
+        self._port_wanted = port   # 0: any free one
         self.sessions = []
         self.rejected = []
         self.garbage_sent = 0
@@ -289,7 +290,7 @@ class _Server:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         if self._rcvbuf:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self._rcvbuf)
-        sock.bind(('127.0.0.1', 0))
+        sock.bind(('127.0.0.1', self._port_wanted))
         self.port = sock.getsockname()[1]
         serve = websockets.serve(self._handler, sock=sock,
                                  process_request=self._process_request,

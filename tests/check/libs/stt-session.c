@@ -34,6 +34,10 @@ typedef struct
   GPtrArray *problems;          /* gchar *, "W: " or "E: " and the text */
   GAsyncQueue *server_fds;      /* GINT_TO_POINTER (fd + 1) */
   guint connects;
+  guint refuse;                 /* refuse this many attempts first */
+  guint refuse_status;          /* with this HTTP status (0: no answer) */
+  gboolean stopped;             /* the session's stop() returned */
+  guint late_callbacks;         /* callbacks after that */
   gint64 now_us;                /* the fake clock, under lock */
 } Fixture;
 
@@ -95,6 +99,7 @@ on_post (GstStructure * s, gpointer user_data)
   Fixture *f = user_data;
 
   g_mutex_lock (&f->lock);
+  f->late_callbacks += f->stopped;
   g_ptr_array_add (f->posted, s);
   g_cond_broadcast (&f->cond);
   g_mutex_unlock (&f->lock);
@@ -108,6 +113,7 @@ on_problem (gboolean fatal, GQuark domain, gint code, gchar * text,
   Fixture *f = user_data;
 
   g_mutex_lock (&f->lock);
+  f->late_callbacks += f->stopped;
   g_ptr_array_add (f->problems, g_strdup_printf ("%s: %s", fatal ? "E" : "W",
           text));
   g_mutex_unlock (&f->lock);
@@ -129,6 +135,22 @@ fake_connect (GstSttSession * session, const GstSttRequest * request,
   GSocket *socket;
   GUri *uri;
   int fds[2];
+
+  g_mutex_lock (&f->lock);
+  if (f->refuse > 0) {
+    guint status = f->refuse_status;
+    GError *err = g_error_new_literal (G_IO_ERROR,
+        G_IO_ERROR_CONNECTION_REFUSED,
+        "Could not connect to 127.0.0.1: Connection refused");
+
+    f->refuse--;
+    f->connects++;
+    g_mutex_unlock (&f->lock);
+    gst_stt_session_connect_failed (session, status, err);
+    g_error_free (err);
+    return;
+  }
+  g_mutex_unlock (&f->lock);
 
   fail_unless (socketpair (AF_UNIX, SOCK_STREAM, 0, fds) == 0);
   socket = g_socket_new_from_fd (fds[0], NULL);
@@ -958,6 +980,404 @@ GST_START_TEST (test_file_writes_keep_the_replay)
 
 GST_END_TEST;
 
+/* Waits (10 s at most) until the session states posted so far contain
+ * @what; returns them. */
+static gchar *
+wait_states (Fixture * f, const gchar * what)
+{
+  gint64 end = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+  gchar *states = NULL;
+
+  do {
+    g_free (states);
+    g_usleep (1000);
+    states = session_states (f, NULL);
+  } while (strstr (states, what) == NULL && g_get_monotonic_time () < end);
+  return states;
+}
+
+/* The problems reported so far that start with @prefix. */
+static guint
+count_problems (Fixture * f, const gchar * prefix)
+{
+  guint i, n = 0;
+
+  g_mutex_lock (&f->lock);
+  for (i = 0; i < f->problems->len; i++)
+    n += g_str_has_prefix (g_ptr_array_index (f->problems, i), prefix);
+  g_mutex_unlock (&f->lock);
+  return n;
+}
+
+static GstSttSession *
+retry_session_new (Fixture * f, gint max_attempts)
+{
+  GstSttSessionConfig config = {
+    .backend = GST_STT_BACKEND_VOSK,
+    .url = "ws://127.0.0.1:9/",
+    .interim_results = TRUE,
+    .finish_timeout_ms = 5000,
+    .keepalive_interval_ms = 0,
+    .send_timeout_ms = 5000,
+    .reconnect_min_ms = 20,
+    .reconnect_max_ms = 80,
+    .max_reconnect_attempts = max_attempts,
+  };
+  GstSttSession *s = gst_stt_session_new (&config, NULL, &callbacks, f);
+
+  gst_stt_session_set_connect_func (s, fake_connect, f);
+  fail_unless (gst_stt_session_start (s, NULL));
+  return s;
+}
+
+/* A service that is not there yet when the stream starts: the first
+ * attempts are refused, and the session keeps trying with the backoff, as
+ * after a lost connection, saying so once; the audio written meanwhile
+ * waits in the queue and reaches the service, from frame 0, once it is
+ * up (issue 15). */
+GST_START_TEST (test_first_connection_retried)
+{
+  Fixture *f = fixture_new ();
+  GstSttSession *s;
+  GstSttSessionStats stats;
+  Service *svc;
+  gchar *states;
+  guint i;
+
+  f->refuse = 3;
+  s = retry_session_new (f, -1);
+  fail_unless (gst_stt_session_set_format (s, RATE, 2, CHUNK, RATE * 20));
+  for (i = 0; i < 10; i++)
+    write_counter (s, i * CHUNK, CHUNK);
+
+  svc = service_accept (f);
+  fail_unless (service_wait_audio (svc, 10 * CHUNK * 2));
+  for (i = 0; i < 10 * CHUNK; i++)
+    if (audio_frame (svc, i) != (gint) i)
+      fail ("frame %u holds %d", i, audio_frame (svc, i));
+
+  states = wait_states (f, "open");
+  fail_unless_equals_string (states, "connecting reconnecting connecting "
+      "reconnecting connecting reconnecting connecting open");
+  g_free (states);
+  g_mutex_lock (&f->lock);
+  fail_unless_equals_int (f->connects, 4);
+  fail_unless_equals_int (f->problems->len, 1);
+  fail_unless (g_str_has_prefix (g_ptr_array_index (f->problems, 0),
+          "W: Could not connect to ws://127.0.0.1:9/: Connection refused; "
+          "trying again in "), "%s",
+      (gchar *) g_ptr_array_index (f->problems, 0));
+  g_mutex_unlock (&f->lock);
+  gst_stt_session_get_stats (s, &stats);
+  fail_unless_equals_int64 (stats.connect_failures, 3);
+  fail_unless_equals_int64 (stats.reconnects, 0);
+  fail_unless_equals_int64 (stats.frames_dropped, 0);
+
+  gst_stt_session_free (s);
+  service_free (svc);
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
+/* A service that never comes: max_reconnect_attempts retries after the
+ * first failure, one WARNING at the first, then one ERROR that says how
+ * many attempts were made; writes fail from then on. */
+GST_START_TEST (test_first_connection_attempts_exhausted)
+{
+  Fixture *f = fixture_new ();
+  GstSttSession *s;
+  gchar *states;
+  guint i;
+
+  f->refuse = 100;
+  f->refuse_status = 503;
+  s = retry_session_new (f, 2);
+  fail_unless (gst_stt_session_set_format (s, RATE, 2, CHUNK, RATE * 20));
+  write_counter (s, 0, CHUNK);
+
+  states = wait_states (f, "failed");
+  fail_unless_equals_string (states, "connecting reconnecting connecting "
+      "reconnecting connecting failed");
+  g_free (states);
+  /* nothing more comes */
+  run_for_ms (300);
+  g_mutex_lock (&f->lock);
+  fail_unless_equals_int (f->connects, 3);
+  g_mutex_unlock (&f->lock);
+  fail_unless_equals_int (count_problems (f, "W: "), 1);
+  fail_unless_equals_int (count_problems (f, "E: "), 1);
+  fail_unless_equals_int (count_problems (f, "E: Could not open a Vosk "
+          "session at ws://127.0.0.1:9/: HTTP 503 Service Unavailable; gave up after 3 attempts "
+          "in a row (max-reconnect-attempts)."), 1);
+  for (i = 0; i < 100; i++)
+    if (gst_stt_session_write (s, (const guint8 *) "\0\0", 2, TRUE,
+            GST_CLOCK_TIME_NONE) == GST_FLOW_ERROR)
+      break;
+  fail_unless (i < 100, "writes still succeed after the ERROR");
+
+  gst_stt_session_free (s);
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
+/* max_reconnect_attempts 0: no retry, the first failure is the ERROR, as
+ * before the retry existed. */
+GST_START_TEST (test_first_connection_no_retry)
+{
+  Fixture *f = fixture_new ();
+  GstSttSession *s;
+  gchar *states;
+
+  f->refuse = 100;
+  s = retry_session_new (f, 0);
+  fail_unless (gst_stt_session_set_format (s, RATE, 2, CHUNK, RATE * 20));
+
+  states = wait_states (f, "failed");
+  fail_unless_equals_string (states, "connecting failed");
+  g_free (states);
+  run_for_ms (200);
+  fail_unless_equals_int (f->connects, 1);
+  fail_unless_equals_int (count_problems (f, "W: "), 0);
+  fail_unless_equals_int (count_problems (f, "E: Could not connect to "
+          "ws://127.0.0.1:9/: Connection refused."), 1);
+
+  gst_stt_session_free (s);
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
+/* An authentication failure is never retried, whatever the limit: one
+ * attempt, the ERROR at once, no WARNING before it. */
+GST_START_TEST (test_auth_failure_never_retried)
+{
+  static const guint statuses[] = { 401, 403 };
+  guint k;
+
+  for (k = 0; k < G_N_ELEMENTS (statuses); k++) {
+    Fixture *f = fixture_new ();
+    GstSttSession *s;
+    gchar *states;
+
+    f->refuse = 100;
+    f->refuse_status = statuses[k];
+    s = retry_session_new (f, -1);
+    fail_unless (gst_stt_session_set_format (s, RATE, 2, CHUNK, RATE * 20));
+
+    states = wait_states (f, "failed");
+    fail_unless_equals_string (states, "connecting failed");
+    g_free (states);
+    run_for_ms (200);
+    fail_unless_equals_int (f->connects, 1);
+    fail_unless_equals_int (count_problems (f, "W: "), 0);
+    fail_unless_equals_int (count_problems (f, "E: Vosk authentication "
+            "failed (HTTP"), 1);
+
+    gst_stt_session_free (s);
+    fixture_free (f);
+  }
+}
+
+GST_END_TEST;
+
+/* Opens a session with @max_attempts, lets it send 0.5 s, then cuts its
+ * connection with the next @refuse attempts refused. */
+static GstSttSession *
+open_then_drop (Fixture * f, gint max_attempts, guint refuse)
+{
+  GstSttSession *s = retry_session_new (f, max_attempts);
+  Service *svc;
+  guint i;
+
+  fail_unless (gst_stt_session_set_format (s, RATE, 2, CHUNK, RATE * 20));
+  for (i = 0; i < 5; i++)
+    write_counter (s, i * CHUNK, CHUNK);
+  svc = service_accept (f);
+  fail_unless (service_wait_audio (svc, 5 * CHUNK * 2));
+  g_mutex_lock (&f->lock);
+  f->refuse = refuse;
+  g_mutex_unlock (&f->lock);
+  g_io_stream_close (soup_websocket_connection_get_io_stream (svc->conn),
+      NULL, NULL);
+  service_free (svc);
+  return s;
+}
+
+/* After a lost session, a positive max_reconnect_attempts bounds the
+ * failed attempts in a row as at the start: the ERROR after the last. */
+GST_START_TEST (test_reconnect_attempts_exhausted_after_a_drop)
+{
+  Fixture *f = fixture_new ();
+  GstSttSession *s = open_then_drop (f, 2, 100);
+  gchar *states;
+
+  states = wait_states (f, "failed");
+  fail_unless (g_str_has_suffix (states, "open reconnecting connecting "
+          "reconnecting connecting reconnecting connecting failed"), "%s",
+      states);
+  g_free (states);
+  fail_unless_equals_int (count_problems (f, "E: Could not connect to "
+          "ws://127.0.0.1:9/: Connection refused; gave up after 3 attempts "
+          "in a row (max-reconnect-attempts)."), 1);
+  /* the loss may be told (a WARNING), the failed attempts are not */
+  fail_unless (count_problems (f, "W: ") <= 1);
+
+  gst_stt_session_free (s);
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
+/* max_reconnect_attempts 0 only refuses to retry a first connection: a
+ * session that worked rides out refused attempts, and the new one gets
+ * the audio again from frame 0 (no final committed any). */
+GST_START_TEST (test_no_retry_limit_still_reconnects_after_a_drop)
+{
+  Fixture *f = fixture_new ();
+  GstSttSession *s = open_then_drop (f, 0, 3);
+  Service *svc;
+  gchar *states;
+
+  svc = service_accept (f);
+  fail_unless (service_wait_audio (svc, 5 * CHUNK * 2));
+  fail_unless_equals_int (audio_frame (svc, 0), 0);
+  states = wait_states (f, "connecting open reconnecting connecting "
+      "reconnecting connecting reconnecting connecting reconnecting "
+      "connecting open");
+  fail_unless_equals_string (states, "connecting open reconnecting "
+      "connecting reconnecting connecting reconnecting connecting "
+      "reconnecting connecting open");
+  g_free (states);
+  fail_unless_equals_int (count_problems (f, "E: "), 0);
+
+  gst_stt_session_free (s);
+  service_free (svc);
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
+/* The threads of this process, from /proc. */
+static guint
+process_threads (void)
+{
+  gchar *status = NULL, *line;
+  guint n = 0;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
+    return 0;
+  line = strstr (status, "\nThreads:");
+  if (line != NULL)
+    n = (guint) g_ascii_strtoull (line + 9, NULL, 10);
+  g_free (status);
+  return n;
+}
+
+/* Every session of a process runs on one network thread and main
+ * context, made by the first and joined when the last leaves (issue 13);
+ * one session stopping leaves the others running, and once its stop()
+ * returned no callback of it runs any more. */
+GST_START_TEST (test_sessions_share_one_thread)
+{
+  Fixture *fa = fixture_new (), *fb = fixture_new ();
+  GstSttSession *a, *b;
+  Service *sa, *sb;
+  guint before, i;
+
+  /* GIO's own threads (its worker, the resolver's pool) start with the
+   * first connection and stay: have them started before counting */
+  a = session_new (fa);
+  write_counter (a, 0, CHUNK);
+  sa = service_accept (fa);
+  fail_unless (service_wait_audio (sa, CHUNK * 2));
+  gst_stt_session_free (a);
+  service_free (sa);
+  g_ptr_array_set_size (fa->posted, 0);
+
+  before = process_threads ();
+  if (before == 0) {
+    fixture_free (fa);
+    fixture_free (fb);
+    g_test_skip ("no /proc/self/status here");
+    return;
+  }
+  a = session_new (fa);
+  b = session_new (fb);
+  fail_unless (gst_stt_session_get_context (a) ==
+      gst_stt_session_get_context (b));
+  fail_unless_equals_int (process_threads (), before + 1);
+
+  for (i = 0; i < 5; i++) {
+    write_counter (a, i * CHUNK, CHUNK);
+    write_counter (b, i * CHUNK, CHUNK);
+  }
+  sa = service_accept (fa);
+  sb = service_accept (fb);
+  fail_unless (service_wait_audio (sa, 5 * CHUNK * 2));
+  fail_unless (service_wait_audio (sb, 5 * CHUNK * 2));
+
+  /* a stops while its service still talks to it */
+  gst_stt_session_stop (a);
+  g_mutex_lock (&fa->lock);
+  fa->stopped = TRUE;
+  g_mutex_unlock (&fa->lock);
+  soup_websocket_connection_send_text (sa->conn, "{\"partial\" : \"x\"}");
+
+  /* b goes on: more audio, and a final for it */
+  sb->final_at = 8;
+  sb->final_text = result_text ("b", 0.0, 0.5);
+  for (i = 5; i < 10; i++)
+    write_counter (b, i * CHUNK, CHUNK);
+  fail_unless (service_wait_audio (sb, 10 * CHUNK * 2));
+  for (i = 0; i < 2000 && count_posted (fb, "sttpushsink-final") == 0; i++)
+    g_main_context_iteration (NULL, FALSE) || (g_usleep (1000), TRUE);
+  fail_unless_equals_int (count_posted (fb, "sttpushsink-final"), 1);
+  run_for_ms (100);
+  fail_unless_equals_int (fa->late_callbacks, 0);
+  fail_unless_equals_int (process_threads (), before + 1);
+
+  gst_stt_session_free (a);
+  gst_stt_session_free (b);
+  /* the last one out joined the thread */
+  fail_unless_equals_int (process_threads (), before);
+
+  service_free (sa);
+  service_free (sb);
+  fixture_free (fa);
+  fixture_free (fb);
+}
+
+GST_END_TEST;
+
+/* A session stopped before it ever had a format, and one that never
+ * started, leave no thread behind either. */
+GST_START_TEST (test_idle_sessions_leave_no_thread)
+{
+  Fixture *f = fixture_new ();
+  GstSttSessionConfig config = {
+    .backend = GST_STT_BACKEND_VOSK,
+    .url = "ws://127.0.0.1:9/",
+    .finish_timeout_ms = 5000,
+    .send_timeout_ms = 5000,
+  };
+  guint before = process_threads (), i;
+
+  for (i = 0; i < 50; i++) {
+    GstSttSession *s = gst_stt_session_new (&config, NULL, &callbacks, f);
+
+    if (i % 2 == 0)
+      fail_unless (gst_stt_session_start (s, NULL));
+    gst_stt_session_free (s);
+  }
+  fail_unless_equals_int (process_threads (), before);
+  fail_unless_equals_int (f->posted->len, 0);
+  fixture_free (f);
+}
+
+GST_END_TEST;
+
 static Suite *
 stt_session_suite (void)
 {
@@ -973,6 +1393,14 @@ stt_session_suite (void)
   tcase_add_test (tc, test_stalled_service_is_replaced);
   tcase_add_test (tc, test_stall_warning_per_episode);
   tcase_add_test (tc, test_service_ending_session_reconnects);
+  tcase_add_test (tc, test_first_connection_retried);
+  tcase_add_test (tc, test_first_connection_attempts_exhausted);
+  tcase_add_test (tc, test_first_connection_no_retry);
+  tcase_add_test (tc, test_auth_failure_never_retried);
+  tcase_add_test (tc, test_reconnect_attempts_exhausted_after_a_drop);
+  tcase_add_test (tc, test_no_retry_limit_still_reconnects_after_a_drop);
+  tcase_add_test (tc, test_sessions_share_one_thread);
+  tcase_add_test (tc, test_idle_sessions_leave_no_thread);
   return s;
 }
 
