@@ -42,6 +42,9 @@ typedef struct
   const gchar *extra;           /* a JSON object, or NULL */
   gint rate;
   gint channels;
+  const gchar *vocabulary;      /* comma-separated terms, or NULL */
+  guint end_of_turn_silence_ms; /* 0: the service's default */
+  guint max_delay_ms;           /* 0: the service's default */
 } GstSttSettings;
 
 

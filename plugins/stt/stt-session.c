@@ -203,6 +203,9 @@ make_adapter (const GstSttSessionConfig * c, gint rate, gint channels,
     .extra = c->extra,
     .rate = rate,
     .channels = channels,
+    .vocabulary = c->vocabulary,
+    .end_of_turn_silence_ms = c->end_of_turn_silence_ms,
+    .max_delay_ms = c->max_delay_ms,
   };
 
   return gst_stt_adapter_new (&as, error);
@@ -1683,6 +1686,7 @@ config_clear (GstSttSessionConfig * c)
   g_free ((gchar *) c->language);
   g_free ((gchar *) c->model);
   g_free ((gchar *) c->extra);
+  g_free ((gchar *) c->vocabulary);
   memset (c, 0, sizeof (*c));
 }
 
@@ -1713,6 +1717,7 @@ gst_stt_session_new (const GstSttSessionConfig * config, GstObject * owner,
   self->config.language = g_strdup (config->language);
   self->config.model = g_strdup (config->model);
   self->config.extra = g_strdup (config->extra);
+  self->config.vocabulary = g_strdup (config->vocabulary);
 
   g_mutex_init (&self->lock);
   g_cond_init (&self->cond);

@@ -64,6 +64,13 @@ typedef struct
   guint keepalive_interval_ms;
   guint send_timeout_ms;
   gdouble max_speed;
+  const gchar *vocabulary;      /* comma-separated terms, or NULL */
+  guint end_of_turn_silence_ms; /* 0: the service's default */
+  guint max_delay_ms;           /* 0: the service's default */
+  guint reconnect_min_ms;
+  guint reconnect_max_ms;
+  gint max_reconnect_attempts;  /* -1: for ever */
+  guint lag_warning_ms;         /* 0: never warn */
 } GstSttSessionConfig;
 
 /**

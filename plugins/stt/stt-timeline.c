@@ -223,3 +223,38 @@ gst_stt_clock_map_lookup (const GstSttClockMap * map, guint64 pos)
     return GST_CLOCK_TIME_NONE;
   return extrapolate (map, best, pos);
 }
+
+void
+gst_stt_lag_reset (GstSttLag * lag)
+{
+  lag->last_ms = -1;
+  lag->max_ms = -1;
+  lag->measured = 0;
+  lag->warnings = 0;
+  lag->warned = FALSE;
+}
+
+/**
+ * gst_stt_lag_observe:
+ * @lag_ms: how long after the capture of its last audio a final came
+ * @threshold_ms: the warning threshold, 0: never warn
+ *
+ * Records a final's lag. Returns TRUE when the element should warn: the
+ * first final past @threshold_ms in an episode; the episode ends at the
+ * first final under it, so a lag that stays high is said once, and one
+ * that comes back is said again.
+ */
+gboolean
+gst_stt_lag_observe (GstSttLag * lag, gint64 lag_ms, guint threshold_ms)
+{
+  gboolean over = threshold_ms > 0 && lag_ms > (gint64) threshold_ms;
+  gboolean warn = over && !lag->warned;
+
+  lag->last_ms = lag_ms;
+  lag->max_ms = MAX (lag->max_ms, lag_ms);
+  lag->measured++;
+  lag->warned = over;
+  if (warn)
+    lag->warnings++;
+  return warn;
+}

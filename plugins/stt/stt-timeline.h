@@ -78,4 +78,25 @@ void          gst_stt_clock_map_record (GstSttClockMap * map, guint64 pos,
 GstClockTime  gst_stt_clock_map_lookup (const GstSttClockMap * map,
                                         guint64 pos);
 
+/**
+ * GstSttLag:
+ *
+ * How far finals run behind the capture of their audio: the last and the
+ * largest lag seen, and whether the current episode above the warning
+ * threshold was already said. An episode ends when a final comes back
+ * under the threshold.
+ */
+typedef struct
+{
+  gint64 last_ms;               /* -1: none measured yet */
+  gint64 max_ms;                /* -1: none measured yet */
+  guint64 measured;
+  guint64 warnings;
+  gboolean warned;              /* in an episode above the threshold */
+} GstSttLag;
+
+void          gst_stt_lag_reset    (GstSttLag * lag);
+gboolean      gst_stt_lag_observe  (GstSttLag * lag, gint64 lag_ms,
+                                    guint threshold_ms);
+
 G_END_DECLS

@@ -494,8 +494,31 @@ class TestSttPushSinkProperties(PropertyContract, unittest.TestCase):
         'model': ['nova-3'],
         'extra': ['{"smart_format": true}'],
         'transcript-location': ['/tmp/transcript.vtt'],
+        'vocabulary': ['GStreamer', 'GStreamer, Speechmatics, nova-3'],
     }
     WRITE_ONLY = {'api-key'}
+
+    # The properties both STT elements share (stt-properties.c), with
+    # their defaults: the reconnection defaults are the values that were
+    # hard-coded before they became properties.
+    SHARED_DEFAULTS = {
+        'backend': 'deepgram', 'chunk-ms': 100, 'queue-ms': 20000,
+        'vocabulary': None, 'end-of-turn-silence-ms': 0,
+        'max-delay-ms': 0, 'max-reconnect-attempts': -1,
+        'reconnect-min-ms': 500, 'reconnect-max-ms': 10000,
+        'lag-warning-ms': 0, 'finish-timeout-ms': 10000,
+    }
+
+    def test_shared_properties_and_defaults(self):
+        for name, default in self.SHARED_DEFAULTS.items():
+            pspec = self.element.find_property(name)
+            self.assertIsNotNone(pspec, name)
+            value = self.element.get_property(name)
+            if name == 'backend':
+                value = value.value_nick
+            self.assertEqual(value, default, name)
+        self.assertEqual(
+            self.element.find_property('max-reconnect-attempts').minimum, -1)
 
     def test_api_key_accepted_but_never_read_back(self):
         self.element.set_property('api-key', 'not-a-real-key')

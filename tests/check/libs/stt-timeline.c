@@ -161,6 +161,38 @@ GST_START_TEST (test_clock_map)
 
 GST_END_TEST;
 
+/* A lag past the threshold is said once an episode: a second slow final
+ * stays quiet, one back under the threshold ends the episode, the next
+ * slow one is said again; 0 never warns; max and last follow. */
+GST_START_TEST (test_lag_warns_once_an_episode)
+{
+  GstSttLag lag;
+
+  gst_stt_lag_reset (&lag);
+  fail_unless_equals_int64 (lag.last_ms, -1);
+  fail_unless_equals_int64 (lag.max_ms, -1);
+
+  fail_if (gst_stt_lag_observe (&lag, 800, 1000));
+  fail_unless (gst_stt_lag_observe (&lag, 1500, 1000));
+  fail_if (gst_stt_lag_observe (&lag, 2500, 1000));
+  fail_if (gst_stt_lag_observe (&lag, 1200, 1000));
+  fail_if (gst_stt_lag_observe (&lag, 900, 1000));
+  fail_unless (gst_stt_lag_observe (&lag, 1100, 1000));
+  fail_unless_equals_int64 (lag.last_ms, 1100);
+  fail_unless_equals_int64 (lag.max_ms, 2500);
+  fail_unless_equals_uint64 (lag.warnings, 2);
+  fail_unless_equals_uint64 (lag.measured, 6);
+
+  /* exactly at the threshold is not past it */
+  gst_stt_lag_reset (&lag);
+  fail_if (gst_stt_lag_observe (&lag, 1000, 1000));
+  /* no threshold: never */
+  fail_if (gst_stt_lag_observe (&lag, 100000, 0));
+  fail_unless_equals_uint64 (lag.warnings, 0);
+}
+
+GST_END_TEST;
+
 static Suite *
 stt_timeline_suite (void)
 {
@@ -173,6 +205,7 @@ stt_timeline_suite (void)
   tcase_add_test (tc, test_sent_between);
   tcase_add_test (tc, test_many_runs_lookup);
   tcase_add_test (tc, test_clock_map);
+  tcase_add_test (tc, test_lag_warns_once_an_episode);
   return s;
 }
 
