@@ -99,4 +99,34 @@ void          gst_stt_lag_reset    (GstSttLag * lag);
 gboolean      gst_stt_lag_observe  (GstSttLag * lag, gint64 lag_ms,
                                     guint threshold_ms);
 
+/**
+ * GstSttTextOut:
+ *
+ * Where a text stream (stttranscriber's src pad) stands: the running time
+ * up to which downstream has its text (buffers and GAP events), and what
+ * came too late for it. Text whose audio starts before that position is
+ * late: it goes out at the position instead, counted, so that timestamps
+ * never go backwards downstream.
+ */
+typedef struct
+{
+  GstClockTime position;        /* GST_CLOCK_TIME_NONE: nothing out yet */
+  guint64 late;                 /* late finals */
+  GstClockTime max_late;        /* the latest one, by how much */
+} GstSttTextOut;
+
+void          gst_stt_text_out_reset     (GstSttTextOut * out);
+gboolean      gst_stt_text_out_final     (GstSttTextOut * out,
+                                          GstClockTime * pts,
+                                          GstClockTime duration,
+                                          GstClockTime * gap_start,
+                                          GstClockTime * gap_duration);
+GstClockTime  gst_stt_text_out_partial   (const GstSttTextOut * out,
+                                          GstClockTime pts);
+gboolean      gst_stt_text_out_due_gap   (GstSttTextOut * out,
+                                          GstClockTime now,
+                                          GstClockTime latency,
+                                          GstClockTime * gap_start,
+                                          GstClockTime * gap_duration);
+
 G_END_DECLS
