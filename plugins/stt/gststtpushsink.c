@@ -84,7 +84,6 @@
 
 #include "gststtpushsink.h"
 
-#include <gst/audio/audio.h>
 #include <string.h>
 
 #include "stt-backend.h"
@@ -118,7 +117,6 @@ enum
  * never touches them. */
 typedef struct
 {
-  GstSttProperties stt;
   gchar *transcript_location;
   GstSttTranscriptFormat transcript_format;
 } Settings;
@@ -137,17 +135,10 @@ struct _GstSttPushSink
   gboolean running;             /* between start() and stop() */
   gboolean caps_error_posted;   /* the wrong-format ERROR, once a run */
 
-  /* the session: created in start(), freed in stop(); the pointer under
-   * the object lock for the stats getter (object lock, then the
-   * session's), and the counters it had when it stopped */
-  GstSttSession *session;
-  GstSttSessionStats last_stats;
+  /* the session: created in start(), freed in stop() (stt-properties.h
+   * says what is under which lock) */
+  GstSttElementSession es;
   Settings settings;            /* copied in start() */
-  GstSttLagMeter lag;           /* under the object lock */
-
-  /* streaming thread only */
-  gint rate;                    /* the format, once known (0: not yet) */
-  gint channels;
 
   /* the transcript file: opened in start(), written by the session
    * thread (as finals are posted), closed when EOS goes on or in stop() */
@@ -285,9 +276,7 @@ gst_stt_push_sink_init (GstSttPushSink * self)
   gst_stt_properties_init (&self->props);
   self->transcript_location = g_strdup (DEFAULT_TRANSCRIPT_LOCATION);
   self->transcript_format = DEFAULT_TRANSCRIPT_FORMAT;
-  gst_stt_lag_meter_reset (&self->lag);
-
-  self->last_stats.state = "stopped";
+  gst_stt_element_session_init (&self->es);
 
   /* The service, not buffer timestamps, sets the pace. */
   gst_base_sink_set_sync (GST_BASE_SINK (self), FALSE);
@@ -300,6 +289,7 @@ gst_stt_push_sink_finalize (GObject * object)
   GstSttPushSink *self = GST_STT_PUSH_SINK (object);
 
   gst_stt_properties_clear (&self->props);
+  gst_stt_element_session_clear (&self->es);
   g_free (self->transcript_location);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -341,19 +331,8 @@ gst_stt_push_sink_get_property (GObject * object, guint prop_id,
   GstSttPushSink *self = GST_STT_PUSH_SINK (object);
 
   if (prop_id == PROP_STATS) {
-    GstSttSessionStats st;
-    GstStructure *s;
-
-    GST_OBJECT_LOCK (self);
-    if (self->session != NULL)
-      gst_stt_session_get_stats (self->session, &st);
-    else
-      st = self->last_stats;
-    GST_OBJECT_UNLOCK (self);
-    s = gst_stt_session_stats_to_structure (&st,
-        g_atomic_int_get (&self->transcript.entries));
-    gst_stt_lag_meter_add_stats (&self->lag, GST_ELEMENT (self), s);
-    g_value_take_boxed (value, s);
+    g_value_take_boxed (value, gst_stt_element_session_stats (&self->es,
+            GST_ELEMENT (self), g_atomic_int_get (&self->transcript.entries)));
     return;
   }
 
@@ -384,7 +363,6 @@ gst_stt_push_sink_get_property (GObject * object, guint prop_id,
 static void
 settings_clear (Settings * s)
 {
-  gst_stt_properties_clear (&s->stt);
   g_free (s->transcript_location);
   memset (s, 0, sizeof (*s));
 }
@@ -393,7 +371,6 @@ static void
 settings_copy (GstSttPushSink * self, Settings * s)
 {
   GST_OBJECT_LOCK (self);
-  gst_stt_properties_copy (&s->stt, &self->props);
   s->transcript_location = g_strdup (self->transcript_location);
   s->transcript_format = self->transcript_format;
   GST_OBJECT_UNLOCK (self);
@@ -440,27 +417,17 @@ on_session_post (GstStructure * s, gpointer user_data)
 
   /* a final is in the file before it is on the bus */
   if (gst_structure_has_name (s, "sttpushsink-final")) {
-    gst_stt_lag_meter_final (&self->lag, GST_ELEMENT (self), s,
-        self->settings.stt.lag_warning_ms);
+    gst_stt_lag_meter_final (&self->es.lag, GST_ELEMENT (self), s,
+        self->es.settings.lag_warning_ms);
     write_transcript (self, s);
   }
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self), s));
 }
 
-static void
-on_session_problem (gboolean fatal, GQuark domain, gint code, gchar * text,
-    gchar * debug, const gchar * file, const gchar * function, gint line,
-    gpointer user_data)
-{
-  gst_element_message_full (GST_ELEMENT (user_data),
-      fatal ? GST_MESSAGE_ERROR : GST_MESSAGE_WARNING, domain, code, text,
-      debug, file, function, line);
-}
-
 static const GstSttSessionCallbacks session_callbacks = {
   on_session_post,
-  on_session_problem,
+  gst_stt_element_problem,
 };
 
 /* ------------------------------------------------------------------------ */
@@ -470,40 +437,26 @@ static gboolean
 gst_stt_push_sink_start (GstBaseSink * bsink)
 {
   GstSttPushSink *self = GST_STT_PUSH_SINK (bsink);
-  GstSttSession *session;
   GError *err = NULL;
-  GstSttSessionConfig config;
 
   settings_clear (&self->settings);
   settings_copy (self, &self->settings);
-  gst_stt_properties_to_config (&self->settings.stt, &config);
-
-  /* Settings problems show now, not when the first audio arrives. */
-  if (!gst_stt_properties_check (GST_ELEMENT (self), &self->settings.stt,
-          &config))
-    goto bad_settings;
+  if (!gst_stt_element_session_start (&self->es, GST_ELEMENT (self),
+          &self->props, FALSE, &session_callbacks, self))
+    goto no_session;
+  /* no final comes before the format is known: the file is open by then */
   if (!gst_stt_transcript_file_open (&self->transcript,
           self->settings.transcript_location,
           self->settings.transcript_format, &err))
     goto no_transcript;
-  self->rate = self->channels = 0;
-  GST_OBJECT_LOCK (self);
-  gst_stt_lag_meter_reset (&self->lag);
-  GST_OBJECT_UNLOCK (self);
-
-  session = gst_stt_session_new (&config, GST_OBJECT (self),
-      &session_callbacks, self);
-  if (!gst_stt_session_start (session, &err))
-    goto no_thread;
 
   GST_OBJECT_LOCK (self);
-  self->session = session;
   self->running = TRUE;
   self->caps_error_posted = FALSE;
   GST_OBJECT_UNLOCK (self);
   return TRUE;
 
-bad_settings:
+no_session:
   settings_clear (&self->settings);
   return FALSE;
 
@@ -512,15 +465,7 @@ no_transcript:
       ("Could not open the transcript file %s for writing.",
           self->settings.transcript_location), ("%s", err->message));
   g_error_free (err);
-  settings_clear (&self->settings);
-  return FALSE;
-
-no_thread:
-  GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
-      ("Could not start the network thread."), ("%s", err->message));
-  g_error_free (err);
-  gst_stt_session_free (session);
-  transcript_close (self);
+  gst_stt_element_session_stop (&self->es, GST_ELEMENT (self));
   settings_clear (&self->settings);
   return FALSE;
 }
@@ -529,21 +474,8 @@ static gboolean
 gst_stt_push_sink_stop (GstBaseSink * bsink)
 {
   GstSttPushSink *self = GST_STT_PUSH_SINK (bsink);
-  GstSttSessionStats st;
-  GstSttSession *session;
 
-  GST_OBJECT_LOCK (self);
-  session = self->session;
-  GST_OBJECT_UNLOCK (self);
-  if (session != NULL) {
-    gst_stt_session_stop (session);
-    gst_stt_session_get_stats (session, &st);
-    GST_OBJECT_LOCK (self);
-    self->last_stats = st;
-    self->session = NULL;
-    GST_OBJECT_UNLOCK (self);
-    gst_stt_session_free (session);
-  }
+  gst_stt_element_session_stop (&self->es, GST_ELEMENT (self));
   transcript_close (self);
   settings_clear (&self->settings);
 
@@ -558,8 +490,8 @@ gst_stt_push_sink_unlock (GstBaseSink * bsink)
 {
   GstSttPushSink *self = GST_STT_PUSH_SINK (bsink);
 
-  if (self->session != NULL)
-    gst_stt_session_unlock (self->session);
+  if (self->es.session != NULL)
+    gst_stt_session_unlock (self->es.session);
   return TRUE;
 }
 
@@ -568,8 +500,8 @@ gst_stt_push_sink_unlock_stop (GstBaseSink * bsink)
 {
   GstSttPushSink *self = GST_STT_PUSH_SINK (bsink);
 
-  if (self->session != NULL)
-    gst_stt_session_unlock_stop (self->session);
+  if (self->es.session != NULL)
+    gst_stt_session_unlock_stop (self->es.session);
   return TRUE;
 }
 
@@ -624,21 +556,17 @@ static GstCaps *
 gst_stt_push_sink_get_caps (GstBaseSink * bsink, GstCaps * filter)
 {
   GstSttPushSink *self = GST_STT_PUSH_SINK (bsink);
-  const GstSttBackendInfo *info;
-  GstCaps *caps, *result;
+  GstCaps *result = gst_stt_element_sink_caps (GST_ELEMENT (self),
+      &self->props, filter);
 
-  GST_OBJECT_LOCK (self);
-  info = gst_stt_backend_get_info (self->props.backend);
-  GST_OBJECT_UNLOCK (self);
+  if (filter != NULL && gst_caps_is_empty (result)) {
+    const GstSttBackendInfo *info;
 
-  caps = gst_stt_backend_caps (info);
-
-  if (filter == NULL)
-    return caps;
-  result = gst_caps_intersect_full (filter, caps, GST_CAPS_INTERSECT_FIRST);
-  gst_caps_unref (caps);
-  if (gst_caps_is_empty (result))
+    GST_OBJECT_LOCK (self);
+    info = gst_stt_backend_get_info (self->props.backend);
+    GST_OBJECT_UNLOCK (self);
     explain_refused_format (self, info, filter);
+  }
   return result;
 }
 
@@ -672,50 +600,9 @@ static gboolean
 gst_stt_push_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
 {
   GstSttPushSink *self = GST_STT_PUSH_SINK (bsink);
-  const GstSttBackendInfo *info;
-  GstAudioInfo ainfo;
-  guint chunk_ms, queue_ms, chunk;
-  guint64 capacity;
-  gint rate, channels;
 
-  if (!gst_audio_info_from_caps (&ainfo, caps))
-    goto invalid_caps;
-  rate = GST_AUDIO_INFO_RATE (&ainfo);
-  channels = GST_AUDIO_INFO_CHANNELS (&ainfo);
-
-  GST_OBJECT_LOCK (self);
-  info = gst_stt_backend_get_info (self->props.backend);
-  chunk_ms = self->props.chunk_ms;
-  queue_ms = self->props.queue_ms;
-  GST_OBJECT_UNLOCK (self);
-
-  if (self->rate > 0) {
-    if (self->rate == rate && self->channels == channels)
-      return TRUE;
-    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
-        ("The audio format cannot change during a session (was %d Hz, %d "
-            "channels; now %d Hz, %d channels).", self->rate, self->channels,
-            rate, channels), ("new caps: %" GST_PTR_FORMAT, caps));
-    return FALSE;
-  }
-
-  chunk = gst_stt_properties_chunk_frames (GST_ELEMENT (self), chunk_ms,
-      rate, info);
-  capacity = MAX (gst_util_uint64_scale_int (queue_ms, rate, 1000),
-      2 * (guint64) chunk);
-  gst_stt_session_set_format (self->session, rate,
-      GST_AUDIO_INFO_BPF (&ainfo), chunk, capacity);
-  self->rate = rate;
-  self->channels = channels;
-
-  GST_INFO_OBJECT (self, "%d Hz, %d channel(s), chunks of %u frames, queue "
-      "of %" G_GUINT64_FORMAT " frames", rate, channels, chunk, capacity);
-  return TRUE;
-
-invalid_caps:
-  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
-      ("Could not parse the audio format."), ("caps: %" GST_PTR_FORMAT, caps));
-  return FALSE;
+  return gst_stt_element_session_set_format (&self->es, GST_ELEMENT (self),
+      caps);
 }
 
 static gboolean
@@ -726,7 +613,7 @@ gst_stt_push_sink_event (GstBaseSink * bsink, GstEvent * event)
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_EOS:
       GST_DEBUG_OBJECT (self, "EOS: finishing the session");
-      if (gst_stt_session_finish (self->session) == GST_STT_FINISH_FAILED) {
+      if (gst_stt_session_finish (self->es.session) == GST_STT_FINISH_FAILED) {
         /* An EOS now would tell the application it has every final. */
         GST_DEBUG_OBJECT (self, "session failed: EOS not posted");
         gst_event_unref (event);
@@ -737,7 +624,7 @@ gst_stt_push_sink_event (GstBaseSink * bsink, GstEvent * event)
       GST_DEBUG_OBJECT (self, "EOS: finished");
       break;
     case GST_EVENT_FLUSH_STOP:
-      gst_stt_session_flush (self->session);
+      gst_stt_session_flush (self->es.session);
       break;
     default:
       break;
@@ -752,9 +639,9 @@ gst_stt_push_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
   GstClockTime running_time = GST_CLOCK_TIME_NONE;
   GstFlowReturn ret;
   GstMapInfo map;
-  gboolean live = gst_stt_session_upstream_live (self->session);
+  gboolean live = gst_stt_session_upstream_live (self->es.session);
 
-  g_atomic_int_set (&self->lag.live, live);
+  g_atomic_int_set (&self->es.lag.live, live);
 
   if (GST_BUFFER_PTS_IS_VALID (buffer))
     running_time = gst_segment_to_running_time (&bsink->segment,
@@ -762,7 +649,7 @@ gst_stt_push_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
 
   if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
     goto map_failed;
-  ret = gst_stt_session_write (self->session, map.data, map.size, live,
+  ret = gst_stt_session_write (self->es.session, map.data, map.size, live,
       running_time);
   gst_buffer_unmap (buffer, &map);
   return ret;

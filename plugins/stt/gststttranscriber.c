@@ -80,7 +80,6 @@
 
 #include "gststttranscriber.h"
 
-#include <gst/audio/audio.h>
 #include <string.h>
 
 #include "stt-backend.h"
@@ -131,18 +130,12 @@ struct _GstSttTranscriber
   guint latency_ms;
   GstSttTranscriberInterim interim;
 
-  /* the session: made in READY→PAUSED, freed in PAUSED→READY; the pointer
-   * under the object lock for the stats getter */
-  GstSttSession *session;
-  GstSttSessionStats last_stats;
-  GstSttProperties settings;    /* copied when the session starts */
+  /* the session: made in READY→PAUSED, freed in PAUSED→READY */
+  GstSttElementSession es;
   GstClockTime latency;         /* latency-ms, as started */
   GstSttTranscriberInterim settings_interim;
-  GstSttLagMeter lag;           /* under the object lock */
 
   /* streaming thread only */
-  gint rate;                    /* the format, once known (0: not yet) */
-  gint channels;
   GstSegment in_segment;
   gint live;                    /* -1 not known yet, 0, 1 */
 
@@ -303,8 +296,7 @@ gst_stt_transcriber_init (GstSttTranscriber * self)
   gst_stt_properties_init (&self->props);
   self->latency_ms = DEFAULT_LATENCY_MS;
   self->interim = DEFAULT_INTERIM;
-  self->last_stats.state = "stopped";
-  gst_stt_lag_meter_reset (&self->lag);
+  gst_stt_element_session_init (&self->es);
 
   g_mutex_init (&self->out_lock);
   g_cond_init (&self->out_cond);
@@ -320,7 +312,7 @@ gst_stt_transcriber_finalize (GObject * object)
   GstSttTranscriber *self = GST_STT_TRANSCRIBER (object);
 
   gst_stt_properties_clear (&self->props);
-  gst_stt_properties_clear (&self->settings);
+  gst_stt_element_session_clear (&self->es);
   g_queue_clear_full (&self->out_queue, (GDestroyNotify) gst_mini_object_unref);
   g_mutex_clear (&self->out_lock);
   g_cond_clear (&self->out_cond);
@@ -357,17 +349,9 @@ gst_stt_transcriber_set_property (GObject * object, guint prop_id,
 static GstStructure *
 make_stats (GstSttTranscriber * self)
 {
-  GstSttSessionStats st;
   GstStructure *s;
   GstSttTextOut out;
   guint64 buffers, gaps;
-
-  GST_OBJECT_LOCK (self);
-  if (self->session != NULL)
-    gst_stt_session_get_stats (self->session, &st);
-  else
-    st = self->last_stats;
-  GST_OBJECT_UNLOCK (self);
 
   g_mutex_lock (&self->out_lock);
   out = self->out;
@@ -375,10 +359,9 @@ make_stats (GstSttTranscriber * self)
   gaps = self->gaps_pushed;
   g_mutex_unlock (&self->out_lock);
 
-  s = gst_stt_session_stats_to_structure (&st, 0);
+  s = gst_stt_element_session_stats (&self->es, GST_ELEMENT (self), 0);
   gst_structure_set_name (s, "stttranscriber-stats");
   gst_structure_remove_field (s, "transcript-entries");
-  gst_stt_lag_meter_add_stats (&self->lag, GST_ELEMENT (self), s);
   gst_structure_set (s, "buffers-pushed", G_TYPE_UINT64, buffers,
       "gaps-pushed", G_TYPE_UINT64, gaps,
       "late", G_TYPE_UINT64, out.late,
@@ -696,8 +679,8 @@ on_session_post (GstStructure * s, gpointer user_data)
 
   /* the text is on its way downstream before the message is on the bus */
   if (gst_structure_has_name (s, MESSAGE_PREFIX "final")) {
-    gst_stt_lag_meter_final (&self->lag, GST_ELEMENT (self), s,
-        self->settings.lag_warning_ms);
+    gst_stt_lag_meter_final (&self->es.lag, GST_ELEMENT (self), s,
+        self->es.settings.lag_warning_ms);
     queue_transcript (self, s, FALSE);
   } else if (gst_structure_has_name (s, MESSAGE_PREFIX "partial") &&
       self->settings_interim == GST_STT_TRANSCRIBER_INTERIM_PARTIAL) {
@@ -708,19 +691,9 @@ on_session_post (GstStructure * s, gpointer user_data)
       gst_message_new_element (GST_OBJECT (self), s));
 }
 
-static void
-on_session_problem (gboolean fatal, GQuark domain, gint code, gchar * text,
-    gchar * debug, const gchar * file, const gchar * function, gint line,
-    gpointer user_data)
-{
-  gst_element_message_full (GST_ELEMENT (user_data),
-      fatal ? GST_MESSAGE_ERROR : GST_MESSAGE_WARNING, domain, code, text,
-      debug, file, function, line);
-}
-
 static const GstSttSessionCallbacks session_callbacks = {
   on_session_post,
-  on_session_problem,
+  gst_stt_element_problem,
 };
 
 /* ------------------------------------------------------------------------ */
@@ -729,70 +702,18 @@ static const GstSttSessionCallbacks session_callbacks = {
 static gboolean
 start_session (GstSttTranscriber * self)
 {
-  GstSttSessionConfig config;
-  GstSttSession *session;
-  GError *err = NULL;
+  gboolean partials;
 
-  gst_stt_properties_clear (&self->settings);
   GST_OBJECT_LOCK (self);
-  gst_stt_properties_copy (&self->settings, &self->props);
   self->latency = self->latency_ms * GST_MSECOND;
   self->settings_interim = self->interim;
-  gst_stt_lag_meter_reset (&self->lag);
   GST_OBJECT_UNLOCK (self);
+  partials = self->settings_interim == GST_STT_TRANSCRIBER_INTERIM_PARTIAL;
 
-  gst_stt_properties_to_config (&self->settings, &config);
-  if (self->settings_interim == GST_STT_TRANSCRIBER_INTERIM_PARTIAL)
-    config.interim_results = TRUE;
-  if (!gst_stt_properties_check (GST_ELEMENT (self), &self->settings,
-          &config))
-    goto bad_settings;
-
-  self->rate = self->channels = 0;
   self->live = -1;
   gst_segment_init (&self->in_segment, GST_FORMAT_TIME);
-  session = gst_stt_session_new (&config, GST_OBJECT (self),
-      &session_callbacks, self);
-  if (!gst_stt_session_start (session, &err))
-    goto no_thread;
-
-  GST_OBJECT_LOCK (self);
-  self->session = session;
-  GST_OBJECT_UNLOCK (self);
-  return TRUE;
-
-bad_settings:
-  gst_stt_properties_clear (&self->settings);
-  return FALSE;
-
-no_thread:
-  GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
-      ("Could not start the network thread."), ("%s", err->message));
-  g_error_free (err);
-  gst_stt_session_free (session);
-  gst_stt_properties_clear (&self->settings);
-  return FALSE;
-}
-
-static void
-stop_session (GstSttTranscriber * self)
-{
-  GstSttSession *session;
-  GstSttSessionStats st;
-
-  GST_OBJECT_LOCK (self);
-  session = self->session;
-  GST_OBJECT_UNLOCK (self);
-  if (session == NULL)
-    return;
-  gst_stt_session_stop (session);
-  gst_stt_session_get_stats (session, &st);
-  GST_OBJECT_LOCK (self);
-  self->last_stats = st;
-  self->session = NULL;
-  GST_OBJECT_UNLOCK (self);
-  gst_stt_session_free (session);
-  gst_stt_properties_clear (&self->settings);
+  return gst_stt_element_session_start (&self->es, GST_ELEMENT (self),
+      &self->props, partials, &session_callbacks, self);
 }
 
 static GstStateChangeReturn
@@ -810,8 +731,8 @@ gst_stt_transcriber_change_state (GstElement * element,
     case GST_STATE_CHANGE_PAUSED_TO_READY:
       /* a chain() waiting for room or an EOS waiting for finals returns,
        * so the pads can deactivate */
-      if (self->session != NULL)
-        gst_stt_session_unlock (self->session);
+      if (self->es.session != NULL)
+        gst_stt_session_unlock (self->es.session);
       break;
     default:
       break;
@@ -822,10 +743,10 @@ gst_stt_transcriber_change_state (GstElement * element,
   switch (transition) {
     case GST_STATE_CHANGE_READY_TO_PAUSED:
       if (ret == GST_STATE_CHANGE_FAILURE)
-        stop_session (self);
+        gst_stt_element_session_stop (&self->es, element);
       break;
     case GST_STATE_CHANGE_PAUSED_TO_READY:
-      stop_session (self);
+      gst_stt_element_session_stop (&self->es, element);
       break;
     default:
       break;
@@ -835,24 +756,6 @@ gst_stt_transcriber_change_state (GstElement * element,
 
 /* ------------------------------------------------------------------------ */
 /* The sink pad                                                              */
-
-static GstCaps *
-sink_caps (GstSttTranscriber * self, GstCaps * filter)
-{
-  const GstSttBackendInfo *info;
-  GstCaps *caps, *result;
-
-  GST_OBJECT_LOCK (self);
-  info = gst_stt_backend_get_info (self->props.backend);
-  GST_OBJECT_UNLOCK (self);
-
-  caps = gst_stt_backend_caps (info);
-  if (filter == NULL)
-    return caps;
-  result = gst_caps_intersect_full (filter, caps, GST_CAPS_INTERSECT_FIRST);
-  gst_caps_unref (caps);
-  return result;
-}
 
 static gboolean
 gst_stt_transcriber_sink_query (GstPad * pad, GstObject * parent,
@@ -864,55 +767,13 @@ gst_stt_transcriber_sink_query (GstPad * pad, GstObject * parent,
     GstCaps *filter, *caps;
 
     gst_query_parse_caps (query, &filter);
-    caps = sink_caps (self, filter);
+    caps = gst_stt_element_sink_caps (GST_ELEMENT (self), &self->props,
+        filter);
     gst_query_set_caps_result (query, caps);
     gst_caps_unref (caps);
     return TRUE;
   }
   return gst_pad_query_default (pad, parent, query);
-}
-
-static gboolean
-set_format (GstSttTranscriber * self, GstCaps * caps)
-{
-  const GstSttBackendInfo *info;
-  GstAudioInfo ainfo;
-  guint chunk;
-  guint64 capacity;
-  gint rate, channels;
-
-  if (!gst_audio_info_from_caps (&ainfo, caps))
-    goto invalid_caps;
-  rate = GST_AUDIO_INFO_RATE (&ainfo);
-  channels = GST_AUDIO_INFO_CHANNELS (&ainfo);
-
-  if (self->rate > 0) {
-    if (self->rate == rate && self->channels == channels)
-      return TRUE;
-    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
-        ("The audio format cannot change during a session (was %d Hz, %d "
-            "channels; now %d Hz, %d channels).", self->rate, self->channels,
-            rate, channels), ("new caps: %" GST_PTR_FORMAT, caps));
-    return FALSE;
-  }
-
-  info = gst_stt_backend_get_info (self->settings.backend);
-  chunk = gst_stt_properties_chunk_frames (GST_ELEMENT (self),
-      self->settings.chunk_ms, rate, info);
-  capacity = MAX (gst_util_uint64_scale_int (self->settings.queue_ms, rate,
-          1000), 2 * (guint64) chunk);
-  gst_stt_session_set_format (self->session, rate,
-      GST_AUDIO_INFO_BPF (&ainfo), chunk, capacity);
-  self->rate = rate;
-  self->channels = channels;
-  GST_INFO_OBJECT (self, "%d Hz, %d channel(s), chunks of %u frames", rate,
-      channels, chunk);
-  return TRUE;
-
-invalid_caps:
-  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
-      ("Could not parse the audio format."), ("caps: %" GST_PTR_FORMAT, caps));
-  return FALSE;
 }
 
 /* Upstream's latency, as a LATENCY query through the sink pad finds it. */
@@ -945,7 +806,7 @@ finish (GstSttTranscriber * self, GstEvent * event)
   GstSttFinishResult result;
 
   GST_DEBUG_OBJECT (self, "EOS: finishing the session");
-  result = gst_stt_session_finish (self->session);
+  result = gst_stt_session_finish (self->es.session);
   if (result != GST_STT_FINISH_DONE) {
     /* the ERROR is posted; an EOS now would say every final is out */
     GST_DEBUG_OBJECT (self, "session %s: no EOS",
@@ -966,10 +827,11 @@ gst_stt_transcriber_sink_event (GstPad * pad, GstObject * parent,
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_CAPS:{
       GstCaps *caps;
-      gboolean first = self->rate == 0;
+      gboolean first = self->es.rate == 0;
 
       gst_event_parse_caps (event, &caps);
-      if (!set_format (self, caps)) {
+      if (!gst_stt_element_session_set_format (&self->es, GST_ELEMENT (self),
+              caps)) {
         gst_event_unref (event);
         return FALSE;
       }
@@ -999,14 +861,14 @@ gst_stt_transcriber_sink_event (GstPad * pad, GstObject * parent,
     case GST_EVENT_EOS:
       return finish (self, event);
     case GST_EVENT_FLUSH_START:
-      gst_stt_session_unlock (self->session);
+      gst_stt_session_unlock (self->es.session);
       out_set_flushing (self, TRUE);
       gst_pad_push_event (self->srcpad, event);
       gst_pad_pause_task (self->srcpad);
       return TRUE;
     case GST_EVENT_FLUSH_STOP:
-      gst_stt_session_flush (self->session);
-      gst_stt_session_unlock_stop (self->session);
+      gst_stt_session_flush (self->es.session);
+      gst_stt_session_unlock_stop (self->es.session);
       gst_pad_push_event (self->srcpad, event);
       /* upstream sends a new segment, which goes out as ours */
       return start_task (self);
@@ -1034,7 +896,7 @@ gst_stt_transcriber_chain (GstPad * pad, GstObject * parent,
 
     query_upstream_latency (self, &live, NULL, NULL);
     self->live = live;
-    g_atomic_int_set (&self->lag.live, live);
+    g_atomic_int_set (&self->es.lag.live, live);
     GST_INFO_OBJECT (self, "upstream is %slive", live ? "" : "not ");
   }
   if (GST_BUFFER_PTS_IS_VALID (buffer))
@@ -1043,7 +905,7 @@ gst_stt_transcriber_chain (GstPad * pad, GstObject * parent,
 
   if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
     goto map_failed;
-  ret = gst_stt_session_write (self->session, map.data, map.size,
+  ret = gst_stt_session_write (self->es.session, map.data, map.size,
       self->live, running_time);
   gst_buffer_unmap (buffer, &map);
   gst_buffer_unref (buffer);

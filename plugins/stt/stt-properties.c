@@ -16,6 +16,7 @@
 
 #include "stt-properties.h"
 
+#include <gst/audio/audio.h>
 #include <string.h>
 
 #define DEFAULT_BACKEND GST_STT_BACKEND_DEEPGRAM
@@ -564,15 +565,11 @@ bad_settings:
   return FALSE;
 }
 
-/**
- * gst_stt_properties_chunk_frames:
- *
- * Frames per WebSocket frame: @chunk_ms within what the backend takes
- * (a WARNING says when it had to move).
- */
-guint
-gst_stt_properties_chunk_frames (GstElement * element, guint chunk_ms,
-    gint rate, const GstSttBackendInfo * info)
+/* Frames per WebSocket frame: @chunk_ms within what the backend takes (a
+ * WARNING says when it had to move). */
+static guint
+chunk_frames (GstElement * element, guint chunk_ms, gint rate,
+    const GstSttBackendInfo * info)
 {
   guint ms = CLAMP (chunk_ms, info->min_chunk_ms, info->max_chunk_ms);
 
@@ -663,4 +660,199 @@ gst_stt_lag_meter_add_stats (GstSttLagMeter * meter, GstElement * element,
   gst_structure_set (stats, "lag-ms", G_TYPE_INT64, lag.last_ms,
       "max-lag-ms", G_TYPE_INT64, lag.max_ms,
       "lag-warnings", G_TYPE_UINT64, lag.warnings, NULL);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The element's session                                                     */
+
+void
+gst_stt_element_session_init (GstSttElementSession * es)
+{
+  memset (es, 0, sizeof (*es));
+  es->last_stats.state = "stopped";
+  gst_stt_lag_meter_reset (&es->lag);
+}
+
+void
+gst_stt_element_session_clear (GstSttElementSession * es)
+{
+  gst_stt_properties_clear (&es->settings);
+}
+
+/**
+ * gst_stt_element_session_start:
+ * @props: the element's properties (read under its object lock)
+ * @partials: ask the service for partials whatever interim-results says
+ *
+ * Copies the settings, checks them (an ERROR says what is wrong) and
+ * starts a session with them. Returns FALSE after posting the ERROR.
+ */
+gboolean
+gst_stt_element_session_start (GstSttElementSession * es,
+    GstElement * element, const GstSttProperties * props, gboolean partials,
+    const GstSttSessionCallbacks * cb, gpointer user_data)
+{
+  GstSttSessionConfig config;
+  GstSttSession *session;
+  GError *err = NULL;
+
+  gst_stt_properties_clear (&es->settings);
+  GST_OBJECT_LOCK (element);
+  gst_stt_properties_copy (&es->settings, props);
+  gst_stt_lag_meter_reset (&es->lag);
+  GST_OBJECT_UNLOCK (element);
+  gst_stt_properties_to_config (&es->settings, &config);
+  if (partials)
+    config.interim_results = TRUE;
+
+  /* Settings problems show now, not when the first audio arrives. */
+  if (!gst_stt_properties_check (element, &es->settings, &config))
+    goto bad_settings;
+  es->rate = es->channels = 0;
+  session = gst_stt_session_new (&config, GST_OBJECT (element), cb,
+      user_data);
+  if (!gst_stt_session_start (session, &err))
+    goto no_thread;
+
+  GST_OBJECT_LOCK (element);
+  es->session = session;
+  GST_OBJECT_UNLOCK (element);
+  return TRUE;
+
+bad_settings:
+  gst_stt_properties_clear (&es->settings);
+  return FALSE;
+
+no_thread:
+  GST_ELEMENT_ERROR (element, RESOURCE, FAILED,
+      ("Could not start the network thread."), ("%s", err->message));
+  g_error_free (err);
+  gst_stt_session_free (session);
+  gst_stt_properties_clear (&es->settings);
+  return FALSE;
+}
+
+/* Stops and frees the session, keeping its counters for the stats. */
+void
+gst_stt_element_session_stop (GstSttElementSession * es,
+    GstElement * element)
+{
+  GstSttSession *session;
+  GstSttSessionStats st;
+
+  GST_OBJECT_LOCK (element);
+  session = es->session;
+  GST_OBJECT_UNLOCK (element);
+  if (session != NULL) {
+    gst_stt_session_stop (session);
+    gst_stt_session_get_stats (session, &st);
+    GST_OBJECT_LOCK (element);
+    es->last_stats = st;
+    es->session = NULL;
+    GST_OBJECT_UNLOCK (element);
+    gst_stt_session_free (session);
+  }
+  gst_stt_properties_clear (&es->settings);
+}
+
+/**
+ * gst_stt_element_session_set_format:
+ *
+ * The audio format of @caps for the session, once: the same format again
+ * is fine, another one is an ERROR (a session cannot change its format).
+ * Streaming thread.
+ */
+gboolean
+gst_stt_element_session_set_format (GstSttElementSession * es,
+    GstElement * element, GstCaps * caps)
+{
+  const GstSttBackendInfo *info;
+  GstAudioInfo ainfo;
+  guint chunk;
+  guint64 capacity;
+  gint rate, channels;
+
+  if (!gst_audio_info_from_caps (&ainfo, caps))
+    goto invalid_caps;
+  rate = GST_AUDIO_INFO_RATE (&ainfo);
+  channels = GST_AUDIO_INFO_CHANNELS (&ainfo);
+
+  if (es->rate > 0) {
+    if (es->rate == rate && es->channels == channels)
+      return TRUE;
+    GST_ELEMENT_ERROR (element, CORE, NEGOTIATION,
+        ("The audio format cannot change during a session (was %d Hz, %d "
+            "channels; now %d Hz, %d channels).", es->rate, es->channels,
+            rate, channels), ("new caps: %" GST_PTR_FORMAT, caps));
+    return FALSE;
+  }
+
+  info = gst_stt_backend_get_info (es->settings.backend);
+  chunk = chunk_frames (element, es->settings.chunk_ms, rate, info);
+  capacity = MAX (gst_util_uint64_scale_int (es->settings.queue_ms, rate,
+          1000), 2 * (guint64) chunk);
+  gst_stt_session_set_format (es->session, rate, GST_AUDIO_INFO_BPF (&ainfo),
+      chunk, capacity);
+  es->rate = rate;
+  es->channels = channels;
+  GST_INFO_OBJECT (element, "%d Hz, %d channel(s), chunks of %u frames, "
+      "queue of %" G_GUINT64_FORMAT " frames", rate, channels, chunk,
+      capacity);
+  return TRUE;
+
+invalid_caps:
+  GST_ELEMENT_ERROR (element, CORE, NEGOTIATION,
+      ("Could not parse the audio format."), ("caps: %" GST_PTR_FORMAT, caps));
+  return FALSE;
+}
+
+/* The stats structure: the session's counters (now, or when it stopped)
+ * and the lag. Any thread. */
+GstStructure *
+gst_stt_element_session_stats (GstSttElementSession * es,
+    GstElement * element, guint64 transcript_entries)
+{
+  GstSttSessionStats st;
+  GstStructure *s;
+
+  GST_OBJECT_LOCK (element);
+  if (es->session != NULL)
+    gst_stt_session_get_stats (es->session, &st);
+  else
+    st = es->last_stats;
+  GST_OBJECT_UNLOCK (element);
+  s = gst_stt_session_stats_to_structure (&st, transcript_entries);
+  gst_stt_lag_meter_add_stats (&es->lag, element, s);
+  return s;
+}
+
+/* What the sink pad takes: the selected backend's caps. */
+GstCaps *
+gst_stt_element_sink_caps (GstElement * element,
+    const GstSttProperties * props, GstCaps * filter)
+{
+  const GstSttBackendInfo *info;
+  GstCaps *caps, *result;
+
+  GST_OBJECT_LOCK (element);
+  info = gst_stt_backend_get_info (props->backend);
+  GST_OBJECT_UNLOCK (element);
+
+  caps = gst_stt_backend_caps (info);
+  if (filter == NULL)
+    return caps;
+  result = gst_caps_intersect_full (filter, caps, GST_CAPS_INTERSECT_FIRST);
+  gst_caps_unref (caps);
+  return result;
+}
+
+/* The session's problem callback: a WARNING or the ERROR, from @element. */
+void
+gst_stt_element_problem (gboolean fatal, GQuark domain, gint code,
+    gchar * text, gchar * debug, const gchar * file, const gchar * function,
+    gint line, gpointer element)
+{
+  gst_element_message_full (GST_ELEMENT (element),
+      fatal ? GST_MESSAGE_ERROR : GST_MESSAGE_WARNING, domain, code, text,
+      debug, file, function, line);
 }

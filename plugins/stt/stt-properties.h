@@ -106,9 +106,6 @@ void     gst_stt_properties_to_config (const GstSttProperties * props,
 gboolean gst_stt_properties_check     (GstElement * element,
                                        const GstSttProperties * props,
                                        const GstSttSessionConfig * config);
-guint    gst_stt_properties_chunk_frames (GstElement * element,
-                                       guint chunk_ms, gint rate,
-                                       const GstSttBackendInfo * info);
 
 /**
  * GstSttLagMeter:
@@ -131,5 +128,49 @@ void     gst_stt_lag_meter_final      (GstSttLagMeter * meter,
 void     gst_stt_lag_meter_add_stats  (GstSttLagMeter * meter,
                                        GstElement * element,
                                        GstStructure * stats);
+
+/**
+ * GstSttElementSession:
+ *
+ * An element's session and what goes with it, the same for both
+ * elements: the settings copied when it starts, the audio format once
+ * known, the lag meter, and the counters it had when it stopped. The
+ * session pointer and last_stats are under the element's object lock (the
+ * stats getter); rate and channels belong to the streaming thread.
+ */
+typedef struct
+{
+  GstSttSession *session;
+  GstSttSessionStats last_stats;
+  GstSttProperties settings;
+  GstSttLagMeter lag;
+  gint rate;                    /* 0: no format yet */
+  gint channels;
+} GstSttElementSession;
+
+void     gst_stt_element_session_init  (GstSttElementSession * es);
+void     gst_stt_element_session_clear (GstSttElementSession * es);
+gboolean gst_stt_element_session_start (GstSttElementSession * es,
+                                        GstElement * element,
+                                        const GstSttProperties * props,
+                                        gboolean partials,
+                                        const GstSttSessionCallbacks * cb,
+                                        gpointer user_data);
+void     gst_stt_element_session_stop  (GstSttElementSession * es,
+                                        GstElement * element);
+gboolean gst_stt_element_session_set_format (GstSttElementSession * es,
+                                        GstElement * element,
+                                        GstCaps * caps);
+GstStructure * gst_stt_element_session_stats (GstSttElementSession * es,
+                                        GstElement * element,
+                                        guint64 transcript_entries);
+GstCaps * gst_stt_element_sink_caps    (GstElement * element,
+                                        const GstSttProperties * props,
+                                        GstCaps * filter);
+void     gst_stt_element_problem       (gboolean fatal, GQuark domain,
+                                        gint code, gchar * text,
+                                        gchar * debug, const gchar * file,
+                                        const gchar * function, gint line,
+                                        gpointer element);
 
 G_END_DECLS

@@ -178,3 +178,16 @@ vosk_peer_url (VoskPeer * p)
 {
   return g_strdup_printf ("ws://127.0.0.1:%u", p->port);
 }
+
+GstBuffer *
+stt_test_silence (gint rate, guint64 first_frame, guint frames)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, frames * 2, NULL);
+
+  gst_buffer_memset (buf, 0, 0, frames * 2);
+  GST_BUFFER_PTS (buf) = gst_util_uint64_scale_int (first_frame, GST_SECOND,
+      rate);
+  GST_BUFFER_DURATION (buf) = gst_util_uint64_scale_int (frames, GST_SECOND,
+      rate);
+  return buf;
+}

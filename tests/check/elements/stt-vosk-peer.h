@@ -44,3 +44,6 @@ typedef struct
 VoskPeer * vosk_peer_new  (gboolean refuse);
 void       vosk_peer_free (VoskPeer * p);
 gchar *    vosk_peer_url  (VoskPeer * p);
+
+/* S16LE mono silence of @frames from @first_frame on, timestamped. */
+GstBuffer * stt_test_silence (gint rate, guint64 first_frame, guint frames);

@@ -23,19 +23,8 @@
 #define CAPS "audio/x-raw,format=S16LE,layout=interleaved,rate=16000," \
   "channels=1"
 #define BUFFER_FRAMES 1600      /* 100 ms */
-
-static GstBuffer *
-silence (guint64 first_frame, guint frames)
-{
-  GstBuffer *buf = gst_buffer_new_allocate (NULL, frames * 2, NULL);
-
-  gst_buffer_memset (buf, 0, 0, frames * 2);
-  GST_BUFFER_PTS (buf) = gst_util_uint64_scale_int (first_frame, GST_SECOND,
-      RATE);
-  GST_BUFFER_DURATION (buf) = gst_util_uint64_scale_int (frames, GST_SECOND,
-      RATE);
-  return buf;
-}
+#define silence(first_frame, frames) \
+  stt_test_silence (RATE, first_frame, frames)
 
 /* The element on the peer, with @props ("name=value name=value") set
  * before it starts, in a harness. */
