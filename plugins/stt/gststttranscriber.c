@@ -420,18 +420,38 @@ out_enqueue (GstSttTranscriber * self, GstMiniObject * obj)
   return TRUE;
 }
 
+/* A flush drops the queued text and events but the sticky events a flush
+ * keeps on a pad (stream-start, caps, tags …; not segment, not EOS), so
+ * that the stream still starts right. Called with out_lock held. */
+static void
+out_drop_flushed (GstSttTranscriber * self)
+{
+  GQueue kept = G_QUEUE_INIT;
+  GstMiniObject *obj;
+
+  while ((obj = g_queue_pop_head (&self->out_queue)) != NULL) {
+    if (GST_IS_EVENT (obj) && GST_EVENT_IS_STICKY (obj) &&
+        GST_EVENT_TYPE (obj) != GST_EVENT_SEGMENT &&
+        GST_EVENT_TYPE (obj) != GST_EVENT_EOS)
+      g_queue_push_tail (&kept, obj);
+    else
+      gst_mini_object_unref (obj);
+  }
+  self->out_queue = kept;
+}
+
 static void
 out_set_flushing (GstSttTranscriber * self, gboolean flushing)
 {
   g_mutex_lock (&self->out_lock);
   self->out_flushing = flushing;
   if (flushing) {
-    g_queue_clear_full (&self->out_queue,
-        (GDestroyNotify) gst_mini_object_unref);
+    out_drop_flushed (self);
   } else {
+    /* a new stream, or the same after a flush: a segment comes first */
     self->out_started = FALSE;
     self->out_eos = FALSE;
-    gst_stt_text_out_reset (&self->out);
+    self->out.position = GST_CLOCK_TIME_NONE;
   }
   g_cond_broadcast (&self->out_cond);
   g_mutex_unlock (&self->out_lock);
@@ -513,14 +533,17 @@ running_time_now (GstSttTranscriber * self)
 }
 
 /* What to push next: an item of the queue (with the GAP that goes before
- * a final), or a GAP the clock makes due. Called with out_lock held. */
+ * a final, or after a segment: downstream sinks preroll on it, the first
+ * text may be far off), or a GAP the clock makes due. Called with out_lock
+ * held. */
 static GstMiniObject *
-out_next (GstSttTranscriber * self, GstEvent ** gap_before)
+out_next (GstSttTranscriber * self, GstEvent ** gap_before,
+    GstEvent ** gap_after)
 {
   GstClockTime gap_start, gap_duration;
   GstMiniObject *obj = g_queue_pop_head (&self->out_queue);
 
-  *gap_before = NULL;
+  *gap_before = *gap_after = NULL;
   if (obj == NULL) {
     if (self->out_started && gst_stt_text_out_due_gap (&self->out,
             running_time_now (self), self->latency, &gap_start,
@@ -559,10 +582,12 @@ out_next (GstSttTranscriber * self, GstEvent ** gap_before)
 
   switch (GST_EVENT_TYPE (obj)) {
     case GST_EVENT_SEGMENT:
-      /* the text position starts with the stream */
+      /* the text position starts with the stream (and stays where it is
+       * when upstream repeats its segment) */
       self->out_started = TRUE;
-      gst_stt_text_out_reset (&self->out);
-      self->out.position = 0;
+      if (!GST_CLOCK_TIME_IS_VALID (self->out.position))
+        self->out.position = 0;
+      *gap_after = gst_event_new_gap (self->out.position, 0);
       break;
     case GST_EVENT_EOS:
       self->out_eos = TRUE;
@@ -578,7 +603,7 @@ gst_stt_transcriber_loop (gpointer user_data)
 {
   GstSttTranscriber *self = user_data;
   GstMiniObject *obj;
-  GstEvent *gap_before;
+  GstEvent *gap_before, *gap_after;
   GstFlowReturn ret = GST_FLOW_OK;
 
   g_mutex_lock (&self->out_lock);
@@ -587,7 +612,7 @@ gst_stt_transcriber_loop (gpointer user_data)
       goto flushing;
     if (self->out_eos)
       goto eos;
-    obj = out_next (self, &gap_before);
+    obj = out_next (self, &gap_before, &gap_after);
     if (obj != NULL)
       break;
     g_cond_wait_until (&self->out_cond, &self->out_lock,
@@ -597,15 +622,12 @@ gst_stt_transcriber_loop (gpointer user_data)
 
   if (gap_before != NULL)
     gst_pad_push_event (self->srcpad, gap_before);
-  if (GST_IS_BUFFER (obj)) {
+  if (GST_IS_BUFFER (obj))
     ret = gst_pad_push (self->srcpad, GST_BUFFER_CAST (obj));
-  } else if (GST_EVENT_TYPE (obj) == GST_EVENT_SEGMENT) {
+  else
     gst_pad_push_event (self->srcpad, GST_EVENT_CAST (obj));
-    /* downstream sinks preroll on it: the first text may be far off */
-    gst_pad_push_event (self->srcpad, gst_event_new_gap (0, 0));
-  } else {
-    gst_pad_push_event (self->srcpad, GST_EVENT_CAST (obj));
-  }
+  if (gap_after != NULL)
+    gst_pad_push_event (self->srcpad, gap_after);
 
   /* an unlinked text pad is not the audio's problem */
   if (ret == GST_FLOW_OK || ret == GST_FLOW_NOT_LINKED)
@@ -636,11 +658,19 @@ start_task (GstSttTranscriber * self)
       NULL);
 }
 
+/* Deactivation: the task stops and nothing of this stream is kept. */
 static gboolean
 stop_task (GstSttTranscriber * self)
 {
+  gboolean ret;
+
   out_set_flushing (self, TRUE);
-  return gst_pad_stop_task (self->srcpad);
+  ret = gst_pad_stop_task (self->srcpad);
+  g_mutex_lock (&self->out_lock);
+  g_queue_clear_full (&self->out_queue,
+      (GDestroyNotify) gst_mini_object_unref);
+  g_mutex_unlock (&self->out_lock);
+  return ret;
 }
 
 static gboolean
@@ -712,6 +742,10 @@ start_session (GstSttTranscriber * self)
 
   self->live = -1;
   gst_segment_init (&self->in_segment, GST_FORMAT_TIME);
+  g_mutex_lock (&self->out_lock);
+  gst_stt_text_out_reset (&self->out);
+  self->buffers_pushed = self->gaps_pushed = 0;
+  g_mutex_unlock (&self->out_lock);
   return gst_stt_element_session_start (&self->es, GST_ELEMENT (self),
       &self->props, partials, &session_callbacks, self);
 }

@@ -297,6 +297,42 @@ GST_START_TEST (test_refused_is_error_without_eos)
 
 GST_END_TEST;
 
+/* A flush (a seek) drops what was queued and the text goes on: after
+ * FLUSH_START/STOP and a new segment, text flows again, and EOS still comes
+ * after the last final. */
+GST_START_TEST (test_flush_then_eos)
+{
+  VoskPeer *peer = vosk_peer_new (FALSE);
+  GstHarness *h = transcriber_harness (peer, NULL);
+  GstBuffer *buf = NULL;
+  GstSegment segment;
+  gboolean last_seen = FALSE, eos;
+
+  gst_harness_set_src_caps_str (h, CAPS);
+  push_audio (h, 10);
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+  fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+  push_audio (h, 10);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+
+  while ((eos = gst_harness_pull_until_eos (h, &buf)) && buf != NULL) {
+    gchar *text = buffer_text (buf);
+
+    last_seen = g_str_equal (text, "w1000");
+    g_free (text);
+    gst_buffer_unref (buf);
+  }
+  fail_unless (eos);
+  fail_unless (last_seen);
+
+  gst_harness_teardown (h);
+  vosk_peer_free (peer);
+}
+
+GST_END_TEST;
+
 static Suite *
 stttranscriber_suite (void)
 {
@@ -311,6 +347,7 @@ stttranscriber_suite (void)
   tcase_add_test (tc, test_gaps_follow_the_clock);
   tcase_add_test (tc, test_partials_flagged);
   tcase_add_test (tc, test_refused_is_error_without_eos);
+  tcase_add_test (tc, test_flush_then_eos);
   return s;
 }
 
