@@ -132,8 +132,6 @@ struct _GstSttPushSink
   GstSttProperties props;
   gchar *transcript_location;
   GstSttTranscriptFormat transcript_format;
-  gboolean running;             /* between start() and stop() */
-  gboolean caps_error_posted;   /* the wrong-format ERROR, once a run */
 
   /* the session: created in start(), freed in stop() (stt-properties.h
    * says what is under which lock) */
@@ -449,11 +447,6 @@ gst_stt_push_sink_start (GstBaseSink * bsink)
           self->settings.transcript_location,
           self->settings.transcript_format, &err))
     goto no_transcript;
-
-  GST_OBJECT_LOCK (self);
-  self->running = TRUE;
-  self->caps_error_posted = FALSE;
-  GST_OBJECT_UNLOCK (self);
   return TRUE;
 
 no_session:
@@ -478,10 +471,6 @@ gst_stt_push_sink_stop (GstBaseSink * bsink)
   gst_stt_element_session_stop (&self->es, GST_ELEMENT (self));
   transcript_close (self);
   settings_clear (&self->settings);
-
-  GST_OBJECT_LOCK (self);
-  self->running = FALSE;
-  GST_OBJECT_UNLOCK (self);
   return TRUE;
 }
 
@@ -505,69 +494,13 @@ gst_stt_push_sink_unlock_stop (GstBaseSink * bsink)
   return TRUE;
 }
 
-/* The fixed integer @field of the first structure of @caps, or 0. */
-static gint
-fixed_int (const GstCaps * caps, const gchar * field)
-{
-  const GstStructure *s = gst_caps_get_structure (caps, 0);
-  gint v = 0;
-
-  if (!gst_structure_get_int (s, field, &v))
-    return 0;
-  return v;
-}
-
-/* Upstream offers only audio the backend does not take: say what to put
- * in between, once a run, before the generic "not-negotiated" that
- * follows. Only for a format upstream cannot change (a fixed rate or
- * channel count), so that asking what the sink takes never fails a
- * negotiation that could still succeed. */
-static void
-explain_refused_format (GstSttPushSink * self, const GstSttBackendInfo * info,
-    GstCaps * filter)
-{
-  gchar *text;
-  gboolean post;
-
-  if (gst_caps_is_empty (filter) || gst_caps_is_any (filter) ||
-      !gst_structure_has_name (gst_caps_get_structure (filter, 0),
-          "audio/x-raw"))
-    return;
-  text = gst_stt_backend_explain_format (info, fixed_int (filter, "rate"),
-      fixed_int (filter, "channels"));
-  if (text == NULL)
-    return;
-
-  GST_OBJECT_LOCK (self);
-  post = self->running && !self->caps_error_posted;
-  if (post)
-    self->caps_error_posted = TRUE;
-  GST_OBJECT_UNLOCK (self);
-
-  if (post)
-    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("%s", text),
-        ("upstream offers %" GST_PTR_FORMAT, filter));
-  else
-    GST_DEBUG_OBJECT (self, "%s", text);
-  g_free (text);
-}
-
 static GstCaps *
 gst_stt_push_sink_get_caps (GstBaseSink * bsink, GstCaps * filter)
 {
   GstSttPushSink *self = GST_STT_PUSH_SINK (bsink);
-  GstCaps *result = gst_stt_element_sink_caps (GST_ELEMENT (self),
+
+  return gst_stt_element_sink_caps (&self->es, GST_ELEMENT (self),
       &self->props, filter);
-
-  if (filter != NULL && gst_caps_is_empty (result)) {
-    const GstSttBackendInfo *info;
-
-    GST_OBJECT_LOCK (self);
-    info = gst_stt_backend_get_info (self->props.backend);
-    GST_OBJECT_UNLOCK (self);
-    explain_refused_format (self, info, filter);
-  }
-  return result;
 }
 
 /* Upstream proposing caps the backend refuses (a CAPS event's check)
@@ -584,14 +517,9 @@ gst_stt_push_sink_query (GstBaseSink * bsink, GstQuery * query)
 
     gst_query_parse_accept_caps (query, &caps);
     gst_query_parse_accept_caps_result (query, &accepted);
-    if (ret && !accepted && caps != NULL) {
-      const GstSttBackendInfo *info;
-
-      GST_OBJECT_LOCK (self);
-      info = gst_stt_backend_get_info (self->props.backend);
-      GST_OBJECT_UNLOCK (self);
-      explain_refused_format (self, info, caps);
-    }
+    if (ret && !accepted && caps != NULL)
+      gst_stt_element_explain_format (&self->es, GST_ELEMENT (self),
+          &self->props, caps);
   }
   return ret;
 }

@@ -801,11 +801,23 @@ gst_stt_transcriber_sink_query (GstPad * pad, GstObject * parent,
     GstCaps *filter, *caps;
 
     gst_query_parse_caps (query, &filter);
-    caps = gst_stt_element_sink_caps (GST_ELEMENT (self), &self->props,
-        filter);
+    caps = gst_stt_element_sink_caps (&self->es, GST_ELEMENT (self),
+        &self->props, filter);
     gst_query_set_caps_result (query, caps);
     gst_caps_unref (caps);
     return TRUE;
+  }
+  if (GST_QUERY_TYPE (query) == GST_QUERY_ACCEPT_CAPS) {
+    gboolean ret = gst_pad_query_default (pad, parent, query), accepted;
+    GstCaps *caps;
+
+    /* a CAPS event's check: upstream learns what to put in between */
+    gst_query_parse_accept_caps (query, &caps);
+    gst_query_parse_accept_caps_result (query, &accepted);
+    if (ret && !accepted && caps != NULL)
+      gst_stt_element_explain_format (&self->es, GST_ELEMENT (self),
+          &self->props, caps);
+    return ret;
   }
   return gst_pad_query_default (pad, parent, query);
 }

@@ -716,6 +716,8 @@ gst_stt_element_session_start (GstSttElementSession * es,
 
   GST_OBJECT_LOCK (element);
   es->session = session;
+  es->running = TRUE;
+  es->caps_error_posted = FALSE;
   GST_OBJECT_UNLOCK (element);
   return TRUE;
 
@@ -742,6 +744,7 @@ gst_stt_element_session_stop (GstSttElementSession * es,
 
   GST_OBJECT_LOCK (element);
   session = es->session;
+  es->running = FALSE;
   GST_OBJECT_UNLOCK (element);
   if (session != NULL) {
     gst_stt_session_stop (session);
@@ -826,9 +829,86 @@ gst_stt_element_session_stats (GstSttElementSession * es,
   return s;
 }
 
-/* What the sink pad takes: the selected backend's caps. */
+/* The fixed integer @field of the first structure of @caps, or 0. */
+static gint
+fixed_int (const GstCaps * caps, const gchar * field)
+{
+  const GstStructure *s = gst_caps_get_structure (caps, 0);
+  gint v = 0;
+
+  if (!gst_structure_get_int (s, field, &v))
+    return 0;
+  return v;
+}
+
+/* The registry's explanations name sttpushsink: name @element instead.
+ * Takes @text. */
+static gchar *
+name_the_element (gchar * text, GstElement * element)
+{
+  GstElementFactory *factory = gst_element_get_factory (element);
+  const gchar *name;
+  gchar **parts, *named;
+
+  if (factory == NULL)
+    return text;
+  name = gst_plugin_feature_get_name (GST_PLUGIN_FEATURE (factory));
+  parts = g_strsplit (text, "sttpushsink", -1);
+  named = g_strjoinv (name, parts);
+  g_strfreev (parts);
+  g_free (text);
+  return named;
+}
+
+/**
+ * gst_stt_element_explain_format:
+ * @offered: what upstream offers, refused by the backend
+ *
+ * Upstream offers only audio the backend does not take: says what to put
+ * in between, once a run, before the generic "not-negotiated" that
+ * follows. Only for a format upstream cannot change (a fixed rate or
+ * channel count), so that asking what the sink takes never fails a
+ * negotiation that could still succeed.
+ */
+void
+gst_stt_element_explain_format (GstSttElementSession * es,
+    GstElement * element, const GstSttProperties * props, GstCaps * offered)
+{
+  const GstSttBackendInfo *info;
+  gchar *text;
+  gboolean post;
+
+  if (gst_caps_is_empty (offered) || gst_caps_is_any (offered) ||
+      !gst_structure_has_name (gst_caps_get_structure (offered, 0),
+          "audio/x-raw"))
+    return;
+  GST_OBJECT_LOCK (element);
+  info = gst_stt_backend_get_info (props->backend);
+  GST_OBJECT_UNLOCK (element);
+  text = gst_stt_backend_explain_format (info, fixed_int (offered, "rate"),
+      fixed_int (offered, "channels"));
+  if (text == NULL)
+    return;
+  text = name_the_element (text, element);
+
+  GST_OBJECT_LOCK (element);
+  post = es->running && !es->caps_error_posted;
+  if (post)
+    es->caps_error_posted = TRUE;
+  GST_OBJECT_UNLOCK (element);
+
+  if (post)
+    GST_ELEMENT_ERROR (element, CORE, NEGOTIATION, ("%s", text),
+        ("upstream offers %" GST_PTR_FORMAT, offered));
+  else
+    GST_DEBUG_OBJECT (element, "%s", text);
+  g_free (text);
+}
+
+/* What the sink pad takes: the selected backend's caps; an offer it
+ * cannot take is explained. */
 GstCaps *
-gst_stt_element_sink_caps (GstElement * element,
+gst_stt_element_sink_caps (GstSttElementSession * es, GstElement * element,
     const GstSttProperties * props, GstCaps * filter)
 {
   const GstSttBackendInfo *info;
@@ -843,6 +923,8 @@ gst_stt_element_sink_caps (GstElement * element,
     return caps;
   result = gst_caps_intersect_full (filter, caps, GST_CAPS_INTERSECT_FIRST);
   gst_caps_unref (caps);
+  if (gst_caps_is_empty (result))
+    gst_stt_element_explain_format (es, element, props, filter);
   return result;
 }
 

@@ -146,6 +146,8 @@ typedef struct
   GstSttLagMeter lag;
   gint rate;                    /* 0: no format yet */
   gint channels;
+  gboolean running;             /* object lock: between start and stop */
+  gboolean caps_error_posted;   /* object lock: the wrong-format ERROR */
 } GstSttElementSession;
 
 void     gst_stt_element_session_init  (GstSttElementSession * es);
@@ -164,9 +166,14 @@ gboolean gst_stt_element_session_set_format (GstSttElementSession * es,
 GstStructure * gst_stt_element_session_stats (GstSttElementSession * es,
                                         GstElement * element,
                                         guint64 transcript_entries);
-GstCaps * gst_stt_element_sink_caps    (GstElement * element,
+GstCaps * gst_stt_element_sink_caps    (GstSttElementSession * es,
+                                        GstElement * element,
                                         const GstSttProperties * props,
                                         GstCaps * filter);
+void     gst_stt_element_explain_format (GstSttElementSession * es,
+                                        GstElement * element,
+                                        const GstSttProperties * props,
+                                        GstCaps * offered);
 void     gst_stt_element_problem       (gboolean fatal, GQuark domain,
                                         gint code, gchar * text,
                                         gchar * debug, const gchar * file,

@@ -333,6 +333,45 @@ GST_START_TEST (test_flush_then_eos)
 
 GST_END_TEST;
 
+/* Upstream offers only a rate the backend does not take: an ERROR says
+ * what to put before the element, naming this element, once. */
+GST_START_TEST (test_wrong_rate_says_what_to_add)
+{
+  GstElement *t = gst_element_factory_make ("stttranscriber", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h;
+  GstMessage *msg;
+  GError *err = NULL;
+
+  gst_util_set_object_arg (G_OBJECT (t), "backend", "openai");
+  g_object_set (t, "url", "ws://127.0.0.1:9/", NULL);
+  gst_element_set_bus (t, bus);
+  h = gst_harness_new_with_element (t, "sink", "src");
+  gst_harness_set_src_caps_str (h, CAPS);       /* 16 kHz */
+  fail_unless_equals_int (gst_harness_push (h, silence (0, BUFFER_FRAMES)),
+      GST_FLOW_NOT_NEGOTIATED);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL);
+  gst_message_parse_error (msg, &err, NULL);
+  fail_unless (g_error_matches (err, GST_CORE_ERROR,
+          GST_CORE_ERROR_NEGOTIATION));
+  fail_unless (g_str_has_prefix (err->message, "OpenAI takes audio at "
+          "24000 Hz only, not 16000 Hz: put audioresample before "
+          "stttranscriber"), "%s", err->message);
+  fail_if (strstr (err->message, "sttpushsink") != NULL, "%s",
+      err->message);
+  g_error_free (err);
+  gst_message_unref (msg);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR) == NULL);
+
+  gst_element_set_bus (t, NULL);
+  gst_harness_teardown (h);
+  gst_object_unref (t);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
 static Suite *
 stttranscriber_suite (void)
 {
@@ -348,6 +387,7 @@ stttranscriber_suite (void)
   tcase_add_test (tc, test_partials_flagged);
   tcase_add_test (tc, test_refused_is_error_without_eos);
   tcase_add_test (tc, test_flush_then_eos);
+  tcase_add_test (tc, test_wrong_rate_says_what_to_add);
   return s;
 }
 
