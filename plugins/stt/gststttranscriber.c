@@ -93,8 +93,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_stt_transcriber_debug);
 #define DEFAULT_LATENCY_MS 8000
 #define DEFAULT_INTERIM GST_STT_TRANSCRIBER_INTERIM_NONE
 
-/* how often the src task looks at the clock for GAP events */
-#define GAP_TICK_US (100 * G_TIME_SPAN_MILLISECOND)
+/* how often the src task looks at the clock for GAP events, and the
+ * shortest GAP it sends */
+#define GAP_TICK (100 * GST_MSECOND)
 
 #define SINK_CAPS \
   "audio/x-raw, format = (string) S16LE, layout = (string) interleaved, " \
@@ -546,7 +547,7 @@ out_next (GstSttTranscriber * self, GstEvent ** gap_before,
   *gap_before = *gap_after = NULL;
   if (obj == NULL) {
     if (self->out_started && gst_stt_text_out_due_gap (&self->out,
-            running_time_now (self), self->latency, &gap_start,
+            running_time_now (self), self->latency, GAP_TICK, &gap_start,
             &gap_duration)) {
       self->gaps_pushed++;
       return GST_MINI_OBJECT_CAST (gst_event_new_gap (gap_start,
@@ -616,7 +617,7 @@ gst_stt_transcriber_loop (gpointer user_data)
     if (obj != NULL)
       break;
     g_cond_wait_until (&self->out_cond, &self->out_lock,
-        g_get_monotonic_time () + GAP_TICK_US);
+        g_get_monotonic_time () + GAP_TICK / GST_USECOND);
   }
   g_mutex_unlock (&self->out_lock);
 

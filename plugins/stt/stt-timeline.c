@@ -315,6 +315,9 @@ gst_stt_text_out_partial (const GstSttTextOut * out, GstClockTime pts)
  * gst_stt_text_out_due_gap:
  * @now: the running time now
  * @latency: how long text may take after its audio
+ * @step: the shortest GAP worth sending (the caller's tick): a clock that
+ *   moved less than that makes none, so a caller that asks again at once
+ *   gets nothing
  *
  * Whether downstream should learn that there is no text before
  * @now - @latency: text for earlier audio is late from then on. Moves the
@@ -323,7 +326,7 @@ gst_stt_text_out_partial (const GstSttTextOut * out, GstClockTime pts)
  */
 gboolean
 gst_stt_text_out_due_gap (GstSttTextOut * out, GstClockTime now,
-    GstClockTime latency, GstClockTime * gap_start,
+    GstClockTime latency, GstClockTime step, GstClockTime * gap_start,
     GstClockTime * gap_duration)
 {
   GstClockTime due;
@@ -331,7 +334,8 @@ gst_stt_text_out_due_gap (GstSttTextOut * out, GstClockTime now,
   if (!GST_CLOCK_TIME_IS_VALID (now) || now < latency)
     return FALSE;
   due = now - latency;
-  if (!GST_CLOCK_TIME_IS_VALID (out->position) || due <= out->position)
+  if (!GST_CLOCK_TIME_IS_VALID (out->position) ||
+      due < out->position + MAX (step, 1))
     return FALSE;
   *gap_start = out->position;
   *gap_duration = due - out->position;

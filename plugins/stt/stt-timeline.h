@@ -126,6 +126,7 @@ GstClockTime  gst_stt_text_out_partial   (const GstSttTextOut * out,
 gboolean      gst_stt_text_out_due_gap   (GstSttTextOut * out,
                                           GstClockTime now,
                                           GstClockTime latency,
+                                          GstClockTime step,
                                           GstClockTime * gap_start,
                                           GstClockTime * gap_duration);
 

@@ -218,14 +218,18 @@ class TestLive(TranscriberTestCase):
         sink.set_property('signal-handoffs', True)
         sink.connect('handoff', lambda *a: frames.append(time.monotonic()))
         pipeline.set_state(Gst.State.PLAYING)
+        started = time.monotonic()
         time.sleep(1.5)
         start, before = time.monotonic(), len(frames)
         time.sleep(3.0)
         rate = (len(frames) - before) / (time.monotonic() - start)
         self.assertEqual(watch.of_type(Gst.MessageType.ERROR), [])
         self.assertGreater(rate, 20 * 0.7, 'video stalled: %.1f fps' % rate)
+        elapsed = time.monotonic() - started
         st = structure_dict(pipeline.get_by_name('t').get_property('stats'))
         self.assertGreater(st['gaps-pushed'], 10)
+        # one GAP per 100 ms tick, not one per turn of a busy loop
+        self.assertLess(st['gaps-pushed'], elapsed * 10 * 1.5 + 5)
         self.assertEqual(st['buffers-pushed'], 0)
 
     def test_latency_query_answers_latency_ms(self):
@@ -292,6 +296,8 @@ class TestLive(TranscriberTestCase):
                          [f['text'] for f in finals])
         self.assertGreaterEqual(st['late'], len(finals) - 1)
         self.assertGreater(st['max-late-ms'], 300)
+        # GAPs at most every 100 ms of the ~5 s run, not a busy loop
+        self.assertLess(st['gaps-pushed'], 100)
         pts = [b[0] for b in text.buffers]
         self.assertEqual(pts, sorted(pts))
         for (p, d, _, _), f in zip(text.finals(), finals):

@@ -204,7 +204,7 @@ GST_START_TEST (test_text_out)
 
   gst_stt_text_out_reset (&out);
   /* nothing out yet: no GAP before the first final, no clock GAP */
-  fail_if (gst_stt_text_out_due_gap (&out, 5 * GST_SECOND, GST_SECOND,
+  fail_if (gst_stt_text_out_due_gap (&out, 5 * GST_SECOND, GST_SECOND, 0,
           &gs, &gd));
   pts = 2 * GST_SECOND;
   fail_if (gst_stt_text_out_final (&out, &pts, GST_SECOND, &gs, &gd));
@@ -212,16 +212,23 @@ GST_START_TEST (test_text_out)
 
   /* the clock: 4.5 s now, 1 s latency: no text before 3.5 s */
   fail_unless (gst_stt_text_out_due_gap (&out, 4500 * GST_MSECOND,
-          GST_SECOND, &gs, &gd));
+          GST_SECOND, 100 * GST_MSECOND, &gs, &gd));
   fail_unless_equals_uint64 (gs, 3 * GST_SECOND);
   fail_unless_equals_uint64 (gd, 500 * GST_MSECOND);
   /* not again for the same time, nor for an earlier one */
-  fail_if (gst_stt_text_out_due_gap (&out, 4500 * GST_MSECOND, GST_SECOND,
+  fail_if (gst_stt_text_out_due_gap (&out, 4500 * GST_MSECOND, GST_SECOND, 0,
           &gs, &gd));
-  fail_if (gst_stt_text_out_due_gap (&out, 4 * GST_SECOND, GST_SECOND,
+  /* nor for a clock that moved less than the step: a caller asking again
+   * at once must not get a GAP of the few µs that passed */
+  fail_if (gst_stt_text_out_due_gap (&out, 4500 * GST_MSECOND + 5000,
+          GST_SECOND, 100 * GST_MSECOND, &gs, &gd));
+  fail_if (gst_stt_text_out_due_gap (&out, 4599 * GST_MSECOND,
+          GST_SECOND, 100 * GST_MSECOND, &gs, &gd));
+  fail_unless_equals_uint64 (out.position, 3500 * GST_MSECOND);
+  fail_if (gst_stt_text_out_due_gap (&out, 4 * GST_SECOND, GST_SECOND, 0,
           &gs, &gd));
   /* a clock before the latency: nothing */
-  fail_if (gst_stt_text_out_due_gap (&out, 500 * GST_MSECOND, GST_SECOND,
+  fail_if (gst_stt_text_out_due_gap (&out, 500 * GST_MSECOND, GST_SECOND, 0,
           &gs, &gd));
 
   /* a partial from 3 s goes out at 3.5 s and leaves the position */
