@@ -12,6 +12,7 @@
 #endif
 
 #include "gststtpushsink.h"
+#include "gststttranscriber.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -19,10 +20,12 @@ plugin_init (GstPlugin * plugin)
   gboolean ret = FALSE;
 
   ret |= GST_ELEMENT_REGISTER (sttpushsink, plugin);
+  ret |= GST_ELEMENT_REGISTER (stttranscriber, plugin);
 
   return ret;
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, stt,
-    "Streaming speech-to-text: audio to STT services, transcripts on the bus",
+    "Streaming speech-to-text: audio to STT services, transcripts on the "
+    "bus and as text/x-raw",
     plugin_init, VERSION, GST_LICENSE, GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN)

@@ -84,38 +84,18 @@
 
 #include "gststtpushsink.h"
 
-#include <gst/audio/audio.h>
 #include <string.h>
 
 #include "stt-backend.h"
+#include "stt-properties.h"
 #include "stt-session.h"
 #include "stt-transcript.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_stt_push_sink_debug);
 #define GST_CAT_DEFAULT gst_stt_push_sink_debug
 
-#define DEFAULT_BACKEND GST_STT_BACKEND_DEEPGRAM
-#define DEFAULT_URL NULL
-#define DEFAULT_API_KEY NULL
-#define DEFAULT_LANGUAGE NULL
-#define DEFAULT_MODEL NULL
-#define DEFAULT_DIARIZE FALSE
-#define DEFAULT_INTERIM_RESULTS TRUE
-#define DEFAULT_CHUNK_MS 100
-#define DEFAULT_EXTRA NULL
-#define DEFAULT_FINISH_TIMEOUT_MS 10000
-#define DEFAULT_KEEPALIVE_INTERVAL_MS 4000
-#define DEFAULT_SEND_TIMEOUT_MS 5000
-#define DEFAULT_QUEUE_MS 20000
-#define DEFAULT_MAX_SPEED 0.0
 #define DEFAULT_TRANSCRIPT_LOCATION NULL
 #define DEFAULT_TRANSCRIPT_FORMAT GST_STT_TRANSCRIPT_AUTO
-
-#define MIN_CHUNK_MS 10
-#define MAX_CHUNK_MS 1000
-#define MIN_QUEUE_MS 1000
-#define MAX_QUEUE_MS 600000
-#define MAX_MAX_SPEED 100.0
 
 #define SINK_CAPS \
   "audio/x-raw, format = (string) S16LE, layout = (string) interleaved, " \
@@ -124,44 +104,19 @@ GST_DEBUG_CATEGORY_STATIC (gst_stt_push_sink_debug);
 enum
 {
   PROP_0,
-  PROP_BACKEND,
-  PROP_URL,
-  PROP_API_KEY,
-  PROP_LANGUAGE,
-  PROP_MODEL,
-  PROP_DIARIZE,
-  PROP_INTERIM_RESULTS,
-  PROP_CHUNK_MS,
-  PROP_EXTRA,
-  PROP_FINISH_TIMEOUT_MS,
-  PROP_KEEPALIVE_INTERVAL_MS,
-  PROP_SEND_TIMEOUT_MS,
-  PROP_QUEUE_MS,
-  PROP_MAX_SPEED,
   PROP_TRANSCRIPT_LOCATION,
   PROP_TRANSCRIPT_FORMAT,
-  PROP_CAPABILITIES,
   PROP_STATS,
+  PROP_STT_FIRST,               /* the shared ones (stt-properties.h) */
 };
+
+#define IS_STT_PROP(id) \
+  ((id) >= PROP_STT_FIRST && (id) < PROP_STT_FIRST + GST_STT_N_PROPS)
 
 /* Properties, copied when the element starts so that the network thread
  * never touches them. */
 typedef struct
 {
-  GstSttBackend backend;
-  gchar *url;
-  gchar *api_key;               /* the property, else the environment */
-  gchar *language;
-  gchar *model;
-  gboolean diarize;
-  gboolean interim_results;
-  guint chunk_ms;
-  gchar *extra;
-  guint finish_timeout_ms;
-  guint keepalive_interval_ms;
-  guint send_timeout_ms;
-  guint queue_ms;
-  gdouble max_speed;
   gchar *transcript_location;
   GstSttTranscriptFormat transcript_format;
 } Settings;
@@ -174,64 +129,19 @@ struct _GstSttPushSink
   GstBaseSink parent;
 
   /* properties, under the object lock */
-  GstSttBackend backend;
-  gchar *url;
-  gchar *api_key;               /* write-only: never logged, never read back */
-  gchar *language;
-  gchar *model;
-  gboolean diarize;
-  gboolean interim_results;
-  guint chunk_ms;
-  gchar *extra;
-  guint finish_timeout_ms;
-  guint keepalive_interval_ms;
-  guint send_timeout_ms;
-  guint queue_ms;
-  gdouble max_speed;
+  GstSttProperties props;
   gchar *transcript_location;
   GstSttTranscriptFormat transcript_format;
-  gboolean running;             /* between start() and stop() */
-  gboolean caps_error_posted;   /* the wrong-format ERROR, once a run */
 
-  /* the session: created in start(), freed in stop(); the pointer under
-   * the object lock for the stats getter (object lock, then the
-   * session's), and the counters it had when it stopped */
-  GstSttSession *session;
-  GstSttSessionStats last_stats;
+  /* the session: created in start(), freed in stop() (stt-properties.h
+   * says what is under which lock) */
+  GstSttElementSession es;
   Settings settings;            /* copied in start() */
-
-  /* streaming thread only */
-  gint rate;                    /* the format, once known (0: not yet) */
-  gint channels;
 
   /* the transcript file: opened in start(), written by the session
    * thread (as finals are posted), closed when EOS goes on or in stop() */
   GstSttTranscriptFile transcript;
 };
-
-GType
-gst_stt_push_sink_backend_get_type (void)
-{
-  static GType type = 0;
-  static const GEnumValue values[] = {
-    {GST_STT_BACKEND_DEEPGRAM, "Deepgram streaming (/v1/listen)", "deepgram"},
-    {GST_STT_BACKEND_ASSEMBLYAI, "AssemblyAI Universal Streaming (v3)",
-        "assemblyai"},
-    {GST_STT_BACKEND_SPEECHMATICS, "Speechmatics real-time (v2)",
-        "speechmatics"},
-    {GST_STT_BACKEND_OPENAI, "OpenAI Realtime transcription (24 kHz mono)",
-        "openai"},
-    {GST_STT_BACKEND_VOSK, "Vosk server protocol (also the offline "
-          "pocketsphinx reference server)", "vosk"},
-    {0, NULL, NULL},
-  };
-
-  if (g_once_init_enter (&type)) {
-    GType t = g_enum_register_static ("GstSttPushSinkBackend", values);
-    g_once_init_leave (&type, t);
-  }
-  return type;
-}
 
 GType
 gst_stt_push_sink_transcript_format_get_type (void)
@@ -314,91 +224,7 @@ gst_stt_push_sink_class_init (GstSttPushSinkClass * klass)
   gobject_class->set_property = gst_stt_push_sink_set_property;
   gobject_class->get_property = gst_stt_push_sink_get_property;
 
-  g_object_class_install_property (gobject_class, PROP_BACKEND,
-      g_param_spec_enum ("backend", "Backend",
-          "Speech-to-text service protocol to speak",
-          GST_TYPE_STT_PUSH_SINK_BACKEND, DEFAULT_BACKEND, rw_ready));
-  g_object_class_install_property (gobject_class, PROP_URL,
-      g_param_spec_string ("url", "URL",
-          "Endpoint to connect to instead of the backend's (ws:// or wss://); "
-          "the element appends the backend's query parameters. With a url, "
-          "an API key is optional (self-hosted services)",
-          DEFAULT_URL, rw_ready));
-  g_object_class_install_property (gobject_class, PROP_API_KEY,
-      g_param_spec_string ("api-key", "API key",
-          "Key for the service (write-only, never logged); when unset, the "
-          "backend's environment variable: DEEPGRAM_API_KEY, "
-          "ASSEMBLYAI_API_KEY, SPEECHMATICS_API_KEY or OPENAI_API_KEY",
-          DEFAULT_API_KEY, G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_LANGUAGE,
-      g_param_spec_string ("language", "Language",
-          "Language of the speech (BCP-47, such as en or en-US); unset: the "
-          "service's default", DEFAULT_LANGUAGE, rw_ready));
-  g_object_class_install_property (gobject_class, PROP_MODEL,
-      g_param_spec_string ("model", "Model",
-          "Recognition model (such as nova-3 for Deepgram); unset: the "
-          "service's default", DEFAULT_MODEL, rw_ready));
-  g_object_class_install_property (gobject_class, PROP_DIARIZE,
-      g_param_spec_boolean ("diarize", "Diarize",
-          "Ask the service to label speakers (when it can: see "
-          "capabilities); speaker changes are posted as "
-          "sttpushsink-speaker-turn", DEFAULT_DIARIZE, rw_ready));
-  g_object_class_install_property (gobject_class, PROP_INTERIM_RESULTS,
-      g_param_spec_boolean ("interim-results", "Interim results",
-          "Post interim hypotheses (sttpushsink-partial) as well as finals",
-          DEFAULT_INTERIM_RESULTS, rw_ready));
-  g_object_class_install_property (gobject_class, PROP_CHUNK_MS,
-      g_param_spec_uint ("chunk-ms", "Chunk",
-          "Audio per WebSocket frame, in ms (kept within what the backend "
-          "accepts: 20-250 ms for Deepgram, 50-1000 ms for AssemblyAI)",
-          MIN_CHUNK_MS, MAX_CHUNK_MS,
-          DEFAULT_CHUNK_MS, rw_ready));
-  g_object_class_install_property (gobject_class, PROP_EXTRA,
-      g_param_spec_string ("extra", "Extra settings",
-          "A JSON object merged into the backend's configuration: query "
-          "parameters for Deepgram and AssemblyAI ({\"endpointing\": 300, "
-          "\"keywords\": [\"GStreamer\"]}; null removes one), the "
-          "StartRecognition message for Speechmatics ({\"transcription_"
-          "config\": {\"operating_point\": \"enhanced\"}}), the session of "
-          "OpenAI's session.update, the config message for Vosk "
-          "({\"phrase_list\": [...]}); objects merge member by member",
-          DEFAULT_EXTRA, rw_ready));
-  g_object_class_install_property (gobject_class, PROP_FINISH_TIMEOUT_MS,
-      g_param_spec_uint ("finish-timeout-ms", "Finish timeout",
-          "How long EOS may wait, from the moment it reaches the element, "
-          "for the remaining audio to be sent and the service's last reply; "
-          "then EOS goes on with a warning (0 = do not wait)",
-          0, 600000, DEFAULT_FINISH_TIMEOUT_MS, rw_ready));
-  g_object_class_install_property (gobject_class, PROP_KEEPALIVE_INTERVAL_MS,
-      g_param_spec_uint ("keepalive-interval-ms", "Keep-alive interval",
-          "When no audio has been sent for this long, send the backend's "
-          "keep-alive (Deepgram closes after 10 s without either); backends "
-          "without keep-alive ignore it (0 = never)", 0, 60000,
-          DEFAULT_KEEPALIVE_INTERVAL_MS, rw_ready));
-  g_object_class_install_property (gobject_class, PROP_SEND_TIMEOUT_MS,
-      g_param_spec_uint ("send-timeout-ms", "Send timeout",
-          "A service that accepts no audio for this long, in ms, while "
-          "there is audio to send counts as gone: the element warns, "
-          "reconnects and replays what it had not committed. A non-live "
-          "upstream waits for room at most twice this long without "
-          "progress, then loses its oldest queued audio (counted) instead "
-          "of holding the pipeline", 100, 600000, DEFAULT_SEND_TIMEOUT_MS,
-          rw_ready));
-  g_object_class_install_property (gobject_class, PROP_QUEUE_MS,
-      g_param_spec_uint ("queue-ms", "Queue",
-          "Audio held between capture and service, in ms, replay history "
-          "included: when full, a live upstream loses its oldest unsent "
-          "audio and a non-live upstream waits", MIN_QUEUE_MS, MAX_QUEUE_MS,
-          DEFAULT_QUEUE_MS, rw_ready));
-  g_object_class_install_property (gobject_class, PROP_MAX_SPEED,
-      g_param_spec_double ("max-speed", "Maximum speed",
-          "At most this many times real time, for audio that is there "
-          "ahead of time (a file, a backlog after an outage). 0: as fast "
-          "as the service reads it, except for services that refuse audio "
-          "faster than real time (AssemblyAI), which never get more than "
-          "they allow whatever the value", 0.0, MAX_MAX_SPEED,
-          DEFAULT_MAX_SPEED, rw_ready));
+  gst_stt_properties_install (gobject_class, PROP_STT_FIRST);
   g_object_class_install_property (gobject_class, PROP_TRANSCRIPT_LOCATION,
       g_param_spec_string ("transcript-location", "Transcript location",
           "File to write every final to as well, as it arrives (NULL: "
@@ -411,21 +237,16 @@ gst_stt_push_sink_class_init (GstSttPushSinkClass * klass)
           "(.vtt, .srt, else JSON Lines)",
           GST_TYPE_STT_PUSH_SINK_TRANSCRIPT_FORMAT,
           DEFAULT_TRANSCRIPT_FORMAT, rw_ready));
-  g_object_class_install_property (gobject_class, PROP_CAPABILITIES,
-      g_param_spec_boxed ("capabilities", "Capabilities",
-          "What the selected backend supports: sttpushsink-capabilities with "
-          "backend, supported (implemented here), partials, diarization, "
-          "word-times, keep-alive, needs-key, realtime-only (booleans), "
-          "max-speed (double, 0 = no limit), rates, channels and chunk-ms "
-          "(ranges, or an int when fixed)",
-          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "sttpushsink-stats: state, bytes-sent, audio-sent-ms, "
           "audio-replayed-ms, unreplayed-ms, queue-level-ms, dropped-ms, "
           "overflows, messages-received, messages-skipped (malformed or "
           "oversized), partials, finals, reconnects, keepalives-sent, "
-          "transcript-entries",
+          "connect-failures (attempts to open a session that failed), "
+          "transcript-entries, lag-ms and max-lag-ms (how long after its "
+          "audio's capture the last and the slowest final came; -1 until "
+          "measured: live upstreams only), lag-warnings",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
@@ -451,24 +272,10 @@ gst_stt_push_sink_class_init (GstSttPushSinkClass * klass)
 static void
 gst_stt_push_sink_init (GstSttPushSink * self)
 {
-  self->backend = DEFAULT_BACKEND;
-  self->url = g_strdup (DEFAULT_URL);
-  self->api_key = g_strdup (DEFAULT_API_KEY);
-  self->language = g_strdup (DEFAULT_LANGUAGE);
-  self->model = g_strdup (DEFAULT_MODEL);
-  self->diarize = DEFAULT_DIARIZE;
-  self->interim_results = DEFAULT_INTERIM_RESULTS;
-  self->chunk_ms = DEFAULT_CHUNK_MS;
-  self->extra = g_strdup (DEFAULT_EXTRA);
-  self->finish_timeout_ms = DEFAULT_FINISH_TIMEOUT_MS;
-  self->keepalive_interval_ms = DEFAULT_KEEPALIVE_INTERVAL_MS;
-  self->send_timeout_ms = DEFAULT_SEND_TIMEOUT_MS;
-  self->queue_ms = DEFAULT_QUEUE_MS;
-  self->max_speed = DEFAULT_MAX_SPEED;
+  gst_stt_properties_init (&self->props);
   self->transcript_location = g_strdup (DEFAULT_TRANSCRIPT_LOCATION);
   self->transcript_format = DEFAULT_TRANSCRIPT_FORMAT;
-
-  self->last_stats.state = "stopped";
+  gst_stt_element_session_init (&self->es);
 
   /* The service, not buffer timestamps, sets the pace. */
   gst_base_sink_set_sync (GST_BASE_SINK (self), FALSE);
@@ -480,11 +287,8 @@ gst_stt_push_sink_finalize (GObject * object)
 {
   GstSttPushSink *self = GST_STT_PUSH_SINK (object);
 
-  g_free (self->url);
-  gst_stt_free_secret (self->api_key);
-  g_free (self->language);
-  g_free (self->model);
-  g_free (self->extra);
+  gst_stt_properties_clear (&self->props);
+  gst_stt_element_session_clear (&self->es);
   g_free (self->transcript_location);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -497,54 +301,12 @@ gst_stt_push_sink_set_property (GObject * object, guint prop_id,
   GstSttPushSink *self = GST_STT_PUSH_SINK (object);
 
   GST_OBJECT_LOCK (self);
+  if (IS_STT_PROP (prop_id)) {
+    gst_stt_properties_set (&self->props, prop_id - PROP_STT_FIRST, value);
+    GST_OBJECT_UNLOCK (self);
+    return;
+  }
   switch (prop_id) {
-    case PROP_BACKEND:
-      self->backend = g_value_get_enum (value);
-      break;
-    case PROP_URL:
-      g_free (self->url);
-      self->url = g_value_dup_string (value);
-      break;
-    case PROP_API_KEY:
-      gst_stt_free_secret (self->api_key);
-      self->api_key = g_value_dup_string (value);
-      break;
-    case PROP_LANGUAGE:
-      g_free (self->language);
-      self->language = g_value_dup_string (value);
-      break;
-    case PROP_MODEL:
-      g_free (self->model);
-      self->model = g_value_dup_string (value);
-      break;
-    case PROP_DIARIZE:
-      self->diarize = g_value_get_boolean (value);
-      break;
-    case PROP_INTERIM_RESULTS:
-      self->interim_results = g_value_get_boolean (value);
-      break;
-    case PROP_CHUNK_MS:
-      self->chunk_ms = g_value_get_uint (value);
-      break;
-    case PROP_EXTRA:
-      g_free (self->extra);
-      self->extra = g_value_dup_string (value);
-      break;
-    case PROP_FINISH_TIMEOUT_MS:
-      self->finish_timeout_ms = g_value_get_uint (value);
-      break;
-    case PROP_KEEPALIVE_INTERVAL_MS:
-      self->keepalive_interval_ms = g_value_get_uint (value);
-      break;
-    case PROP_SEND_TIMEOUT_MS:
-      self->send_timeout_ms = g_value_get_uint (value);
-      break;
-    case PROP_QUEUE_MS:
-      self->queue_ms = g_value_get_uint (value);
-      break;
-    case PROP_MAX_SPEED:
-      self->max_speed = g_value_get_double (value);
-      break;
     case PROP_TRANSCRIPT_LOCATION:
       g_free (self->transcript_location);
       self->transcript_location = g_value_dup_string (value);
@@ -568,69 +330,23 @@ gst_stt_push_sink_get_property (GObject * object, guint prop_id,
   GstSttPushSink *self = GST_STT_PUSH_SINK (object);
 
   if (prop_id == PROP_STATS) {
-    GstSttSessionStats st;
-
-    GST_OBJECT_LOCK (self);
-    if (self->session != NULL)
-      gst_stt_session_get_stats (self->session, &st);
-    else
-      st = self->last_stats;
-    GST_OBJECT_UNLOCK (self);
-    g_value_take_boxed (value, gst_stt_session_stats_to_structure (&st,
-            g_atomic_int_get (&self->transcript.entries)));
+    g_value_take_boxed (value, gst_stt_element_session_stats (&self->es,
+            GST_ELEMENT (self), g_atomic_int_get (&self->transcript.entries)));
     return;
   }
 
   GST_OBJECT_LOCK (self);
+  if (IS_STT_PROP (prop_id)) {
+    gst_stt_properties_get (&self->props, prop_id - PROP_STT_FIRST, value);
+    GST_OBJECT_UNLOCK (self);
+    return;
+  }
   switch (prop_id) {
-    case PROP_BACKEND:
-      g_value_set_enum (value, self->backend);
-      break;
-    case PROP_URL:
-      g_value_set_string (value, self->url);
-      break;
-    case PROP_LANGUAGE:
-      g_value_set_string (value, self->language);
-      break;
-    case PROP_MODEL:
-      g_value_set_string (value, self->model);
-      break;
-    case PROP_DIARIZE:
-      g_value_set_boolean (value, self->diarize);
-      break;
-    case PROP_INTERIM_RESULTS:
-      g_value_set_boolean (value, self->interim_results);
-      break;
-    case PROP_CHUNK_MS:
-      g_value_set_uint (value, self->chunk_ms);
-      break;
-    case PROP_EXTRA:
-      g_value_set_string (value, self->extra);
-      break;
-    case PROP_FINISH_TIMEOUT_MS:
-      g_value_set_uint (value, self->finish_timeout_ms);
-      break;
-    case PROP_KEEPALIVE_INTERVAL_MS:
-      g_value_set_uint (value, self->keepalive_interval_ms);
-      break;
-    case PROP_SEND_TIMEOUT_MS:
-      g_value_set_uint (value, self->send_timeout_ms);
-      break;
-    case PROP_QUEUE_MS:
-      g_value_set_uint (value, self->queue_ms);
-      break;
-    case PROP_MAX_SPEED:
-      g_value_set_double (value, self->max_speed);
-      break;
     case PROP_TRANSCRIPT_LOCATION:
       g_value_set_string (value, self->transcript_location);
       break;
     case PROP_TRANSCRIPT_FORMAT:
       g_value_set_enum (value, self->transcript_format);
-      break;
-    case PROP_CAPABILITIES:
-      g_value_take_boxed (value, gst_stt_backend_capabilities
-          (gst_stt_backend_get_info (self->backend)));
       break;
     default:
       /* api-key is write-only: GObject never asks for it. */
@@ -646,11 +362,6 @@ gst_stt_push_sink_get_property (GObject * object, guint prop_id,
 static void
 settings_clear (Settings * s)
 {
-  g_free (s->url);
-  gst_stt_free_secret (s->api_key);
-  g_free (s->language);
-  g_free (s->model);
-  g_free (s->extra);
   g_free (s->transcript_location);
   memset (s, 0, sizeof (*s));
 }
@@ -658,32 +369,10 @@ settings_clear (Settings * s)
 static void
 settings_copy (GstSttPushSink * self, Settings * s)
 {
-  const GstSttBackendInfo *info;
-
   GST_OBJECT_LOCK (self);
-  s->backend = self->backend;
-  s->url = g_strdup (self->url);
-  s->api_key = g_strdup (self->api_key);
-  s->language = g_strdup (self->language);
-  s->model = g_strdup (self->model);
-  s->diarize = self->diarize;
-  s->interim_results = self->interim_results;
-  s->chunk_ms = self->chunk_ms;
-  s->extra = g_strdup (self->extra);
-  s->finish_timeout_ms = self->finish_timeout_ms;
-  s->keepalive_interval_ms = self->keepalive_interval_ms;
-  s->send_timeout_ms = self->send_timeout_ms;
-  s->queue_ms = self->queue_ms;
-  s->max_speed = self->max_speed;
   s->transcript_location = g_strdup (self->transcript_location);
   s->transcript_format = self->transcript_format;
   GST_OBJECT_UNLOCK (self);
-
-  info = gst_stt_backend_get_info (s->backend);
-  if ((s->api_key == NULL || s->api_key[0] == '\0') && info->key_env) {
-    gst_stt_free_secret (s->api_key);
-    s->api_key = g_strdup (g_getenv (info->key_env));
-  }
 }
 
 
@@ -726,25 +415,18 @@ on_session_post (GstStructure * s, gpointer user_data)
   GstSttPushSink *self = user_data;
 
   /* a final is in the file before it is on the bus */
-  if (gst_structure_has_name (s, "sttpushsink-final"))
+  if (gst_structure_has_name (s, "sttpushsink-final")) {
+    gst_stt_lag_meter_final (&self->es.lag, GST_ELEMENT (self), s,
+        self->es.settings.lag_warning_ms);
     write_transcript (self, s);
+  }
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self), s));
 }
 
-static void
-on_session_problem (gboolean fatal, GQuark domain, gint code, gchar * text,
-    gchar * debug, const gchar * file, const gchar * function, gint line,
-    gpointer user_data)
-{
-  gst_element_message_full (GST_ELEMENT (user_data),
-      fatal ? GST_MESSAGE_ERROR : GST_MESSAGE_WARNING, domain, code, text,
-      debug, file, function, line);
-}
-
 static const GstSttSessionCallbacks session_callbacks = {
   on_session_post,
-  on_session_problem,
+  gst_stt_element_problem,
 };
 
 /* ------------------------------------------------------------------------ */
@@ -754,73 +436,21 @@ static gboolean
 gst_stt_push_sink_start (GstBaseSink * bsink)
 {
   GstSttPushSink *self = GST_STT_PUSH_SINK (bsink);
-  GstSttSession *session;
   GError *err = NULL;
-  const GstSttBackendInfo *info;
-  GstSttSessionConfig config;
 
   settings_clear (&self->settings);
   settings_copy (self, &self->settings);
-  info = gst_stt_backend_get_info (self->settings.backend);
-  config = (GstSttSessionConfig) {
-    .backend = self->settings.backend,
-    .url = self->settings.url,
-    .api_key = self->settings.api_key,
-    .language = self->settings.language,
-    .model = self->settings.model,
-    .diarize = self->settings.diarize,
-    .interim_results = self->settings.interim_results,
-    .extra = self->settings.extra,
-    .finish_timeout_ms = self->settings.finish_timeout_ms,
-    .keepalive_interval_ms = self->settings.keepalive_interval_ms,
-    .send_timeout_ms = self->settings.send_timeout_ms,
-    .max_speed = self->settings.max_speed,
-  };
-
-  /* Settings problems show now, not when the first audio arrives. */
-  if (!gst_stt_session_check_config (&config, &err))
-    goto bad_settings;
-  if (self->settings.diarize && !info->diarization)
-    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
-        ("%s does not label speakers: diarize is ignored.", info->title),
-        (NULL));
+  if (!gst_stt_element_session_start (&self->es, GST_ELEMENT (self),
+          &self->props, FALSE, &session_callbacks, self))
+    goto no_session;
+  /* no final comes before the format is known: the file is open by then */
   if (!gst_stt_transcript_file_open (&self->transcript,
           self->settings.transcript_location,
           self->settings.transcript_format, &err))
     goto no_transcript;
-  self->rate = self->channels = 0;
-
-  session = gst_stt_session_new (&config, GST_OBJECT (self),
-      &session_callbacks, self);
-  if (!gst_stt_session_start (session, &err))
-    goto no_thread;
-
-  GST_OBJECT_LOCK (self);
-  self->session = session;
-  self->running = TRUE;
-  self->caps_error_posted = FALSE;
-  GST_OBJECT_UNLOCK (self);
   return TRUE;
 
-bad_settings:
-  if (g_error_matches (err, GST_STT_ERROR, GST_STT_ERROR_NOT_SUPPORTED))
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("The %s backend is not supported in this build.", info->name),
-        ("%s", err->message));
-  else if (g_error_matches (err, GST_STT_ERROR, GST_STT_ERROR_NO_KEY))
-    GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED,
-        ("No API key for %s: set the api-key property or %s.", info->title,
-            info->key_env), ("%s", err->message));
-  else if (g_error_matches (err, GST_STT_ERROR, GST_STT_ERROR_CLEARTEXT_KEY))
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Refusing to send the %s API key in clear text over ws:// to "
-            "another machine: use a wss:// url; if this server needs no "
-            "key, unset api-key and %s.", info->title, info->key_env),
-        ("%s", err->message));
-  else
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Invalid settings for %s: %s.", info->title, err->message), (NULL));
-  g_error_free (err);
+no_session:
   settings_clear (&self->settings);
   return FALSE;
 
@@ -829,15 +459,7 @@ no_transcript:
       ("Could not open the transcript file %s for writing.",
           self->settings.transcript_location), ("%s", err->message));
   g_error_free (err);
-  settings_clear (&self->settings);
-  return FALSE;
-
-no_thread:
-  GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
-      ("Could not start the network thread."), ("%s", err->message));
-  g_error_free (err);
-  gst_stt_session_free (session);
-  transcript_close (self);
+  gst_stt_element_session_stop (&self->es, GST_ELEMENT (self));
   settings_clear (&self->settings);
   return FALSE;
 }
@@ -846,27 +468,10 @@ static gboolean
 gst_stt_push_sink_stop (GstBaseSink * bsink)
 {
   GstSttPushSink *self = GST_STT_PUSH_SINK (bsink);
-  GstSttSessionStats st;
-  GstSttSession *session;
 
-  GST_OBJECT_LOCK (self);
-  session = self->session;
-  GST_OBJECT_UNLOCK (self);
-  if (session != NULL) {
-    gst_stt_session_stop (session);
-    gst_stt_session_get_stats (session, &st);
-    GST_OBJECT_LOCK (self);
-    self->last_stats = st;
-    self->session = NULL;
-    GST_OBJECT_UNLOCK (self);
-    gst_stt_session_free (session);
-  }
+  gst_stt_element_session_stop (&self->es, GST_ELEMENT (self));
   transcript_close (self);
   settings_clear (&self->settings);
-
-  GST_OBJECT_LOCK (self);
-  self->running = FALSE;
-  GST_OBJECT_UNLOCK (self);
   return TRUE;
 }
 
@@ -875,8 +480,8 @@ gst_stt_push_sink_unlock (GstBaseSink * bsink)
 {
   GstSttPushSink *self = GST_STT_PUSH_SINK (bsink);
 
-  if (self->session != NULL)
-    gst_stt_session_unlock (self->session);
+  if (self->es.session != NULL)
+    gst_stt_session_unlock (self->es.session);
   return TRUE;
 }
 
@@ -885,78 +490,18 @@ gst_stt_push_sink_unlock_stop (GstBaseSink * bsink)
 {
   GstSttPushSink *self = GST_STT_PUSH_SINK (bsink);
 
-  if (self->session != NULL)
-    gst_stt_session_unlock_stop (self->session);
+  if (self->es.session != NULL)
+    gst_stt_session_unlock_stop (self->es.session);
   return TRUE;
-}
-
-/* The fixed integer @field of the first structure of @caps, or 0. */
-static gint
-fixed_int (const GstCaps * caps, const gchar * field)
-{
-  const GstStructure *s = gst_caps_get_structure (caps, 0);
-  gint v = 0;
-
-  if (!gst_structure_get_int (s, field, &v))
-    return 0;
-  return v;
-}
-
-/* Upstream offers only audio the backend does not take: say what to put
- * in between, once a run, before the generic "not-negotiated" that
- * follows. Only for a format upstream cannot change (a fixed rate or
- * channel count), so that asking what the sink takes never fails a
- * negotiation that could still succeed. */
-static void
-explain_refused_format (GstSttPushSink * self, const GstSttBackendInfo * info,
-    GstCaps * filter)
-{
-  gchar *text;
-  gboolean post;
-
-  if (gst_caps_is_empty (filter) || gst_caps_is_any (filter) ||
-      !gst_structure_has_name (gst_caps_get_structure (filter, 0),
-          "audio/x-raw"))
-    return;
-  text = gst_stt_backend_explain_format (info, fixed_int (filter, "rate"),
-      fixed_int (filter, "channels"));
-  if (text == NULL)
-    return;
-
-  GST_OBJECT_LOCK (self);
-  post = self->running && !self->caps_error_posted;
-  if (post)
-    self->caps_error_posted = TRUE;
-  GST_OBJECT_UNLOCK (self);
-
-  if (post)
-    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("%s", text),
-        ("upstream offers %" GST_PTR_FORMAT, filter));
-  else
-    GST_DEBUG_OBJECT (self, "%s", text);
-  g_free (text);
 }
 
 static GstCaps *
 gst_stt_push_sink_get_caps (GstBaseSink * bsink, GstCaps * filter)
 {
   GstSttPushSink *self = GST_STT_PUSH_SINK (bsink);
-  const GstSttBackendInfo *info;
-  GstCaps *caps, *result;
 
-  GST_OBJECT_LOCK (self);
-  info = gst_stt_backend_get_info (self->backend);
-  GST_OBJECT_UNLOCK (self);
-
-  caps = gst_stt_backend_caps (info);
-
-  if (filter == NULL)
-    return caps;
-  result = gst_caps_intersect_full (filter, caps, GST_CAPS_INTERSECT_FIRST);
-  gst_caps_unref (caps);
-  if (gst_caps_is_empty (result))
-    explain_refused_format (self, info, filter);
-  return result;
+  return gst_stt_element_sink_caps (&self->es, GST_ELEMENT (self),
+      &self->props, filter);
 }
 
 /* Upstream proposing caps the backend refuses (a CAPS event's check)
@@ -973,80 +518,20 @@ gst_stt_push_sink_query (GstBaseSink * bsink, GstQuery * query)
 
     gst_query_parse_accept_caps (query, &caps);
     gst_query_parse_accept_caps_result (query, &accepted);
-    if (ret && !accepted && caps != NULL) {
-      const GstSttBackendInfo *info;
-
-      GST_OBJECT_LOCK (self);
-      info = gst_stt_backend_get_info (self->backend);
-      GST_OBJECT_UNLOCK (self);
-      explain_refused_format (self, info, caps);
-    }
+    if (ret && !accepted && caps != NULL)
+      gst_stt_element_explain_format (&self->es, GST_ELEMENT (self),
+          &self->props, caps);
   }
   return ret;
-}
-
-/* Frames per WebSocket frame: chunk-ms, within what the backend takes. */
-static guint
-fit_chunk (GstSttPushSink * self, guint chunk_ms, gint rate,
-    const GstSttBackendInfo * info)
-{
-  guint ms = CLAMP (chunk_ms, info->min_chunk_ms, info->max_chunk_ms);
-
-  if (ms != chunk_ms)
-    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
-        ("%s takes %u to %u ms of audio per frame: sending %u ms chunks "
-            "instead of chunk-ms=%u.", info->title, info->min_chunk_ms,
-            info->max_chunk_ms, ms, chunk_ms), (NULL));
-  return MAX (1, gst_util_uint64_scale_int (ms, rate, 1000));
 }
 
 static gboolean
 gst_stt_push_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
 {
   GstSttPushSink *self = GST_STT_PUSH_SINK (bsink);
-  const GstSttBackendInfo *info;
-  GstAudioInfo ainfo;
-  guint chunk_ms, queue_ms, chunk;
-  guint64 capacity;
-  gint rate, channels;
 
-  if (!gst_audio_info_from_caps (&ainfo, caps))
-    goto invalid_caps;
-  rate = GST_AUDIO_INFO_RATE (&ainfo);
-  channels = GST_AUDIO_INFO_CHANNELS (&ainfo);
-
-  GST_OBJECT_LOCK (self);
-  info = gst_stt_backend_get_info (self->backend);
-  chunk_ms = self->chunk_ms;
-  queue_ms = self->queue_ms;
-  GST_OBJECT_UNLOCK (self);
-
-  if (self->rate > 0) {
-    if (self->rate == rate && self->channels == channels)
-      return TRUE;
-    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
-        ("The audio format cannot change during a session (was %d Hz, %d "
-            "channels; now %d Hz, %d channels).", self->rate, self->channels,
-            rate, channels), ("new caps: %" GST_PTR_FORMAT, caps));
-    return FALSE;
-  }
-
-  chunk = fit_chunk (self, chunk_ms, rate, info);
-  capacity = MAX (gst_util_uint64_scale_int (queue_ms, rate, 1000),
-      2 * (guint64) chunk);
-  gst_stt_session_set_format (self->session, rate,
-      GST_AUDIO_INFO_BPF (&ainfo), chunk, capacity);
-  self->rate = rate;
-  self->channels = channels;
-
-  GST_INFO_OBJECT (self, "%d Hz, %d channel(s), chunks of %u frames, queue "
-      "of %" G_GUINT64_FORMAT " frames", rate, channels, chunk, capacity);
-  return TRUE;
-
-invalid_caps:
-  GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
-      ("Could not parse the audio format."), ("caps: %" GST_PTR_FORMAT, caps));
-  return FALSE;
+  return gst_stt_element_session_set_format (&self->es, GST_ELEMENT (self),
+      caps);
 }
 
 static gboolean
@@ -1057,7 +542,7 @@ gst_stt_push_sink_event (GstBaseSink * bsink, GstEvent * event)
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_EOS:
       GST_DEBUG_OBJECT (self, "EOS: finishing the session");
-      if (gst_stt_session_finish (self->session) == GST_STT_FINISH_FAILED) {
+      if (gst_stt_session_finish (self->es.session) == GST_STT_FINISH_FAILED) {
         /* An EOS now would tell the application it has every final. */
         GST_DEBUG_OBJECT (self, "session failed: EOS not posted");
         gst_event_unref (event);
@@ -1068,7 +553,7 @@ gst_stt_push_sink_event (GstBaseSink * bsink, GstEvent * event)
       GST_DEBUG_OBJECT (self, "EOS: finished");
       break;
     case GST_EVENT_FLUSH_STOP:
-      gst_stt_session_flush (self->session);
+      gst_stt_session_flush (self->es.session);
       break;
     default:
       break;
@@ -1083,7 +568,9 @@ gst_stt_push_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
   GstClockTime running_time = GST_CLOCK_TIME_NONE;
   GstFlowReturn ret;
   GstMapInfo map;
-  gboolean live = gst_stt_session_upstream_live (self->session);
+  gboolean live = gst_stt_session_upstream_live (self->es.session);
+
+  g_atomic_int_set (&self->es.lag.live, live);
 
   if (GST_BUFFER_PTS_IS_VALID (buffer))
     running_time = gst_segment_to_running_time (&bsink->segment,
@@ -1091,7 +578,7 @@ gst_stt_push_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
 
   if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
     goto map_failed;
-  ret = gst_stt_session_write (self->session, map.data, map.size, live,
+  ret = gst_stt_session_write (self->es.session, map.data, map.size, live,
       running_time);
   gst_buffer_unmap (buffer, &map);
   return ret;

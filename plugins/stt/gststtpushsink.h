@@ -18,9 +18,6 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (GstSttPushSink, gst_stt_push_sink,
     GST, STT_PUSH_SINK, GstBaseSink)
 
-#define GST_TYPE_STT_PUSH_SINK_BACKEND (gst_stt_push_sink_backend_get_type ())
-GType gst_stt_push_sink_backend_get_type (void);
-
 #define GST_TYPE_STT_PUSH_SINK_TRANSCRIPT_FORMAT \
   (gst_stt_push_sink_transcript_format_get_type ())
 GType gst_stt_push_sink_transcript_format_get_type (void);

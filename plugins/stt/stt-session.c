@@ -221,6 +221,9 @@ make_adapter (const GstSttSessionConfig * c, gint rate, gint channels,
     .extra = c->extra,
     .rate = rate,
     .channels = channels,
+    .vocabulary = c->vocabulary,
+    .end_of_turn_silence_ms = c->end_of_turn_silence_ms,
+    .max_delay_ms = c->max_delay_ms,
   };
 
   return gst_stt_adapter_new (&as, error);

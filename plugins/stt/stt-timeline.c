@@ -223,3 +223,122 @@ gst_stt_clock_map_lookup (const GstSttClockMap * map, guint64 pos)
     return GST_CLOCK_TIME_NONE;
   return extrapolate (map, best, pos);
 }
+
+void
+gst_stt_lag_reset (GstSttLag * lag)
+{
+  lag->last_ms = -1;
+  lag->max_ms = -1;
+  lag->measured = 0;
+  lag->warnings = 0;
+  lag->warned = FALSE;
+}
+
+/**
+ * gst_stt_lag_observe:
+ * @lag_ms: how long after the capture of its last audio a final came
+ * @threshold_ms: the warning threshold, 0: never warn
+ *
+ * Records a final's lag. Returns TRUE when the element should warn: the
+ * first final past @threshold_ms in an episode; the episode ends at the
+ * first final under it, so a lag that stays high is said once, and one
+ * that comes back is said again.
+ */
+gboolean
+gst_stt_lag_observe (GstSttLag * lag, gint64 lag_ms, guint threshold_ms)
+{
+  gboolean over = threshold_ms > 0 && lag_ms > (gint64) threshold_ms;
+  gboolean warn = over && !lag->warned;
+
+  lag->last_ms = lag_ms;
+  lag->max_ms = MAX (lag->max_ms, lag_ms);
+  lag->measured++;
+  lag->warned = over;
+  if (warn)
+    lag->warnings++;
+  return warn;
+}
+
+void
+gst_stt_text_out_reset (GstSttTextOut * out)
+{
+  out->position = GST_CLOCK_TIME_NONE;
+  out->late = 0;
+  out->max_late = 0;
+}
+
+/**
+ * gst_stt_text_out_final:
+ * @pts: (inout): the running time of the final's first audio; moved to
+ *   the position when it is before it (late)
+ * @duration: how long its audio lasts
+ * @gap_start: (out): with TRUE, a GAP to send before the final
+ *
+ * Places a final on the text stream and moves the position to its end.
+ * Returns whether a GAP should cover the time between the position and
+ * the final, so downstream knows there was no text in between. A late
+ * final keeps its duration: it is shown as long as it was spoken, late.
+ */
+gboolean
+gst_stt_text_out_final (GstSttTextOut * out, GstClockTime * pts,
+    GstClockTime duration, GstClockTime * gap_start,
+    GstClockTime * gap_duration)
+{
+  gboolean gap = FALSE;
+
+  if (GST_CLOCK_TIME_IS_VALID (out->position)) {
+    if (*pts < out->position) {
+      out->late++;
+      out->max_late = MAX (out->max_late, out->position - *pts);
+      *pts = out->position;
+    } else if (*pts > out->position) {
+      *gap_start = out->position;
+      *gap_duration = *pts - out->position;
+      gap = TRUE;
+    }
+  }
+  out->position = *pts + duration;
+  return gap;
+}
+
+/* Where a partial goes: never before the position, and it does not move
+ * it (a final replaces it). */
+GstClockTime
+gst_stt_text_out_partial (const GstSttTextOut * out, GstClockTime pts)
+{
+  if (GST_CLOCK_TIME_IS_VALID (out->position) && pts < out->position)
+    return out->position;
+  return pts;
+}
+
+/**
+ * gst_stt_text_out_due_gap:
+ * @now: the running time now
+ * @latency: how long text may take after its audio
+ * @step: the shortest GAP worth sending (the caller's tick): a clock that
+ *   moved less than that makes none, so a caller that asks again at once
+ *   gets nothing
+ *
+ * Whether downstream should learn that there is no text before
+ * @now - @latency: text for earlier audio is late from then on. Moves the
+ * position there. Nothing before the stream has a position (its segment
+ * went out).
+ */
+gboolean
+gst_stt_text_out_due_gap (GstSttTextOut * out, GstClockTime now,
+    GstClockTime latency, GstClockTime step, GstClockTime * gap_start,
+    GstClockTime * gap_duration)
+{
+  GstClockTime due;
+
+  if (!GST_CLOCK_TIME_IS_VALID (now) || now < latency)
+    return FALSE;
+  due = now - latency;
+  if (!GST_CLOCK_TIME_IS_VALID (out->position) ||
+      due < out->position + MAX (step, 1))
+    return FALSE;
+  *gap_start = out->position;
+  *gap_duration = due - out->position;
+  out->position = due;
+  return TRUE;
+}

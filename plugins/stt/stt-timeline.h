@@ -78,4 +78,56 @@ void          gst_stt_clock_map_record (GstSttClockMap * map, guint64 pos,
 GstClockTime  gst_stt_clock_map_lookup (const GstSttClockMap * map,
                                         guint64 pos);
 
+/**
+ * GstSttLag:
+ *
+ * How far finals run behind the capture of their audio: the last and the
+ * largest lag seen, and whether the current episode above the warning
+ * threshold was already said. An episode ends when a final comes back
+ * under the threshold.
+ */
+typedef struct
+{
+  gint64 last_ms;               /* -1: none measured yet */
+  gint64 max_ms;                /* -1: none measured yet */
+  guint64 measured;
+  guint64 warnings;
+  gboolean warned;              /* in an episode above the threshold */
+} GstSttLag;
+
+void          gst_stt_lag_reset    (GstSttLag * lag);
+gboolean      gst_stt_lag_observe  (GstSttLag * lag, gint64 lag_ms,
+                                    guint threshold_ms);
+
+/**
+ * GstSttTextOut:
+ *
+ * Where a text stream (stttranscriber's src pad) stands: the running time
+ * up to which downstream has its text (buffers and GAP events), and what
+ * came too late for it. Text whose audio starts before that position is
+ * late: it goes out at the position instead, counted, so that timestamps
+ * never go backwards downstream.
+ */
+typedef struct
+{
+  GstClockTime position;        /* GST_CLOCK_TIME_NONE: nothing out yet */
+  guint64 late;                 /* late finals */
+  GstClockTime max_late;        /* the latest one, by how much */
+} GstSttTextOut;
+
+void          gst_stt_text_out_reset     (GstSttTextOut * out);
+gboolean      gst_stt_text_out_final     (GstSttTextOut * out,
+                                          GstClockTime * pts,
+                                          GstClockTime duration,
+                                          GstClockTime * gap_start,
+                                          GstClockTime * gap_duration);
+GstClockTime  gst_stt_text_out_partial   (const GstSttTextOut * out,
+                                          GstClockTime pts);
+gboolean      gst_stt_text_out_due_gap   (GstSttTextOut * out,
+                                          GstClockTime now,
+                                          GstClockTime latency,
+                                          GstClockTime step,
+                                          GstClockTime * gap_start,
+                                          GstClockTime * gap_duration);
+
 G_END_DECLS

@@ -10,7 +10,8 @@
 """The property contract of every element of the project, as an application
 sees it through PyGObject: one suite for all elements (PropertyContract),
 then what is particular to each (audiostreamsink's dscp enum and stats
-structure, sttpushsink's write-only key)."""
+structure, sttpushsink's write-only key, the properties stttranscriber
+shares with it)."""
 
 import os
 import socket
@@ -494,13 +495,76 @@ class TestSttPushSinkProperties(PropertyContract, unittest.TestCase):
         'model': ['nova-3'],
         'extra': ['{"smart_format": true}'],
         'transcript-location': ['/tmp/transcript.vtt'],
+        'vocabulary': ['GStreamer', 'GStreamer, Speechmatics, nova-3'],
     }
     WRITE_ONLY = {'api-key'}
+
+    # The properties both STT elements share (stt-properties.c), with
+    # their defaults: the reconnection defaults are the values that were
+    # hard-coded before they became properties.
+    SHARED_DEFAULTS = {
+        'backend': 'deepgram', 'chunk-ms': 100, 'queue-ms': 20000,
+        'vocabulary': None, 'end-of-turn-silence-ms': 0,
+        'max-delay-ms': 0, 'max-reconnect-attempts': -1,
+        'reconnect-min-ms': 500, 'reconnect-max-ms': 10000,
+        'lag-warning-ms': 0, 'finish-timeout-ms': 10000,
+    }
+
+    def test_shared_properties_and_defaults(self):
+        for name, default in self.SHARED_DEFAULTS.items():
+            pspec = self.element.find_property(name)
+            self.assertIsNotNone(pspec, name)
+            value = self.element.get_property(name)
+            if name == 'backend':
+                value = value.value_nick
+            self.assertEqual(value, default, name)
+        self.assertEqual(
+            self.element.find_property('max-reconnect-attempts').minimum, -1)
 
     def test_api_key_accepted_but_never_read_back(self):
         self.element.set_property('api-key', 'not-a-real-key')
         with self.assertRaises(TypeError):
             self.element.get_property('api-key')
+
+
+class TestSttTranscriberProperties(PropertyContract, unittest.TestCase):
+    """stttranscriber: the same shared properties as sttpushsink (one
+    implementation, stt-properties.c), plus its own."""
+
+    ELEMENT = 'stttranscriber'
+    OPTIONAL = True
+    STRING_VALUES = {k: v for k, v in
+                     TestSttPushSinkProperties.STRING_VALUES.items()
+                     if k != 'transcript-location'}
+    WRITE_ONLY = {'api-key'}
+    SHARED_DEFAULTS = TestSttPushSinkProperties.SHARED_DEFAULTS
+    test_shared_properties_and_defaults = \
+        TestSttPushSinkProperties.test_shared_properties_and_defaults
+
+    def test_same_shared_properties_as_sttpushsink(self):
+        find_factory(self, 'sttpushsink', True)
+        sink = Gst.ElementFactory.make('sttpushsink', None)
+        own = {p.name: p for p in self.own()}
+        for p in own_properties(sink):
+            if p.name in ('transcript-location', 'transcript-format',
+                          'stats'):
+                continue
+            self.assertIn(p.name, own)
+            self.assertEqual(p.blurb, own[p.name].blurb, p.name)
+            self.assertEqual(p.value_type, own[p.name].value_type, p.name)
+
+    def test_own_properties(self):
+        self.assertEqual(self.element.get_property('latency-ms'), 8000)
+        self.assertEqual(self.element.get_property('interim').value_nick,
+                         'none')
+        Gst.util_set_object_arg(self.element, 'interim', 'partial')
+        self.assertEqual(self.element.get_property('interim').value_nick,
+                         'partial')
+        st = self.element.get_property('stats')
+        self.assertEqual(st.get_name(), 'stttranscriber-stats')
+        for field in ('late', 'max-late-ms', 'buffers-pushed',
+                      'gaps-pushed', 'lag-ms', 'max-lag-ms'):
+            self.assertTrue(st.has_field(field), field)
 
 
 class TestHostNull(unittest.TestCase):

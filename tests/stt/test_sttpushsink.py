@@ -296,7 +296,8 @@ class TestDeepgram(SttTestCase):
     def test_handshake_failure_names_url_and_status_not_key(self):
         srv = self.deepgram(reject_status=503)
         watch, msg = self.fail_to_start(
-            'backend=deepgram api-key=%s url=%s' % (KEY, srv.url))
+            'backend=deepgram max-reconnect-attempts=0 api-key=%s url=%s' %
+            (KEY, srv.url))
         err, debug = msg.parse_error()
         self.assertIn('ws://127.0.0.1:%d/v1/listen' % srv.port, err.message)
         self.assertIn('HTTP 503', err.message)
@@ -353,7 +354,8 @@ class TestDeepgram(SttTestCase):
         port = srv.port
         srv.close()
         watch, msg = self.fail_to_start(
-            'backend=deepgram url=ws://127.0.0.1:%d/v1/listen' % port)
+            'backend=deepgram max-reconnect-attempts=0 '
+            'url=ws://127.0.0.1:%d/v1/listen' % port)
         err, debug = msg.parse_error()
         self.assertIn('Could not connect to ws://127.0.0.1:%d/v1/listen' %
                       port, err.message)

@@ -161,6 +161,102 @@ GST_START_TEST (test_clock_map)
 
 GST_END_TEST;
 
+/* A lag past the threshold is said once an episode: a second slow final
+ * stays quiet, one back under the threshold ends the episode, the next
+ * slow one is said again; 0 never warns; max and last follow. */
+GST_START_TEST (test_lag_warns_once_an_episode)
+{
+  GstSttLag lag;
+
+  gst_stt_lag_reset (&lag);
+  fail_unless_equals_int64 (lag.last_ms, -1);
+  fail_unless_equals_int64 (lag.max_ms, -1);
+
+  fail_if (gst_stt_lag_observe (&lag, 800, 1000));
+  fail_unless (gst_stt_lag_observe (&lag, 1500, 1000));
+  fail_if (gst_stt_lag_observe (&lag, 2500, 1000));
+  fail_if (gst_stt_lag_observe (&lag, 1200, 1000));
+  fail_if (gst_stt_lag_observe (&lag, 900, 1000));
+  fail_unless (gst_stt_lag_observe (&lag, 1100, 1000));
+  fail_unless_equals_int64 (lag.last_ms, 1100);
+  fail_unless_equals_int64 (lag.max_ms, 2500);
+  fail_unless_equals_uint64 (lag.warnings, 2);
+  fail_unless_equals_uint64 (lag.measured, 6);
+
+  /* exactly at the threshold is not past it */
+  gst_stt_lag_reset (&lag);
+  fail_if (gst_stt_lag_observe (&lag, 1000, 1000));
+  /* no threshold: never */
+  fail_if (gst_stt_lag_observe (&lag, 100000, 0));
+  fail_unless_equals_uint64 (lag.warnings, 0);
+}
+
+GST_END_TEST;
+
+/* The text stream's position: a final after it gets a GAP before it, one
+ * before it is late (moved to the position, counted, duration kept);
+ * partials never go before it nor move it; the clock's GAPs run
+ * latency behind and never go back. */
+GST_START_TEST (test_text_out)
+{
+  GstSttTextOut out;
+  GstClockTime pts, gs = 0, gd = 0;
+
+  gst_stt_text_out_reset (&out);
+  /* nothing out yet: no GAP before the first final, no clock GAP */
+  fail_if (gst_stt_text_out_due_gap (&out, 5 * GST_SECOND, GST_SECOND, 0,
+          &gs, &gd));
+  pts = 2 * GST_SECOND;
+  fail_if (gst_stt_text_out_final (&out, &pts, GST_SECOND, &gs, &gd));
+  fail_unless_equals_uint64 (out.position, 3 * GST_SECOND);
+
+  /* the clock: 4.5 s now, 1 s latency: no text before 3.5 s */
+  fail_unless (gst_stt_text_out_due_gap (&out, 4500 * GST_MSECOND,
+          GST_SECOND, 100 * GST_MSECOND, &gs, &gd));
+  fail_unless_equals_uint64 (gs, 3 * GST_SECOND);
+  fail_unless_equals_uint64 (gd, 500 * GST_MSECOND);
+  /* not again for the same time, nor for an earlier one */
+  fail_if (gst_stt_text_out_due_gap (&out, 4500 * GST_MSECOND, GST_SECOND, 0,
+          &gs, &gd));
+  /* nor for a clock that moved less than the step: a caller asking again
+   * at once must not get a GAP of the few µs that passed */
+  fail_if (gst_stt_text_out_due_gap (&out, 4500 * GST_MSECOND + 5000,
+          GST_SECOND, 100 * GST_MSECOND, &gs, &gd));
+  fail_if (gst_stt_text_out_due_gap (&out, 4599 * GST_MSECOND,
+          GST_SECOND, 100 * GST_MSECOND, &gs, &gd));
+  fail_unless_equals_uint64 (out.position, 3500 * GST_MSECOND);
+  fail_if (gst_stt_text_out_due_gap (&out, 4 * GST_SECOND, GST_SECOND, 0,
+          &gs, &gd));
+  /* a clock before the latency: nothing */
+  fail_if (gst_stt_text_out_due_gap (&out, 500 * GST_MSECOND, GST_SECOND, 0,
+          &gs, &gd));
+
+  /* a partial from 3 s goes out at 3.5 s and leaves the position */
+  fail_unless_equals_uint64 (gst_stt_text_out_partial (&out,
+          3 * GST_SECOND), 3500 * GST_MSECOND);
+  fail_unless_equals_uint64 (gst_stt_text_out_partial (&out,
+          4 * GST_SECOND), 4 * GST_SECOND);
+  fail_unless_equals_uint64 (out.position, 3500 * GST_MSECOND);
+
+  /* a final from 3 s is late by 500 ms */
+  pts = 3 * GST_SECOND;
+  fail_if (gst_stt_text_out_final (&out, &pts, GST_SECOND, &gs, &gd));
+  fail_unless_equals_uint64 (pts, 3500 * GST_MSECOND);
+  fail_unless_equals_uint64 (out.position, 4500 * GST_MSECOND);
+  fail_unless_equals_uint64 (out.late, 1);
+  fail_unless_equals_uint64 (out.max_late, 500 * GST_MSECOND);
+
+  /* a final from 6 s: a GAP covers 4.5-6 s first */
+  pts = 6 * GST_SECOND;
+  fail_unless (gst_stt_text_out_final (&out, &pts, GST_SECOND, &gs, &gd));
+  fail_unless_equals_uint64 (gs, 4500 * GST_MSECOND);
+  fail_unless_equals_uint64 (gd, 1500 * GST_MSECOND);
+  fail_unless_equals_uint64 (pts, 6 * GST_SECOND);
+  fail_unless_equals_uint64 (out.late, 1);
+}
+
+GST_END_TEST;
+
 static Suite *
 stt_timeline_suite (void)
 {
@@ -173,6 +269,8 @@ stt_timeline_suite (void)
   tcase_add_test (tc, test_sent_between);
   tcase_add_test (tc, test_many_runs_lookup);
   tcase_add_test (tc, test_clock_map);
+  tcase_add_test (tc, test_lag_warns_once_an_episode);
+  tcase_add_test (tc, test_text_out);
   return s;
 }
 
