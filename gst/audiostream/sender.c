@@ -384,6 +384,85 @@ adapt_buffer (GstAsSender * sender)
     gst_as_pacer_shift (&sender->pacer, -slew);
 }
 
+static void
+post_lag_drop (GstAsSender * sender, guint64 lag_frames, guint64 dropped)
+{
+  gint64 now_us = sender->cb.now_us (sender->user_data);
+  guint held_back = 0;
+  gchar *debug;
+
+  GST_INFO ("%" G_GUINT64_FORMAT " frames behind the target: dropped %"
+      G_GUINT64_FORMAT, lag_frames, dropped);
+  sender->cb.post (sender->user_data,
+      gst_structure_new ("audiostreamsink-lag-drop",
+          "lag-ms", G_TYPE_UINT64, gst_as_frames_to_ms (lag_frames,
+              sender->rate),
+          "max-lag-ms", G_TYPE_UINT, sender->config.max_lag_ms,
+          "target-ms", G_TYPE_UINT64, sender->stats.target_ms,
+          "dropped-samples", G_TYPE_UINT64, dropped,
+          "dropped-ms", G_TYPE_UINT64, gst_as_frames_to_ms (dropped,
+              sender->rate),
+          "lag-dropped-samples", G_TYPE_UINT64,
+          sender->stats.lag_dropped_frames, NULL));
+  if (!gst_as_rate_limit_allow (&sender->user_messages, now_us, &held_back))
+    return;
+  debug = g_strdup_printf ("%" G_GUINT64_FORMAT " samples dropped for lag "
+      "so far; %u messages held back", sender->stats.lag_dropped_frames,
+      held_back);
+  tell (sender, GST_MESSAGE_INFO, debug, "The stream was %" G_GUINT64_FORMAT
+      " ms behind its target delay, more than max-lag-ms (%u): dropped the "
+      "oldest %" G_GUINT64_FORMAT " ms to return to live.",
+      gst_as_frames_to_ms (lag_frames, sender->rate),
+      sender->config.max_lag_ms, gst_as_frames_to_ms (dropped,
+          sender->rate));
+  g_free (debug);
+}
+
+/* max-lag-ms: the backlog of a live stream beyond its buffer target is
+ * delay that an outage added, and a receiver that reads at exactly real
+ * time (snapserver does) never lets the catch-up rate take it back. Once
+ * it exceeds max-lag-ms, all of it goes, oldest first, so the delay is
+ * back at the target at once; the schedule moves past the dropped frames,
+ * as past an overflow. A non-live upstream is never dropped: its backlog
+ * is audio read ahead, not delay. */
+static void
+trim_lag (GstAsSender * sender)
+{
+  guint64 target, limit, excess, dropped = 0;
+  GstAsSenderInput in = { 0 };
+
+  if (sender->config.max_lag_ms == 0)
+    return;
+  sender->cb.input (sender->user_data, &in);
+  if (!in.live || in.eos)
+    return;
+  target = gst_util_uint64_scale_int (sender->stats.target_ms, sender->rate,
+      1000);
+  limit = gst_util_uint64_scale_int (sender->config.max_lag_ms,
+      sender->rate, 1000);
+  if (in.level <= target + limit)
+    return;
+
+  excess = in.level - target;
+  while (dropped < excess) {
+    GstAsSenderRead info = { 0 };
+    guint64 got = sender->cb.read (sender->user_data, sender->chunk_buf,
+        MIN (sender->chunk, excess - dropped), &info);
+
+    /* what the ring itself dropped meanwhile is counted there */
+    if (info.dropped + info.history_lost > 0)
+      gst_as_pacer_skip (&sender->pacer, info.dropped + info.history_lost);
+    if (got == 0)
+      break;
+    dropped += got;
+    sender->lag_floor = info.pos + got;
+  }
+  gst_as_pacer_skip (&sender->pacer, dropped);
+  sender->stats.lag_dropped_frames += dropped;
+  publish (sender);
+  post_lag_drop (sender, excess, dropped);
+}
+
 /* One deadline: takes a chunk and sends it. @due is the deadline the
  * caller waited for. */
 GstAsSenderResult
@@ -394,6 +473,7 @@ gst_as_sender_send (GstAsSender * sender, GstClockTime due, GError ** error)
   guint frames;
   gsize size;
 
+  trim_lag (sender);
   frames = take_chunk (sender);
   if (frames == 0 && sender->in.eos)
     return GST_AS_SENDER_DRAINED;
@@ -462,6 +542,23 @@ gst_as_sender_closed (GstAsSender * sender, const gchar * remote)
       NULL);
 }
 
+/* Frames of this connection's chunk records, back to record @oldest,
+ * that lie in the capture range [@lo, @hi). */
+static guint64
+sent_between (GstAsSender * sender, guint64 oldest, guint64 lo, guint64 hi)
+{
+  guint64 i, n = 0;
+
+  for (i = sender->conn_chunks; i > oldest; i--) {
+    GstAsSenderChunk *c = &sender->chunks[(i - 1) % sender->n_chunks];
+    guint64 a = MAX (c->pos, lo), b = MIN (c->pos + c->frames, hi);
+
+    if (b > a)
+      n += b - a;
+  }
+  return n;
+}
+
 /* After a connection is lost: the capture frames the peer did not
  * acknowledge are read again, from the frame the acknowledged bytes end in
  * (a receiver drops a partial frame at the end of a connection), and the
@@ -493,6 +590,13 @@ recover_unacknowledged (GstAsSender * sender, gboolean have_acked,
       sent_to = c->pos + c->frames;
     if (c->wire <= acked)
       break;
+  }
+  if (from != G_MAXUINT64 && from < sender->lag_floor) {
+    /* sent before a max-lag-ms drop and not acknowledged: older than the
+     * audio that drop took, so it goes the same way, and is counted */
+    sender->stats.lag_dropped_frames += sent_between (sender, oldest, from,
+        sender->lag_floor);
+    from = sender->lag_floor;
   }
   if (from != G_MAXUINT64) {
     guint64 to;
@@ -751,6 +855,7 @@ gst_as_sender_stats_structure (const GstAsSenderStats * st,
       "overflows", G_TYPE_UINT64, in->overflows,
       "dropped-samples", G_TYPE_UINT64, in->dropped,
       "lost-samples", G_TYPE_UINT64, st->lost_frames,
+      "lag-dropped-samples", G_TYPE_UINT64, st->lag_dropped_frames,
       "reconnects", G_TYPE_UINT64, st->reconnects,
       "connect-attempts", G_TYPE_UINT64, st->connect_attempts,
       "connected", G_TYPE_BOOLEAN, st->connected,

@@ -184,6 +184,7 @@ typedef struct
   gboolean adaptive_buffer;
   guint min_buffer_ms;
   guint max_buffer_ms;
+  guint max_lag_ms;             /* 0: keep every backlog */
 } GstAsSenderConfig;
 
 /**
@@ -200,6 +201,7 @@ typedef struct
   guint64 underruns;
   guint64 silence_frames;
   guint64 lost_frames;
+  guint64 lag_dropped_frames;   /* dropped by max-lag-ms */
   guint64 reconnects;
   guint64 connect_attempts;
   gboolean connected;
@@ -283,6 +285,8 @@ typedef struct
   guint64 conn_chunks;          /* records written on this connection */
   guint64 conn_frames;          /* wire frames written on it */
   guint64 delivered_before;     /* acknowledged on earlier connections */
+  guint64 lag_floor;            /* capture position the last max-lag-ms
+                                 * drop ended at: never sent again */
 
   /* connection and counters */
   GstAsBackoff backoff;

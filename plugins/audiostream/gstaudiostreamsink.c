@@ -116,6 +116,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_audio_stream_sink_debug);
 #define DEFAULT_MIN_BUFFER_MS 2000
 #define DEFAULT_MAX_BUFFER_MS 6000
 #define DEFAULT_LOOPBACK FALSE
+#define DEFAULT_MAX_LAG_MS 0    /* keep every backlog */
 /* what loopback=true makes the defaults, as in the seed application */
 #define LOOPBACK_RING_BUFFER_MS 8000
 #define LOOPBACK_MIN_BUFFER_MS 4000
@@ -151,6 +152,7 @@ enum
   PROP_MAX_BUFFER_MS,
   PROP_LOOPBACK,
   PROP_STATS,
+  PROP_MAX_LAG_MS,
 };
 
 /* Threads: the streaming thread (render(), set_caps(), events), the
@@ -200,6 +202,7 @@ struct _GstAudioStreamSink
   guint min_buffer_ms;
   guint max_buffer_ms;
   gboolean loopback;
+  guint max_lag_ms;
   /* set explicitly, so loopback does not change them */
   gboolean ring_buffer_ms_set;
   gboolean min_buffer_ms_set;
@@ -415,14 +418,26 @@ gst_audio_stream_sink_class_init (GstAudioStreamSinkClass * klass)
           "stay)", DEFAULT_LOOPBACK,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_MAX_LAG_MS,
+      g_param_spec_uint ("max-lag-ms", "Max lag",
+          "Most delay, in ms, that an outage or a slow link may add to a live "
+          "stream beyond its buffer target (prefill-ms, or the adaptive "
+          "target); past it, the whole backlog beyond the target is dropped, "
+          "oldest first, counted in lag-dropped-samples and posted as "
+          "audiostreamsink-lag-drop, so the stream is back at its target "
+          "delay. 0 = keep everything and catch up at up to 1.5x real time "
+          "(a receiver that reads at real time keeps the delay). A non-live "
+          "upstream is never dropped", 0, MAX_BUFFER_MS, DEFAULT_MAX_LAG_MS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "audiostreamsink-stats structure: uptime-ms, bytes-sent, "
           "samples-sent, bitrate-kbps (since start), buffer-level-ms, "
           "buffer-target-ms, buffer-capacity-ms, underruns, silence-samples, "
-          "overflows, dropped-samples, lost-samples, reconnects, "
-          "connect-attempts, connected, lag-ms, pacing-error-p99-us (since "
-          "start)",
+          "overflows, dropped-samples, lost-samples, lag-dropped-samples, "
+          "reconnects, connect-attempts, connected, lag-ms, "
+          "pacing-error-p99-us (since start)",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
@@ -513,6 +528,7 @@ gst_audio_stream_sink_init (GstAudioStreamSink * self)
   self->min_buffer_ms = DEFAULT_MIN_BUFFER_MS;
   self->max_buffer_ms = DEFAULT_MAX_BUFFER_MS;
   self->loopback = DEFAULT_LOOPBACK;
+  self->max_lag_ms = DEFAULT_MAX_LAG_MS;
 
   gst_as_sink_front_init (&self->front, GST_BASE_SINK (self),
       gst_as_net_sender_wake, &self->net);
@@ -606,6 +622,9 @@ gst_audio_stream_sink_set_property (GObject * object, guint prop_id,
       break;
     case PROP_LOOPBACK:
       self->loopback = g_value_get_boolean (value);
+      break;
+    case PROP_MAX_LAG_MS:
+      self->max_lag_ms = g_value_get_uint (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -732,6 +751,9 @@ gst_audio_stream_sink_get_property (GObject * object, guint prop_id,
     case PROP_LOOPBACK:
       g_value_set_boolean (value, self->loopback);
       break;
+    case PROP_MAX_LAG_MS:
+      g_value_set_uint (value, self->max_lag_ms);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -769,6 +791,7 @@ gst_audio_stream_sink_start (GstBaseSink * bsink)
   config.adaptive_buffer = self->adaptive_buffer;
   config.min_buffer_ms = effective_min_buffer_ms (self);
   config.max_buffer_ms = effective_max_buffer_ms (self);
+  config.max_lag_ms = self->max_lag_ms;
   self->started = g_get_monotonic_time () * GST_USECOND;
   self->stopped = GST_CLOCK_TIME_NONE;
   GST_OBJECT_UNLOCK (self);

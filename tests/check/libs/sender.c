@@ -283,7 +283,8 @@ world_free (World * w)
 }
 
 static GstAsSender *
-sender_new_full (World * w, gboolean adaptive, gboolean with_format)
+sender_new_config (World * w, gboolean adaptive, gboolean with_format,
+    guint max_lag_ms)
 {
   GstAsSender *s = g_new0 (GstAsSender, 1);
   GstAsSenderConfig config = {
@@ -296,6 +297,7 @@ sender_new_full (World * w, gboolean adaptive, gboolean with_format)
     .adaptive_buffer = adaptive,
     .min_buffer_ms = 50,
     .max_buffer_ms = 2000,
+    .max_lag_ms = max_lag_ms,
   };
 
   gst_as_sender_init (s, &config, &callbacks, w);
@@ -305,6 +307,8 @@ sender_new_full (World * w, gboolean adaptive, gboolean with_format)
   return s;
 }
 
+#define sender_new_full(w, adaptive, with_format) \
+  sender_new_config (w, adaptive, with_format, 0)
 #define sender_new(w, adaptive) sender_new_full (w, adaptive, TRUE)
 
 static void
@@ -814,6 +818,262 @@ GST_START_TEST (test_run_connects_streams_drains)
 
 GST_END_TEST;
 
+/* ------------------------------------------------------------------------ */
+/* max-lag-ms                                                               */
+
+#define PREFILL_FRAMES (RATE / 10)      /* prefill-ms = 100 */
+
+/* A live capture at real time from T0, with the prefill buffered first. */
+static void
+capture_until_now (World * w)
+{
+  w->write_pos = PREFILL_FRAMES + gst_util_uint64_scale (w->now - T0, RATE,
+      GST_SECOND);
+}
+
+static void
+advance (World * w, GstClockTime t)
+{
+  w->now += t;
+  w->now_us += t / GST_USECOND;
+  capture_until_now (w);
+}
+
+/* Sends the next chunk the way the thread does, then lets capture catch up
+ * with the clock. */
+static GstAsSenderResult
+live_send (GstAsSender * s, World * w)
+{
+  GstAsSenderResult r;
+
+  capture_until_now (w);
+  r = send_next (s, w, NULL);
+  capture_until_now (w);
+  return r;
+}
+
+static void
+stream_live (GstAsSender * s, World * w, guint chunks)
+{
+  guint k;
+
+  for (k = 0; k < chunks; k++)
+    fail_unless_equals_int (live_send (s, w), GST_AS_SENDER_SENT);
+}
+
+/* Streams 1 s, then loses the connection (the peer acknowledged all but
+ * the last two chunks) for @outage, and reconnects. */
+static void
+outage_and_back (GstAsSender * s, World * w, GstClockTime outage)
+{
+  GstAsSenderStats st;
+  guint retry_ms;
+
+  gst_as_sender_connecting (s);
+  gst_as_sender_connected (s, "127.0.0.1:4953");
+  gst_as_sender_start (s);
+  stream_live (s, w, 100);
+  gst_as_sender_get_stats (s, &st);
+
+  w->broken = TRUE;
+  fail_unless_equals_int (live_send (s, w), GST_AS_SENDER_LOST);
+  gst_as_sender_lost (s, TRUE, (st.frames_sent - 2 * CHUNK) * BPF);
+  fail_unless_equals_int (gst_as_sender_failed (s, "reset", &retry_ms),
+      GST_AS_SENDER_RETRY);
+  advance (w, outage);
+
+  w->broken = FALSE;
+  g_byte_array_set_size (w->wire, 0);
+  gst_as_sender_connecting (s);
+  gst_as_sender_connected (s, "127.0.0.1:4953");
+}
+
+/* The delay of the audio going out now beyond the target: the capture
+ * ring's backlog over prefill-ms. */
+static GstClockTimeDiff
+extra_delay (World * w)
+{
+  return gst_util_uint64_scale_int (w->write_pos - w->read_pos, GST_SECOND,
+      RATE) - (GstClockTimeDiff) 100 * GST_MSECOND;
+}
+
+static const GstStructure *
+last_posted (World * w, const gchar * name)
+{
+  guint i;
+
+  for (i = w->posted->len; i > 0; i--)
+    if (gst_structure_has_name (g_ptr_array_index (w->posted, i - 1), name))
+      return g_ptr_array_index (w->posted, i - 1);
+  return NULL;
+}
+
+/* The default keeps every backlog: after a 3 s outage the stream stays
+ * 3 s late while the receiver reads at real time (the chunks are sent on
+ * their schedule, which a real receiver's pace would hold the catch-up
+ * to: here every deadline is met only because we wait for it). */
+GST_START_TEST (test_max_lag_off_keeps_backlog)
+{
+  World *w = world_new ();
+  GstAsSender *s = sender_new (w, FALSE);
+  GstAsSenderStats st;
+
+  outage_and_back (s, w, 3 * GST_SECOND);
+  fail_unless (extra_delay (w) >= 3 * GST_SECOND);
+  fail_unless_equals_int (live_send (s, w), GST_AS_SENDER_SENT);
+  fail_unless (extra_delay (w) >= 3 * GST_SECOND);
+  gst_as_sender_get_stats (s, &st);
+  fail_unless_equals_uint64 (st.lag_dropped_frames, 0);
+  fail_unless (last_posted (w, "audiostreamsink-lag-drop") == NULL);
+  sender_free (s);
+  world_free (w);
+}
+
+GST_END_TEST;
+
+/* max-lag-ms=500, a 3 s outage: the first deadline after the reconnection
+ * drops the whole backlog beyond the target, oldest first (including the
+ * two chunks the peer had not acknowledged), counts it, posts it, and the
+ * stream goes on from the newest audio on its real-time schedule. */
+GST_START_TEST (test_max_lag_drops_backlog_to_target)
+{
+  World *w = world_new ();
+  GstAsSender *s = sender_new_config (w, FALSE, TRUE, 500);
+  GstAsSenderStats st;
+  const GstStructure *msg;
+  guint64 backlog, dropped = 0, from;
+  guint k;
+
+  outage_and_back (s, w, 3 * GST_SECOND);
+  backlog = w->write_pos - w->read_pos;
+  fail_unless (backlog >= 3 * RATE + 2 * CHUNK);
+
+  fail_unless_equals_int (live_send (s, w), GST_AS_SENDER_SENT);
+  gst_as_sender_get_stats (s, &st);
+  fail_unless_equals_uint64 (st.lag_dropped_frames, backlog - PREFILL_FRAMES);
+  from = w->read_pos - CHUNK;
+  fail_unless_equals_uint64 (from, w->write_pos - PREFILL_FRAMES);
+  assert_frames (w->wire->data, from, CHUNK);
+
+  msg = last_posted (w, "audiostreamsink-lag-drop");
+  fail_unless (msg != NULL);
+  fail_unless (gst_structure_get_uint64 (msg, "dropped-samples", &dropped));
+  fail_unless_equals_uint64 (dropped, backlog - PREFILL_FRAMES);
+  fail_unless_equals_string (g_ptr_array_index (w->told, w->told->len - 1),
+      "I: The stream was 3020 ms behind its target delay, more than "
+      "max-lag-ms (500): dropped the oldest 3020 ms to return to live.");
+
+  /* back on the real-time schedule at the target delay, unbroken */
+  for (k = 0; k < 200; k++) {
+    fail_unless_equals_int (live_send (s, w), GST_AS_SENDER_SENT);
+    fail_unless (extra_delay (w) <= 0, "%" G_GINT64_FORMAT,
+        extra_delay (w));
+    fail_unless (extra_delay (w) >= -2 * (GstClockTimeDiff) CHUNK_DURATION);
+  }
+  fail_unless_equals_int (w->wire->len, 201 * CHUNK * BPF);
+  assert_frames (w->wire->data, from, 201 * CHUNK);
+  gst_as_sender_get_stats (s, &st);
+  fail_unless_equals_uint64 (st.lag_dropped_frames, backlog - PREFILL_FRAMES);
+  fail_unless_equals_uint64 (st.lost_frames, 0);
+  sender_free (s);
+  world_free (w);
+}
+
+GST_END_TEST;
+
+/* An outage shorter than max-lag-ms loses nothing: the backlog is
+ * resent and caught up on as without the property. */
+GST_START_TEST (test_max_lag_spares_short_outage)
+{
+  World *w = world_new ();
+  GstAsSender *s = sender_new_config (w, FALSE, TRUE, 500);
+  GstAsSenderStats st;
+  guint64 resume;
+
+  outage_and_back (s, w, 300 * GST_MSECOND);
+  resume = w->read_pos;
+  fail_unless_equals_int (live_send (s, w), GST_AS_SENDER_SENT);
+  assert_frames (w->wire->data, resume, CHUNK);
+  gst_as_sender_get_stats (s, &st);
+  fail_unless_equals_uint64 (st.lag_dropped_frames, 0);
+  fail_unless (last_posted (w, "audiostreamsink-lag-drop") == NULL);
+  sender_free (s);
+  world_free (w);
+}
+
+GST_END_TEST;
+
+/* A file's backlog is audio read ahead, not delay: never dropped. */
+GST_START_TEST (test_max_lag_never_drops_a_file)
+{
+  World *w = world_new ();
+  GstAsSender *s = sender_new_config (w, FALSE, TRUE, 100);
+  GstAsSenderStats st;
+
+  w->live = FALSE;
+  w->write_pos = 4 * RATE;
+  gst_as_sender_start (s);
+  fail_unless_equals_int (send_next (s, w, NULL), GST_AS_SENDER_SENT);
+  assert_frames (w->wire->data, 0, CHUNK);
+  gst_as_sender_get_stats (s, &st);
+  fail_unless_equals_uint64 (st.lag_dropped_frames, 0);
+  sender_free (s);
+  world_free (w);
+}
+
+GST_END_TEST;
+
+/* A drop in the middle of a connection that is then lost: the chunks sent
+ * before the drop that the peer did not acknowledge are older than what
+ * was dropped, so they are not resent (which would put 1 s of stale audio
+ * back), and are counted with the drop. */
+GST_START_TEST (test_max_lag_drop_not_undone_by_resend)
+{
+  World *w = world_new ();
+  GstAsSender *s = sender_new_config (w, FALSE, TRUE, 500);
+  GstAsSenderStats st;
+  guint64 acked, floor_pos, dropped_before;
+  guint retry_ms;
+
+  gst_as_sender_connecting (s);
+  gst_as_sender_connected (s, "127.0.0.1:4953");
+  gst_as_sender_start (s);
+  stream_live (s, w, 20);
+  acked = 15 * CHUNK;
+
+  /* the sending thread was held up for a second: a drop */
+  advance (w, GST_SECOND);
+  fail_unless_equals_int (live_send (s, w), GST_AS_SENDER_SENT);
+  gst_as_sender_get_stats (s, &st);
+  dropped_before = st.lag_dropped_frames;
+  fail_unless (dropped_before > RATE / 2);
+  floor_pos = w->read_pos - CHUNK;
+
+  /* then the connection is lost with 5 chunks before the drop and the one
+   * after it unacknowledged */
+  w->broken = TRUE;
+  fail_unless_equals_int (live_send (s, w), GST_AS_SENDER_LOST);
+  gst_as_sender_lost (s, TRUE, acked * BPF);
+  gst_as_sender_failed (s, "reset", &retry_ms);
+  fail_unless_equals_uint64 (w->read_pos, floor_pos);
+  gst_as_sender_get_stats (s, &st);
+  fail_unless_equals_uint64 (st.lag_dropped_frames,
+      dropped_before + 5 * CHUNK);
+  fail_unless_equals_uint64 (st.frames_sent, acked);
+  fail_unless_equals_uint64 (st.lost_frames, 0);
+
+  w->broken = FALSE;
+  g_byte_array_set_size (w->wire, 0);
+  gst_as_sender_connecting (s);
+  gst_as_sender_connected (s, "127.0.0.1:4953");
+  fail_unless_equals_int (send_next (s, w, NULL), GST_AS_SENDER_SENT);
+  assert_frames (w->wire->data, floor_pos, CHUNK);
+  sender_free (s);
+  world_free (w);
+}
+
+GST_END_TEST;
+
 static Suite *
 sender_suite (void)
 {
@@ -832,6 +1092,11 @@ sender_suite (void)
   tcase_add_test (tc, test_failures_back_off_then_give_up);
   tcase_add_test (tc, test_run_connects_streams_drains);
   tcase_add_test (tc, test_eos_before_any_connection);
+  tcase_add_test (tc, test_max_lag_off_keeps_backlog);
+  tcase_add_test (tc, test_max_lag_drops_backlog_to_target);
+  tcase_add_test (tc, test_max_lag_spares_short_outage);
+  tcase_add_test (tc, test_max_lag_never_drops_a_file);
+  tcase_add_test (tc, test_max_lag_drop_not_undone_by_resend);
   return s;
 }
 
