@@ -11,10 +11,13 @@
  * SECTION:element-audiostreamsink
  * @title: audiostreamsink
  *
- * Sends raw interleaved S16LE PCM to a TCP server at a constant bitrate paced
- * by the clock. The bytes on the wire are the samples exactly as they arrive,
- * with no header, so any raw-PCM receiver works: Snapcast's `snapserver` with
- * a `tcp://` stream source, `tcpserversrc ! rawaudioparse`, `nc -l`.
+ * Sends raw interleaved PCM (S16LE, S24LE packed in 3 bytes, S32LE or F32LE)
+ * to a TCP server at a constant bitrate paced by the clock. The bytes on the
+ * wire are the samples exactly as they arrive, with no header, so any
+ * raw-PCM receiver works: `audiostreamsrc`, Snapcast's `snapserver` with a
+ * `tcp://` stream source (`sampleformat` 16, 24 or 32 bits),
+ * `tcpserversrc ! rawaudioparse`, `nc -l`. Silence sent for a dry capture
+ * is zero bytes, which is silence in every one of these formats.
  *
  * `render()` only copies audio into a ring buffer of `ring-buffer-ms`; it never
  * waits on the network. A thread of the element owns the socket: it connects
@@ -24,6 +27,14 @@
  * capture source, the device's clock), or CLOCK_MONOTONIC when there is none,
  * so timing error never accumulates. TCP_NODELAY is set and packets are
  * marked with the `dscp` traffic class.
+ *
+ * With `max-lag-ms`, a live stream returns to live after an outage: once
+ * the backlog exceeds its buffer target (`prefill-ms`, or the adaptive
+ * target) by more than `max-lag-ms`, the whole excess is dropped, oldest
+ * first, counted in `lag-dropped-samples` and posted as
+ * `audiostreamsink-lag-drop`. The default, 0, keeps everything: a receiver
+ * that reads at exactly real time (snapserver) then keeps the delay that an
+ * outage added.
  *
  * When the ring is full, a live upstream (a capture device) loses its oldest
  * audio, counted in the `overflows` and `dropped-samples` statistics, and is
@@ -127,7 +138,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_audio_stream_sink_debug);
 #define MAX_BUFFER_MS 600000
 
 #define SINK_CAPS \
-  "audio/x-raw, format = (string) S16LE, layout = (string) interleaved, " \
+  "audio/x-raw, format = (string) { S16LE, S24LE, S32LE, F32LE }, " \
+  "layout = (string) interleaved, " \
   "rate = (int) [ 8000, 192000 ], channels = (int) [ 1, 8 ]"
 
 enum
@@ -215,6 +227,7 @@ struct _GstAudioStreamSink
 
   /* streaming thread only */
   GstCaps *refused_caps;        /* posted as an error already */
+  GstAudioFormat format;        /* of the configured caps */
   guint prefill_start_ms;       /* prefill-ms, copied at start() */
   gboolean prefill_warned;
   GstAsCaptureJitter capture_jitter;
@@ -443,8 +456,9 @@ gst_audio_stream_sink_class_init (GstAudioStreamSinkClass * klass)
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_set_static_metadata (element_class,
       "Audio stream sink", "Sink/Network/Audio",
-      "Sends raw S16LE PCM to a TCP server at a constant, clock-paced "
-      "bitrate, buffered so the network never blocks capture",
+      "Sends raw PCM (S16LE, S24LE, S32LE, F32LE) to a TCP server at a "
+      "constant, clock-paced bitrate, buffered so the network never blocks "
+      "capture",
       "gst-audiostream developers");
 
   basesink_class->start = GST_DEBUG_FUNCPTR (gst_audio_stream_sink_start);
@@ -897,6 +911,7 @@ gst_audio_stream_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
   guint ring_ms, chunk_samples, chunk, bpf;
   guint64 capacity;
   gint rate;
+  GstAudioFormat format;
 
   /* A pad offers refused sticky caps again with every buffer: one ERROR
    * is enough. */
@@ -906,9 +921,10 @@ gst_audio_stream_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
     goto invalid_caps;
   rate = GST_AUDIO_INFO_RATE (&info);
   bpf = GST_AUDIO_INFO_BPF (&info);
+  format = GST_AUDIO_INFO_FORMAT (&info);
 
   if (g_atomic_int_get (&front->configured)) {
-    if (front->rate == rate && front->bpf == bpf)
+    if (front->rate == rate && front->bpf == bpf && self->format == format)
       return TRUE;
     /* audio in the old format has come: the receiver, which gets raw PCM
      * with no header, would take it for the new one */
@@ -928,6 +944,7 @@ gst_audio_stream_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
   if (gst_as_sink_front_set_format (front, rate, bpf, capacity) ==
       GST_AS_FORMAT_BUSY)
     goto format_change;
+  self->format = format;
 
   GST_INFO_OBJECT (self, "%d Hz, %d channels, ring %" G_GUINT64_FORMAT
       " frames", rate, GST_AUDIO_INFO_CHANNELS (&info), capacity);
@@ -943,9 +960,11 @@ format_change:
   gst_caps_replace (&self->refused_caps, caps);
   GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
       ("The audio format cannot change mid-stream: the raw PCM on the wire "
-          "has no header to tell the receiver (was %d Hz, %u bytes per "
-          "frame; now %d Hz, %u bytes per frame).", front->rate, front->bpf,
-          rate, bpf), ("new caps: %" GST_PTR_FORMAT, caps));
+          "has no header to tell the receiver (was %s, %d Hz, %u bytes per "
+          "frame; now %s, %d Hz, %u bytes per frame).",
+          gst_audio_format_to_string (self->format), front->rate, front->bpf,
+          gst_audio_format_to_string (format), rate, bpf),
+      ("new caps: %" GST_PTR_FORMAT, caps));
   return FALSE;
 }
 

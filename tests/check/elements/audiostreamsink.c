@@ -175,6 +175,9 @@ make_upstream_non_live (GstHarness * h)
   gst_pad_set_query_function (h->srcpad, non_live_query);
 }
 
+/* the caps setup_sink_full() gives the harness */
+static const gchar *src_caps = CAPS;
+
 /* @bus, if given, is set before the element starts, so that no message of
  * its first moments is missed. */
 static GstHarness *
@@ -205,7 +208,7 @@ setup_sink_full (guint16 port, gboolean live, guint prefill_ms, guint ring_ms,
     gst_harness_set_upstream_latency (h, CHUNK_DURATION);
   else
     make_upstream_non_live (h);
-  gst_harness_set_src_caps_str (h, CAPS);
+  gst_harness_set_src_caps_str (h, src_caps);
   return h;
 }
 
@@ -524,7 +527,7 @@ GST_START_TEST (test_refuses_other_formats)
   GstHarness *h = gst_harness_new ("audiostreamsink");
 
   gst_harness_set_src_caps_str (h,
-      "audio/x-raw,format=F32LE,layout=interleaved,rate=48000,channels=2");
+      "audio/x-raw,format=F64LE,layout=interleaved,rate=48000,channels=2");
   fail_unless_equals_int (gst_harness_push (h, gst_buffer_new_and_alloc (64)),
       GST_FLOW_NOT_NEGOTIATED);
   gst_harness_teardown (h);
@@ -1105,6 +1108,124 @@ GST_START_TEST (test_ipv6_error_names_target_once)
 
 GST_END_TEST;
 
+/* ------------------------------------------------------------------------ */
+/* Formats                                                                   */
+
+typedef struct
+{
+  const gchar *format;
+  guint bpf;                    /* stereo */
+} FormatCase;
+
+static const FormatCase formats[] = {
+  {"S16LE", 4}, {"S24LE", 6}, {"S32LE", 8}, {"F32LE", 8},
+};
+
+/* Byte k of the stream holds k % 251: a prime, so no sample or frame size
+ * lines up with it, and a sample cut, swapped or padded shows. */
+static GstBuffer *
+byte_buffer (guint64 first_byte, guint bytes)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, bytes, NULL);
+  GstMapInfo map;
+  guint i;
+
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  for (i = 0; i < bytes; i++)
+    map.data[i] = (guint8) ((first_byte + i) % 251);
+  gst_buffer_unmap (buf, &map);
+  return buf;
+}
+
+/* Each format through a real socket: the bytes on the wire are the bytes
+ * pushed, then a dry live capture is padded with whole frames of zero
+ * bytes (silence in each format), counted in frames. 30 ms buffers, three
+ * chunks each, and chunks of the format's frame size. */
+GST_START_TEST (test_formats_sent_byte_exact)
+{
+  guint f;
+
+  for (f = 0; f < G_N_ELEMENTS (formats); f++) {
+    const FormatCase *fc = &formats[f];
+    gchar *caps = g_strdup_printf ("audio/x-raw,format=%s,"
+        "layout=interleaved,rate=48000,channels=2", fc->format);
+    Receiver *r = receiver_new ();
+    GstHarness *h;
+    guint i, audio_bytes = 10 * 3 * CHUNK * fc->bpf;
+    guint64 silence;
+
+    src_caps = caps;
+    h = setup_sink (r->port, TRUE, 100, 2000);
+    for (i = 0; i < 10; i++)
+      fail_unless_equals_int (gst_harness_push (h, byte_buffer (i * 3 *
+                  CHUNK * fc->bpf, 3 * CHUNK * fc->bpf)), GST_FLOW_OK);
+    /* 30 deadlines take the audio, the next two find the ring dry */
+    for (i = 0; i < 32; i++)
+      crank (h);
+    while (stats_uint64 (h, "silence-samples") < 2 * CHUNK)
+      g_usleep (1000);
+    g_array_unref (drain_to_eos (h));
+    silence = stats_uint64 (h, "silence-samples");
+    fail_unless_equals_uint64 (stats_uint64 (h, "bytes-sent"),
+        audio_bytes + silence * fc->bpf);
+    gst_harness_teardown (h);
+    receiver_wait_eof (r);
+
+    fail_unless_equals_int (r->data->len, audio_bytes + silence * fc->bpf);
+    for (i = 0; i < audio_bytes; i++)
+      if (r->data->data[i] != i % 251)
+        fail ("%s: byte %u is %u, expected %u", fc->format, i,
+            r->data->data[i], i % 251);
+    for (i = audio_bytes; i < r->data->len; i++)
+      if (r->data->data[i] != 0)
+        fail ("%s: silence byte %u is %u", fc->format, i, r->data->data[i]);
+    receiver_free (r);
+    g_free (caps);
+    src_caps = CAPS;
+  }
+}
+
+GST_END_TEST;
+
+/* S32LE and F32LE have the same frame size but not the same meaning: the
+ * receiver would play one as the other, so the change is refused too. */
+GST_START_TEST (test_format_change_same_frame_size_refused)
+{
+  Receiver *r = receiver_new ();
+  GstHarness *h;
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+  GError *err = NULL;
+
+  src_caps = "audio/x-raw,format=S32LE,layout=interleaved,rate=48000,"
+      "channels=2";
+  h = setup_sink (r->port, TRUE, 1000, 2000);
+  gst_element_set_bus (h->element, bus);
+  fail_unless_equals_int (gst_harness_push (h, byte_buffer (0, CHUNK * 8)),
+      GST_FLOW_OK);
+  gst_harness_set_src_caps_str (h,
+      "audio/x-raw,format=F32LE,layout=interleaved,rate=48000,channels=2");
+  fail_unless_equals_int (gst_harness_push (h, byte_buffer (0, CHUNK * 8)),
+      GST_FLOW_NOT_NEGOTIATED);
+  msg = wait_for_error (bus, GST_SECOND);
+  fail_unless (msg != NULL);
+  gst_message_parse_error (msg, &err, NULL);
+  fail_unless (strstr (err->message, "was S32LE") != NULL, "%s",
+      err->message);
+  fail_unless (strstr (err->message, "now F32LE") != NULL, "%s",
+      err->message);
+  g_error_free (err);
+  gst_message_unref (msg);
+
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+  receiver_free (r);
+  src_caps = CAPS;
+}
+
+GST_END_TEST;
+
 static Suite *
 audiostreamsink_suite (void)
 {
@@ -1130,6 +1251,8 @@ audiostreamsink_suite (void)
   tcase_add_test (tc, test_prefill_larger_than_ring);
   tcase_add_test (tc, test_socket_path_not_a_socket);
   tcase_add_test (tc, test_ipv6_error_names_target_once);
+  tcase_add_test (tc, test_formats_sent_byte_exact);
+  tcase_add_test (tc, test_format_change_same_frame_size_refused);
   return s;
 }
 
