@@ -40,6 +40,9 @@
 #define PEER_CHECK_INTERVAL_US (100 * G_TIME_SPAN_MILLISECOND)
 /* Statistics go on while the thread waits to reconnect */
 #define SLEEP_SLICE_MS 100
+/* How long a fatal ERROR waits for the element to be PLAYING */
+#define ERROR_HOLD_MS 3000
+#define ERROR_HOLD_SLICE_MS 10
 
 
 static guint64
@@ -683,6 +686,26 @@ warn_failure (GstAsSender * sender, const gchar * what, const gchar * reason,
   sender->warnings_suppressed = 0;
 }
 
+/* A failure before the element is PLAYING comes during the application's
+ * first state change, while it may still be inside set_state(). An
+ * application that quits its main loop from a sync bus handler on ERROR
+ * before it has started running that loop (gst-launch-1.0 does, and then
+ * waits for ever on a pipeline that cannot preroll) loses the quit. The
+ * ERROR is therefore told once the element is PLAYING, which only comes
+ * after set_state() has returned, or after ERROR_HOLD_MS if it never
+ * does. Returns at once when the thread is stopping. */
+static void
+hold_error_until_playing (GstAsSender * sender)
+{
+  guint waited = 0;
+
+  while (!sender->cb.playing (sender->user_data) && waited < ERROR_HOLD_MS) {
+    if (!sender->cb.sleep_ms (sender->user_data, ERROR_HOLD_SLICE_MS))
+      return;
+    waited += ERROR_HOLD_SLICE_MS;
+  }
+}
+
 /* What to do after a connection attempt failed or a connection was lost:
  * give up with an error, finish (EOS has come: nobody is left to wait
  * for), or wait *@retry_ms and try again. */
@@ -704,6 +727,7 @@ gst_as_sender_failed (GstAsSender * sender, const gchar * reason,
   if (!sender->config.auto_reconnect ||
       (sender->config.max_reconnect_attempts > 0 &&
           attempt >= sender->config.max_reconnect_attempts)) {
+    hold_error_until_playing (sender);
     post_connection (sender, "failed", attempt, -1, target, reason);
     if (sender->config.auto_reconnect)
       tell (sender, GST_MESSAGE_ERROR, "max-reconnect-attempts reached",

@@ -49,6 +49,8 @@ typedef struct
   gboolean drained_connection;
   gint done;                    /* -1 not yet, 0 drained, 1 failed */
   guint64 slept_ms;
+  guint64 playing_after_ms;     /* of sleep: not PLAYING before */
+  gboolean error_before_playing;
 
   GPtrArray *posted;            /* GstStructure */
   GPtrArray *told;              /* gchar *, "W: text" */
@@ -167,19 +169,23 @@ fake_post (gpointer user_data, GstStructure * s)
   g_ptr_array_add (((World *) user_data)->posted, s);
 }
 
+static gboolean
+fake_playing (gpointer user_data)
+{
+  World *w = user_data;
+
+  return w->slept_ms >= w->playing_after_ms;
+}
+
 static void
 fake_tell (gpointer user_data, GstMessageType type, const gchar * text,
     const gchar * debug)
 {
+  if (type == GST_MESSAGE_ERROR && !fake_playing (user_data))
+    ((World *) user_data)->error_before_playing = TRUE;
   g_ptr_array_add (((World *) user_data)->told, g_strdup_printf ("%c: %s",
           type == GST_MESSAGE_ERROR ? 'E' : type == GST_MESSAGE_WARNING ?
           'W' : 'I', text));
-}
-
-static gboolean
-fake_playing (gpointer user_data)
-{
-  return TRUE;
 }
 
 static gboolean
@@ -1074,6 +1080,45 @@ GST_START_TEST (test_max_lag_drop_not_undone_by_resend)
 
 GST_END_TEST;
 
+/* A fatal failure while the pipeline is still on its way to PLAYING (its
+ * first state change may still be under way in the application's thread)
+ * is told once the element is PLAYING; one that never gets there is told
+ * after 3 s all the same. (gst-launch-1.0 quit its main loop before running
+ * it when the ERROR came inside set_state(), and hung.) */
+GST_START_TEST (test_fatal_error_waits_for_playing)
+{
+  World *w = world_new ();
+  GstAsSender *s = sender_new (w, FALSE);
+  guint retry_ms = 0;
+
+  s->config.auto_reconnect = FALSE;
+  w->playing_after_ms = 300;
+  gst_as_sender_connecting (s);
+  fail_unless_equals_int (gst_as_sender_failed (s, "Connection refused",
+          &retry_ms), GST_AS_SENDER_GIVE_UP);
+  fail_unless (!w->error_before_playing);
+  fail_unless_equals_uint64 (w->slept_ms, 300);
+  fail_unless_equals_string (g_ptr_array_index (w->told, w->told->len - 1),
+      "E: Could not connect to 127.0.0.1 port 4953: Connection refused.");
+  sender_free (s);
+  world_free (w);
+
+  w = world_new ();
+  s = sender_new (w, FALSE);
+  s->config.auto_reconnect = FALSE;
+  w->playing_after_ms = G_MAXUINT64;
+  gst_as_sender_connecting (s);
+  fail_unless_equals_int (gst_as_sender_failed (s, "Connection refused",
+          &retry_ms), GST_AS_SENDER_GIVE_UP);
+  fail_unless_equals_uint64 (w->slept_ms, 3000);
+  fail_unless_equals_string (g_ptr_array_index (w->told, w->told->len - 1),
+      "E: Could not connect to 127.0.0.1 port 4953: Connection refused.");
+  sender_free (s);
+  world_free (w);
+}
+
+GST_END_TEST;
+
 static Suite *
 sender_suite (void)
 {
@@ -1097,6 +1142,7 @@ sender_suite (void)
   tcase_add_test (tc, test_max_lag_spares_short_outage);
   tcase_add_test (tc, test_max_lag_never_drops_a_file);
   tcase_add_test (tc, test_max_lag_drop_not_undone_by_resend);
+  tcase_add_test (tc, test_fatal_error_waits_for_playing);
   return s;
 }
 
