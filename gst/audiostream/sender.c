@@ -41,7 +41,7 @@
 /* Statistics go on while the thread waits to reconnect */
 #define SLEEP_SLICE_MS 100
 /* How long a fatal ERROR waits for the element to be PLAYING */
-#define ERROR_HOLD_MS 3000
+#define ERROR_HOLD_MS 1000
 #define ERROR_HOLD_SLICE_MS 10
 
 

@@ -18,7 +18,7 @@ pipeline was still inside set_state(PAUSED); gst-launch-1.0 quits its main
 loop from its sync bus handler, before it has started running that loop,
 so the quit was lost, and the pipeline, which an ERROR stops from
 prerolling, never went on. The sink now tells a fatal ERROR only once it
-is PLAYING (sender.c, hold_error_until_playing()).
+is PLAYING, or after 1 s (sender.c, hold_error_until_playing()).
 
 The test runs the line 30 times while two busy loops load both cores, each
 run with a 10 s timeout: every run must exit with status 1 and the

@@ -923,7 +923,10 @@ GST_START_TEST (test_eos_with_blocked_non_live_upstream)
 GST_END_TEST;
 
 /* Starts an audiostreamsink with @socket_path on its own bus and returns
- * the state change's result; *@error gets the first ERROR's text, if any. */
+ * the state change's result; *@error gets the first ERROR's text, if any.
+ * The element stays PAUSED (it has no upstream to preroll), so a fatal
+ * ERROR of its network thread comes only after the 1 s it waits for
+ * PLAYING (sender.c). */
 static GstStateChangeReturn
 start_with_socket_path (const gchar * socket_path, gboolean auto_reconnect,
     gchar ** error)
@@ -937,8 +940,7 @@ start_with_socket_path (const gchar * socket_path, gboolean auto_reconnect,
   g_object_set (sink, "socket-path", socket_path, "auto-reconnect",
       auto_reconnect, "stats-interval-ms", 0, NULL);
   ret = gst_element_set_state (sink, GST_STATE_PAUSED);
-  msg = gst_bus_timed_pop_filtered (bus, 300 * GST_MSECOND,
-      GST_MESSAGE_ERROR);
+  msg = gst_bus_timed_pop_filtered (bus, 3 * GST_SECOND, GST_MESSAGE_ERROR);
   *error = NULL;
   if (msg) {
     GError *err = NULL;
