@@ -188,6 +188,7 @@ setup_buffer_target (GstAsSender * sender, guint64 ring_capacity)
 
   max_ms = MIN (sender->config.max_buffer_ms,
       ring_ms - MIN (ring_ms, chunk_ms));
+  max_ms = MIN (max_ms, sender->cushion_limit_ms);
   min_ms = MIN (sender->config.min_buffer_ms, max_ms);
   gst_as_jitter_target_init (&sender->buffer_target, min_ms * 1000,
       max_ms * 1000, TARGET_DECAY_HALF_LIFE_US);
@@ -211,6 +212,8 @@ gst_as_sender_set_format (GstAsSender * sender, gint rate, guint bpf,
   sender->rate = rate;
   sender->bpf = bpf;
   sender->chunk = chunk;
+  sender->ring_capacity = ring_capacity;
+  sender->cushion_limit_ms = G_MAXUINT64;
   sender->prefill_ms = gst_as_frames_to_ms (gst_as_prefill_frames
       (sender->config.prefill_ms, rate, chunk, ring_capacity), rate);
   history = (2 * (guint64) kernel_buffer_bytes) / bpf + 2 * chunk;
@@ -221,6 +224,23 @@ gst_as_sender_set_format (GstAsSender * sender, gint rate, guint bpf,
   setup_buffer_target (sender, ring_capacity);
   sender->stats.rate = rate;
   sender->stats.bpf = bpf;
+  publish (sender);
+}
+
+/* The element prefilled @prefill_frames only, less than prefill-ms, to
+ * leave room in the ring for its upstream's buffers: the target starts
+ * there, and the adaptive target stays below it, or the ring would
+ * overflow on a perfect link. Before the schedule starts. */
+void
+gst_as_sender_limit_prefill (GstAsSender * sender, guint64 prefill_frames)
+{
+  guint64 ms = gst_as_frames_to_ms (prefill_frames, sender->rate);
+
+  if (prefill_frames == 0 || ms >= sender->prefill_ms)
+    return;
+  sender->prefill_ms = ms;
+  sender->cushion_limit_ms = ms;
+  setup_buffer_target (sender, sender->ring_capacity);
   publish (sender);
 }
 
@@ -966,6 +986,7 @@ stream (GstAsSender * sender, GError ** error)
       return STREAM_DONE;       /* EOS before any audio: nothing to send */
     gst_as_sender_set_format (sender, f.rate, f.bpf, f.chunk,
         f.ring_capacity, f.kernel_buffer_bytes);
+    gst_as_sender_limit_prefill (sender, f.prefill_frames);
     gst_as_sender_start (sender);
   }
 

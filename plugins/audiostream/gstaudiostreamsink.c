@@ -228,6 +228,9 @@ struct _GstAudioStreamSink
   /* streaming thread only */
   GstCaps *refused_caps;        /* posted as an error already */
   GstAudioFormat format;        /* of the configured caps */
+  guint chunk;                  /* frames per send, as fitted */
+  guint64 prefill_frames;       /* as fitted, then to upstream's buffers */
+  guint64 largest_buffer;       /* frames, of a live upstream */
   guint prefill_start_ms;       /* prefill-ms, copied at start() */
   gboolean prefill_warned;
   GstAsCaptureJitter capture_jitter;
@@ -939,8 +942,10 @@ gst_audio_stream_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
   capacity = gst_util_uint64_scale_int (ring_ms, rate, 1000);
   chunk = fit_chunk (self, chunk_samples, capacity);
   /* the sending side of the format, published by set_format() */
-  gst_as_net_sender_set_format_side (&self->net, chunk,
-      fit_prefill (self, rate, chunk, ring_ms, capacity));
+  self->chunk = chunk;
+  self->prefill_frames = fit_prefill (self, rate, chunk, ring_ms, capacity);
+  self->largest_buffer = 0;
+  gst_as_net_sender_set_format_side (&self->net, chunk, self->prefill_frames);
   if (gst_as_sink_front_set_format (front, rate, bpf, capacity) ==
       GST_AS_FORMAT_BUSY)
     goto format_change;
@@ -1005,6 +1010,74 @@ arrival_time_us (GstAudioStreamSink * self)
   return now;
 }
 
+static guint64
+frames_to_ms_up (guint64 frames, gint rate)
+{
+  return gst_util_uint64_scale_int_ceil (frames, 1000, rate);
+}
+
+/* A live upstream writes a whole buffer at once, and the sender takes the
+ * ring down to the prefill only in between: the ring must hold the prefill
+ * and one upstream buffer, or it overflows on a perfect link. Checked for
+ * each larger buffer: one larger than the ring minus a chunk is an error;
+ * one that leaves too little room for the prefill lowers it (with a
+ * WARNING that says what to change) while sending has not started.
+ * Returns FALSE after posting the error. */
+static gboolean
+fit_upstream_buffer (GstAudioStreamSink * self, guint64 frames)
+{
+  GstAsSinkFront *front = &self->front;
+  guint64 capacity = front->ring.capacity, prefill = self->prefill_frames;
+  gint rate = front->rate;
+
+  self->largest_buffer = frames;
+  if (frames + self->chunk > capacity)
+    goto too_large;
+  if (prefill + frames <= capacity)
+    return TRUE;
+
+  if (g_atomic_int_get (&front->attached)) {
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("Upstream now delivers %" G_GUINT64_FORMAT " ms of audio at a time, "
+            "and the ring (ring-buffer-ms %" G_GUINT64_FORMAT ") holding "
+            "%" G_GUINT64_FORMAT " ms of prefill has no room for that: audio "
+            "will be dropped even on a perfect link. Make ring-buffer-ms at "
+            "least %" G_GUINT64_FORMAT ".", gst_as_frames_to_ms (frames, rate),
+            gst_as_frames_to_ms (capacity, rate),
+            gst_as_frames_to_ms (prefill, rate),
+            frames_to_ms_up (prefill + frames, rate)), (NULL));
+    return TRUE;
+  }
+  self->prefill_frames = capacity - frames;
+  gst_as_net_sender_lower_prefill (&self->net, self->prefill_frames);
+  GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+      ("Upstream delivers %" G_GUINT64_FORMAT " ms of audio at a time, and "
+          "a prefill of %" G_GUINT64_FORMAT " ms leaves only %"
+          G_GUINT64_FORMAT " ms of ring-buffer-ms (%" G_GUINT64_FORMAT
+          ") for it: prefilling %" G_GUINT64_FORMAT " ms instead, or the "
+          "ring would overflow on a "
+          "perfect link. Make ring-buffer-ms at least %" G_GUINT64_FORMAT
+          " for the full prefill, or have upstream deliver smaller buffers.",
+          gst_as_frames_to_ms (frames, rate),
+          gst_as_frames_to_ms (prefill, rate),
+          gst_as_frames_to_ms (capacity - prefill, rate),
+          gst_as_frames_to_ms (capacity, rate),
+          gst_as_frames_to_ms (self->prefill_frames, rate),
+          frames_to_ms_up (prefill + frames, rate)), (NULL));
+  return TRUE;
+
+too_large:
+  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+      ("Upstream delivers %" G_GUINT64_FORMAT " ms of audio at a time, more "
+          "than ring-buffer-ms (%" G_GUINT64_FORMAT ") can take while a chunk "
+          "is being sent. Make ring-buffer-ms at least %" G_GUINT64_FORMAT
+          ", or have upstream deliver smaller buffers.",
+          gst_as_frames_to_ms (frames, rate),
+          gst_as_frames_to_ms (capacity, rate),
+          frames_to_ms_up (frames + self->chunk, rate)), (NULL));
+  return FALSE;
+}
+
 /* A live upstream never waits: a full ring loses its oldest audio. A
  * non-live one is held back (gst_as_net_sender_write()). */
 static GstFlowReturn
@@ -1030,6 +1103,12 @@ gst_audio_stream_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
   if (live) {
     gint64 jitter_us = gst_as_capture_jitter_add (&self->capture_jitter,
         front->rate, map.size / front->bpf, now_us);
+
+    if (G_UNLIKELY (map.size / front->bpf > self->largest_buffer) &&
+        !fit_upstream_buffer (self, map.size / front->bpf)) {
+      gst_buffer_unmap (buffer, &map);
+      return GST_FLOW_ERROR;
+    }
 
     if (jitter_us >= 0)
       gst_as_net_sender_set_capture_jitter (&self->net, jitter_us);

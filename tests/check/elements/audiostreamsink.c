@@ -1228,6 +1228,120 @@ GST_START_TEST (test_format_change_same_frame_size_refused)
 
 GST_END_TEST;
 
+/* Lets the network thread's next clock wait complete if it comes within
+ * @ms of wall time; FALSE if it does not come. */
+static gboolean
+crank_within (GstHarness * h, guint ms)
+{
+  GstTestClock *clock = gst_harness_get_testclock (h);
+  gboolean pending = gst_test_clock_timed_wait_for_multiple_pending_ids (clock,
+      1, ms, NULL);
+
+  gst_object_unref (clock);
+  if (pending)
+    crank (h);
+  return pending;
+}
+
+static gchar *
+pop_warning (GstBus * bus, const gchar * containing)
+{
+  GstMessage *msg;
+  gchar *text = NULL;
+
+  while (text == NULL && (msg = gst_bus_pop_filtered (bus,
+              GST_MESSAGE_WARNING))) {
+    GError *err = NULL;
+
+    gst_message_parse_warning (msg, &err, NULL);
+    if (strstr (err->message, containing))
+      text = g_strdup (err->message);
+    g_error_free (err);
+    gst_message_unref (msg);
+  }
+  return text;
+}
+
+/* prefill-ms = the ring minus one chunk, and a live upstream that delivers
+ * 40 ms buffers (4 chunks): on a perfect link (every deadline met, one
+ * buffer per 4 of them) the ring overflowed by 20 ms before sending began,
+ * and the WARNING blamed the network. The prefill is now lowered to what
+ * leaves room for one upstream buffer, with a WARNING that says what to
+ * change, and nothing is dropped: the receiver gets every sample. */
+GST_START_TEST (test_prefill_leaves_room_for_upstream_buffers)
+{
+  Receiver *r = receiver_new ();
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h = setup_sink_full (r->port, TRUE, 490, 500, bus, NULL);
+  const guint per_buffer = 4 * CHUNK, n_buffers = 40;
+  gchar *warning;
+  guint k, i;
+
+  for (k = 0; k < n_buffers; k++) {
+    fail_unless_equals_int (gst_harness_push (h, counter_buffer (k *
+                per_buffer, per_buffer)), GST_FLOW_OK);
+    if (k < 11)
+      continue;
+    /* real time: 40 ms of deadlines per 40 ms buffer, once sending began */
+    for (i = 0; i < 4 && crank_within (h, k == 11 ? 2000 : 500); i++);
+  }
+  fail_unless_equals_uint64 (stats_uint64 (h, "dropped-samples"), 0);
+  fail_unless_equals_uint64 (stats_uint64 (h, "overflows"), 0);
+  fail_unless_equals_uint64 (stats_uint64 (h, "buffer-target-ms"), 460);
+  warning = pop_warning (bus, "Upstream delivers 40 ms");
+  fail_unless (warning != NULL, "no WARNING about the upstream buffers");
+  fail_unless (strstr (warning, "a prefill of 490 ms leaves only 10 ms of "
+          "ring-buffer-ms (500)") != NULL, "%s", warning);
+  fail_unless (strstr (warning, "prefilling 460 ms instead") != NULL, "%s",
+      warning);
+  fail_unless (strstr (warning, "ring-buffer-ms at least 530") != NULL, "%s",
+      warning);
+  g_free (warning);
+  fail_unless (pop_warning (bus, "network") == NULL,
+      "a WARNING blamed the network");
+
+  g_array_unref (drain_to_eos (h));
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+  receiver_wait_eof (r);
+  fail_unless_equals_int (r->data->len, n_buffers * per_buffer * BPF);
+  assert_counter (r->data->data, r->data->len, 0);
+  receiver_free (r);
+}
+
+GST_END_TEST;
+
+/* A live upstream buffer that the ring cannot hold with a chunk being
+ * sent: an ERROR that says how large ring-buffer-ms must be. */
+GST_START_TEST (test_upstream_buffer_larger_than_ring)
+{
+  Receiver *r = receiver_new ();
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h = setup_sink_full (r->port, TRUE, 100, 500, bus, NULL);
+  GstMessage *msg;
+  GError *err = NULL;
+
+  fail_unless_equals_int (gst_harness_push (h, counter_buffer (0,
+              60 * CHUNK)), GST_FLOW_ERROR);
+  msg = wait_for_error (bus, GST_SECOND);
+  fail_unless (msg != NULL);
+  gst_message_parse_error (msg, &err, NULL);
+  fail_unless (strstr (err->message, "Upstream delivers 600 ms") != NULL,
+      "%s", err->message);
+  fail_unless (strstr (err->message, "ring-buffer-ms at least 610") != NULL,
+      "%s", err->message);
+  g_error_free (err);
+  gst_message_unref (msg);
+
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+  receiver_free (r);
+}
+
+GST_END_TEST;
+
 static Suite *
 audiostreamsink_suite (void)
 {
@@ -1255,6 +1369,8 @@ audiostreamsink_suite (void)
   tcase_add_test (tc, test_ipv6_error_names_target_once);
   tcase_add_test (tc, test_formats_sent_byte_exact);
   tcase_add_test (tc, test_format_change_same_frame_size_refused);
+  tcase_add_test (tc, test_prefill_leaves_room_for_upstream_buffers);
+  tcase_add_test (tc, test_upstream_buffer_larger_than_ring);
   return s;
 }
 

@@ -1119,6 +1119,43 @@ GST_START_TEST (test_fatal_error_waits_for_playing)
 
 GST_END_TEST;
 
+/* The element prefilled less than prefill-ms (its upstream's buffers need
+ * the room): the target starts there, and the adaptive target never rises
+ * above it, however large the jitter. */
+GST_START_TEST (test_limited_prefill_caps_the_target)
+{
+  World *w = world_new ();
+  GstAsSender *s = sender_new (w, TRUE);
+  GstAsSenderStats st;
+
+  gst_as_sender_limit_prefill (s, RATE * 60 / 1000);
+  gst_as_sender_get_stats (s, &st);
+  fail_unless_equals_uint64 (st.target_ms, 60);
+
+  w->write_pos = 1000 * CHUNK;
+  gst_as_sender_start (s);
+  send_next (s, w, NULL);
+  w->capture_jitter_us = 400 * 1000;
+  w->now_us += 200 * 1000;
+  send_next (s, w, NULL);
+  gst_as_sender_get_stats (s, &st);
+  fail_unless_equals_uint64 (st.target_ms, 60);
+
+  /* 0 (or more than prefill-ms allows) changes nothing */
+  sender_free (s);
+  world_free (w);
+  w = world_new ();
+  s = sender_new (w, FALSE);
+  gst_as_sender_limit_prefill (s, 0);
+  gst_as_sender_limit_prefill (s, RATE);
+  gst_as_sender_get_stats (s, &st);
+  fail_unless_equals_uint64 (st.target_ms, 100);
+  sender_free (s);
+  world_free (w);
+}
+
+GST_END_TEST;
+
 static Suite *
 sender_suite (void)
 {
@@ -1143,6 +1180,7 @@ sender_suite (void)
   tcase_add_test (tc, test_max_lag_never_drops_a_file);
   tcase_add_test (tc, test_max_lag_drop_not_undone_by_resend);
   tcase_add_test (tc, test_fatal_error_waits_for_playing);
+  tcase_add_test (tc, test_limited_prefill_caps_the_target);
   return s;
 }
 
