@@ -23,7 +23,6 @@
 
 import os
 import sys
-import threading
 import time
 import unittest
 
@@ -32,6 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Gst, BusWatch, run_tests, stats_dict  # noqa: E402
 import numpy  # noqa: E402  (harness has already skipped without it)
 from test_audiostreamsink import SinkTestCase  # noqa: E402
+from test_audiostreamsrc import Received  # noqa: E402
 import test_snapserver as snap  # noqa: E402
 
 RATE = 48000
@@ -45,34 +45,6 @@ def pattern(first_byte, n):
              251).astype(numpy.uint8).tobytes())
 
 
-class Collected:
-
-    def __init__(self, appsink):
-        self.data = bytearray()
-        self.caps = None
-        self.lock = threading.Lock()
-        appsink.connect('new-sample', self._on_sample)
-
-    def _on_sample(self, appsink):
-        sample = appsink.emit('pull-sample')
-        buf = sample.get_buffer()
-        with self.lock:
-            self.caps = sample.get_caps()
-            if not buf.has_flags(Gst.BufferFlags.GAP):
-                self.data += buf.extract_dup(0, buf.get_size())
-        return Gst.FlowReturn.OK
-
-    def wait_bytes(self, n, timeout):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self.lock:
-                if len(self.data) >= n:
-                    break
-            time.sleep(0.01)
-        with self.lock:
-            return bytes(self.data)
-
-
 class TestFormatsToAudiostreamsrc(SinkTestCase):
 
     def send_format(self, fmt):
@@ -83,7 +55,8 @@ class TestFormatsToAudiostreamsrc(SinkTestCase):
             'sync=false' % (fmt, RATE, CHANNELS))
         rwatch = BusWatch(rpipe)
         self.addCleanup(self._teardown, rpipe, rwatch)
-        got = Collected(rpipe.get_by_name('out'))
+        appsink = rpipe.get_by_name('out')
+        got = Received(appsink)
         rpipe.set_state(Gst.State.PLAYING)
         self.assertEqual(rpipe.get_state(5 * Gst.SECOND)[0],
                          Gst.StateChangeReturn.SUCCESS)
@@ -112,13 +85,16 @@ class TestFormatsToAudiostreamsrc(SinkTestCase):
         appsrc.emit('end-of-stream')
         self.wait_eos(watch, 10)
         stats = stats_dict(pipeline.get_by_name('sink'))
-        received = got.wait_bytes(len(sent), 5)
+        got.wait_bytes(len(sent), 5)
+        with got.lock:
+            received = bytes(got.audio)
 
         self.assert_no_errors(watch)
         self.assertEqual(rwatch.errors(), [])
         self.assertEqual(stats['bytes-sent'], len(sent))
         self.assertEqual(stats['samples-sent'], frames)
-        self.assertEqual(got.caps.get_structure(0).get_string('format'), fmt)
+        caps = appsink.get_static_pad('sink').get_current_caps()
+        self.assertEqual(caps.get_structure(0).get_string('format'), fmt)
         self.assertEqual(len(received), len(sent),
                          '%s: received %d bytes, sent %d' %
                          (fmt, len(received), len(sent)))

@@ -34,7 +34,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import Gst, require_element, run_tests  # noqa: E402,F401
+from harness import require_element, run_tests  # noqa: E402
 import peers  # noqa: E402
 
 GST_LAUNCH = shutil.which('gst-launch-1.0')
