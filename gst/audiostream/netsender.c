@@ -230,7 +230,8 @@ wait_audio (gpointer user_data, GstAsSenderFormat * f)
   GstClock *clock;
 
   while (gst_as_sink_front_wait_format (front, -1) &&
-      !gst_as_sink_front_wait_unsent (front, MAX (ns->prefill_frames, 1),
+      !gst_as_sink_front_wait_unsent (front,
+          MAX (__atomic_load_n (&ns->prefill_frames, __ATOMIC_ACQUIRE), 1),
           -1) && !gst_as_sink_front_is_eos (front) &&
       !gst_as_sink_front_is_stopping (front) &&
       !gst_as_sink_front_has_failed (front));
@@ -241,6 +242,8 @@ wait_audio (gpointer user_data, GstAsSenderFormat * f)
     return TRUE;                /* EOS before any format */
 
   f->chunk = ns->chunk;
+  f->prefill_frames = __atomic_load_n (&ns->prefill_frames,
+      __ATOMIC_ACQUIRE);
   f->ring_capacity = front->ring.capacity;
   f->kernel_buffer_bytes =
       gst_as_transport_send_buffer_bytes (f->rate * f->bpf);
@@ -467,6 +470,15 @@ gst_as_net_sender_set_format_side (GstAsNetSender * ns, guint chunk,
 {
   ns->chunk = chunk;
   ns->prefill_frames = prefill_frames;
+}
+
+/* From render(), before the network thread attached: upstream buffers
+ * need more room than prefill-ms leaves in the ring, so the prefill is
+ * lowered to @prefill_frames (the sender takes it when it attaches). */
+void
+gst_as_net_sender_lower_prefill (GstAsNetSender * ns, guint64 prefill_frames)
+{
+  __atomic_store_n (&ns->prefill_frames, prefill_frames, __ATOMIC_RELEASE);
 }
 
 /* What render() measured of the capture jitter, for the sender. */

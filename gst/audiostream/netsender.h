@@ -111,6 +111,8 @@ void      gst_as_net_sender_stop      (GstAsNetSender * ns);
 /* streaming thread */
 void      gst_as_net_sender_set_format_side (GstAsNetSender * ns,
                                        guint chunk, guint64 prefill_frames);
+void      gst_as_net_sender_lower_prefill (GstAsNetSender * ns,
+                                       guint64 prefill_frames);
 GstFlowReturn gst_as_net_sender_write (GstAsNetSender * ns,
                                        const guint8 * data, guint64 frames);
 void      gst_as_net_sender_set_capture_jitter (GstAsNetSender * ns,

@@ -40,6 +40,9 @@
 #define PEER_CHECK_INTERVAL_US (100 * G_TIME_SPAN_MILLISECOND)
 /* Statistics go on while the thread waits to reconnect */
 #define SLEEP_SLICE_MS 100
+/* How long a fatal ERROR waits for the element to be PLAYING */
+#define ERROR_HOLD_MS 1000
+#define ERROR_HOLD_SLICE_MS 10
 
 
 static guint64
@@ -185,6 +188,7 @@ setup_buffer_target (GstAsSender * sender, guint64 ring_capacity)
 
   max_ms = MIN (sender->config.max_buffer_ms,
       ring_ms - MIN (ring_ms, chunk_ms));
+  max_ms = MIN (max_ms, sender->cushion_limit_ms);
   min_ms = MIN (sender->config.min_buffer_ms, max_ms);
   gst_as_jitter_target_init (&sender->buffer_target, min_ms * 1000,
       max_ms * 1000, TARGET_DECAY_HALF_LIFE_US);
@@ -208,6 +212,8 @@ gst_as_sender_set_format (GstAsSender * sender, gint rate, guint bpf,
   sender->rate = rate;
   sender->bpf = bpf;
   sender->chunk = chunk;
+  sender->ring_capacity = ring_capacity;
+  sender->cushion_limit_ms = G_MAXUINT64;
   sender->prefill_ms = gst_as_frames_to_ms (gst_as_prefill_frames
       (sender->config.prefill_ms, rate, chunk, ring_capacity), rate);
   history = (2 * (guint64) kernel_buffer_bytes) / bpf + 2 * chunk;
@@ -218,6 +224,23 @@ gst_as_sender_set_format (GstAsSender * sender, gint rate, guint bpf,
   setup_buffer_target (sender, ring_capacity);
   sender->stats.rate = rate;
   sender->stats.bpf = bpf;
+  publish (sender);
+}
+
+/* The element prefilled @prefill_frames only, less than prefill-ms, to
+ * leave room in the ring for its upstream's buffers: the target starts
+ * there, and the adaptive target stays below it, or the ring would
+ * overflow on a perfect link. Before the schedule starts. */
+void
+gst_as_sender_limit_prefill (GstAsSender * sender, guint64 prefill_frames)
+{
+  guint64 ms = gst_as_frames_to_ms (prefill_frames, sender->rate);
+
+  if (prefill_frames == 0 || ms >= sender->prefill_ms)
+    return;
+  sender->prefill_ms = ms;
+  sender->cushion_limit_ms = ms;
+  setup_buffer_target (sender, sender->ring_capacity);
   publish (sender);
 }
 
@@ -384,6 +407,85 @@ adapt_buffer (GstAsSender * sender)
     gst_as_pacer_shift (&sender->pacer, -slew);
 }
 
+static void
+post_lag_drop (GstAsSender * sender, guint64 lag_frames, guint64 dropped)
+{
+  gint64 now_us = sender->cb.now_us (sender->user_data);
+  guint held_back = 0;
+  gchar *debug;
+
+  GST_INFO ("%" G_GUINT64_FORMAT " frames behind the target: dropped %"
+      G_GUINT64_FORMAT, lag_frames, dropped);
+  sender->cb.post (sender->user_data,
+      gst_structure_new ("audiostreamsink-lag-drop",
+          "lag-ms", G_TYPE_UINT64, gst_as_frames_to_ms (lag_frames,
+              sender->rate),
+          "max-lag-ms", G_TYPE_UINT, sender->config.max_lag_ms,
+          "target-ms", G_TYPE_UINT64, sender->stats.target_ms,
+          "dropped-samples", G_TYPE_UINT64, dropped,
+          "dropped-ms", G_TYPE_UINT64, gst_as_frames_to_ms (dropped,
+              sender->rate),
+          "lag-dropped-samples", G_TYPE_UINT64,
+          sender->stats.lag_dropped_frames, NULL));
+  if (!gst_as_rate_limit_allow (&sender->user_messages, now_us, &held_back))
+    return;
+  debug = g_strdup_printf ("%" G_GUINT64_FORMAT " samples dropped for lag "
+      "so far; %u messages held back", sender->stats.lag_dropped_frames,
+      held_back);
+  tell (sender, GST_MESSAGE_INFO, debug, "The stream was %" G_GUINT64_FORMAT
+      " ms behind its target delay, more than max-lag-ms (%u): dropped the "
+      "oldest %" G_GUINT64_FORMAT " ms to return to live.",
+      gst_as_frames_to_ms (lag_frames, sender->rate),
+      sender->config.max_lag_ms, gst_as_frames_to_ms (dropped,
+          sender->rate));
+  g_free (debug);
+}
+
+/* max-lag-ms: the backlog of a live stream beyond its buffer target is
+ * delay that an outage added, and a receiver that reads at exactly real
+ * time (snapserver does) never lets the catch-up rate take it back. Once
+ * it exceeds max-lag-ms, all of it goes, oldest first, so the delay is
+ * back at the target at once; the schedule moves past the dropped frames,
+ * as past an overflow. A non-live upstream is never dropped: its backlog
+ * is audio read ahead, not delay. */
+static void
+trim_lag (GstAsSender * sender)
+{
+  guint64 target, limit, excess, dropped = 0;
+  GstAsSenderInput in = { 0 };
+
+  if (sender->config.max_lag_ms == 0)
+    return;
+  sender->cb.input (sender->user_data, &in);
+  if (!in.live || in.eos)
+    return;
+  target = gst_util_uint64_scale_int (sender->stats.target_ms, sender->rate,
+      1000);
+  limit = gst_util_uint64_scale_int (sender->config.max_lag_ms,
+      sender->rate, 1000);
+  if (in.level <= target + limit)
+    return;
+
+  excess = in.level - target;
+  while (dropped < excess) {
+    GstAsSenderRead info = { 0 };
+    guint64 got = sender->cb.read (sender->user_data, sender->chunk_buf,
+        MIN (sender->chunk, excess - dropped), &info);
+
+    /* what the ring itself dropped meanwhile is counted there */
+    if (info.dropped + info.history_lost > 0)
+      gst_as_pacer_skip (&sender->pacer, info.dropped + info.history_lost);
+    if (got == 0)
+      break;
+    dropped += got;
+    sender->lag_floor = info.pos + got;
+  }
+  gst_as_pacer_skip (&sender->pacer, dropped);
+  sender->stats.lag_dropped_frames += dropped;
+  publish (sender);
+  post_lag_drop (sender, excess, dropped);
+}
+
 /* One deadline: takes a chunk and sends it. @due is the deadline the
  * caller waited for. */
 GstAsSenderResult
@@ -394,6 +496,7 @@ gst_as_sender_send (GstAsSender * sender, GstClockTime due, GError ** error)
   guint frames;
   gsize size;
 
+  trim_lag (sender);
   frames = take_chunk (sender);
   if (frames == 0 && sender->in.eos)
     return GST_AS_SENDER_DRAINED;
@@ -462,6 +565,23 @@ gst_as_sender_closed (GstAsSender * sender, const gchar * remote)
       NULL);
 }
 
+/* Frames of this connection's chunk records, back to record @oldest,
+ * that lie in the capture range [@lo, @hi). */
+static guint64
+sent_between (GstAsSender * sender, guint64 oldest, guint64 lo, guint64 hi)
+{
+  guint64 i, n = 0;
+
+  for (i = sender->conn_chunks; i > oldest; i--) {
+    GstAsSenderChunk *c = &sender->chunks[(i - 1) % sender->n_chunks];
+    guint64 a = MAX (c->pos, lo), b = MIN (c->pos + c->frames, hi);
+
+    if (b > a)
+      n += b - a;
+  }
+  return n;
+}
+
 /* After a connection is lost: the capture frames the peer did not
  * acknowledge are read again, from the frame the acknowledged bytes end in
  * (a receiver drops a partial frame at the end of a connection), and the
@@ -493,6 +613,13 @@ recover_unacknowledged (GstAsSender * sender, gboolean have_acked,
       sent_to = c->pos + c->frames;
     if (c->wire <= acked)
       break;
+  }
+  if (from != G_MAXUINT64 && from < sender->lag_floor) {
+    /* sent before a max-lag-ms drop and not acknowledged: older than the
+     * audio that drop took, so it goes the same way, and is counted */
+    sender->stats.lag_dropped_frames += sent_between (sender, oldest, from,
+        sender->lag_floor);
+    from = sender->lag_floor;
   }
   if (from != G_MAXUINT64) {
     guint64 to;
@@ -579,6 +706,26 @@ warn_failure (GstAsSender * sender, const gchar * what, const gchar * reason,
   sender->warnings_suppressed = 0;
 }
 
+/* A failure before the element is PLAYING comes during the application's
+ * first state change, while it may still be inside set_state(). An
+ * application that quits its main loop from a sync bus handler on ERROR
+ * before it has started running that loop (gst-launch-1.0 does, and then
+ * waits for ever on a pipeline that cannot preroll) loses the quit. The
+ * ERROR is therefore told once the element is PLAYING, which only comes
+ * after set_state() has returned, or after ERROR_HOLD_MS if it never
+ * does. Returns at once when the thread is stopping. */
+static void
+hold_error_until_playing (GstAsSender * sender)
+{
+  guint waited = 0;
+
+  while (!sender->cb.playing (sender->user_data) && waited < ERROR_HOLD_MS) {
+    if (!sender->cb.sleep_ms (sender->user_data, ERROR_HOLD_SLICE_MS))
+      return;
+    waited += ERROR_HOLD_SLICE_MS;
+  }
+}
+
 /* What to do after a connection attempt failed or a connection was lost:
  * give up with an error, finish (EOS has come: nobody is left to wait
  * for), or wait *@retry_ms and try again. */
@@ -600,6 +747,7 @@ gst_as_sender_failed (GstAsSender * sender, const gchar * reason,
   if (!sender->config.auto_reconnect ||
       (sender->config.max_reconnect_attempts > 0 &&
           attempt >= sender->config.max_reconnect_attempts)) {
+    hold_error_until_playing (sender);
     post_connection (sender, "failed", attempt, -1, target, reason);
     if (sender->config.auto_reconnect)
       tell (sender, GST_MESSAGE_ERROR, "max-reconnect-attempts reached",
@@ -751,6 +899,7 @@ gst_as_sender_stats_structure (const GstAsSenderStats * st,
       "overflows", G_TYPE_UINT64, in->overflows,
       "dropped-samples", G_TYPE_UINT64, in->dropped,
       "lost-samples", G_TYPE_UINT64, st->lost_frames,
+      "lag-dropped-samples", G_TYPE_UINT64, st->lag_dropped_frames,
       "reconnects", G_TYPE_UINT64, st->reconnects,
       "connect-attempts", G_TYPE_UINT64, st->connect_attempts,
       "connected", G_TYPE_BOOLEAN, st->connected,
@@ -837,6 +986,7 @@ stream (GstAsSender * sender, GError ** error)
       return STREAM_DONE;       /* EOS before any audio: nothing to send */
     gst_as_sender_set_format (sender, f.rate, f.bpf, f.chunk,
         f.ring_capacity, f.kernel_buffer_bytes);
+    gst_as_sender_limit_prefill (sender, f.prefill_frames);
     gst_as_sender_start (sender);
   }
 

@@ -75,6 +75,9 @@ typedef struct
   guint bpf;
   guint chunk;                  /* frames per send */
   guint64 ring_capacity;        /* frames */
+  guint64 prefill_frames;       /* what was prefilled, if less than
+                                 * prefill-ms (the room upstream buffers
+                                 * need); 0: prefill-ms */
   guint kernel_buffer_bytes;    /* the connection's send buffer */
 } GstAsSenderFormat;
 
@@ -184,6 +187,7 @@ typedef struct
   gboolean adaptive_buffer;
   guint min_buffer_ms;
   guint max_buffer_ms;
+  guint max_lag_ms;             /* 0: keep every backlog */
 } GstAsSenderConfig;
 
 /**
@@ -200,6 +204,7 @@ typedef struct
   guint64 underruns;
   guint64 silence_frames;
   guint64 lost_frames;
+  guint64 lag_dropped_frames;   /* dropped by max-lag-ms */
   guint64 reconnects;
   guint64 connect_attempts;
   gboolean connected;
@@ -267,6 +272,8 @@ typedef struct
   guint chunk;
   guint8 *chunk_buf;
   guint64 prefill_ms;           /* what the ring allows of prefill-ms */
+  guint64 ring_capacity;
+  guint64 cushion_limit_ms;     /* most the target may be */
 
   GstAsPacer pacer;
   gboolean pacing;
@@ -283,6 +290,8 @@ typedef struct
   guint64 conn_chunks;          /* records written on this connection */
   guint64 conn_frames;          /* wire frames written on it */
   guint64 delivered_before;     /* acknowledged on earlier connections */
+  guint64 lag_floor;            /* capture position the last max-lag-ms
+                                 * drop ended at: never sent again */
 
   /* connection and counters */
   GstAsBackoff backoff;
@@ -337,6 +346,8 @@ void      gst_as_sender_set_format    (GstAsSender * sender, gint rate,
                                        guint kernel_buffer_bytes);
 guint64   gst_as_prefill_frames       (guint prefill_ms, gint rate,
                                        guint chunk, guint64 ring_capacity);
+void      gst_as_sender_limit_prefill (GstAsSender * sender,
+                                       guint64 prefill_frames);
 
 /* the whole sending thread: connect, stream, recover, retry, until EOS is
  * drained, a fatal failure or a stop */

@@ -11,10 +11,13 @@
  * SECTION:element-audiostreamsink
  * @title: audiostreamsink
  *
- * Sends raw interleaved S16LE PCM to a TCP server at a constant bitrate paced
- * by the clock. The bytes on the wire are the samples exactly as they arrive,
- * with no header, so any raw-PCM receiver works: Snapcast's `snapserver` with
- * a `tcp://` stream source, `tcpserversrc ! rawaudioparse`, `nc -l`.
+ * Sends raw interleaved PCM (S16LE, S24LE packed in 3 bytes, S32LE or F32LE)
+ * to a TCP server at a constant bitrate paced by the clock. The bytes on the
+ * wire are the samples exactly as they arrive, with no header, so any
+ * raw-PCM receiver works: `audiostreamsrc`, Snapcast's `snapserver` with a
+ * `tcp://` stream source (`sampleformat` 16, 24 or 32 bits),
+ * `tcpserversrc ! rawaudioparse`, `nc -l`. Silence sent for a dry capture
+ * is zero bytes, which is silence in every one of these formats.
  *
  * `render()` only copies audio into a ring buffer of `ring-buffer-ms`; it never
  * waits on the network. A thread of the element owns the socket: it connects
@@ -24,6 +27,14 @@
  * capture source, the device's clock), or CLOCK_MONOTONIC when there is none,
  * so timing error never accumulates. TCP_NODELAY is set and packets are
  * marked with the `dscp` traffic class.
+ *
+ * With `max-lag-ms`, a live stream returns to live after an outage: once
+ * the backlog exceeds its buffer target (`prefill-ms`, or the adaptive
+ * target) by more than `max-lag-ms`, the whole excess is dropped, oldest
+ * first, counted in `lag-dropped-samples` and posted as
+ * `audiostreamsink-lag-drop`. The default, 0, keeps everything: a receiver
+ * that reads at exactly real time (snapserver) then keeps the delay that an
+ * outage added.
  *
  * When the ring is full, a live upstream (a capture device) loses its oldest
  * audio, counted in the `overflows` and `dropped-samples` statistics, and is
@@ -116,6 +127,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_audio_stream_sink_debug);
 #define DEFAULT_MIN_BUFFER_MS 2000
 #define DEFAULT_MAX_BUFFER_MS 6000
 #define DEFAULT_LOOPBACK FALSE
+#define DEFAULT_MAX_LAG_MS 0    /* keep every backlog */
 /* what loopback=true makes the defaults, as in the seed application */
 #define LOOPBACK_RING_BUFFER_MS 8000
 #define LOOPBACK_MIN_BUFFER_MS 4000
@@ -126,7 +138,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_audio_stream_sink_debug);
 #define MAX_BUFFER_MS 600000
 
 #define SINK_CAPS \
-  "audio/x-raw, format = (string) S16LE, layout = (string) interleaved, " \
+  "audio/x-raw, format = (string) { S16LE, S24LE, S32LE, F32LE }, " \
+  "layout = (string) interleaved, " \
   "rate = (int) [ 8000, 192000 ], channels = (int) [ 1, 8 ]"
 
 enum
@@ -151,6 +164,7 @@ enum
   PROP_MAX_BUFFER_MS,
   PROP_LOOPBACK,
   PROP_STATS,
+  PROP_MAX_LAG_MS,
 };
 
 /* Threads: the streaming thread (render(), set_caps(), events), the
@@ -200,6 +214,7 @@ struct _GstAudioStreamSink
   guint min_buffer_ms;
   guint max_buffer_ms;
   gboolean loopback;
+  guint max_lag_ms;
   /* set explicitly, so loopback does not change them */
   gboolean ring_buffer_ms_set;
   gboolean min_buffer_ms_set;
@@ -212,6 +227,10 @@ struct _GstAudioStreamSink
 
   /* streaming thread only */
   GstCaps *refused_caps;        /* posted as an error already */
+  GstAudioFormat format;        /* of the configured caps */
+  guint chunk;                  /* frames per send, as fitted */
+  guint64 prefill_frames;       /* as fitted, then to upstream's buffers */
+  guint64 largest_buffer;       /* frames, of a live upstream */
   guint prefill_start_ms;       /* prefill-ms, copied at start() */
   gboolean prefill_warned;
   GstAsCaptureJitter capture_jitter;
@@ -415,21 +434,34 @@ gst_audio_stream_sink_class_init (GstAudioStreamSinkClass * klass)
           "stay)", DEFAULT_LOOPBACK,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_MAX_LAG_MS,
+      g_param_spec_uint ("max-lag-ms", "Max lag",
+          "Most delay, in ms, that an outage or a slow link may add to a live "
+          "stream beyond its buffer target (prefill-ms, or the adaptive "
+          "target); past it, the whole backlog beyond the target is dropped, "
+          "oldest first, counted in lag-dropped-samples and posted as "
+          "audiostreamsink-lag-drop, so the stream is back at its target "
+          "delay. 0 = keep everything and catch up at up to 1.5x real time "
+          "(a receiver that reads at real time keeps the delay). A non-live "
+          "upstream is never dropped", 0, MAX_BUFFER_MS, DEFAULT_MAX_LAG_MS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "audiostreamsink-stats structure: uptime-ms, bytes-sent, "
           "samples-sent, bitrate-kbps (since start), buffer-level-ms, "
           "buffer-target-ms, buffer-capacity-ms, underruns, silence-samples, "
-          "overflows, dropped-samples, lost-samples, reconnects, "
-          "connect-attempts, connected, lag-ms, pacing-error-p99-us (since "
-          "start)",
+          "overflows, dropped-samples, lost-samples, lag-dropped-samples, "
+          "reconnects, connect-attempts, connected, lag-ms, "
+          "pacing-error-p99-us (since start)",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_set_static_metadata (element_class,
       "Audio stream sink", "Sink/Network/Audio",
-      "Sends raw S16LE PCM to a TCP server at a constant, clock-paced "
-      "bitrate, buffered so the network never blocks capture",
+      "Sends raw PCM (S16LE, S24LE, S32LE, F32LE) to a TCP server at a "
+      "constant, clock-paced bitrate, buffered so the network never blocks "
+      "capture",
       "gst-audiostream developers");
 
   basesink_class->start = GST_DEBUG_FUNCPTR (gst_audio_stream_sink_start);
@@ -513,6 +545,7 @@ gst_audio_stream_sink_init (GstAudioStreamSink * self)
   self->min_buffer_ms = DEFAULT_MIN_BUFFER_MS;
   self->max_buffer_ms = DEFAULT_MAX_BUFFER_MS;
   self->loopback = DEFAULT_LOOPBACK;
+  self->max_lag_ms = DEFAULT_MAX_LAG_MS;
 
   gst_as_sink_front_init (&self->front, GST_BASE_SINK (self),
       gst_as_net_sender_wake, &self->net);
@@ -606,6 +639,9 @@ gst_audio_stream_sink_set_property (GObject * object, guint prop_id,
       break;
     case PROP_LOOPBACK:
       self->loopback = g_value_get_boolean (value);
+      break;
+    case PROP_MAX_LAG_MS:
+      self->max_lag_ms = g_value_get_uint (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -732,6 +768,9 @@ gst_audio_stream_sink_get_property (GObject * object, guint prop_id,
     case PROP_LOOPBACK:
       g_value_set_boolean (value, self->loopback);
       break;
+    case PROP_MAX_LAG_MS:
+      g_value_set_uint (value, self->max_lag_ms);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -769,6 +808,7 @@ gst_audio_stream_sink_start (GstBaseSink * bsink)
   config.adaptive_buffer = self->adaptive_buffer;
   config.min_buffer_ms = effective_min_buffer_ms (self);
   config.max_buffer_ms = effective_max_buffer_ms (self);
+  config.max_lag_ms = self->max_lag_ms;
   self->started = g_get_monotonic_time () * GST_USECOND;
   self->stopped = GST_CLOCK_TIME_NONE;
   GST_OBJECT_UNLOCK (self);
@@ -874,6 +914,7 @@ gst_audio_stream_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
   guint ring_ms, chunk_samples, chunk, bpf;
   guint64 capacity;
   gint rate;
+  GstAudioFormat format;
 
   /* A pad offers refused sticky caps again with every buffer: one ERROR
    * is enough. */
@@ -883,9 +924,10 @@ gst_audio_stream_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
     goto invalid_caps;
   rate = GST_AUDIO_INFO_RATE (&info);
   bpf = GST_AUDIO_INFO_BPF (&info);
+  format = GST_AUDIO_INFO_FORMAT (&info);
 
   if (g_atomic_int_get (&front->configured)) {
-    if (front->rate == rate && front->bpf == bpf)
+    if (front->rate == rate && front->bpf == bpf && self->format == format)
       return TRUE;
     /* audio in the old format has come: the receiver, which gets raw PCM
      * with no header, would take it for the new one */
@@ -900,11 +942,14 @@ gst_audio_stream_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
   capacity = gst_util_uint64_scale_int (ring_ms, rate, 1000);
   chunk = fit_chunk (self, chunk_samples, capacity);
   /* the sending side of the format, published by set_format() */
-  gst_as_net_sender_set_format_side (&self->net, chunk,
-      fit_prefill (self, rate, chunk, ring_ms, capacity));
+  self->chunk = chunk;
+  self->prefill_frames = fit_prefill (self, rate, chunk, ring_ms, capacity);
+  self->largest_buffer = 0;
+  gst_as_net_sender_set_format_side (&self->net, chunk, self->prefill_frames);
   if (gst_as_sink_front_set_format (front, rate, bpf, capacity) ==
       GST_AS_FORMAT_BUSY)
     goto format_change;
+  self->format = format;
 
   GST_INFO_OBJECT (self, "%d Hz, %d channels, ring %" G_GUINT64_FORMAT
       " frames", rate, GST_AUDIO_INFO_CHANNELS (&info), capacity);
@@ -920,9 +965,11 @@ format_change:
   gst_caps_replace (&self->refused_caps, caps);
   GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
       ("The audio format cannot change mid-stream: the raw PCM on the wire "
-          "has no header to tell the receiver (was %d Hz, %u bytes per "
-          "frame; now %d Hz, %u bytes per frame).", front->rate, front->bpf,
-          rate, bpf), ("new caps: %" GST_PTR_FORMAT, caps));
+          "has no header to tell the receiver (was %s, %d Hz, %u bytes per "
+          "frame; now %s, %d Hz, %u bytes per frame).",
+          gst_audio_format_to_string (self->format), front->rate, front->bpf,
+          gst_audio_format_to_string (format), rate, bpf),
+      ("new caps: %" GST_PTR_FORMAT, caps));
   return FALSE;
 }
 
@@ -963,6 +1010,74 @@ arrival_time_us (GstAudioStreamSink * self)
   return now;
 }
 
+static guint64
+frames_to_ms_up (guint64 frames, gint rate)
+{
+  return gst_util_uint64_scale_int_ceil (frames, 1000, rate);
+}
+
+/* A live upstream writes a whole buffer at once, and the sender takes the
+ * ring down to the prefill only in between: the ring must hold the prefill
+ * and one upstream buffer, or it overflows on a perfect link. Checked for
+ * each larger buffer: one larger than the ring minus a chunk is an error;
+ * one that leaves too little room for the prefill lowers it (with a
+ * WARNING that says what to change) while sending has not started.
+ * Returns FALSE after posting the error. */
+static gboolean
+fit_upstream_buffer (GstAudioStreamSink * self, guint64 frames)
+{
+  GstAsSinkFront *front = &self->front;
+  guint64 capacity = front->ring.capacity, prefill = self->prefill_frames;
+  gint rate = front->rate;
+
+  self->largest_buffer = frames;
+  if (frames + self->chunk > capacity)
+    goto too_large;
+  if (prefill + frames <= capacity)
+    return TRUE;
+
+  if (g_atomic_int_get (&front->attached)) {
+    GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+        ("Upstream now delivers %" G_GUINT64_FORMAT " ms of audio at a time, "
+            "and the ring (ring-buffer-ms %" G_GUINT64_FORMAT ") holding "
+            "%" G_GUINT64_FORMAT " ms of prefill has no room for that: audio "
+            "will be dropped even on a perfect link. Make ring-buffer-ms at "
+            "least %" G_GUINT64_FORMAT ".", gst_as_frames_to_ms (frames, rate),
+            gst_as_frames_to_ms (capacity, rate),
+            gst_as_frames_to_ms (prefill, rate),
+            frames_to_ms_up (prefill + frames, rate)), (NULL));
+    return TRUE;
+  }
+  self->prefill_frames = capacity - frames;
+  gst_as_net_sender_lower_prefill (&self->net, self->prefill_frames);
+  GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS,
+      ("Upstream delivers %" G_GUINT64_FORMAT " ms of audio at a time, and "
+          "a prefill of %" G_GUINT64_FORMAT " ms leaves only %"
+          G_GUINT64_FORMAT " ms of ring-buffer-ms (%" G_GUINT64_FORMAT
+          ") for it: prefilling %" G_GUINT64_FORMAT " ms instead, or the "
+          "ring would overflow on a "
+          "perfect link. Make ring-buffer-ms at least %" G_GUINT64_FORMAT
+          " for the full prefill, or have upstream deliver smaller buffers.",
+          gst_as_frames_to_ms (frames, rate),
+          gst_as_frames_to_ms (prefill, rate),
+          gst_as_frames_to_ms (capacity - prefill, rate),
+          gst_as_frames_to_ms (capacity, rate),
+          gst_as_frames_to_ms (self->prefill_frames, rate),
+          frames_to_ms_up (prefill + frames, rate)), (NULL));
+  return TRUE;
+
+too_large:
+  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+      ("Upstream delivers %" G_GUINT64_FORMAT " ms of audio at a time, more "
+          "than ring-buffer-ms (%" G_GUINT64_FORMAT ") can take while a chunk "
+          "is being sent. Make ring-buffer-ms at least %" G_GUINT64_FORMAT
+          ", or have upstream deliver smaller buffers.",
+          gst_as_frames_to_ms (frames, rate),
+          gst_as_frames_to_ms (capacity, rate),
+          frames_to_ms_up (frames + self->chunk, rate)), (NULL));
+  return FALSE;
+}
+
 /* A live upstream never waits: a full ring loses its oldest audio. A
  * non-live one is held back (gst_as_net_sender_write()). */
 static GstFlowReturn
@@ -988,6 +1103,12 @@ gst_audio_stream_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
   if (live) {
     gint64 jitter_us = gst_as_capture_jitter_add (&self->capture_jitter,
         front->rate, map.size / front->bpf, now_us);
+
+    if (G_UNLIKELY (map.size / front->bpf > self->largest_buffer) &&
+        !fit_upstream_buffer (self, map.size / front->bpf)) {
+      gst_buffer_unmap (buffer, &map);
+      return GST_FLOW_ERROR;
+    }
 
     if (jitter_us >= 0)
       gst_as_net_sender_set_capture_jitter (&self->net, jitter_us);

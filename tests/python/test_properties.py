@@ -43,6 +43,7 @@ KNOWN_PROPERTIES = {
     'dscp': None,                       # the element's own enum
     'high-priority': GObject.TYPE_BOOLEAN,
     'stats-interval-ms': GObject.TYPE_UINT,
+    'max-lag-ms': GObject.TYPE_UINT,
     'stats': Gst.Structure.__gtype__,
 }
 
@@ -61,6 +62,7 @@ STATS_FIELDS = {
     'silence-samples': GObject.TYPE_UINT64,
     'overflows': GObject.TYPE_UINT64,
     'dropped-samples': GObject.TYPE_UINT64,
+    'lag-dropped-samples': GObject.TYPE_UINT64,
     'reconnects': GObject.TYPE_UINT64,
     'connect-attempts': GObject.TYPE_UINT64,
     'connected': GObject.TYPE_BOOLEAN,

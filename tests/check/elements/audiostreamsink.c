@@ -175,6 +175,9 @@ make_upstream_non_live (GstHarness * h)
   gst_pad_set_query_function (h->srcpad, non_live_query);
 }
 
+/* the caps setup_sink_full() gives the harness */
+static const gchar *src_caps = CAPS;
+
 /* @bus, if given, is set before the element starts, so that no message of
  * its first moments is missed. */
 static GstHarness *
@@ -205,7 +208,7 @@ setup_sink_full (guint16 port, gboolean live, guint prefill_ms, guint ring_ms,
     gst_harness_set_upstream_latency (h, CHUNK_DURATION);
   else
     make_upstream_non_live (h);
-  gst_harness_set_src_caps_str (h, CAPS);
+  gst_harness_set_src_caps_str (h, src_caps);
   return h;
 }
 
@@ -524,7 +527,7 @@ GST_START_TEST (test_refuses_other_formats)
   GstHarness *h = gst_harness_new ("audiostreamsink");
 
   gst_harness_set_src_caps_str (h,
-      "audio/x-raw,format=F32LE,layout=interleaved,rate=48000,channels=2");
+      "audio/x-raw,format=F64LE,layout=interleaved,rate=48000,channels=2");
   fail_unless_equals_int (gst_harness_push (h, gst_buffer_new_and_alloc (64)),
       GST_FLOW_NOT_NEGOTIATED);
   gst_harness_teardown (h);
@@ -920,7 +923,10 @@ GST_START_TEST (test_eos_with_blocked_non_live_upstream)
 GST_END_TEST;
 
 /* Starts an audiostreamsink with @socket_path on its own bus and returns
- * the state change's result; *@error gets the first ERROR's text, if any. */
+ * the state change's result; *@error gets the first ERROR's text, if any.
+ * The element stays PAUSED (it has no upstream to preroll), so a fatal
+ * ERROR of its network thread comes only after the 1 s it waits for
+ * PLAYING (sender.c). */
 static GstStateChangeReturn
 start_with_socket_path (const gchar * socket_path, gboolean auto_reconnect,
     gchar ** error)
@@ -934,8 +940,7 @@ start_with_socket_path (const gchar * socket_path, gboolean auto_reconnect,
   g_object_set (sink, "socket-path", socket_path, "auto-reconnect",
       auto_reconnect, "stats-interval-ms", 0, NULL);
   ret = gst_element_set_state (sink, GST_STATE_PAUSED);
-  msg = gst_bus_timed_pop_filtered (bus, 300 * GST_MSECOND,
-      GST_MESSAGE_ERROR);
+  msg = gst_bus_timed_pop_filtered (bus, 3 * GST_SECOND, GST_MESSAGE_ERROR);
   *error = NULL;
   if (msg) {
     GError *err = NULL;
@@ -1105,6 +1110,238 @@ GST_START_TEST (test_ipv6_error_names_target_once)
 
 GST_END_TEST;
 
+/* ------------------------------------------------------------------------ */
+/* Formats                                                                   */
+
+typedef struct
+{
+  const gchar *format;
+  guint bpf;                    /* stereo */
+} FormatCase;
+
+static const FormatCase formats[] = {
+  {"S16LE", 4}, {"S24LE", 6}, {"S32LE", 8}, {"F32LE", 8},
+};
+
+/* Byte k of the stream holds k % 251: a prime, so no sample or frame size
+ * lines up with it, and a sample cut, swapped or padded shows. */
+static GstBuffer *
+byte_buffer (guint64 first_byte, guint bytes)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, bytes, NULL);
+  GstMapInfo map;
+  guint i;
+
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  for (i = 0; i < bytes; i++)
+    map.data[i] = (guint8) ((first_byte + i) % 251);
+  gst_buffer_unmap (buf, &map);
+  return buf;
+}
+
+/* Each format through a real socket: the bytes on the wire are the bytes
+ * pushed, then a dry live capture is padded with whole frames of zero
+ * bytes (silence in each format), counted in frames. 30 ms buffers, three
+ * chunks each, and chunks of the format's frame size. */
+GST_START_TEST (test_formats_sent_byte_exact)
+{
+  guint f;
+
+  for (f = 0; f < G_N_ELEMENTS (formats); f++) {
+    const FormatCase *fc = &formats[f];
+    gchar *caps = g_strdup_printf ("audio/x-raw,format=%s,"
+        "layout=interleaved,rate=48000,channels=2", fc->format);
+    Receiver *r = receiver_new ();
+    GstHarness *h;
+    guint i, audio_bytes = 10 * 3 * CHUNK * fc->bpf;
+    guint64 silence;
+
+    src_caps = caps;
+    h = setup_sink (r->port, TRUE, 100, 2000);
+    for (i = 0; i < 10; i++)
+      fail_unless_equals_int (gst_harness_push (h, byte_buffer (i * 3 *
+                  CHUNK * fc->bpf, 3 * CHUNK * fc->bpf)), GST_FLOW_OK);
+    /* 30 deadlines take the audio, the next two find the ring dry */
+    for (i = 0; i < 32; i++)
+      crank (h);
+    while (stats_uint64 (h, "silence-samples") < 2 * CHUNK)
+      g_usleep (1000);
+    g_array_unref (drain_to_eos (h));
+    silence = stats_uint64 (h, "silence-samples");
+    fail_unless_equals_uint64 (stats_uint64 (h, "bytes-sent"),
+        audio_bytes + silence * fc->bpf);
+    gst_harness_teardown (h);
+    receiver_wait_eof (r);
+
+    fail_unless_equals_int (r->data->len, audio_bytes + silence * fc->bpf);
+    for (i = 0; i < audio_bytes; i++)
+      if (r->data->data[i] != i % 251)
+        fail ("%s: byte %u is %u, expected %u", fc->format, i,
+            r->data->data[i], i % 251);
+    for (i = audio_bytes; i < r->data->len; i++)
+      if (r->data->data[i] != 0)
+        fail ("%s: silence byte %u is %u", fc->format, i, r->data->data[i]);
+    receiver_free (r);
+    g_free (caps);
+    src_caps = CAPS;
+  }
+}
+
+GST_END_TEST;
+
+/* S32LE and F32LE have the same frame size but not the same meaning: the
+ * receiver would play one as the other, so the change is refused too. */
+GST_START_TEST (test_format_change_same_frame_size_refused)
+{
+  Receiver *r = receiver_new ();
+  GstHarness *h;
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+  GError *err = NULL;
+
+  src_caps = "audio/x-raw,format=S32LE,layout=interleaved,rate=48000,"
+      "channels=2";
+  h = setup_sink (r->port, TRUE, 1000, 2000);
+  gst_element_set_bus (h->element, bus);
+  fail_unless_equals_int (gst_harness_push (h, byte_buffer (0, CHUNK * 8)),
+      GST_FLOW_OK);
+  gst_harness_set_src_caps_str (h,
+      "audio/x-raw,format=F32LE,layout=interleaved,rate=48000,channels=2");
+  fail_unless_equals_int (gst_harness_push (h, byte_buffer (0, CHUNK * 8)),
+      GST_FLOW_NOT_NEGOTIATED);
+  msg = wait_for_error (bus, GST_SECOND);
+  fail_unless (msg != NULL);
+  gst_message_parse_error (msg, &err, NULL);
+  fail_unless (strstr (err->message, "was S32LE") != NULL, "%s",
+      err->message);
+  fail_unless (strstr (err->message, "now F32LE") != NULL, "%s",
+      err->message);
+  g_error_free (err);
+  gst_message_unref (msg);
+
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+  receiver_free (r);
+  src_caps = CAPS;
+}
+
+GST_END_TEST;
+
+/* Lets the network thread's next clock wait complete if it comes within
+ * @ms of wall time; FALSE if it does not come. */
+static gboolean
+crank_within (GstHarness * h, guint ms)
+{
+  GstTestClock *clock = gst_harness_get_testclock (h);
+  gboolean pending = gst_test_clock_timed_wait_for_multiple_pending_ids (clock,
+      1, ms, NULL);
+
+  gst_object_unref (clock);
+  if (pending)
+    crank (h);
+  return pending;
+}
+
+static gchar *
+pop_warning (GstBus * bus, const gchar * containing)
+{
+  GstMessage *msg;
+  gchar *text = NULL;
+
+  while (text == NULL && (msg = gst_bus_pop_filtered (bus,
+              GST_MESSAGE_WARNING))) {
+    GError *err = NULL;
+
+    gst_message_parse_warning (msg, &err, NULL);
+    if (strstr (err->message, containing))
+      text = g_strdup (err->message);
+    g_error_free (err);
+    gst_message_unref (msg);
+  }
+  return text;
+}
+
+/* prefill-ms = the ring minus one chunk, and a live upstream that delivers
+ * 40 ms buffers (4 chunks): on a perfect link (every deadline met, one
+ * buffer per 4 of them) the ring overflowed by 20 ms before sending began,
+ * and the WARNING blamed the network. The prefill is now lowered to what
+ * leaves room for one upstream buffer, with a WARNING that says what to
+ * change, and nothing is dropped: the receiver gets every sample. */
+GST_START_TEST (test_prefill_leaves_room_for_upstream_buffers)
+{
+  Receiver *r = receiver_new ();
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h = setup_sink_full (r->port, TRUE, 490, 500, bus, NULL);
+  const guint per_buffer = 4 * CHUNK, n_buffers = 40;
+  gchar *warning;
+  guint k, i;
+
+  for (k = 0; k < n_buffers; k++) {
+    fail_unless_equals_int (gst_harness_push (h, counter_buffer (k *
+                per_buffer, per_buffer)), GST_FLOW_OK);
+    if (k < 11)
+      continue;
+    /* real time: 40 ms of deadlines per 40 ms buffer, once sending began */
+    for (i = 0; i < 4 && crank_within (h, k == 11 ? 2000 : 500); i++);
+  }
+  fail_unless_equals_uint64 (stats_uint64 (h, "dropped-samples"), 0);
+  fail_unless_equals_uint64 (stats_uint64 (h, "overflows"), 0);
+  fail_unless_equals_uint64 (stats_uint64 (h, "buffer-target-ms"), 460);
+  warning = pop_warning (bus, "Upstream delivers 40 ms");
+  fail_unless (warning != NULL, "no WARNING about the upstream buffers");
+  fail_unless (strstr (warning, "a prefill of 490 ms leaves only 10 ms of "
+          "ring-buffer-ms (500)") != NULL, "%s", warning);
+  fail_unless (strstr (warning, "prefilling 460 ms instead") != NULL, "%s",
+      warning);
+  fail_unless (strstr (warning, "ring-buffer-ms at least 530") != NULL, "%s",
+      warning);
+  g_free (warning);
+  fail_unless (pop_warning (bus, "network") == NULL,
+      "a WARNING blamed the network");
+
+  g_array_unref (drain_to_eos (h));
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+  receiver_wait_eof (r);
+  fail_unless_equals_int (r->data->len, n_buffers * per_buffer * BPF);
+  assert_counter (r->data->data, r->data->len, 0);
+  receiver_free (r);
+}
+
+GST_END_TEST;
+
+/* A live upstream buffer that the ring cannot hold with a chunk being
+ * sent: an ERROR that says how large ring-buffer-ms must be. */
+GST_START_TEST (test_upstream_buffer_larger_than_ring)
+{
+  Receiver *r = receiver_new ();
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h = setup_sink_full (r->port, TRUE, 100, 500, bus, NULL);
+  GstMessage *msg;
+  GError *err = NULL;
+
+  fail_unless_equals_int (gst_harness_push (h, counter_buffer (0,
+              60 * CHUNK)), GST_FLOW_ERROR);
+  msg = wait_for_error (bus, GST_SECOND);
+  fail_unless (msg != NULL);
+  gst_message_parse_error (msg, &err, NULL);
+  fail_unless (strstr (err->message, "Upstream delivers 600 ms") != NULL,
+      "%s", err->message);
+  fail_unless (strstr (err->message, "ring-buffer-ms at least 610") != NULL,
+      "%s", err->message);
+  g_error_free (err);
+  gst_message_unref (msg);
+
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+  receiver_free (r);
+}
+
+GST_END_TEST;
+
 static Suite *
 audiostreamsink_suite (void)
 {
@@ -1130,6 +1367,10 @@ audiostreamsink_suite (void)
   tcase_add_test (tc, test_prefill_larger_than_ring);
   tcase_add_test (tc, test_socket_path_not_a_socket);
   tcase_add_test (tc, test_ipv6_error_names_target_once);
+  tcase_add_test (tc, test_formats_sent_byte_exact);
+  tcase_add_test (tc, test_format_change_same_frame_size_refused);
+  tcase_add_test (tc, test_prefill_leaves_room_for_upstream_buffers);
+  tcase_add_test (tc, test_upstream_buffer_larger_than_ring);
   return s;
 }
 

@@ -744,6 +744,119 @@ GST_START_TEST (test_state_cycles_while_senders_connect)
 
 GST_END_TEST;
 
+/* A peer that sends lengths with no relation to the frame: 200 writes of
+ * 1 to 97 bytes, 10007 bytes in all (3 past a frame), then it leaves.
+ * Every whole frame comes out intact and in order, the 3 bytes are
+ * discarded and counted, and the next sender starts on a frame boundary. */
+GST_START_TEST (test_garbage_lengths)
+{
+  GstHarness *h = setup_src ();
+  guint16 port = src_port (h);
+  const guint total = 10007, frames = total / BPF;
+  guint8 *data = counter_bytes (0, frames + 1);
+  guint8 *next = counter_bytes (5000, 8);
+  GRand *rand = g_rand_new_with_seed (14);
+  GSocketConnection *conn = connect_tcp ("127.0.0.1", port);
+  GByteArray *got;
+  guint sent = 0;
+
+  while (sent < total) {
+    guint n = MIN ((guint) g_rand_int_range (rand, 1, 98), total - sent);
+
+    send_bytes (conn, data + sent, n);
+    sent += n;
+  }
+  got = pull_audio (h, frames * BPF, GST_CLOCK_TIME_NONE);
+  fail_unless_equals_int (got->len, frames * BPF);
+  fail_unless (memcmp (got->data, data, frames * BPF) == 0);
+  g_byte_array_unref (got);
+  g_object_unref (conn);
+  wait_stats (h, "partial-frames", 1);
+  fail_unless_equals_uint64 (stats_uint64 (h, "partial-bytes"), total % BPF);
+  fail_unless_equals_uint64 (stats_uint64 (h, "frames"), frames);
+
+  conn = connect_tcp ("127.0.0.1", port);
+  send_bytes (conn, next, 8 * BPF);
+  got = pull_audio (h, 8 * BPF, GST_CLOCK_TIME_NONE);
+  fail_unless (memcmp (got->data, next, 8 * BPF) == 0);
+
+  g_byte_array_unref (got);
+  g_object_unref (conn);
+  g_rand_free (rand);
+  g_free (data);
+  g_free (next);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+static void
+wait_connected (GstHarness * h, guint64 senders)
+{
+  gint64 give_up = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
+
+  for (;;) {
+    GstStructure *s;
+    gboolean connected = FALSE;
+    guint64 n = 0;
+
+    g_object_get (h->element, "stats", &s, NULL);
+    gst_structure_get_boolean (s, "connected", &connected);
+    gst_structure_get_uint64 (s, "senders", &n);
+    gst_structure_free (s);
+    if (connected && n == senders)
+      return;
+    fail_unless (g_get_monotonic_time () < give_up, "sender %"
+        G_GUINT64_FORMAT " never connected", senders);
+    g_usleep (1000);
+  }
+}
+
+/* A peer that connects and sends nothing: the element neither ends, nor
+ * fails, nor invents audio for it (no silence while a sender is connected:
+ * downstream sees the stall), and a real sender that comes next replaces
+ * it, closes it, and is heard. */
+GST_START_TEST (test_silent_peer)
+{
+  GstHarness *h = setup_src ();
+  guint16 port = src_port (h);
+  guint8 *data = counter_bytes (0, 16);
+  GSocketConnection *silent, *conn;
+  GstBuffer *buf;
+  GstEvent *ev;
+  GByteArray *got;
+
+  silent = connect_tcp ("127.0.0.1", port);
+  wait_connected (h, 1);
+  /* silence made before the accept has been pushed by now */
+  while ((buf = gst_harness_try_pull (h)))
+    gst_buffer_unref (buf);
+  g_usleep (300 * 1000);
+  buf = gst_harness_try_pull (h);
+  fail_unless (buf == NULL, "a buffer for a peer that sent nothing");
+  while ((ev = gst_harness_try_pull_event (h))) {
+    fail_if (GST_EVENT_TYPE (ev) == GST_EVENT_EOS);
+    gst_event_unref (ev);
+  }
+  fail_unless_equals_uint64 (stats_uint64 (h, "bytes"), 0);
+
+  conn = connect_tcp ("127.0.0.1", port);
+  wait_connected (h, 2);
+  fail_unless (reads_eof (silent), "the silent peer was not closed");
+  send_bytes (conn, data, 16 * BPF);
+  got = pull_audio (h, 16 * BPF, GST_CLOCK_TIME_NONE);
+  fail_unless (memcmp (got->data, data, 16 * BPF) == 0);
+  fail_unless_equals_uint64 (stats_uint64 (h, "replaced"), 1);
+
+  g_byte_array_unref (got);
+  g_object_unref (conn);
+  g_object_unref (silent);
+  g_free (data);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static Suite *
 audiostreamsrc_suite (void)
 {
@@ -764,6 +877,8 @@ audiostreamsrc_suite (void)
   tcase_add_test (tc, test_bad_socket_path_is_a_clear_error);
   tcase_add_test (tc, test_caps_refused_downstream_is_a_clear_error);
   tcase_add_test (tc, test_state_cycles_while_senders_connect);
+  tcase_add_test (tc, test_garbage_lengths);
+  tcase_add_test (tc, test_silent_peer);
   return s;
 }
 

@@ -49,6 +49,8 @@ typedef struct
   gboolean drained_connection;
   gint done;                    /* -1 not yet, 0 drained, 1 failed */
   guint64 slept_ms;
+  guint64 playing_after_ms;     /* of sleep: not PLAYING before */
+  gboolean error_before_playing;
 
   GPtrArray *posted;            /* GstStructure */
   GPtrArray *told;              /* gchar *, "W: text" */
@@ -167,19 +169,23 @@ fake_post (gpointer user_data, GstStructure * s)
   g_ptr_array_add (((World *) user_data)->posted, s);
 }
 
+static gboolean
+fake_playing (gpointer user_data)
+{
+  World *w = user_data;
+
+  return w->slept_ms >= w->playing_after_ms;
+}
+
 static void
 fake_tell (gpointer user_data, GstMessageType type, const gchar * text,
     const gchar * debug)
 {
+  if (type == GST_MESSAGE_ERROR && !fake_playing (user_data))
+    ((World *) user_data)->error_before_playing = TRUE;
   g_ptr_array_add (((World *) user_data)->told, g_strdup_printf ("%c: %s",
           type == GST_MESSAGE_ERROR ? 'E' : type == GST_MESSAGE_WARNING ?
           'W' : 'I', text));
-}
-
-static gboolean
-fake_playing (gpointer user_data)
-{
-  return TRUE;
 }
 
 static gboolean
@@ -283,7 +289,8 @@ world_free (World * w)
 }
 
 static GstAsSender *
-sender_new_full (World * w, gboolean adaptive, gboolean with_format)
+sender_new_config (World * w, gboolean adaptive, gboolean with_format,
+    guint max_lag_ms)
 {
   GstAsSender *s = g_new0 (GstAsSender, 1);
   GstAsSenderConfig config = {
@@ -296,6 +303,7 @@ sender_new_full (World * w, gboolean adaptive, gboolean with_format)
     .adaptive_buffer = adaptive,
     .min_buffer_ms = 50,
     .max_buffer_ms = 2000,
+    .max_lag_ms = max_lag_ms,
   };
 
   gst_as_sender_init (s, &config, &callbacks, w);
@@ -305,6 +313,8 @@ sender_new_full (World * w, gboolean adaptive, gboolean with_format)
   return s;
 }
 
+#define sender_new_full(w, adaptive, with_format) \
+  sender_new_config (w, adaptive, with_format, 0)
 #define sender_new(w, adaptive) sender_new_full (w, adaptive, TRUE)
 
 static void
@@ -814,6 +824,338 @@ GST_START_TEST (test_run_connects_streams_drains)
 
 GST_END_TEST;
 
+/* ------------------------------------------------------------------------ */
+/* max-lag-ms                                                               */
+
+#define PREFILL_FRAMES (RATE / 10)      /* prefill-ms = 100 */
+
+/* A live capture at real time from T0, with the prefill buffered first. */
+static void
+capture_until_now (World * w)
+{
+  w->write_pos = PREFILL_FRAMES + gst_util_uint64_scale (w->now - T0, RATE,
+      GST_SECOND);
+}
+
+static void
+advance (World * w, GstClockTime t)
+{
+  w->now += t;
+  w->now_us += t / GST_USECOND;
+  capture_until_now (w);
+}
+
+/* Sends the next chunk the way the thread does, then lets capture catch up
+ * with the clock. */
+static GstAsSenderResult
+live_send (GstAsSender * s, World * w)
+{
+  GstAsSenderResult r;
+
+  capture_until_now (w);
+  r = send_next (s, w, NULL);
+  capture_until_now (w);
+  return r;
+}
+
+static void
+stream_live (GstAsSender * s, World * w, guint chunks)
+{
+  guint k;
+
+  for (k = 0; k < chunks; k++)
+    fail_unless_equals_int (live_send (s, w), GST_AS_SENDER_SENT);
+}
+
+/* Streams 1 s, then loses the connection (the peer acknowledged all but
+ * the last two chunks) for @outage, and reconnects. */
+static void
+outage_and_back (GstAsSender * s, World * w, GstClockTime outage)
+{
+  GstAsSenderStats st;
+  guint retry_ms;
+
+  gst_as_sender_connecting (s);
+  gst_as_sender_connected (s, "127.0.0.1:4953");
+  gst_as_sender_start (s);
+  stream_live (s, w, 100);
+  gst_as_sender_get_stats (s, &st);
+
+  w->broken = TRUE;
+  fail_unless_equals_int (live_send (s, w), GST_AS_SENDER_LOST);
+  gst_as_sender_lost (s, TRUE, (st.frames_sent - 2 * CHUNK) * BPF);
+  fail_unless_equals_int (gst_as_sender_failed (s, "reset", &retry_ms),
+      GST_AS_SENDER_RETRY);
+  advance (w, outage);
+
+  w->broken = FALSE;
+  g_byte_array_set_size (w->wire, 0);
+  gst_as_sender_connecting (s);
+  gst_as_sender_connected (s, "127.0.0.1:4953");
+}
+
+/* The delay of the audio going out now beyond the target: the capture
+ * ring's backlog over prefill-ms. */
+static GstClockTimeDiff
+extra_delay (World * w)
+{
+  return gst_util_uint64_scale_int (w->write_pos - w->read_pos, GST_SECOND,
+      RATE) - (GstClockTimeDiff) 100 * GST_MSECOND;
+}
+
+static const GstStructure *
+last_posted (World * w, const gchar * name)
+{
+  guint i;
+
+  for (i = w->posted->len; i > 0; i--)
+    if (gst_structure_has_name (g_ptr_array_index (w->posted, i - 1), name))
+      return g_ptr_array_index (w->posted, i - 1);
+  return NULL;
+}
+
+/* The default keeps every backlog: after a 3 s outage the stream stays
+ * 3 s late while the receiver reads at real time (the chunks are sent on
+ * their schedule, which a real receiver's pace would hold the catch-up
+ * to: here every deadline is met only because we wait for it). */
+GST_START_TEST (test_max_lag_off_keeps_backlog)
+{
+  World *w = world_new ();
+  GstAsSender *s = sender_new (w, FALSE);
+  GstAsSenderStats st;
+
+  outage_and_back (s, w, 3 * GST_SECOND);
+  fail_unless (extra_delay (w) >= 3 * GST_SECOND);
+  fail_unless_equals_int (live_send (s, w), GST_AS_SENDER_SENT);
+  fail_unless (extra_delay (w) >= 3 * GST_SECOND);
+  gst_as_sender_get_stats (s, &st);
+  fail_unless_equals_uint64 (st.lag_dropped_frames, 0);
+  fail_unless (last_posted (w, "audiostreamsink-lag-drop") == NULL);
+  sender_free (s);
+  world_free (w);
+}
+
+GST_END_TEST;
+
+/* max-lag-ms=500, a 3 s outage: the first deadline after the reconnection
+ * drops the whole backlog beyond the target, oldest first (including the
+ * two chunks the peer had not acknowledged), counts it, posts it, and the
+ * stream goes on from the newest audio on its real-time schedule. */
+GST_START_TEST (test_max_lag_drops_backlog_to_target)
+{
+  World *w = world_new ();
+  GstAsSender *s = sender_new_config (w, FALSE, TRUE, 500);
+  GstAsSenderStats st;
+  const GstStructure *msg;
+  guint64 backlog, dropped = 0, from;
+  guint k;
+
+  outage_and_back (s, w, 3 * GST_SECOND);
+  backlog = w->write_pos - w->read_pos;
+  fail_unless (backlog >= 3 * RATE + 2 * CHUNK);
+
+  fail_unless_equals_int (live_send (s, w), GST_AS_SENDER_SENT);
+  gst_as_sender_get_stats (s, &st);
+  fail_unless_equals_uint64 (st.lag_dropped_frames, backlog - PREFILL_FRAMES);
+  from = w->read_pos - CHUNK;
+  fail_unless_equals_uint64 (from, w->write_pos - PREFILL_FRAMES);
+  assert_frames (w->wire->data, from, CHUNK);
+
+  msg = last_posted (w, "audiostreamsink-lag-drop");
+  fail_unless (msg != NULL);
+  fail_unless (gst_structure_get_uint64 (msg, "dropped-samples", &dropped));
+  fail_unless_equals_uint64 (dropped, backlog - PREFILL_FRAMES);
+  fail_unless_equals_string (g_ptr_array_index (w->told, w->told->len - 1),
+      "I: The stream was 3020 ms behind its target delay, more than "
+      "max-lag-ms (500): dropped the oldest 3020 ms to return to live.");
+
+  /* back on the real-time schedule at the target delay, unbroken */
+  for (k = 0; k < 200; k++) {
+    fail_unless_equals_int (live_send (s, w), GST_AS_SENDER_SENT);
+    fail_unless (extra_delay (w) <= 0, "%" G_GINT64_FORMAT,
+        extra_delay (w));
+    fail_unless (extra_delay (w) >= -2 * (GstClockTimeDiff) CHUNK_DURATION);
+  }
+  fail_unless_equals_int (w->wire->len, 201 * CHUNK * BPF);
+  assert_frames (w->wire->data, from, 201 * CHUNK);
+  gst_as_sender_get_stats (s, &st);
+  fail_unless_equals_uint64 (st.lag_dropped_frames, backlog - PREFILL_FRAMES);
+  fail_unless_equals_uint64 (st.lost_frames, 0);
+  sender_free (s);
+  world_free (w);
+}
+
+GST_END_TEST;
+
+/* An outage shorter than max-lag-ms loses nothing: the backlog is
+ * resent and caught up on as without the property. */
+GST_START_TEST (test_max_lag_spares_short_outage)
+{
+  World *w = world_new ();
+  GstAsSender *s = sender_new_config (w, FALSE, TRUE, 500);
+  GstAsSenderStats st;
+  guint64 resume;
+
+  outage_and_back (s, w, 300 * GST_MSECOND);
+  resume = w->read_pos;
+  fail_unless_equals_int (live_send (s, w), GST_AS_SENDER_SENT);
+  assert_frames (w->wire->data, resume, CHUNK);
+  gst_as_sender_get_stats (s, &st);
+  fail_unless_equals_uint64 (st.lag_dropped_frames, 0);
+  fail_unless (last_posted (w, "audiostreamsink-lag-drop") == NULL);
+  sender_free (s);
+  world_free (w);
+}
+
+GST_END_TEST;
+
+/* A file's backlog is audio read ahead, not delay: never dropped. */
+GST_START_TEST (test_max_lag_never_drops_a_file)
+{
+  World *w = world_new ();
+  GstAsSender *s = sender_new_config (w, FALSE, TRUE, 100);
+  GstAsSenderStats st;
+
+  w->live = FALSE;
+  w->write_pos = 4 * RATE;
+  gst_as_sender_start (s);
+  fail_unless_equals_int (send_next (s, w, NULL), GST_AS_SENDER_SENT);
+  assert_frames (w->wire->data, 0, CHUNK);
+  gst_as_sender_get_stats (s, &st);
+  fail_unless_equals_uint64 (st.lag_dropped_frames, 0);
+  sender_free (s);
+  world_free (w);
+}
+
+GST_END_TEST;
+
+/* A drop in the middle of a connection that is then lost: the chunks sent
+ * before the drop that the peer did not acknowledge are older than what
+ * was dropped, so they are not resent (which would put 1 s of stale audio
+ * back), and are counted with the drop. */
+GST_START_TEST (test_max_lag_drop_not_undone_by_resend)
+{
+  World *w = world_new ();
+  GstAsSender *s = sender_new_config (w, FALSE, TRUE, 500);
+  GstAsSenderStats st;
+  guint64 acked, floor_pos, dropped_before;
+  guint retry_ms;
+
+  gst_as_sender_connecting (s);
+  gst_as_sender_connected (s, "127.0.0.1:4953");
+  gst_as_sender_start (s);
+  stream_live (s, w, 20);
+  acked = 15 * CHUNK;
+
+  /* the sending thread was held up for a second: a drop */
+  advance (w, GST_SECOND);
+  fail_unless_equals_int (live_send (s, w), GST_AS_SENDER_SENT);
+  gst_as_sender_get_stats (s, &st);
+  dropped_before = st.lag_dropped_frames;
+  fail_unless (dropped_before > RATE / 2);
+  floor_pos = w->read_pos - CHUNK;
+
+  /* then the connection is lost with 5 chunks before the drop and the one
+   * after it unacknowledged */
+  w->broken = TRUE;
+  fail_unless_equals_int (live_send (s, w), GST_AS_SENDER_LOST);
+  gst_as_sender_lost (s, TRUE, acked * BPF);
+  gst_as_sender_failed (s, "reset", &retry_ms);
+  fail_unless_equals_uint64 (w->read_pos, floor_pos);
+  gst_as_sender_get_stats (s, &st);
+  fail_unless_equals_uint64 (st.lag_dropped_frames,
+      dropped_before + 5 * CHUNK);
+  fail_unless_equals_uint64 (st.frames_sent, acked);
+  fail_unless_equals_uint64 (st.lost_frames, 0);
+
+  w->broken = FALSE;
+  g_byte_array_set_size (w->wire, 0);
+  gst_as_sender_connecting (s);
+  gst_as_sender_connected (s, "127.0.0.1:4953");
+  fail_unless_equals_int (send_next (s, w, NULL), GST_AS_SENDER_SENT);
+  assert_frames (w->wire->data, floor_pos, CHUNK);
+  sender_free (s);
+  world_free (w);
+}
+
+GST_END_TEST;
+
+/* A fatal failure while the pipeline is still on its way to PLAYING (its
+ * first state change may still be under way in the application's thread)
+ * is told once the element is PLAYING; one that never gets there is told
+ * after 1 s all the same. (gst-launch-1.0 quit its main loop before running
+ * it when the ERROR came inside set_state(), and hung.) */
+GST_START_TEST (test_fatal_error_waits_for_playing)
+{
+  World *w = world_new ();
+  GstAsSender *s = sender_new (w, FALSE);
+  guint retry_ms = 0;
+
+  s->config.auto_reconnect = FALSE;
+  w->playing_after_ms = 300;
+  gst_as_sender_connecting (s);
+  fail_unless_equals_int (gst_as_sender_failed (s, "Connection refused",
+          &retry_ms), GST_AS_SENDER_GIVE_UP);
+  fail_unless (!w->error_before_playing);
+  fail_unless_equals_uint64 (w->slept_ms, 300);
+  fail_unless_equals_string (g_ptr_array_index (w->told, w->told->len - 1),
+      "E: Could not connect to 127.0.0.1 port 4953: Connection refused.");
+  sender_free (s);
+  world_free (w);
+
+  w = world_new ();
+  s = sender_new (w, FALSE);
+  s->config.auto_reconnect = FALSE;
+  w->playing_after_ms = G_MAXUINT64;
+  gst_as_sender_connecting (s);
+  fail_unless_equals_int (gst_as_sender_failed (s, "Connection refused",
+          &retry_ms), GST_AS_SENDER_GIVE_UP);
+  fail_unless_equals_uint64 (w->slept_ms, 1000);
+  fail_unless_equals_string (g_ptr_array_index (w->told, w->told->len - 1),
+      "E: Could not connect to 127.0.0.1 port 4953: Connection refused.");
+  sender_free (s);
+  world_free (w);
+}
+
+GST_END_TEST;
+
+/* The element prefilled less than prefill-ms (its upstream's buffers need
+ * the room): the target starts there, and the adaptive target never rises
+ * above it, however large the jitter. */
+GST_START_TEST (test_limited_prefill_caps_the_target)
+{
+  World *w = world_new ();
+  GstAsSender *s = sender_new (w, TRUE);
+  GstAsSenderStats st;
+
+  gst_as_sender_limit_prefill (s, RATE * 60 / 1000);
+  gst_as_sender_get_stats (s, &st);
+  fail_unless_equals_uint64 (st.target_ms, 60);
+
+  w->write_pos = 1000 * CHUNK;
+  gst_as_sender_start (s);
+  send_next (s, w, NULL);
+  w->capture_jitter_us = 400 * 1000;
+  w->now_us += 200 * 1000;
+  send_next (s, w, NULL);
+  gst_as_sender_get_stats (s, &st);
+  fail_unless_equals_uint64 (st.target_ms, 60);
+
+  /* 0 (or more than prefill-ms allows) changes nothing */
+  sender_free (s);
+  world_free (w);
+  w = world_new ();
+  s = sender_new (w, FALSE);
+  gst_as_sender_limit_prefill (s, 0);
+  gst_as_sender_limit_prefill (s, RATE);
+  gst_as_sender_get_stats (s, &st);
+  fail_unless_equals_uint64 (st.target_ms, 100);
+  sender_free (s);
+  world_free (w);
+}
+
+GST_END_TEST;
+
 static Suite *
 sender_suite (void)
 {
@@ -832,6 +1174,13 @@ sender_suite (void)
   tcase_add_test (tc, test_failures_back_off_then_give_up);
   tcase_add_test (tc, test_run_connects_streams_drains);
   tcase_add_test (tc, test_eos_before_any_connection);
+  tcase_add_test (tc, test_max_lag_off_keeps_backlog);
+  tcase_add_test (tc, test_max_lag_drops_backlog_to_target);
+  tcase_add_test (tc, test_max_lag_spares_short_outage);
+  tcase_add_test (tc, test_max_lag_never_drops_a_file);
+  tcase_add_test (tc, test_max_lag_drop_not_undone_by_resend);
+  tcase_add_test (tc, test_fatal_error_waits_for_playing);
+  tcase_add_test (tc, test_limited_prefill_caps_the_target);
   return s;
 }
 
