@@ -264,6 +264,7 @@ element_init_once (void)
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (audiostreamsink, "audiostreamsink",
     GST_RANK_NONE, GST_TYPE_AUDIO_STREAM_SINK, element_init_once ());
 
+static void gst_audio_stream_sink_dispose (GObject * object);
 static void gst_audio_stream_sink_finalize (GObject * object);
 static void gst_audio_stream_sink_set_property (GObject * object,
     guint prop_id, const GValue * value, GParamSpec * pspec);
@@ -289,6 +290,7 @@ gst_audio_stream_sink_class_init (GstAudioStreamSinkClass * klass)
 
   element_init_once ();
 
+  gobject_class->dispose = gst_audio_stream_sink_dispose;
   gobject_class->finalize = gst_audio_stream_sink_finalize;
   gobject_class->set_property = gst_audio_stream_sink_set_property;
   gobject_class->get_property = gst_audio_stream_sink_get_property;
@@ -333,8 +335,10 @@ gst_audio_stream_sink_class_init (GstAudioStreamSinkClass * klass)
           GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_HIGH_PRIORITY,
       g_param_spec_boolean ("high-priority", "High priority",
-          "Raise the network thread's scheduling priority (SCHED_FIFO, else "
-          "nice -10); if the system refuses, warn once and carry on",
+          "Raise the scheduling priority (SCHED_FIFO, else nice -10) of the "
+          "process's one sending thread, which paces every audiostreamsink "
+          "of the process; it keeps the raised priority for the life of the "
+          "process. If the system refuses, warn once and carry on",
           DEFAULT_HIGH_PRIORITY,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
@@ -521,6 +525,18 @@ gst_audio_stream_sink_init (GstAudioStreamSink * self)
 
   /* The schedule, not buffer timestamps, decides when audio goes out. */
   gst_base_sink_set_sync (GST_BASE_SINK (self), FALSE);
+}
+
+/* An application that drops a pipeline without setting it to NULL never
+ * calls stop(): leave the scheduler here, so that nothing runs for this
+ * element once it is gone. */
+static void
+gst_audio_stream_sink_dispose (GObject * object)
+{
+  GstAudioStreamSink *self = GST_AUDIO_STREAM_SINK (object);
+
+  gst_as_net_sender_stop (&self->net);
+  G_OBJECT_CLASS (parent_class)->dispose (object);
 }
 
 static void
