@@ -73,6 +73,7 @@ struct _GstAsScheduler
   guint heap_size;
   GPtrArray *batch;             /* due entries being run; NULL: left */
   GstAsSchedEntry *running;
+  GThread *dispatcher;          /* the thread in dispatch_locked() */
   GHashTable *by_id;            /* id -> entry, for socket events */
   guint64 next_id;
   guint n_entries;
@@ -245,6 +246,8 @@ dispatch_locked (GstAsScheduler * sched, gint64 now)
   gint64 limit = now + sched->window;
   guint i;
 
+  sched->dispatcher = g_thread_self ();
+
   while (sched->n_heap > 0 && sched->heap[0]->deadline <= limit) {
     GstAsSchedEntry *e = sched->heap[0];
 
@@ -273,13 +276,15 @@ dispatch_locked (GstAsScheduler * sched, gint64 now)
     g_mutex_lock (&sched->lock);
     sched->running = NULL;
     g_cond_broadcast (&sched->cond);
-    if (e->sched != sched)
-      continue;                 /* it left from its own run function */
+    if (e->sched != sched || e->leaving)
+      continue;                 /* it left from its own run function, or
+                                 * leave() waits for it */
     /* woken while it ran: again, at once */
     e->deadline = e->events != 0 ? 0 : next;
     heap_push (sched, e);
   }
   g_ptr_array_set_size (sched->batch, 0);
+  sched->dispatcher = NULL;
 }
 
 /**
@@ -549,6 +554,7 @@ gst_as_scheduler_join (GstAsScheduler * sched, GstAsSchedEntry * entry,
   entry->events = GST_AS_SCHED_WOKEN;
   entry->deadline = 0;
   entry->batch_index = NOWHERE;
+  entry->leaving = FALSE;
   g_hash_table_insert (sched->by_id, &entry->id, entry);
   heap_push (sched, entry);
   sched->n_entries++;
@@ -595,8 +601,10 @@ gst_as_scheduler_leave (GstAsScheduler * sched, GstAsSchedEntry * entry)
     g_mutex_unlock (&sched->lock);
     return;
   }
+  entry->leaving = TRUE;
   while (sched->running == entry && !own_thread)
     g_cond_wait (&sched->cond, &sched->lock);
+  entry->leaving = FALSE;
 
   if (entry->heap_index != NOWHERE)
     heap_remove (sched, entry);
@@ -644,10 +652,17 @@ out:
   g_mutex_unlock (&sched->lock);
 }
 
+/* Whether the caller is a run function (the thread that dispatches) */
 gboolean
 gst_as_scheduler_is_current (GstAsScheduler * sched)
 {
-  return sched->thread != NULL && g_thread_self () == sched->thread;
+  GThread *self = g_thread_self ();
+  gboolean current;
+
+  g_mutex_lock (&sched->lock);
+  current = self == sched->thread || self == sched->dispatcher;
+  g_mutex_unlock (&sched->lock);
+  return current;
 }
 
 /**

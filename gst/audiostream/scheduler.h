@@ -60,6 +60,7 @@ typedef struct
   guint64 id;                   /* what the socket's epoll data names */
   gint fd;                      /* watched socket, -1 for none */
   guint watched;                /* GST_AS_SCHED_READABLE | _WRITABLE */
+  gboolean leaving;             /* leave() waits for its run to return */
 } GstAsSchedEntry;
 
 /**
