@@ -847,16 +847,27 @@ step (GstAsNetSender * ns, gint64 now, guint events)
   }
 }
 
+/* The host is held for the step: a message unreffed in a flushing bus
+ * must not dispose the element in the middle of it. If the step's own
+ * unref is the last one, the element is disposed here, after the step:
+ * dispose leaves the scheduler from its own thread, and neither this
+ * function nor the scheduler touch @ns after that. */
 static gint64
 run_entry (gpointer user_data, gint64 now, guint events)
 {
   GstAsNetSender *ns = user_data;
+  GstAsNetSenderHost host = ns->host;
+  gpointer host_data = ns->host_data;
+  gint64 next;
 
   if (gst_as_sink_front_is_stopping (ns->front))
     return GST_AS_SCHED_NEVER;  /* stop() is on its way */
+  host.ref (host_data);
   if (ns->high_priority && !ns->priority_done)
     raise_priority (ns);
-  return step (ns, now, events);
+  next = step (ns, now, events);
+  host.unref (host_data);
+  return next;
 }
 
 /**

@@ -24,8 +24,10 @@ G_BEGIN_DECLS
  * @tell: an ERROR, WARNING or INFO for a person
  * @playing: whether the element is PLAYING
  * @get_clock: (transfer full) (nullable): the pipeline clock
+ * @ref: keeps the host alive for one step of the scheduler
+ * @unref: the step is over (the last reference may go here)
  *
- * What the element does for its network thread.
+ * What the element does for its sending side.
  */
 typedef struct
 {
@@ -34,6 +36,8 @@ typedef struct
       const gchar * debug);
   gboolean (*playing) (gpointer host);
   GstClock *(*get_clock) (gpointer host);
+  void (*ref) (gpointer host);
+  void (*unref) (gpointer host);
 } GstAsNetSenderHost;
 
 typedef struct _GstAsNetSenderJob GstAsNetSenderJob;

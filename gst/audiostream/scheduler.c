@@ -73,6 +73,7 @@ struct _GstAsScheduler
   guint heap_size;
   GPtrArray *batch;             /* due entries being run; NULL: left */
   GstAsSchedEntry *running;
+  gboolean running_left;        /* it left from its own run function */
   GThread *dispatcher;          /* the thread in dispatch_locked() */
   GHashTable *by_id;            /* id -> entry, for socket events */
   guint64 next_id;
@@ -276,9 +277,14 @@ dispatch_locked (GstAsScheduler * sched, gint64 now)
     g_mutex_lock (&sched->lock);
     sched->running = NULL;
     g_cond_broadcast (&sched->cond);
-    if (e->sched != sched || e->leaving)
-      continue;                 /* it left from its own run function, or
-                                 * leave() waits for it */
+    if (sched->running_left) {
+      /* it left from its own run function, and may be freed already (an
+       * element disposed by the last unref in its step): not touched */
+      sched->running_left = FALSE;
+      continue;
+    }
+    if (e->leaving)
+      continue;                 /* leave() waits for it */
     /* woken while it ran: again, at once */
     e->deadline = e->events != 0 ? 0 : next;
     heap_push (sched, e);
@@ -605,6 +611,8 @@ gst_as_scheduler_leave (GstAsScheduler * sched, GstAsSchedEntry * entry)
   while (sched->running == entry && !own_thread)
     g_cond_wait (&sched->cond, &sched->lock);
   entry->leaving = FALSE;
+  if (sched->running == entry)
+    sched->running_left = TRUE;
 
   if (entry->heap_index != NOWHERE)
     heap_remove (sched, entry);

@@ -492,8 +492,21 @@ get_clock (gpointer user_data)
   return gst_element_get_clock (GST_ELEMENT (user_data));
 }
 
+static void
+ref_self (gpointer user_data)
+{
+  gst_object_ref (user_data);
+}
+
+static void
+unref_self (gpointer user_data)
+{
+  gst_object_unref (user_data);
+}
+
 static const GstAsNetSenderHost net_host = {
-  post_element_message, tell_person, is_playing, get_clock,
+  post_element_message, tell_person, is_playing, get_clock, ref_self,
+  unref_self,
 };
 
 static void
