@@ -61,6 +61,7 @@ GST_DEBUG_CATEGORY_STATIC (scheduler_debug);
 #define TOKEN_WAKE G_MAXUINT64
 #define TOKEN_TIMER (G_MAXUINT64 - 1)
 #define NOWHERE G_MAXUINT
+#define TIMER_EXPIRED G_MININT64
 
 struct _GstAsScheduler
 {
@@ -75,6 +76,7 @@ struct _GstAsScheduler
   GstAsSchedEntry *running;
   gboolean running_left;        /* it left from its own run function */
   GThread *dispatcher;          /* the thread in dispatch_locked() */
+  guint leave_waiters;          /* leave() calls waiting on @cond */
   GHashTable *by_id;            /* id -> entry, for socket events */
   guint64 next_id;
   guint n_entries;
@@ -276,7 +278,9 @@ dispatch_locked (GstAsScheduler * sched, gint64 now)
 
     g_mutex_lock (&sched->lock);
     sched->running = NULL;
-    g_cond_broadcast (&sched->cond);
+    /* GLib's broadcast is a system call even with nobody waiting */
+    if (sched->leave_waiters > 0)
+      g_cond_broadcast (&sched->cond);
     if (sched->running_left) {
       /* it left from its own run function, and may be freed already (an
        * element disposed by the last unref in its step): not touched */
@@ -362,12 +366,9 @@ handle_events (GstAsScheduler * sched, struct epoll_event *evs, gint n)
       continue;
     }
     if (token == TOKEN_TIMER) {
-      guint64 count;
-
-      /* expired: the next arm_timer() must set it again */
-      if (read (sched->timerfd, &count, sizeof (count)) < 0)
-        GST_DEBUG ("timerfd read: %s", g_strerror (errno));
-      sched->armed = GST_AS_SCHED_NEVER;
+      /* expired: the next arm_timer() sets it again (even to disarm it),
+       * which also clears its readiness, so no read() is needed */
+      sched->armed = TIMER_EXPIRED;
       continue;
     }
     /* an entry that left since epoll_wait() returned is not found */
@@ -608,8 +609,10 @@ gst_as_scheduler_leave (GstAsScheduler * sched, GstAsSchedEntry * entry)
     return;
   }
   entry->leaving = TRUE;
+  sched->leave_waiters++;
   while (sched->running == entry && !own_thread)
     g_cond_wait (&sched->cond, &sched->lock);
+  sched->leave_waiters--;
   entry->leaving = FALSE;
   if (sched->running == entry)
     sched->running_left = TRUE;
