@@ -394,13 +394,27 @@ input_capture (gpointer user_data, GstAsSenderInput * in)
   fill_input (user_data, in);
 }
 
+/* A non-live upstream held back by a full ring is woken once this much
+ * of the ring is free, not for every chunk sent: it then writes a quarter
+ * of the ring in one go, and a file costs a wake-up per quarter ring
+ * instead of one per chunk. */
+static guint64
+refill_level (GstAsSinkFront * front)
+{
+  return MAX (front->ring.capacity / 4, 1);
+}
+
 static guint64
 read_capture (gpointer user_data, guint8 * dest, guint64 n_frames,
     GstAsSenderRead * out)
 {
   GstAsNetSender *ns = user_data;
   GstAsFrameRingRead info = { 0 };
-  guint64 got = gst_as_sink_front_read (ns->front, dest, n_frames, &info);
+  guint64 got = gst_as_frame_ring_read (&ns->front->ring, dest, n_frames,
+      &info);
+
+  if (gst_as_frame_ring_space (&ns->front->ring) >= refill_level (ns->front))
+    gst_as_sink_front_notify_space (ns->front);
 
   /* flushed audio belongs to the old position: not dropped, not due */
   out->pos = info.pos;
@@ -1049,12 +1063,12 @@ typedef enum
   FAILED,
 } SpaceWait;
 
-/* Sleeps on the front's condition until the ring has room or one of the
- * other outcomes; the network thread signals it when it reads (if anyone
- * waits, see sinkfront.h), when the connection state changes, on a
- * failure, and the front on unlock(). */
+/* Sleeps on the front's condition until the ring has room for @need
+ * frames or one of the other outcomes; the scheduler signals it when a
+ * read leaves refill_level() free (if anyone waits, see sinkfront.h), when
+ * the connection state changes, on a failure, and the front on unlock(). */
 static SpaceWait
-wait_for_space (GstAsNetSender * ns)
+wait_for_space (GstAsNetSender * ns, guint64 need)
 {
   GstAsSinkFront *front = ns->front;
   SpaceWait result;
@@ -1071,7 +1085,7 @@ wait_for_space (GstAsNetSender * ns)
       result = UNLOCKED;
       break;
     }
-    if (gst_as_frame_ring_space (&front->ring) > 0) {
+    if (gst_as_frame_ring_space (&front->ring) >= need) {
       result = ROOM;
       break;
     }
@@ -1148,7 +1162,9 @@ gst_as_net_sender_write (GstAsNetSender * ns, const guint8 * data,
   if (g_atomic_int_get (&ns->connected))
     ns->released_told = FALSE;
   while (frames > 0) {
-    guint64 n = MIN (frames, gst_as_frame_ring_space (&front->ring));
+    guint64 need = MIN (frames, refill_level (front));
+    guint64 space = gst_as_frame_ring_space (&front->ring);
+    guint64 n = space >= need ? MIN (frames, space) : 0;
     GstFlowReturn ret;
 
     if (n > 0) {
@@ -1159,7 +1175,7 @@ gst_as_net_sender_write (GstAsNetSender * ns, const guint8 * data,
       frames -= n;
       continue;
     }
-    switch (wait_for_space (ns)) {
+    switch (wait_for_space (ns, need)) {
       case ROOM:
         break;
       case FAILED:
