@@ -17,9 +17,11 @@
  * a `tcp://` stream source, `tcpserversrc ! rawaudioparse`, `nc -l`.
  *
  * `render()` only copies audio into a ring buffer of `ring-buffer-ms`; it never
- * waits on the network. A thread of the element owns the socket: it connects
- * (state changes never wait for it), waits until `prefill-ms` of audio is
- * buffered, then sends `chunk-samples` frames per deadline. Deadlines are
+ * waits on the network. One sending thread per process, shared by every
+ * audiostreamsink, owns the sockets: it connects in the background (state
+ * changes never wait for it), waits until `prefill-ms` of audio is
+ * buffered, then sends `chunk-samples` frames per deadline, every chunk
+ * due within 1 ms going out in one wake-up. Deadlines are
  * computed from a frame counter against the pipeline clock (for a live
  * capture source, the device's clock), or CLOCK_MONOTONIC when there is none,
  * so timing error never accumulates. TCP_NODELAY is set and packets are
@@ -154,8 +156,9 @@ enum
 };
 
 /* Threads: the streaming thread (render(), set_caps(), events), the
- * network thread (GstAsNetSender, which runs the GstAsSender), and
- * application threads (properties, state changes).
+ * network thread (the process's scheduler thread, which runs this
+ * element's GstAsNetSender and its GstAsSender; connect and the EOS drain
+ * on a shared pool), and application threads (properties, state changes).
  *
  * Lock order: GST_OBJECT_LOCK, then net.lock, then the sender's
  * stats_lock; front.lock is a leaf (sinkfront.h). The only nesting is
