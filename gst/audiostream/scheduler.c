@@ -10,7 +10,8 @@
 /**
  * SECTION:scheduler
  *
- * One sending thread for every stream of a process. Each stream is an entry
+ * The sending threads of a process (one per core), each with its share of
+ * the streams. Each stream is an entry
  * with a deadline (monotonic ns) in a binary heap. The thread sleeps on an
  * epoll set until the earliest deadline (a timerfd armed at it), a wake
  * (an eventfd) or a watched socket, wakes once, and runs every entry due
@@ -54,6 +55,11 @@ GST_DEBUG_CATEGORY_STATIC (scheduler_debug);
 
 /* Chunks due this close to the wake-up go out with it. */
 #define DEFAULT_WINDOW_NS (1 * GST_MSECOND)
+/* Threads of the process's scheduler, 0: one per core. One thread that
+ * must do all the sends of 250 streams gets no more CPU than its fair
+ * share under CFS on a loaded machine, and collapsed there (docs/scale.md);
+ * one per core did not. */
+#define DEFAULT_THREADS 0
 /* Timer slack of the thread: wake-ups as close to the deadline as the
  * kernel can make them (the default is 50 us). */
 #define TIMER_SLACK_NS 1000
@@ -492,29 +498,51 @@ gst_as_scheduler_free (GstAsScheduler * sched)
   g_free (sched);
 }
 
+static GstAsScheduler **default_scheds;
+static guint n_default_scheds;
+
+static void
+make_defaults (void)
+{
+  const gchar *env = g_getenv ("GST_AUDIOSTREAM_SCHED_WINDOW_US");
+  gint64 window = DEFAULT_WINDOW_NS;
+  guint i;
+
+  if (env != NULL)
+    window = g_ascii_strtoll (env, NULL, 10) * GST_USECOND;
+  env = g_getenv ("GST_AUDIOSTREAM_SCHED_THREADS");
+  n_default_scheds = env ? (guint) g_ascii_strtoull (env, NULL, 10) :
+      DEFAULT_THREADS;
+  if (n_default_scheds == 0)
+    n_default_scheds = g_get_num_processors ();
+  default_scheds = g_new0 (GstAsScheduler *, n_default_scheds);
+  for (i = 0; i < n_default_scheds; i++)
+    default_scheds[i] = gst_as_scheduler_new (window, TRUE);
+}
+
 /**
  * gst_as_scheduler_get_default:
  *
- * The process's scheduler, started on first use and kept for the life of
- * the process (an idle one sleeps in epoll_wait() and costs nothing).
- * GST_AUDIOSTREAM_SCHED_WINDOW_US sets its batching window (benchmarks).
+ * The process's scheduler for a new stream, started on first use and kept
+ * for the life of the process (an idle one sleeps in epoll_wait() and
+ * costs nothing). There is one thread per core (DEFAULT_THREADS, measured
+ * in docs/scale.md), the streams spread over them in turn;
+ * GST_AUDIOSTREAM_SCHED_THREADS=N makes N threads (0: one per core), and
+ * GST_AUDIOSTREAM_SCHED_WINDOW_US sets the batching window (benchmarks).
  *
  * Returns: (transfer none): the scheduler
  */
 GstAsScheduler *
 gst_as_scheduler_get_default (void)
 {
-  static GstAsScheduler *sched = NULL;
+  static gsize done = 0;
+  static gint next = 0;
 
-  if (g_once_init_enter (&sched)) {
-    const gchar *env = g_getenv ("GST_AUDIOSTREAM_SCHED_WINDOW_US");
-    gint64 window = DEFAULT_WINDOW_NS;
-
-    if (env != NULL)
-      window = g_ascii_strtoll (env, NULL, 10) * GST_USECOND;
-    g_once_init_leave (&sched, gst_as_scheduler_new (window, TRUE));
+  if (g_once_init_enter (&done)) {
+    make_defaults ();
+    g_once_init_leave (&done, 1);
   }
-  return sched;
+  return default_scheds[(guint) g_atomic_int_add (&next, 1) % n_default_scheds];
 }
 
 /* A fake clock for a unit test; before any entry joins. */
