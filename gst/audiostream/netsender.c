@@ -287,13 +287,19 @@ wait_on_clock (GstAsNetSender * ns, GstClockTime due)
     return reached;
   }
   cancel_clock_wait (ns);
+  /* a new id may have the address of the one that completed last */
+  g_mutex_lock (&ns->token->lock);
+  ns->token->reached = NULL;
+  g_mutex_unlock (&ns->token->lock);
   ns->async_id = gst_clock_new_single_shot_id (ns->clock, due);
   ns->async_due = due;
   g_atomic_int_inc (&ns->token->refs);
   if (gst_clock_id_wait_async (ns->async_id, clock_reached, ns->token,
           token_unref) != GST_CLOCK_OK) {
-    /* unscheduled or not supported: try again at the next step */
-    GST_DEBUG ("async clock wait refused");
+    /* the clock cannot wait for us: send now rather than never */
+    GST_WARNING ("asynchronous wait on %" GST_PTR_FORMAT " refused",
+        ns->clock);
+    return TRUE;
   }
   return FALSE;
 }
