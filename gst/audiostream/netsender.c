@@ -132,6 +132,7 @@ gst_as_net_sender_clear (GstAsNetSender * ns)
   free_sender (ns->sender);
   g_free ((gchar *) ns->target.host);
   g_free ((gchar *) ns->target.socket_path);
+  g_free (ns->remote);
   g_free (ns->pending);
   g_mutex_clear (&ns->lock);
 }
