@@ -151,6 +151,9 @@ def parse_args():
     p.add_argument("--idle", type=int, default=0, metavar="N",
                    help="instead: N audiostreamsink with no peer, started "
                    "and stopped (--duration s apart), --repeat times")
+    p.add_argument("--idle-bare", action="store_true",
+                   help="with --idle: the sinks alone, no source and no "
+                   "pipeline, each set to PLAYING directly")
     p.add_argument("--ceiling-p99-us", type=float, default=2000.0)
     p.add_argument("--sink-props", default="",
                    help="extra properties for audiostreamsink, "
@@ -372,8 +375,21 @@ def run_idle(Gst, args):
     result = {"sink": "audiostreamsink", "count": n, "idle": True}
     before = proc_status()
     t = time.monotonic()
-    pipelines, sinks = build(Gst, args, "audiostreamsink", closed_port(), n)
-    start(Gst, args, pipelines)
+    if args.idle_bare:
+        port = closed_port()
+        pipelines = []
+        for i in range(n):
+            e = Gst.ElementFactory.make("audiostreamsink", "sink%d" % i)
+            e.set_property("port", port)
+            e.set_property("async", False)
+            pipelines.append(e)
+        for e in pipelines:
+            e.set_state(Gst.State.PLAYING)
+        result["bare"] = True
+    else:
+        pipelines, sinks = build(Gst, args, "audiostreamsink", closed_port(),
+                                 n)
+        start(Gst, args, pipelines)
     result["start_s"] = time.monotonic() - t
     ru0 = rusage()
     time.sleep(args.duration)
@@ -673,6 +689,8 @@ def measure(args, env, sink, n, tmpdir, run_index):
                 "prefill_ms", "wave", "sink_props", "rt_receiver",
                 "receiver", "source", "idle"):
         cmd += ["--" + opt.replace("_", "-"), str(getattr(args, opt))]
+    if args.idle_bare:
+        cmd += ["--idle-bare"]
     log("[run %d] %s x %d (%s): %g s" % (run_index + 1, sink, n, args.layout,
                                          args.duration))
     waited, busy_before = wait_quiet(args)
