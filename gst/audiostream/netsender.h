@@ -11,6 +11,7 @@
 
 #include <gst/gst.h>
 
+#include "scheduler.h"
 #include "sender.h"
 #include "sinkfront.h"
 #include "transport.h"
@@ -23,8 +24,10 @@ G_BEGIN_DECLS
  * @tell: an ERROR, WARNING or INFO for a person
  * @playing: whether the element is PLAYING
  * @get_clock: (transfer full) (nullable): the pipeline clock
+ * @ref: keeps the host alive for one step of the scheduler
+ * @unref: the step is over (the last reference may go here)
  *
- * What the element does for its network thread.
+ * What the element does for its sending side.
  */
 typedef struct
 {
@@ -33,15 +36,30 @@ typedef struct
       const gchar * debug);
   gboolean (*playing) (gpointer host);
   GstClock *(*get_clock) (gpointer host);
+  void (*ref) (gpointer host);
+  void (*unref) (gpointer host);
 } GstAsNetSenderHost;
+
+typedef struct _GstAsNetSenderJob GstAsNetSenderJob;
+typedef struct _GstAsNetSenderToken GstAsNetSenderToken;
 
 /**
  * GstAsNetSender:
  *
- * audiostreamsink's network thread: a #GstAsSender fed from a
+ * audiostreamsink's sending side: a #GstAsSender fed from a
  * #GstAsSinkFront's ring, sending through a #GstAsTransport, paced on the
- * pipeline clock (CLOCK_MONOTONIC without one). It has no GstElement in
+ * pipeline clock (CLOCK_MONOTONIC without one). It has no thread of its
+ * own: it is one entry of the process's #GstAsScheduler, a state machine
+ * (connect, wait for the prefill, stream, drain, back off) whose steps
+ * never block. Connecting and the EOS drain block, so they run on a shared
+ * thread pool and wake the entry when done. It has no GstElement in
  * sight: the element reaches the bus through #GstAsNetSenderHost.
+ *
+ * Pacing: with the pipeline clock a #GstSystemClock (the default), the
+ * deadlines are converted to CLOCK_MONOTONIC (sampled at each step, so the
+ * error never accumulates) and the scheduler's timer wakes the entry; with
+ * any other clock (a device's, a network clock, a test clock) the entry
+ * waits on that clock asynchronously and the clock's callback wakes it.
  *
  * It also holds the rule for a non-live upstream (gst_as_net_sender_write
  * ()), because that rule depends on the connection: a full ring holds the
@@ -50,13 +68,14 @@ typedef struct
  * EOS (GstBaseSrc takes the stream lock to queue it).
  *
  * Threads and locks: the streaming thread calls set_format_side(),
- * write() and set_capture_jitter(); the network thread runs the sender
- * and the callbacks; any thread calls get_stats(). @lock guards @sender
- * (replaced by start()) and @clock_id, and is held only for loads and
- * stores and for gst_as_sender_get_stats() (which takes the sender's
- * stats_lock after it). The connection state and the capture jitter are
- * atomics. The front's lock is a leaf (sinkfront.h). Nothing is held
- * across I/O or a clock wait.
+ * write() and set_capture_jitter(); the scheduler thread runs the state
+ * machine, the sender and its callbacks; any thread calls get_stats().
+ * @lock guards @sender (replaced by start()) and is held only for that
+ * store and for gst_as_sender_get_stats() (which takes the sender's
+ * stats_lock after it). A job's and a clock token's own locks are taken
+ * before the scheduler's. The connection state and the capture jitter
+ * are atomics. The front's lock is a leaf (sinkfront.h). Nothing is held
+ * across I/O.
  */
 typedef struct
 {
@@ -66,7 +85,7 @@ typedef struct
 
   /* the sending side of the format: written by the streaming thread
    * before gst_as_sink_front_set_format() publishes the format, read by
-   * the network thread after it attached */
+   * the scheduler thread after it attached */
   guint chunk;
   guint64 prefill_frames;
 
@@ -82,16 +101,35 @@ typedef struct
 
   GMutex lock;
   GstAsSender *sender;
-  GstClockID clock_id;          /* the pending clock wait, to unschedule */
 
-  /* the network thread's */
-  GstAsTransportTarget target;
-  gboolean high_priority;
+  /* start() and stop() */
+  GstAsScheduler *sched;
+  GstAsSchedEntry entry;
+  gboolean running;
   GCancellable *cancellable;
   GstClock *fallback_clock;
+
+  /* the scheduler thread's */
+  gint state;
+  GstAsTransportTarget target;
+  gboolean high_priority;
+  gboolean priority_done;
+  GstAsNetSenderJob *job;       /* a connect or a drain, in the pool */
   GstAsTransport *transport;
+  gchar *remote;
+  gint64 backoff_until;         /* monotonic ns */
+  gint64 tick_at;
   GstClock *clock;
-  GstClockID wait_id;
+  gboolean clock_is_system;
+  GstAsNetSenderToken *token;   /* for clock callbacks */
+  GstClockID async_id;
+  GstClockTime async_due;
+  guint8 *pending;              /* the part of a chunk the socket refused */
+  gsize pending_off;
+  gsize pending_len;
+  gsize pending_size;
+  gint64 progress_at;           /* the last byte the socket took, ns */
+  gboolean want_write;
 } GstAsNetSender;
 
 void      gst_as_net_sender_init      (GstAsNetSender * ns,

@@ -32,7 +32,10 @@
 #define RESIZE_HYSTERESIS_MS 50
 #define QUALITY_EVERY_N_STATS 4
 #define USER_MESSAGES_PER_SECOND 5
-#define TCP_INFO_INTERVAL_US (20 * G_TIME_SPAN_MILLISECOND)
+/* TCP_INFO feeds the jitter estimate (bytes the peer's window holds
+ * back); a slower cadence than the chunks' is enough and halves the
+ * system calls of a chunk. */
+#define TCP_INFO_INTERVAL_US (100 * G_TIME_SPAN_MILLISECOND)
 #define P99_PUBLISH_INTERVAL_US (100 * G_TIME_SPAN_MILLISECOND)
 #define WARNING_INTERVAL_US G_TIME_SPAN_SECOND
 #define CAPTURE_PUBLISH_INTERVAL_US (100 * G_TIME_SPAN_MILLISECOND)
@@ -551,6 +554,7 @@ gst_as_sender_connected (GstAsSender * sender, const gchar * remote)
     sender->stats.reconnects++;
   sender->connected_at_us = sender->cb.now_us (sender->user_data);
   sender->was_connected = TRUE;
+  sender->overflow_warned = FALSE;
   publish (sender);
   post_connection (sender, "connected", sender->attempt, -1, remote, NULL);
 }
@@ -794,18 +798,28 @@ tell_user (GstAsSender * sender, const GstAsSenderInput * in)
   guint held_back = 0;
   gchar *debug;
 
-  if (in->overflows > sender->overflows_told &&
-      gst_as_rate_limit_allow (&sender->user_messages, now_us, &held_back)) {
+  /* One WARNING per episode of overflows (an outage, or a connection
+   * that does not keep up); what follows is counted in the stats. */
+  if (in->overflows > sender->overflows_told && !sender->overflow_warned) {
+    sender->overflow_warned = TRUE;
     debug = g_strdup_printf ("%" G_GUINT64_FORMAT " overflows, %"
-        G_GUINT64_FORMAT " frames dropped; %u messages held back",
-        in->overflows, in->dropped, held_back);
-    tell (sender, GST_MESSAGE_WARNING, debug, "The ring buffer is full: the "
-        "oldest audio is being dropped (%" G_GUINT64_FORMAT " ms so far) "
-        "because the network does not keep up.",
-        gst_as_frames_to_ms (in->dropped, in->rate));
+        G_GUINT64_FORMAT " frames dropped so far", in->overflows,
+        in->dropped);
+    if (sender->stats.connected)
+      tell (sender, GST_MESSAGE_WARNING, debug, "The ring buffer is full: "
+          "the connection to %s does not take the audio as fast as it "
+          "comes, so the oldest audio is being dropped. Further drops are "
+          "counted in the stats' dropped-samples.", sender->config.target);
+    else
+      tell (sender, GST_MESSAGE_WARNING, debug, "The ring buffer is full "
+          "while %s is unreachable: the oldest audio is being dropped until "
+          "the connection is back (ring-buffer-ms holds %" G_GUINT64_FORMAT
+          " ms). Further drops are counted in the stats' dropped-samples.",
+          sender->config.target, gst_as_frames_to_ms (in->capacity,
+              in->rate));
     g_free (debug);
-    sender->overflows_told = in->overflows;
   }
+  sender->overflows_told = in->overflows;
   if (!sender->cb.playing (sender->user_data))
     sender->underruns_told = underruns;
   if (underruns > sender->underruns_told &&
@@ -1113,4 +1127,13 @@ void
 gst_as_sender_run (GstAsSender * sender)
 {
   while (run_connection (sender));
+}
+
+/* The caller stopped the stream (its connection is closed): the published
+ * counters say so. */
+void
+gst_as_sender_stopped (GstAsSender * sender)
+{
+  sender->stats.connected = FALSE;
+  publish (sender);
 }

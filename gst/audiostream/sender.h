@@ -327,6 +327,7 @@ typedef struct
   guint64 quality_overflows;
   guint32 quality_retrans;
   guint64 overflows_told;
+  gboolean overflow_warned;     /* this episode's WARNING is out */
   guint64 underruns_told;
 
   GMutex stats_lock;
@@ -372,6 +373,8 @@ void      gst_as_sender_closed        (GstAsSender * sender,
 GstAsSenderAction gst_as_sender_failed (GstAsSender * sender,
                                        const gchar * reason,
                                        guint * retry_ms);
+
+void      gst_as_sender_stopped       (GstAsSender * sender);
 
 /* messages and statistics */
 void      gst_as_sender_tick          (GstAsSender * sender);

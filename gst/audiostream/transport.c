@@ -382,3 +382,30 @@ gst_as_transport_drain (GstAsTransport * transport, gint64 timeout_us)
   }
   return unsent;
 }
+
+/* For a scheduler that sends for many connections from one thread: one
+ * send(), never a wait. */
+gssize
+gst_as_transport_try_send (GstAsTransport * transport, const guint8 * data,
+    gsize size, GError ** error)
+{
+  GError *err = NULL;
+  gssize n;
+
+  n = g_socket_send (transport->socket, (const gchar *) data, size, NULL,
+      &err);
+  if (n >= 0)
+    return n;
+  if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+    g_error_free (err);
+    return 0;
+  }
+  g_propagate_error (error, err);
+  return -1;
+}
+
+gint
+gst_as_transport_get_fd (GstAsTransport * transport)
+{
+  return g_socket_get_fd (transport->socket);
+}

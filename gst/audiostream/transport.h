@@ -79,4 +79,12 @@ gboolean  gst_as_transport_tcp_info     (GstAsTransport * transport,
 gint      gst_as_transport_drain        (GstAsTransport * transport,
                                          gint64 timeout_us);
 
+/* Writes what the connection takes now, without blocking: the bytes
+ * written, 0 when it takes nothing now, -1 with @error when it failed. */
+gssize    gst_as_transport_try_send     (GstAsTransport * transport,
+                                         const guint8 * data, gsize size,
+                                         GError ** error);
+/* The socket to wait on for writability (EPOLLOUT) */
+gint      gst_as_transport_get_fd       (GstAsTransport * transport);
+
 G_END_DECLS

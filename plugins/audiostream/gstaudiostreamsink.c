@@ -20,9 +20,11 @@
  * is zero bytes, which is silence in every one of these formats.
  *
  * `render()` only copies audio into a ring buffer of `ring-buffer-ms`; it never
- * waits on the network. A thread of the element owns the socket: it connects
- * (state changes never wait for it), waits until `prefill-ms` of audio is
- * buffered, then sends `chunk-samples` frames per deadline. Deadlines are
+ * waits on the network. One sending thread per process, shared by every
+ * audiostreamsink, owns the sockets: it connects in the background (state
+ * changes never wait for it), waits until `prefill-ms` of audio is
+ * buffered, then sends `chunk-samples` frames per deadline, every chunk
+ * due within 1 ms going out in one wake-up. Deadlines are
  * computed from a frame counter against the pipeline clock (for a live
  * capture source, the device's clock), or CLOCK_MONOTONIC when there is none,
  * so timing error never accumulates. TCP_NODELAY is set and packets are
@@ -168,8 +170,9 @@ enum
 };
 
 /* Threads: the streaming thread (render(), set_caps(), events), the
- * network thread (GstAsNetSender, which runs the GstAsSender), and
- * application threads (properties, state changes).
+ * network thread (the process's scheduler thread, which runs this
+ * element's GstAsNetSender and its GstAsSender; connect and the EOS drain
+ * on a shared pool), and application threads (properties, state changes).
  *
  * Lock order: GST_OBJECT_LOCK, then net.lock, then the sender's
  * stats_lock; front.lock is a leaf (sinkfront.h). The only nesting is
@@ -283,6 +286,7 @@ element_init_once (void)
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (audiostreamsink, "audiostreamsink",
     GST_RANK_NONE, GST_TYPE_AUDIO_STREAM_SINK, element_init_once ());
 
+static void gst_audio_stream_sink_dispose (GObject * object);
 static void gst_audio_stream_sink_finalize (GObject * object);
 static void gst_audio_stream_sink_set_property (GObject * object,
     guint prop_id, const GValue * value, GParamSpec * pspec);
@@ -308,6 +312,7 @@ gst_audio_stream_sink_class_init (GstAudioStreamSinkClass * klass)
 
   element_init_once ();
 
+  gobject_class->dispose = gst_audio_stream_sink_dispose;
   gobject_class->finalize = gst_audio_stream_sink_finalize;
   gobject_class->set_property = gst_audio_stream_sink_set_property;
   gobject_class->get_property = gst_audio_stream_sink_get_property;
@@ -352,8 +357,10 @@ gst_audio_stream_sink_class_init (GstAudioStreamSinkClass * klass)
           GST_PARAM_MUTABLE_READY));
   g_object_class_install_property (gobject_class, PROP_HIGH_PRIORITY,
       g_param_spec_boolean ("high-priority", "High priority",
-          "Raise the network thread's scheduling priority (SCHED_FIFO, else "
-          "nice -10); if the system refuses, warn once and carry on",
+          "Raise the scheduling priority (SCHED_FIFO, else nice -10) of the "
+          "process's one sending thread, which paces every audiostreamsink "
+          "of the process; it keeps the raised priority for the life of the "
+          "process. If the system refuses, warn once and carry on",
           DEFAULT_HIGH_PRIORITY,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
@@ -520,8 +527,21 @@ get_clock (gpointer user_data)
   return gst_element_get_clock (GST_ELEMENT (user_data));
 }
 
+static void
+ref_self (gpointer user_data)
+{
+  gst_object_ref (user_data);
+}
+
+static void
+unref_self (gpointer user_data)
+{
+  gst_object_unref (user_data);
+}
+
 static const GstAsNetSenderHost net_host = {
-  post_element_message, tell_person, is_playing, get_clock,
+  post_element_message, tell_person, is_playing, get_clock, ref_self,
+  unref_self,
 };
 
 static void
@@ -554,6 +574,18 @@ gst_audio_stream_sink_init (GstAudioStreamSink * self)
 
   /* The schedule, not buffer timestamps, decides when audio goes out. */
   gst_base_sink_set_sync (GST_BASE_SINK (self), FALSE);
+}
+
+/* An application that drops a pipeline without setting it to NULL never
+ * calls stop(): leave the scheduler here, so that nothing runs for this
+ * element once it is gone. */
+static void
+gst_audio_stream_sink_dispose (GObject * object)
+{
+  GstAudioStreamSink *self = GST_AUDIO_STREAM_SINK (object);
+
+  gst_as_net_sender_stop (&self->net);
+  G_OBJECT_CLASS (parent_class)->dispose (object);
 }
 
 static void

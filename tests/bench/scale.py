@@ -32,6 +32,18 @@ asserts nothing and exits 0 unless a run fails.
 
   /usr/bin/python3 tests/bench/scale.py --counts 1,10,100,250 \\
       --duration 20 --markdown --json scale.json
+
+--source picks the source of every stream: `live` (audiotestsrc
+is-live=true, the default, a capture card's rhythm) or `file`
+(audiotestsrc is-live=false: produces as fast as the sink takes it, like a
+pre-filled appsrc or a file; tcpclientsink sync=true paces it on the
+clock, audiostreamsink on its ring). With --repeat, the summary gives the
+CPU ratio audiostreamsink / tcpclientsink of each run (same N, same run),
+min / median / max, the scale ceiling of each sink (the largest N of
+--counts with pooled p99 <= 2 ms and nothing dropped) and the stop times.
+
+  --idle N: N audiostreamsink instances with no peer (a closed port),
+  started, left --duration s, stopped; the stop time, --repeat times.
 """
 
 import argparse
@@ -130,7 +142,19 @@ def parse_args():
     p.add_argument("--chunk", type=int, default=480,
                    help="frames per buffer and per send")
     p.add_argument("--prefill-ms", type=int, default=200)
-    p.add_argument("--wave", default="sine", help="audiotestsrc wave")
+    p.add_argument("--wave", default="silence", help="audiotestsrc wave "
+                   "(silence: the cheapest source, so that it is not the "
+                   "bottleneck for either sink)")
+    p.add_argument("--source", choices=("live", "file"), default="live",
+                   help="live: audiotestsrc is-live=true; file: "
+                   "is-live=false, as fast as the sink takes it")
+    p.add_argument("--idle", type=int, default=0, metavar="N",
+                   help="instead: N audiostreamsink with no peer, started "
+                   "and stopped (--duration s apart), --repeat times")
+    p.add_argument("--idle-bare", action="store_true",
+                   help="with --idle: the sinks alone, no source and no "
+                   "pipeline, each set to PLAYING directly")
+    p.add_argument("--ceiling-p99-us", type=float, default=2000.0)
     p.add_argument("--sink-props", default="",
                    help="extra properties for audiostreamsink, "
                    "'name=value name=value' (an experiment)")
@@ -212,7 +236,7 @@ def sink_props(args, sink):
 
 def make_branch(Gst, args, sink, port, index):
     src = Gst.ElementFactory.make("audiotestsrc", "src%d" % index)
-    src.set_property("is-live", True)
+    src.set_property("is-live", args.source == "live")
     src.set_property("samplesperbuffer", args.chunk)
     Gst.util_set_object_arg(src, "wave", args.wave)
     caps = Gst.ElementFactory.make("capsfilter", "caps%d" % index)
@@ -335,6 +359,58 @@ def element_stats(sink, sinks):
     return out
 
 
+def closed_port():
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def run_idle(Gst, args):
+    """N audiostreamsink with nobody listening: they start, retry, and stop;
+    how long the stop takes."""
+    n = args.idle
+    result = {"sink": "audiostreamsink", "count": n, "idle": True}
+    before = proc_status()
+    t = time.monotonic()
+    if args.idle_bare:
+        port = closed_port()
+        pipelines = []
+        for i in range(n):
+            e = Gst.ElementFactory.make("audiostreamsink", "sink%d" % i)
+            e.set_property("port", port)
+            e.set_property("async", False)
+            pipelines.append(e)
+        for e in pipelines:
+            e.set_state(Gst.State.PLAYING)
+        result["bare"] = True
+    else:
+        pipelines, sinks = build(Gst, args, "audiostreamsink", closed_port(),
+                                 n)
+        start(Gst, args, pipelines)
+    result["start_s"] = time.monotonic() - t
+    ru0 = rusage()
+    time.sleep(args.duration)
+    ru1 = rusage()
+    status = proc_status()
+    result["threads"] = status["threads"]
+    result["rss_mib_per_stream"] = (status["rss"] - before["rss"]) / 2**20 / n
+    result["cpu_cores"] = ((ru1["user"] - ru0["user"]) +
+                           (ru1["sys"] - ru0["sys"])) / (ru1["wall"] -
+                                                         ru0["wall"])
+    with open(args.result, "w") as f:
+        json.dump(result, f)
+    t = time.monotonic()
+    for pipe in pipelines:
+        pipe.set_state(Gst.State.NULL)
+    result["stop_s"] = time.monotonic() - t
+    with open(args.result, "w") as f:
+        json.dump(result, f)
+    return 0
+
+
 def run_child(args):
     """One measurement: N streams of args.sink in this process."""
     import gi
@@ -342,6 +418,8 @@ def run_child(args):
     from gi.repository import Gst
     Gst.init(None)
 
+    if args.idle:
+        return run_idle(Gst, args)
     n = args.count
     # Load every plugin and class before the baseline, so that the memory
     # growth is the streams' own.
@@ -609,8 +687,10 @@ def measure(args, env, sink, n, tmpdir, run_index):
            "--records", rec]
     for opt in ("duration", "warmup", "layout", "rate", "channels", "chunk",
                 "prefill_ms", "wave", "sink_props", "rt_receiver",
-                "receiver"):
+                "receiver", "source", "idle"):
         cmd += ["--" + opt.replace("_", "-"), str(getattr(args, opt))]
+    if args.idle_bare:
+        cmd += ["--idle-bare"]
     log("[run %d] %s x %d (%s): %g s" % (run_index + 1, sink, n, args.layout,
                                          args.duration))
     waited, busy_before = wait_quiet(args)
@@ -711,6 +791,84 @@ def report(title, rows, sinks, repeat, markdown):
         print(format_table(med, markdown))
 
 
+def spread(vals, fmt="{:.2f}"):
+    """min / median / max"""
+    if not vals:
+        return "-"
+    return " / ".join(fmt.format(v) for v in
+                      (min(vals), float(np.median(vals)), max(vals)))
+
+
+def passes(r, p99_us):
+    """Within the ceiling's rule: every stream delivered over the window,
+    pooled p99 <= p99_us, nothing dropped."""
+    if "error" in r or r.get("connections_short", 1) != 0:
+        return False
+    if r.get("p99_us") is None or r["p99_us"] > p99_us:
+        return False
+    if r["sink"] == "audiostreamsink":
+        return r.get("dropped_samples", 1) == 0 and \
+            r.get("connected", 0) == r["count"]
+    return r.get("dropped_buffers", 1) == 0
+
+
+def summary(rows, args, markdown):
+    """Same-run ratios, ceilings and stop times over the runs."""
+    runs = sorted({r["run"] for r in rows})
+    out = []
+    if args.idle:
+        stops = [r["stop_s"] for r in rows if r.get("stop_s") is not None]
+        timed_out = sum(1 for r in rows if r.get("stop_timed_out") or
+                        "error" in r)
+        out.append("%d idle audiostreamsink instances, %d runs: stop s "
+                   "(min / median / max) %s; runs that hung or failed: %d; "
+                   "threads %s" % (args.idle, len(rows),
+                                   spread(stops, "{:.2f}"), timed_out,
+                                   spread([r["threads"] for r in rows
+                                           if "threads" in r], "{:.0f}")))
+        print("\n".join(out))
+        return
+    counts = sorted({r["count"] for r in rows})
+    lines = ["| N | runs | CPU ratio audiostreamsink / tcpclientsink "
+             "(min / median / max) | audiostreamsink CPU %/stream | "
+             "tcpclientsink CPU %/stream | audiostreamsink stop s | "
+             "tcpclientsink stop s |", "|---:|---:|---|---|---|---|---|"]
+    for n in counts:
+        ratios, ours, ref, stop_ours, stop_ref = [], [], [], [], []
+        for run in runs:
+            a = [r for r in rows if r["run"] == run and r["count"] == n and
+                 r["sink"] == "audiostreamsink" and "error" not in r]
+            b = [r for r in rows if r["run"] == run and r["count"] == n and
+                 r["sink"] == REFERENCE and "error" not in r]
+            if a:
+                ours.append(a[0]["cpu_pct_per_stream"])
+                if a[0].get("stop_s") is not None:
+                    stop_ours.append(a[0]["stop_s"])
+            if b:
+                ref.append(b[0]["cpu_pct_per_stream"])
+                if b[0].get("stop_s") is not None:
+                    stop_ref.append(b[0]["stop_s"])
+            if a and b:
+                ratios.append(a[0]["cpu_pct_per_stream"] /
+                              b[0]["cpu_pct_per_stream"])
+        lines.append("| %d | %d | %s | %s | %s | %s | %s |" % (
+            n, len(runs), spread(ratios), spread(ours, "{:.3f}"),
+            spread(ref, "{:.3f}"), spread(stop_ours), spread(stop_ref)))
+    out.append("\n".join(lines))
+    for sink in args.sinks:
+        per_run = []
+        for run in runs:
+            ok = [r["count"] for r in rows if r["run"] == run and
+                  r["sink"] == sink and passes(r, args.ceiling_p99_us)]
+            per_run.append(max(ok) if ok else 0)
+        out.append("ceiling of %s (largest N of %s with pooled p99 <= %g us "
+                   "and nothing dropped), per run: %s" % (
+                       sink, ",".join(str(c) for c in counts),
+                       args.ceiling_p99_us,
+                       ", ".join(str(c) for c in per_run)))
+    print("\n\n".join(out))
+
+
 def main():
     args = parse_args()
     if args.child:
@@ -734,6 +892,8 @@ def main():
     for s in args.sinks:
         for n in (args.ref_counts if s == REFERENCE else args.counts):
             plan.append((s, n))
+    if args.idle:
+        plan = [("audiostreamsink", args.idle)]
     rows = []
     with tempfile.TemporaryDirectory(prefix="scale-") as tmpdir:
         env = pacing.gst_env(args, tmpdir)
@@ -749,10 +909,11 @@ def main():
         info["build"]["plugin_changed_during_run"] = True
 
     title = ("{d:g} s window, {rate} Hz, {ch} ch, {chunk}-frame chunks, "
-             "layout {layout}{props}; {date}, {nproc} CPUs, Linux {kernel}, "
+             "layout {layout}, source {source}{props}; {date}, {nproc} CPUs, "
+             "Linux {kernel}, "
              "GStreamer {gst}; commit {commit}{dirty}, plugin {sha}").format(
                  d=args.duration, rate=args.rate, ch=args.channels,
-                 chunk=args.chunk, layout=args.layout,
+                 chunk=args.chunk, layout=args.layout, source=args.source,
                  props=(", audiostreamsink " + args.sink_props
                         if args.sink_props else ""),
                  date=info["date"], nproc=info["nproc"],
@@ -761,7 +922,12 @@ def main():
                  dirty=(" (element sources modified)"
                         if info["build"]["element_sources_modified"] else ""),
                  sha=info["build"]["plugin_sha256"])
-    report(title, rows, args.sinks, args.repeat, args.markdown)
+    if args.idle:
+        summary(rows, args, args.markdown)
+    else:
+        report(title, rows, args.sinks, args.repeat, args.markdown)
+        print("\nsummary\n")
+        summary(rows, args, args.markdown)
 
     if args.json:
         with open(args.json, "w") as f:
@@ -770,7 +936,8 @@ def main():
                     "counts", "ref_counts", "sinks", "duration", "warmup",
                     "layout", "rate", "channels", "chunk", "prefill_ms",
                     "wave", "sink_props", "repeat", "rt_receiver",
-                    "wait_quiet", "wait_max", "stop_timeout")},
+                    "wait_quiet", "wait_max", "stop_timeout", "source",
+                    "idle")},
                 "rows": rows}, f, indent=2)
     return 1 if any("error" in r for r in rows) else 0
 

@@ -1150,6 +1150,47 @@ GST_START_TEST (test_limited_prefill_caps_the_target)
   gst_as_sender_limit_prefill (s, RATE);
   gst_as_sender_get_stats (s, &st);
   fail_unless_equals_uint64 (st.target_ms, 100);
+/* The ring overflowing during an outage is told once, as what it is (the
+ * receiver is unreachable), and then only counted; overflows on a later
+ * connection that does not keep up are a new episode, told once again. */
+GST_START_TEST (test_ring_full_told_once_per_outage)
+{
+  World *w = world_new ();
+  GstAsSender *s = sender_new (w, FALSE);
+  guint retry_ms = 0, i, warnings = 0;
+  const gchar *text;
+
+  gst_as_sender_connecting (s);
+  gst_as_sender_failed (s, "Connection refused", &retry_ms);
+  g_ptr_array_set_size (w->told, 0);
+  /* 3 s of outage with the ring dropping the oldest audio all along */
+  for (i = 0; i < 30; i++) {
+    w->overflows += 10;
+    w->dropped_total += 10 * CHUNK;
+    w->now_us += 100 * 1000;
+    gst_as_sender_tick (s);
+  }
+  for (i = 0; i < w->told->len; i++)
+    if (strstr (g_ptr_array_index (w->told, i), "ring buffer is full"))
+      warnings++;
+  fail_unless_equals_int (warnings, 1);
+  text = g_ptr_array_index (w->told, 0);
+  fail_unless (g_str_has_prefix (text, "W: The ring buffer is full while "
+          "127.0.0.1 port 4953 is unreachable"), "%s", text);
+  fail_if (strstr (text, "network does not keep up"), "%s", text);
+
+  gst_as_sender_connecting (s);
+  gst_as_sender_connected (s, "127.0.0.1:4953");
+  g_ptr_array_set_size (w->told, 0);
+  for (i = 0; i < 30; i++) {
+    w->overflows += 1;
+    w->now_us += 100 * 1000;
+    gst_as_sender_tick (s);
+  }
+  fail_unless_equals_int (w->told->len, 1);
+  fail_unless (strstr (g_ptr_array_index (w->told, 0), "does not take the "
+          "audio as fast as it comes"), "%s",
+      (gchar *) g_ptr_array_index (w->told, 0));
   sender_free (s);
   world_free (w);
 }
@@ -1181,6 +1222,7 @@ sender_suite (void)
   tcase_add_test (tc, test_max_lag_drop_not_undone_by_resend);
   tcase_add_test (tc, test_fatal_error_waits_for_playing);
   tcase_add_test (tc, test_limited_prefill_caps_the_target);
+  tcase_add_test (tc, test_ring_full_told_once_per_outage);
   return s;
 }
 

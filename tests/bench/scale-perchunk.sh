@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# gst-audiostream
+# Copyright (C) 2026 gst-audiostream developers
+#
+# This library is free software; you can redistribute it and/or
+# modify it under the terms of the GNU Library General Public
+# License as published by the Free Software Foundation; either
+# version 2.1 of the License, or (at your option) any later version.
+#
+# Per-chunk cost of N live streams in one process (docs/scale.md): the
+# process's CPU and context switches over 4 s (from /proc), then its system
+# calls over 5 s (strace -c -f), per chunk sent (one sendto per chunk).
+#
+#   bash tests/bench/scale-perchunk.sh N SINK PLUGIN_DIR
+#   e.g. bash tests/bench/scale-perchunk.sh 50 audiostreamsink build/plugins/audiostream
+#        bash tests/bench/scale-perchunk.sh 50 tcpclientsink build/plugins/audiostream
+# LIVE=false uses a non-live source. Needs strace; a benchmark, not a test.
+set -eu
+N=${1:-50}; SINK=${2:-audiostreamsink}; PLUGINS=${3:-build/plugins/audiostream}
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+cat > "$OUT/run.py" <<'PY'
+import os, socket, sys, time
+import gi
+gi.require_version('Gst', '1.0')
+from gi.repository import Gst
+Gst.init(None)
+n, sink, secs = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+ls = socket.socket()
+ls.bind(('127.0.0.1', 0))
+ls.listen(4096)
+port = ls.getsockname()[1]
+pid = os.fork()
+if pid == 0:            # the receiver: reads and discards, another process
+    import selectors
+    sel = selectors.DefaultSelector()
+    ls.setblocking(False)
+    sel.register(ls, selectors.EVENT_READ, None)
+    while True:
+        for k, _ in sel.select():
+            try:
+                if k.data is None:
+                    c, _ = ls.accept()
+                    c.setblocking(False)
+                    sel.register(c, selectors.EVENT_READ, 1)
+                elif not k.fileobj.recv(1 << 20):
+                    sel.unregister(k.fileobj)
+            except BlockingIOError:
+                pass
+ls.close()
+props = ('sync=true' if sink == 'tcpclientsink'
+         else 'prefill-ms=200 stats-interval-ms=0')
+p = Gst.Pipeline()
+for i in range(n):
+    p.add(Gst.parse_bin_from_description(
+        'audiotestsrc is-live=%s wave=silence samplesperbuffer=480 ! '
+        'audio/x-raw,format=S16LE,layout=interleaved,rate=48000,channels=2 ! '
+        '%s host=127.0.0.1 port=%d %s' % (os.environ.get('LIVE', 'true'),
+                                           sink, port, props), False))
+p.set_state(Gst.State.PLAYING)
+print(os.getpid(), flush=True)
+time.sleep(secs)
+p.set_state(Gst.State.NULL)
+os.kill(pid, 9)
+PY
+GST_PLUGIN_PATH_1_0=$PLUGINS /usr/bin/python3 "$OUT/run.py" "$N" "$SINK" 16 > "$OUT/pid" &
+RUN=$!
+sleep 5
+PID=$(head -1 "$OUT/pid")
+/usr/bin/python3 - "$PID" <<'PY'
+import os, sys, time
+pid = sys.argv[1]
+def snap():
+    st = open('/proc/%s/stat' % pid).read().rsplit(')', 1)[1].split()
+    v = n = 0
+    for t in os.listdir('/proc/%s/task' % pid):
+        try:
+            for line in open('/proc/%s/task/%s/status' % (pid, t)):
+                if line.startswith('voluntary_ctxt'): v += int(line.split()[1])
+                if line.startswith('nonvoluntary_ctxt'): n += int(line.split()[1])
+        except OSError:
+            pass
+    return int(st[11]) + int(st[12]), v, n, time.monotonic()
+a = snap(); time.sleep(4); b = snap()
+dt = b[3] - a[3]
+print('process CPU %.3f cores, %.0f voluntary and %.0f involuntary '
+      'context switches a second' % ((b[0] - a[0]) / os.sysconf('SC_CLK_TCK')
+                                     / dt, (b[1] - a[1]) / dt,
+                                     (b[2] - a[2]) / dt))
+PY
+timeout 5 strace -c -f -p "$PID" -o "$OUT/strace" > /dev/null 2>&1 || true
+wait $RUN || true
+awk '/sendto/ {chunks = $4} {lines[NR] = $0} END {
+  for (i = 1; i <= NR; i++) {
+    n = split(lines[i], f);
+    if (f[4] ~ /^[0-9]+$/ && chunks > 0)
+      printf "%-16s %8d calls  %.3f per chunk\n", f[n], f[4], f[4] / chunks
+  }}' "$OUT/strace"
