@@ -39,10 +39,26 @@ class _Link:
         self.bytes_in = 0
         self.reader = threading.Thread(target=self._read_loop, daemon=True)
         self.writer = threading.Thread(target=self._write_loop, daemon=True)
+        # what the receiver says (a TLS handshake), straight back
+        self.back = threading.Thread(target=self._back_loop, daemon=True)
 
     def start(self):
         self.reader.start()
         self.writer.start()
+        self.back.start()
+
+    def _back_loop(self):
+        while not self.closing:
+            try:
+                ready, _, _ = select.select([self.upstream], [], [], 0.05)
+                if not ready:
+                    continue
+                data = self.upstream.recv(65536)
+                if not data:
+                    return
+                self.client.sendall(data)
+            except (OSError, ValueError):
+                return
 
     def _due(self):
         delay, jitter = self.proxy.delay_s, self.proxy.jitter_s
@@ -149,6 +165,7 @@ class _Link:
             pass
         self.writer.join(2)
         self.reader.join(2)
+        self.back.join(2)
 
 
 class Proxy:
