@@ -422,6 +422,11 @@ set_client_error (GError ** error, GError * err, const Verdict * v,
         "within %u ms (send-timeout-ms): it is probably not a TLS server",
         name, timeout_ms);
   } else if (gst_as_tls_error_is_fatal (err)) {
+    /* the caller ends the sentence */
+    gsize len = strlen (err->message);
+
+    if (len > 0 && err->message[len - 1] == '.')
+      err->message[len - 1] = '\0';
     g_set_error (error, GST_AS_TRANSPORT_ERROR, GST_AS_TRANSPORT_ERROR_TLS,
         "TLS handshake with %s failed: %s", name, err->message);
   } else {
