@@ -75,8 +75,11 @@ load_database (const gchar * what, const gchar * ca_file, GError ** error)
 {
   GTlsDatabase *db;
   GError *err = NULL;
+  /* GIO takes an absolute path only, and trusts nothing for another */
+  gchar *path = g_canonicalize_filename (ca_file, NULL);
 
-  db = g_tls_file_database_new (ca_file, &err);
+  db = g_tls_file_database_new (path, &err);
+  g_free (path);
   if (db != NULL)
     return db;
   g_set_error (error, err->domain, err->code, "Could not load %s %s: %s",

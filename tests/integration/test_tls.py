@@ -249,6 +249,21 @@ class TestOpenSslServer(TlsTestCase):
         self.assert_pattern(server.output(), CHANNELS, expected,
                             'openssl s_server')
 
+    def test_relative_ca_file(self):
+        # GIO's file database takes absolute paths only; gst-launch-1.0
+        # users write relative ones
+        server = self.s_server()
+        relative = os.path.relpath(CERTS.ca.cert)
+        self.assertFalse(os.path.isabs(relative))
+        pipeline, watch, appsrc, sink = self.appsrc_pipeline(
+            '127.0.0.1', server.port, RATE, CHANNELS, live=True,
+            sink_props='tls=true tls-ca-file=%s prefill-ms=100' % relative)
+        feeder = self.feeder(appsrc, rate=RATE, channels=CHANNELS,
+                             total_frames=RATE // 2)
+        pipeline.set_state(Gst.State.PLAYING)
+        feeder.start()
+        self.wait_eos(watch, 15)
+
     def test_reconnect_resumes_the_session(self):
         # non-quiet: s_server says "Reused session-id" for each resumption
         server = self.s_server(quiet=False)
