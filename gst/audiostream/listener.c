@@ -27,6 +27,8 @@
 #define MAX_HANDSHAKES 16
 /* a refused address is told once this often */
 #define REFUSAL_TELL_INTERVAL_US (60 * G_USEC_PER_SEC)
+/* addresses remembered for that; a flood of new ones starts it over */
+#define MAX_TOLD_ADDRESSES 4096
 
 /* Lock order: @lock is a leaf, held only for the queue and the count. */
 struct _GstAsListener
@@ -424,11 +426,24 @@ time_to_tell (GstAsListener * listener, const gchar * address)
   if (last != NULL && now - *last < REFUSAL_TELL_INTERVAL_US)
     return FALSE;
   if (last == NULL) {
+    if (g_hash_table_size (listener->told) >= MAX_TOLD_ADDRESSES)
+      g_hash_table_remove_all (listener->told);
     last = g_new (gint64, 1);
     g_hash_table_insert (listener->told, g_strdup (address), last);
   }
   *last = now;
   return TRUE;
+}
+
+static gboolean
+told_tls_failure (GstAsListener * listener, GstAsAccepted * a)
+{
+  gchar *key = g_strconcat ("tls ", a->address ? a->address : a->remote,
+      NULL);
+  gboolean tell = time_to_tell (listener, key);
+
+  g_free (key);
+  return tell;
 }
 
 static gpointer
@@ -472,6 +487,7 @@ take_handshake (GstAsListener * listener, GstAsAccepted * out)
   if (out->stream != NULL)
     return GST_AS_ACCEPT_SENDER;
   g_socket_close (out->socket, NULL);
+  out->tell = told_tls_failure (listener, out);
   return GST_AS_ACCEPT_FAILED;
 }
 
@@ -490,6 +506,7 @@ start_handshake (GstAsListener * listener, GstAsAccepted * a)
     g_set_error (&a->error, G_IO_ERROR, G_IO_ERROR_BUSY,
         "%d TLS handshakes are under way already", MAX_HANDSHAKES);
     g_socket_close (a->socket, NULL);
+    a->tell = told_tls_failure (listener, a);
     return GST_AS_ACCEPT_FAILED;
   }
 
@@ -532,6 +549,7 @@ gst_as_listener_next (GstAsListener * listener, GstAsAccepted * accepted)
       /* a peer gone before it was accepted, a file limit: no sender */
       accepted->error = err;
       accepted->remote = g_strdup ("(unknown)");
+      accepted->tell = TRUE;
       return GST_AS_ACCEPT_FAILED;
     }
     g_socket_set_blocking (socket, FALSE);

@@ -57,6 +57,21 @@
  * buffering and reconnection; what a dying reader had not read yet is lost
  * with it (the kernel gives no acknowledgement to resend from).
  *
+ * With `tls=true` the stream is encrypted (GIO TLS) and the receiver's
+ * certificate is checked against `tls-ca-file` (else the system's trust
+ * store) for `tls-server-name` (else `host`); `tls-certificate-file` and
+ * `tls-key-file` give a client certificate for a receiver that requires
+ * one. The handshake is part of connecting, bounded by `send-timeout-ms`.
+ * A receiver that cannot be trusted (expired, unknown CA, name mismatch),
+ * refuses the client certificate, or does not speak TLS is one ERROR that
+ * names it and the reason, never retried and never answered with clear
+ * text. Reconnects resume the session when the receiver issues tickets, and
+ * the resend after an outage counts whole TLS records as acknowledged.
+ *
+ * The element is also a URI handler: `tcp://HOST:PORT`, `tls://HOST:PORT`
+ * and `unix:///PATH`, with properties in the query
+ * (`tls://host:4953?tls-ca-file=/etc/audio/ca.pem`).
+ *
  * ## Messages
  *
  * `audiostreamsink-connection` on each change of connection state: `state`
@@ -82,6 +97,12 @@
  * gst-launch-1.0 pulsesrc ! audioconvert ! audioresample ! audio/x-raw,format=S16LE,rate=48000,channels=2 ! audiostreamsink socket-path=/run/snapserver/pcm.sock reconnect-max-ms=10000
  * ]| Streams a microphone to a local Unix socket, retrying at least every 10 s
  * while the reader is away.
+ *
+ * |[
+ * gst-launch-1.0 pulsesrc ! audioconvert ! audioresample ! audio/x-raw,format=S16LE,rate=48000,channels=2 ! audiostreamsink host=receiver.home.arpa port=4953 tls=true tls-ca-file=ca.pem
+ * ]| Streams a microphone over TLS to an `audiostreamsrc` serving a
+ * certificate from ca.pem (docs/guide-audiostreamsink.md shows how to make
+ * them).
  */
 
 #ifdef HAVE_CONFIG_H
