@@ -91,6 +91,29 @@ gst_as_uri_clear (GstAsUri * uri)
   g_clear_pointer (&uri->params, g_hash_table_unref);
 }
 
+const gchar *const *
+gst_as_uri_protocols (void)
+{
+  static const gchar *const protocols[] = { "tcp", "tls", "unix", NULL };
+
+  return protocols;
+}
+
+/* Where the element sends or listens changes only when it is not running. */
+gboolean
+gst_as_uri_check_state (GstElement * element, GError ** error)
+{
+  gboolean ok;
+
+  GST_OBJECT_LOCK (element);
+  ok = GST_STATE (element) <= GST_STATE_READY;
+  GST_OBJECT_UNLOCK (element);
+  if (!ok)
+    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_STATE,
+        "the URI can only change in the NULL or READY state");
+  return ok;
+}
+
 /* tcp://host:port, tls://[::1]:port or unix:///path */
 gchar *
 gst_as_uri_build (gboolean tls, const gchar * host, gint port,

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <gst/gst.h>
 
 G_BEGIN_DECLS
 
@@ -42,6 +43,9 @@ void      gst_as_uri_clear              (GstAsUri * uri);
 gchar *   gst_as_uri_build              (gboolean tls, const gchar * host,
                                          gint port,
                                          const gchar * socket_path);
+const gchar * const * gst_as_uri_protocols (void);
+gboolean  gst_as_uri_check_state        (GstElement * element,
+                                         GError ** error);
 gboolean  gst_as_uri_apply_params       (GObject * object,
                                          GHashTable * params,
                                          const gchar * const *allowed,

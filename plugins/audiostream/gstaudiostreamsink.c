@@ -506,8 +506,8 @@ gst_audio_stream_sink_class_init (GstAudioStreamSinkClass * klass)
       PROP_TLS_VALIDATION_FLAGS, g_param_spec_flags ("tls-validation-flags",
           "TLS validation flags",
           "Checks of the receiver's certificate that must pass (default: "
-          "all); leaving one out accepts that failure", G_TYPE_TLS_CERTIFICATE_FLAGS,
-          DEFAULT_TLS_VALIDATION_FLAGS,
+          "all); leaving one out accepts that failure",
+          G_TYPE_TLS_CERTIFICATE_FLAGS, DEFAULT_TLS_VALIDATION_FLAGS,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 
@@ -1203,9 +1203,7 @@ gst_audio_stream_sink_uri_get_type (GType type)
 static const gchar *const *
 gst_audio_stream_sink_uri_get_protocols (GType type)
 {
-  static const gchar *const protocols[] = { "tcp", "tls", "unix", NULL };
-
-  return protocols;
+  return gst_as_uri_protocols ();
 }
 
 static gchar *
@@ -1228,12 +1226,8 @@ gst_audio_stream_sink_uri_set_uri (GstURIHandler * handler,
   GstAudioStreamSink *self = GST_AUDIO_STREAM_SINK (handler);
   GstAsUri parsed;
 
-  if (GST_STATE (self) > GST_STATE_READY) {
-    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_STATE,
-        "the URI can only change in the NULL or READY state");
-    return FALSE;
-  }
-  if (!gst_as_uri_parse (uri, &parsed, error))
+  if (!gst_as_uri_check_state (GST_ELEMENT (self), error) ||
+      !gst_as_uri_parse (uri, &parsed, error))
     return FALSE;
 
   GST_OBJECT_LOCK (self);

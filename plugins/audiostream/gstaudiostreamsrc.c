@@ -1025,9 +1025,7 @@ gst_audio_stream_src_uri_get_type (GType type)
 static const gchar *const *
 gst_audio_stream_src_uri_get_protocols (GType type)
 {
-  static const gchar *const protocols[] = { "tcp", "tls", "unix", NULL };
-
-  return protocols;
+  return gst_as_uri_protocols ();
 }
 
 static gchar *
@@ -1054,12 +1052,8 @@ gst_audio_stream_src_uri_set_uri (GstURIHandler * handler,
   GstAsUri parsed;
   gboolean ok;
 
-  if (GST_STATE (self) > GST_STATE_READY) {
-    g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_STATE,
-        "the URI can only change in the NULL or READY state");
-    return FALSE;
-  }
-  if (!gst_as_uri_parse (uri, &parsed, error))
+  if (!gst_as_uri_check_state (GST_ELEMENT (self), error) ||
+      !gst_as_uri_parse (uri, &parsed, error))
     return FALSE;
 
   GST_OBJECT_LOCK (self);

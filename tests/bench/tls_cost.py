@@ -12,11 +12,12 @@ audiostreamsink with tls=true against tls=false, in the same run,
 alternating, repeated.
 
 One gst-launch-1.0 process sends STREAMS streams (live audiotestsrc,
-S16LE 48 kHz stereo) to another that receives them with audiostreamsrc
-(serving TLS or not); the sender's CPU time (utime + stime from /proc) is
-read over MEASURE seconds after a warm-up that covers connecting and the
-handshakes. The capture side (audiotestsrc) costs the same in both modes,
-so the difference is TLS.
+S16LE 48 kHz stereo) to another that receives them with audiostreamsrc;
+a clear pair and a TLS pair run at the same time, so both see the same
+load from the rest of the machine. Each sender's CPU time (utime + stime
+from /proc) is read over the same --seconds after a warm-up that covers
+connecting and the handshakes. The capture side (audiotestsrc) costs the
+same in both, so the difference is TLS.
 
     GST_PLUGIN_PATH=build/plugins python3 tests/bench/tls_cost.py \
         [--streams 20] [--seconds 10] [--rounds 3]
@@ -63,32 +64,44 @@ def launch(description):
                             stderr=subprocess.DEVNULL)
 
 
-def run(tls, certs, streams, seconds, warmup=3.0):
-    ports = free_ports(streams)
+def pipelines(tls, certs, ports):
     rx_tls = ('tls-certificate-file=%s tls-key-file=%s' %
               (certs.server.cert, certs.server.key)) if tls else ''
     tx_tls = ('tls=true tls-ca-file=%s' % certs.ca.cert) if tls else ''
-    rx = launch(' '.join(
+    rx = ' '.join(
         'audiostreamsrc host=127.0.0.1 port=%d stats-interval-ms=0 %s ! '
-        'fakesink sync=false' % (p, rx_tls) for p in ports))
-    time.sleep(1.0)
-    tx = launch(' '.join(
+        'fakesink sync=false' % (p, rx_tls) for p in ports)
+    tx = ' '.join(
         'audiotestsrc is-live=true wave=sine samplesperbuffer=480 ! %s ! '
         'audiostreamsink host=127.0.0.1 port=%d prefill-ms=200 '
-        'stats-interval-ms=0 %s' % (CAPS, p, tx_tls) for p in ports))
+        'stats-interval-ms=0 %s' % (CAPS, p, tx_tls) for p in ports)
+    return rx, tx
+
+
+def run(certs, streams, seconds, warmup=3.0):
+    """Both modes at once, so that they share whatever else the machine
+    does; returns (clear, tls) CPU seconds per second of audio per
+    stream."""
+    ports = free_ports(2 * streams)
+    descs = [pipelines(False, certs, ports[:streams]),
+             pipelines(True, certs, ports[streams:])]
+    rxs = [launch(rx) for rx, _ in descs]
+    time.sleep(1.0)
+    txs = [launch(tx) for _, tx in descs]
     try:
         time.sleep(warmup)
-        c0, t0 = cpu_seconds(tx.pid), time.monotonic()
+        c0, t0 = [cpu_seconds(p.pid) for p in txs], time.monotonic()
         time.sleep(seconds)
-        c1, t1 = cpu_seconds(tx.pid), time.monotonic()
-        alive = tx.poll() is None and rx.poll() is None
+        c1, t1 = [cpu_seconds(p.pid) for p in txs], time.monotonic()
+        alive = all(p.poll() is None for p in txs + rxs)
     finally:
-        for p in (tx, rx):
+        for p in txs + rxs:
             p.terminate()
             p.wait()
     if not alive:
-        raise RuntimeError('a pipeline ended early')
-    return (c1 - c0) / ((t1 - t0) * streams)
+        raise RuntimeError('a pipeline ended early: %s' %
+                           [p.returncode for p in txs + rxs])
+    return [(b - a) / ((t1 - t0) * streams) for a, b in zip(c0, c1)]
 
 
 def main():
@@ -102,11 +115,12 @@ def main():
     try:
         clear, tls = [], []
         for r in range(args.rounds):
-            for mode, out in ((False, clear), (True, tls)):
-                v = run(mode, certs, args.streams, args.seconds)
-                out.append(v)
-                print('round %d %-5s %.5f CPU s per s of audio per stream'
-                      % (r + 1, 'tls' if mode else 'clear', v), flush=True)
+            c, t = run(certs, args.streams, args.seconds)
+            clear.append(c)
+            tls.append(t)
+            print('round %d clear %.5f tls %.5f CPU s per s of audio per '
+                  'stream, tls/clear %.2f' % (r + 1, c, t, t / c),
+                  flush=True)
     finally:
         certs.close()
     med = sorted(clear)[len(clear) // 2], sorted(tls)[len(tls) // 2]

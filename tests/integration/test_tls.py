@@ -117,6 +117,22 @@ def tls_record_types(data):
     return types
 
 
+def stream_one_second(case, port, sink_props, received):
+    """One second of the counter pattern from an audiostreamsink to port;
+    the receiver's output must be exactly that."""
+    pipeline, watch, appsrc, sink = case.appsrc_pipeline(
+        '127.0.0.1', port, RATE, CHANNELS, sink_props=sink_props)
+    feeder = case.feeder(appsrc, rate=RATE, channels=CHANNELS,
+                         total_frames=RATE)
+    pipeline.set_state(Gst.State.PLAYING)
+    feeder.start()
+    case.wait_eos(watch, 15)
+    got = received.wait_bytes(feeder.frames_pushed * BPF, 5)
+    case.assertEqual(got, feeder.frames_pushed * BPF)
+    case.assertIsNone(peers.describe_mismatch(bytes(received.audio),
+                                              CHANNELS))
+
+
 class TlsTestCase(SinkTestCase):
 
     def setUp(self):
@@ -402,20 +418,12 @@ class TestMutualTls(TlsTestCase):
     def test_sender_with_client_certificate_streams(self):
         rpipe, rwatch, src, received = self.receiver_pipeline(
             self.tls_src_props('tls-client-ca-file=%s' % CERTS.ca.cert))
-        pipeline, watch, appsrc, sink = self.appsrc_pipeline(
-            '127.0.0.1', src.get_property('current-port'), RATE, CHANNELS,
-            sink_props=self.tls_props(
-                'prefill-ms=100 tls-certificate-file=%s tls-key-file=%s' %
-                (CERTS.client.cert, CERTS.client.key)))
-        feeder = self.feeder(appsrc, rate=RATE, channels=CHANNELS,
-                             total_frames=RATE)
-        pipeline.set_state(Gst.State.PLAYING)
-        feeder.start()
-        self.wait_eos(watch, 15)
-        got = received.wait_bytes(feeder.frames_pushed * BPF, 5)
-        self.assertEqual(got, feeder.frames_pushed * BPF)
-        self.assertIsNone(peers.describe_mismatch(bytes(received.audio),
-                                                  CHANNELS))
+        stream_one_second(self, src.get_property('current-port'),
+                          self.tls_props(
+                              'prefill-ms=100 tls-certificate-file=%s '
+                              'tls-key-file=%s' % (CERTS.client.cert,
+                                                   CERTS.client.key)),
+                          received)
         self.assertEqual(stats_dict(src)['tls-failures'], 0)
 
 
@@ -444,18 +452,8 @@ class TestAllowedSenders(SinkTestCase):
         self.assertTrue(TlsTestCase.wait_stat(self, src, 'refused', 3, 5),
                         'refused: %s' % stats_dict(src))
 
-        pipeline, watch, appsrc, sink = self.appsrc_pipeline(
-            '127.0.0.1', port, RATE, CHANNELS, sink_props='prefill-ms=100')
-        feeder = self.feeder(appsrc, rate=RATE, channels=CHANNELS,
-                             total_frames=RATE)
-        pipeline.set_state(Gst.State.PLAYING)
-        feeder.start()
-        self.wait_eos(watch, 15)
-        got = received.wait_bytes(feeder.frames_pushed * BPF, 5)
         # the intruders' bytes never reached the output
-        self.assertEqual(got, feeder.frames_pushed * BPF)
-        self.assertIsNone(peers.describe_mismatch(bytes(received.audio),
-                                                  CHANNELS))
+        stream_one_second(self, port, 'prefill-ms=100', received)
         rstats = stats_dict(src)
         self.assertEqual(rstats['refused'], 3)
         self.assertEqual(rstats['senders'], 1)
