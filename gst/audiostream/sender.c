@@ -907,10 +907,16 @@ act_on_failure (GstAsSender * sender, const gchar * reason)
   return FALSE;
 }
 
-/* A failure trying again cannot fix (a TLS peer that cannot be trusted or
- * does not speak TLS): one ERROR, never a retry loop. */
-static gboolean
-act_on_fatal (GstAsSender * sender, const gchar * reason)
+/**
+ * gst_as_sender_refused:
+ *
+ * A failure that trying again cannot fix (a TLS peer that cannot be
+ * trusted or does not speak TLS: GST_AS_TRANSPORT_ERROR_TLS): the
+ * connection state `failed` and one ERROR, never a retry loop. Call it
+ * instead of gst_as_sender_failed(); the stream is over.
+ */
+GstAsSenderAction
+gst_as_sender_refused (GstAsSender * sender, const gchar * reason)
 {
   const gchar *target = sender->config.target;
 
@@ -920,6 +926,13 @@ act_on_fatal (GstAsSender * sender, const gchar * reason)
   post_connection (sender, "failed", sender->attempt, -1, target, reason);
   tell (sender, GST_MESSAGE_ERROR, reason, "Refusing to send to %s: %s.",
       target, reason);
+  return GST_AS_SENDER_GIVE_UP;
+}
+
+static gboolean
+act_on_fatal (GstAsSender * sender, const gchar * reason)
+{
+  gst_as_sender_refused (sender, reason);
   sender->cb.done (sender->user_data, TRUE);
   return FALSE;
 }

@@ -34,6 +34,41 @@ struct _GstAsTlsServer
   GTlsDatabase *client_database;        /* NULL: no client certificate */
 };
 
+/* Tells whether a server asked for a client certificate that the client
+ * does not have: GIO asks the connection's interaction for one then. */
+#define GST_AS_TYPE_CERT_ASK (gst_as_cert_ask_get_type ())
+G_DECLARE_FINAL_TYPE (GstAsCertAsk, gst_as_cert_ask, GST_AS, CERT_ASK,
+    GTlsInteraction);
+
+struct _GstAsCertAsk
+{
+  GTlsInteraction parent;
+  gint asked;
+};
+
+G_DEFINE_TYPE (GstAsCertAsk, gst_as_cert_ask, G_TYPE_TLS_INTERACTION);
+
+static GTlsInteractionResult
+gst_as_cert_ask_request_certificate (GTlsInteraction * interaction,
+    GTlsConnection * connection, GTlsCertificateRequestFlags flags,
+    GCancellable * cancellable, GError ** error)
+{
+  g_atomic_int_set (&GST_AS_CERT_ASK (interaction)->asked, TRUE);
+  return G_TLS_INTERACTION_UNHANDLED;
+}
+
+static void
+gst_as_cert_ask_class_init (GstAsCertAskClass * klass)
+{
+  G_TLS_INTERACTION_CLASS (klass)->request_certificate =
+      gst_as_cert_ask_request_certificate;
+}
+
+static void
+gst_as_cert_ask_init (GstAsCertAsk * self)
+{
+}
+
 /* ------------------------------------------------------------------------ */
 /* Loading                                                                   */
 
@@ -277,6 +312,13 @@ on_accept_certificate (GTlsConnection * conn, GTlsCertificate * peer_cert,
 /* ------------------------------------------------------------------------ */
 /* Handshakes                                                                */
 
+/* after a handshake in which the server asked for a client certificate,
+ * how long the client waits for the server's verdict on it */
+#define VERDICT_WAIT_US (300 * G_TIME_SPAN_MILLISECOND)
+/* after a failed handshake, how long the peer may read the alert that says
+ * why before the connection is closed */
+#define REFUSAL_LINGER_US (500 * G_TIME_SPAN_MILLISECOND)
+
 typedef struct
 {
   GMainContext *context;
@@ -322,11 +364,12 @@ on_caller_cancelled (GCancellable * caller, gpointer user_data)
  * runs on a private main context with a timer. */
 static gboolean
 run_handshake (GTlsConnection * conn, guint timeout_ms,
-    GCancellable * cancellable, GError ** error)
+    GCancellable * cancellable, gboolean * cert_asked, GError ** error)
 {
   Handshake h = { 0 };
   GSource *timer;
   gulong handler = 0;
+  GstAsCertAsk *ask = NULL;
 
   h.context = g_main_context_new ();
   h.cancellable = g_cancellable_new ();
@@ -335,6 +378,11 @@ run_handshake (GTlsConnection * conn, guint timeout_ms,
         G_CALLBACK (on_caller_cancelled), g_object_ref (h.cancellable),
         g_object_unref);
   g_main_context_push_thread_default (h.context);
+  /* made here: GIO calls it on the context it was made on, this one */
+  if (cert_asked) {
+    ask = g_object_new (GST_AS_TYPE_CERT_ASK, NULL);
+    g_tls_connection_set_interaction (conn, G_TLS_INTERACTION (ask));
+  }
 
   timer = g_timeout_source_new (timeout_ms);
   g_source_set_callback (timer, on_handshake_timeout, &h, NULL);
@@ -345,6 +393,11 @@ run_handshake (GTlsConnection * conn, guint timeout_ms,
     g_main_context_iteration (h.context, TRUE);
   g_source_destroy (timer);
   g_source_unref (timer);
+  if (ask) {
+    *cert_asked = g_atomic_int_get (&ask->asked);
+    g_tls_connection_set_interaction (conn, NULL);
+    g_object_unref (ask);
+  }
 
   g_main_context_pop_thread_default (h.context);
   if (cancellable)
@@ -439,6 +492,55 @@ set_client_error (GError ** error, GError * err, const Verdict * v,
   g_error_free (err);
 }
 
+/* In TLS 1.3 the client's handshake is over before the server has looked
+ * at the client's certificate: a server that refuses it (or the lack of
+ * one) closes the connection just after. When the server asked for one,
+ * listen briefly for that verdict, so that a refusal is a clear, fatal
+ * error rather than a lost connection retried for ever. */
+static gboolean
+await_verdict (GIOStream * tls, GIOStream * base, const gchar * name,
+    gboolean have_certificate, GCancellable * cancellable, GError ** error)
+{
+  GPollableInputStream *in;
+  GSocket *socket;
+  GError *err = NULL;
+  guint8 scratch[512];
+  gssize n;
+
+  if (!G_IS_SOCKET_CONNECTION (base))
+    return TRUE;
+  socket = g_socket_connection_get_socket (G_SOCKET_CONNECTION (base));
+  if (!g_socket_condition_timed_wait (socket, G_IO_IN, VERDICT_WAIT_US,
+          cancellable, &err)) {
+    if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+      g_propagate_error (error, err);
+      return FALSE;
+    }
+    g_clear_error (&err);
+    return TRUE;                /* quiet: accepted */
+  }
+  in = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream (tls));
+  n = g_pollable_input_stream_read_nonblocking (in, scratch,
+      sizeof (scratch), cancellable, &err);
+  if (n > 0 || g_error_matches (err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+    /* a session ticket, or something a raw-PCM receiver never sends */
+    g_clear_error (&err);
+    return TRUE;
+  }
+  if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
+    g_propagate_error (error, err);
+    return FALSE;
+  }
+  g_set_error (error, GST_AS_TRANSPORT_ERROR, GST_AS_TRANSPORT_ERROR_TLS,
+      "%s asked for a client certificate and ended the connection right "
+      "after the handshake%s%s: it does not accept %s", name,
+      err ? ": " : "", err ? err->message : "", have_certificate ?
+      "the one in tls-certificate-file" : "a sender without one (set "
+      "tls-certificate-file and tls-key-file)");
+  g_clear_error (&err);
+  return FALSE;
+}
+
 /**
  * gst_as_tls_client_handshake:
  * @base: the connected TCP or Unix connection; the result wraps it
@@ -459,6 +561,7 @@ gst_as_tls_client_handshake (GstAsTlsClient * client, GIOStream * base,
   GSocketConnectable *identity;
   GIOStream *tls;
   Verdict v = { client->flags ^ G_TLS_CERTIFICATE_VALIDATE_ALL, 0, FALSE };
+  gboolean cert_asked = FALSE;
   GError *err = NULL;
 
   identity = g_network_address_new (name ? name : "localhost", port);
@@ -479,18 +582,54 @@ gst_as_tls_client_handshake (GstAsTlsClient * client, GIOStream * base,
       G_CALLBACK (on_accept_certificate), &v);
 
   if (!run_handshake (G_TLS_CONNECTION (tls), timeout_ms, cancellable,
-          &err)) {
+          client->certificate ? NULL : &cert_asked, &err)) {
     g_signal_handlers_disconnect_by_data (tls, &v);
     g_object_unref (tls);
     set_client_error (error, err, &v, name, timeout_ms, peer_answered (base));
     return NULL;
   }
   g_signal_handlers_disconnect_by_data (tls, &v);
+  /* the server asked for a certificate: it may refuse ours, or the lack of
+   * one */
+  if ((cert_asked || client->certificate) &&
+      !await_verdict (tls, base, name, client->certificate != NULL,
+          cancellable, error)) {
+    g_object_unref (tls);
+    return NULL;
+  }
   /* A resumed session skips the server's certificate: far fewer bytes
    * (how the guide's resumption figure was measured). */
   g_debug ("TLS handshake with %s: %" G_GUINT64_FORMAT " bytes received",
       name, bytes_received (base));
   return tls;
+}
+
+/* Closing at once, with the sender's audio unread, would reset the
+ * connection, and a reset makes the sender drop the TLS alert that tells it
+ * why it was refused: it would take the refusal for a network failure and
+ * retry for ever. So the alert goes out first, then what the sender sends
+ * is read and dropped for a moment. */
+static void
+close_after_alert (GIOStream * base, GCancellable * cancellable)
+{
+  GSocket *socket;
+  gint64 until = g_get_monotonic_time () + REFUSAL_LINGER_US;
+  gchar scratch[4096];
+
+  if (!G_IS_SOCKET_CONNECTION (base))
+    return;
+  socket = g_socket_connection_get_socket (G_SOCKET_CONNECTION (base));
+  g_socket_shutdown (socket, FALSE, TRUE, NULL);
+  for (;;) {
+    gint64 left = until - g_get_monotonic_time ();
+
+    if (left <= 0 || !g_socket_condition_timed_wait (socket, G_IO_IN, left,
+            cancellable, NULL) ||
+        g_socket_receive_with_blocking (socket, scratch, sizeof (scratch),
+            FALSE, NULL, NULL) <= 0)
+      break;
+  }
+  g_socket_close (socket, NULL);
 }
 
 /**
@@ -521,12 +660,14 @@ gst_as_tls_server_handshake (GstAsTlsServer * server, GIOStream * base,
   g_signal_connect (tls, "accept-certificate",
       G_CALLBACK (on_accept_certificate), &v);
 
-  if (run_handshake (G_TLS_CONNECTION (tls), timeout_ms, cancellable,
+  if (run_handshake (G_TLS_CONNECTION (tls), timeout_ms, cancellable, NULL,
           &err)) {
     g_signal_handlers_disconnect_by_data (tls, &v);
     return tls;
   }
   g_signal_handlers_disconnect_by_data (tls, &v);
+  /* before the TLS connection goes: that closes the socket */
+  close_after_alert (base, cancellable);
   g_object_unref (tls);
   if (v.asked && v.errors != 0) {
     gchar *why = gst_as_tls_describe_flags (v.errors);

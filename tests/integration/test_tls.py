@@ -390,13 +390,13 @@ class TestRefusals(TlsTestCase):
 
 class TestMutualTls(TlsTestCase):
 
-    def test_sender_without_client_certificate_is_refused(self):
+    def _expect_sender_refused(self, sink_extra, src_reason, sink_reason):
         rpipe, rwatch, src, received = self.receiver_pipeline(
             self.tls_src_props('tls-client-ca-file=%s' % CERTS.ca.cert))
         pipeline, watch, sink = self.live_testsrc_pipeline(
             '127.0.0.1', src.get_property('current-port'),
             self.tls_props('prefill-ms=0 reconnect-min-ms=200 '
-                           'reconnect-max-ms=400'))
+                           'reconnect-max-ms=400 ' + sink_extra))
         pipeline.set_state(Gst.State.PLAYING)
         self.assertTrue(self.wait_stat(src, 'tls-failures', 1, 5),
                         'the source did not count the refused sender')
@@ -406,14 +406,27 @@ class TestMutualTls(TlsTestCase):
         self.assertEqual(received.nbytes(), 0)
         _, refused = rwatch.find(is_src_connection('refused'))
         self.assertIsNotNone(refused)
-        self.assertIn('certificate',
+        self.assertIn(src_reason,
                       refused.get_structure().get_string('error'))
-        # the sink hears of it on its first read after the handshake (TLS
-        # 1.3 finishes the client's side first): an ERROR, not a retry loop
+        # TLS 1.3 finishes the client's side of the handshake first; the
+        # sink waits for the verdict: one ERROR, on the first attempt
         t, msg = watch.wait(is_error, 5)
         self.assertIsNotNone(msg, 'the sink kept retrying')
-        self.assertIn('certificate', msg.parse_error()[0].message)
-        self.assertLessEqual(stats_dict(sink)['connect-attempts'], 3)
+        text = msg.parse_error()[0].message
+        self.assertIn('asked for a client certificate', text)
+        self.assertIn(sink_reason, text)
+        self.assertEqual(stats_dict(sink)['connect-attempts'], 1)
+
+    def test_sender_without_client_certificate_is_refused(self):
+        self._expect_sender_refused('', 'no client certificate',
+                                    'a sender without one')
+
+    def test_sender_with_untrusted_client_certificate_is_refused(self):
+        # a certificate from a CA the receiver does not name
+        self._expect_sender_refused(
+            'tls-certificate-file=%s tls-key-file=%s' %
+            (CERTS.unknown_ca.cert, CERTS.unknown_ca.key),
+            'client certificate refused', 'tls-certificate-file')
 
     def test_sender_with_client_certificate_streams(self):
         rpipe, rwatch, src, received = self.receiver_pipeline(
