@@ -96,6 +96,7 @@ class OpenSslServer:
     def close(self):
         self.proc.kill()
         self.proc.wait()
+        self.proc.stdin.close()
         self._out.close()
 
 
@@ -263,6 +264,26 @@ class TestOpenSslServer(TlsTestCase):
                 time.monotonic() < deadline:
             time.sleep(0.05)
         self.assert_pattern(server.output(), CHANNELS, expected,
+                            'openssl s_server')
+
+    def test_validation_flags_can_accept_an_expired_certificate(self):
+        # everything but the date is still checked
+        server = self.s_server(CERTS.expired)
+        pipeline, watch, appsrc, sink = self.appsrc_pipeline(
+            '127.0.0.1', server.port, RATE, CHANNELS, live=True,
+            sink_props=self.tls_props(
+                'prefill-ms=100 tls-validation-flags=unknown-ca+bad-identity'
+                '+not-activated+revoked+insecure+generic-error'))
+        feeder = self.feeder(appsrc, rate=RATE, channels=CHANNELS,
+                             total_frames=RATE // 2)
+        pipeline.set_state(Gst.State.PLAYING)
+        feeder.start()
+        self.wait_eos(watch, 15)
+        deadline = time.monotonic() + 5
+        while len(server.output()) < RATE // 2 * BPF and \
+                time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assert_pattern(server.output(), CHANNELS, RATE // 2 * BPF,
                             'openssl s_server')
 
     def test_relative_ca_file(self):
