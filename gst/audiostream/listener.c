@@ -548,9 +548,7 @@ gst_as_listener_next (GstAsListener * listener, GstAsAccepted * accepted)
       }
       /* a peer gone before it was accepted, a file limit: no sender */
       accepted->error = err;
-      accepted->remote = g_strdup ("(unknown)");
-      accepted->tell = TRUE;
-      return GST_AS_ACCEPT_FAILED;
+      return GST_AS_ACCEPT_ERROR;
     }
     g_socket_set_blocking (socket, FALSE);
     accepted->socket = socket;

@@ -42,6 +42,7 @@ typedef enum
   GST_AS_ACCEPT_SENDER,         /* a sender, ready to read */
   GST_AS_ACCEPT_REFUSED,        /* not in the allowlist: closed */
   GST_AS_ACCEPT_FAILED,         /* its TLS handshake failed: closed */
+  GST_AS_ACCEPT_ERROR,          /* accept() failed (a file limit): try later */
 } GstAsAcceptResult;
 
 /**
@@ -52,7 +53,7 @@ typedef enum
  * @address: the peer's IP address without the port, NULL on a Unix socket
  * @tell: REFUSED: the first refusal of this address this minute (the one
  *   to log)
- * @error: REFUSED, FAILED: why
+ * @error: REFUSED, FAILED, ERROR: why
  *
  * What gst_as_listener_next() found; gst_as_accepted_clear() frees it.
  */

@@ -824,6 +824,13 @@ accept_senders (GstAudioStreamSrc * self)
 
     if (result == GST_AS_ACCEPT_NONE)
       return;
+    if (result == GST_AS_ACCEPT_ERROR) {
+      /* the next poll retries */
+      GST_WARNING_OBJECT (self, "accept on %s: %s", self->target,
+          a.error->message);
+      gst_as_accepted_clear (&a);
+      return;
+    }
     if (result != GST_AS_ACCEPT_SENDER) {
       count_refusal (self, result, &a);
       gst_as_accepted_clear (&a);
