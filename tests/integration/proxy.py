@@ -45,7 +45,8 @@ class _Link:
     def start(self):
         self.reader.start()
         self.writer.start()
-        self.back.start()
+        if self.proxy.two_way:
+            self.back.start()
 
     def _back_loop(self):
         while not self.closing:
@@ -165,7 +166,8 @@ class _Link:
             pass
         self.writer.join(2)
         self.reader.join(2)
-        self.back.join(2)
+        if self.back.is_alive():
+            self.back.join(2)
 
 
 class Proxy:
@@ -179,11 +181,14 @@ class Proxy:
     (silly-window avoidance) until the sender's persist timer fires, which
     would stall the stream for seconds after every pause; an Ethernet-sized
     segment behaves like a real network.
+    two_way: also carry what the receiver sends back (a TLS handshake needs
+    it; a raw-PCM receiver sends nothing).
     """
 
     def __init__(self, upstream_host, upstream_port, host='127.0.0.1',
-                 rcvbuf=16384, mss=1400):
+                 rcvbuf=16384, mss=1400, two_way=False):
         self.upstream = (upstream_host, upstream_port)
+        self.two_way = two_way
         self.host = host
         self.rcvbuf = rcvbuf
         self.mss = mss

@@ -148,7 +148,7 @@ class TlsTestCase(SinkTestCase):
         return server
 
     def proxy(self, port):
-        px = Proxy('127.0.0.1', port)
+        px = Proxy('127.0.0.1', port, two_way=True)
         self.addCleanup(px.close)
         return px
 
