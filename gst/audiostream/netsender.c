@@ -148,6 +148,7 @@ job_unref (GstAsNetSenderJob * job)
   g_clear_pointer (&job->transport, gst_as_transport_free);
   g_clear_error (&job->error);
   g_clear_object (&job->cancellable);
+  g_clear_pointer (&job->target.tls, gst_as_tls_client_unref);
   g_free ((gchar *) job->target.host);
   g_free ((gchar *) job->target.socket_path);
   g_mutex_clear (&job->lock);
@@ -192,6 +193,9 @@ start_job (GstAsNetSender * ns, JobKind kind)
   job->target = ns->target;
   job->target.host = g_strdup (ns->target.host);
   job->target.socket_path = g_strdup (ns->target.socket_path);
+  /* a detached job may outlive the element that holds the settings */
+  if (job->target.tls != NULL)
+    gst_as_tls_client_ref (job->target.tls);
   if (ns->sender->rate > 0)
     job->bytes_per_second = ns->sender->rate * ns->sender->bpf;
   job->cancellable = g_object_ref (ns->cancellable);
@@ -577,6 +581,22 @@ on_failure (GstAsNetSender * ns, gint64 now, const gchar * reason)
   return finish (ns, TRUE);
 }
 
+/* A TLS peer that cannot be trusted or does not speak TLS: trying again
+ * cannot help and clear text is never an option, so one ERROR and done. */
+static gboolean
+is_refusal (const GError * err)
+{
+  return g_error_matches (err, GST_AS_TRANSPORT_ERROR,
+      GST_AS_TRANSPORT_ERROR_TLS);
+}
+
+static gint64
+refused (GstAsNetSender * ns, const gchar * reason)
+{
+  gst_as_sender_refused (ns->sender, reason);
+  return finish (ns, TRUE);
+}
+
 /* The connection failed: what the peer did not acknowledge goes again. */
 static gint64
 lose (GstAsNetSender * ns, gint64 now, GError * err)
@@ -587,7 +607,8 @@ lose (GstAsNetSender * ns, gint64 now, GError * err)
 
   close_transport (ns);
   gst_as_sender_lost (ns->sender, have_acked, info.bytes_acked);
-  next = on_failure (ns, now, err->message);
+  next = is_refusal (err) ? refused (ns, err->message) :
+      on_failure (ns, now, err->message);
   g_error_free (err);
   return next;
 }
@@ -631,6 +652,8 @@ step_connecting (GstAsNetSender * ns, gint64 now)
 
     if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
       ns->state = STATE_DONE;
+    else if (is_refusal (err))
+      next = refused (ns, err->message);
     else
       next = on_failure (ns, now, err->message);
     g_error_free (err);

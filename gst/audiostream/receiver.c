@@ -85,3 +85,13 @@ gst_as_receiver_add_silence (GstAsReceiver * r, guint64 frames)
 {
   r->stats.silence_frames += frames;
 }
+
+/* A connection turned away before it was read: not a sender. */
+void
+gst_as_receiver_refuse (GstAsReceiver * r, gboolean tls_failure)
+{
+  if (tls_failure)
+    r->stats.tls_failures++;
+  else
+    r->stats.refused++;
+}

@@ -25,6 +25,10 @@ G_BEGIN_DECLS
  * @partial_frames: senders that left in the middle of a frame
  * @partial_bytes: the bytes of those unfinished frames, discarded
  * @silence_frames: frames of silence produced while no sender was connected
+ * @refused: connections refused because their address is not in the
+ *   allowlist
+ * @tls_failures: connections dropped because their TLS handshake failed
+ *   (no or a bad client certificate, not TLS, too slow)
  */
 typedef struct
 {
@@ -35,6 +39,8 @@ typedef struct
   guint64 partial_frames;
   guint64 partial_bytes;
   guint64 silence_frames;
+  guint64 refused;
+  guint64 tls_failures;
 } GstAsReceiverStats;
 
 /**
@@ -61,5 +67,7 @@ guint     gst_as_receiver_prefix        (GstAsReceiver * r, guint8 * dest);
 gsize     gst_as_receiver_cut           (GstAsReceiver * r, guint8 * data,
                                          gsize len);
 void      gst_as_receiver_add_silence   (GstAsReceiver * r, guint64 frames);
+void      gst_as_receiver_refuse        (GstAsReceiver * r,
+                                         gboolean tls_failure);
 
 G_END_DECLS

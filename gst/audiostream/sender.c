@@ -13,6 +13,7 @@
 
 #include "sender.h"
 #include "sinkfront.h"
+#include "transport.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -1070,6 +1071,43 @@ act_on_failure (GstAsSender * sender, const gchar * reason)
   return FALSE;
 }
 
+/**
+ * gst_as_sender_refused:
+ *
+ * A failure that trying again cannot fix (a TLS peer that cannot be
+ * trusted or does not speak TLS: GST_AS_TRANSPORT_ERROR_TLS): the
+ * connection state `failed` and one ERROR, never a retry loop. Call it
+ * instead of gst_as_sender_failed(); the stream is over.
+ */
+GstAsSenderAction
+gst_as_sender_refused (GstAsSender * sender, const gchar * reason)
+{
+  const gchar *target = sender->config.target;
+
+  sender->was_connected = FALSE;
+  sender->stats.connected = FALSE;
+  publish (sender);
+  post_connection (sender, "failed", sender->attempt, -1, target, reason);
+  tell (sender, GST_MESSAGE_ERROR, reason, "Refusing to send to %s: %s.",
+      target, reason);
+  return GST_AS_SENDER_GIVE_UP;
+}
+
+static gboolean
+act_on_fatal (GstAsSender * sender, const gchar * reason)
+{
+  gst_as_sender_refused (sender, reason);
+  sender->cb.done (sender->user_data, TRUE);
+  return FALSE;
+}
+
+static gboolean
+is_fatal (const GError * err)
+{
+  return g_error_matches (err, GST_AS_TRANSPORT_ERROR,
+      GST_AS_TRANSPORT_ERROR_TLS);
+}
+
 /* One connection: connect, stream until it ends. Returns TRUE to connect
  * again, FALSE when the thread is done. */
 static gboolean
@@ -1084,7 +1122,8 @@ run_connection (GstAsSender * sender)
   gst_as_sender_connecting (sender);
   if (!sender->cb.connect (sender->user_data, &peer, &err)) {
     if (!g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-      again = act_on_failure (sender, err->message);
+      again = is_fatal (err) ? act_on_fatal (sender, err->message) :
+          act_on_failure (sender, err->message);
     g_error_free (err);
     return again;
   }
@@ -1107,7 +1146,8 @@ run_connection (GstAsSender * sender)
       have_acked = sender->cb.tcp_info (sender->user_data, &info);
       sender->cb.disconnect (sender->user_data, FALSE);
       gst_as_sender_lost (sender, have_acked, info.bytes_acked);
-      again = act_on_failure (sender, err->message);
+      again = is_fatal (err) ? act_on_fatal (sender, err->message) :
+          act_on_failure (sender, err->message);
       break;
   }
   g_clear_error (&err);

@@ -373,6 +373,8 @@ void      gst_as_sender_closed        (GstAsSender * sender,
 GstAsSenderAction gst_as_sender_failed (GstAsSender * sender,
                                        const gchar * reason,
                                        guint * retry_ms);
+GstAsSenderAction gst_as_sender_refused (GstAsSender * sender,
+                                       const gchar * reason);
 
 void      gst_as_sender_stopped       (GstAsSender * sender);
 

@@ -31,6 +31,14 @@
 #define MAX_SOCKET_PATH_BYTES \
   (sizeof (((struct sockaddr_un *) NULL)->sun_path) - 1)
 
+/* Where a TLS write's record ends on the wire (bytes the kernel was given
+ * since the connection began), and the audio bytes written up to then. */
+typedef struct
+{
+  guint64 wire_end;
+  guint64 plain_end;
+} RecordMark;
+
 struct _GstAsTransport
 {
   GSocketConnection *conn;
@@ -39,7 +47,23 @@ struct _GstAsTransport
   gchar *remote;
   guint send_timeout_ms;
   gboolean tcp;
+
+  /* the stream written and read: the TLS connection, or @conn */
+  GIOStream *stream;
+  GPollableOutputStream *out;
+  GPollableInputStream *in;
+  gboolean tls;
+
+  /* TLS over TCP: marks of the records not yet known to be acknowledged,
+   * from @first on, oldest first; @plain_acked: audio bytes of the
+   * records acknowledged whole */
+  GArray *marks;
+  guint first;
+  guint64 plain_written;
+  guint64 plain_acked;
 };
+
+G_DEFINE_QUARK (gst-as-transport-error-quark, gst_as_transport_error);
 
 /* A longer path would be cut short by GLib, and the audio would go to
  * whatever socket lives at the shortened one. */
@@ -240,6 +264,26 @@ gst_as_transport_connect (const GstAsTransportTarget * target,
       g_socket_get_family (transport->socket) != G_SOCKET_FAMILY_UNIX;
   transport->remote = describe_remote (conn);
   tune_socket (transport, bytes_per_second);
+
+  if (target->tls == NULL) {
+    transport->stream = G_IO_STREAM (g_object_ref (conn));
+  } else {
+    /* the name checked is the host asked for, not the address it became */
+    transport->stream = gst_as_tls_client_handshake (target->tls,
+        G_IO_STREAM (conn), target->host, target->port,
+        MAX (target->send_timeout_ms, 1), cancellable, error);
+    if (transport->stream == NULL) {
+      gst_as_transport_free (transport);
+      return NULL;
+    }
+    transport->tls = TRUE;
+    if (transport->tcp)
+      transport->marks = g_array_new (FALSE, FALSE, sizeof (RecordMark));
+  }
+  transport->out = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream
+      (transport->stream));
+  transport->in = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream
+      (transport->stream));
   return transport;
 }
 
@@ -248,8 +292,18 @@ gst_as_transport_free (GstAsTransport * transport)
 {
   if (transport == NULL)
     return;
+  /* The socket first: a TLS close would try to write close_notify and
+   * could wait forever on a peer that reads nothing. After a drain it was
+   * sent already. */
+  g_socket_close (transport->socket, NULL);
+  if (transport->stream) {
+    g_io_stream_close (transport->stream, NULL, NULL);
+    g_object_unref (transport->stream);
+  }
   g_io_stream_close (G_IO_STREAM (transport->conn), NULL, NULL);
   g_object_unref (transport->conn);
+  if (transport->marks)
+    g_array_unref (transport->marks);
   g_clear_object (&transport->cancellable);
   g_free (transport->remote);
   g_free (transport);
@@ -268,6 +322,93 @@ gst_as_transport_is_tcp (GstAsTransport * transport)
   return transport->tcp;
 }
 
+/* What the kernel was given on this connection so far, and of it what the
+ * peer acknowledged, read consistently: an acknowledgement that lands
+ * between the two reads would move bytes from one count to the other. */
+static gboolean
+wire_written (GstAsTransport * transport, guint64 * wire, guint64 * acked)
+{
+  gint fd = g_socket_get_fd (transport->socket);
+  guint i;
+
+  for (i = 0; i < 4; i++) {
+    GstAsTcpInfo before, after;
+    gint queued = 0;
+
+    if (!gst_as_tcp_info_get (fd, &before, NULL) ||
+        ioctl (fd, SIOCOUTQ, &queued) != 0 ||
+        !gst_as_tcp_info_get (fd, &after, NULL))
+      return FALSE;
+    if (before.bytes_acked == after.bytes_acked) {
+      *acked = after.bytes_acked;
+      *wire = after.bytes_acked + (guint64) MAX (queued, 0);
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+/* Forgets the marks of records acknowledged whole: their audio arrived.
+ * Returns the audio bytes acknowledged so far. */
+static guint64
+settle_marks (GstAsTransport * transport, guint64 acked)
+{
+  GArray *marks = transport->marks;
+
+  while (transport->first < marks->len) {
+    RecordMark *m = &g_array_index (marks, RecordMark, transport->first);
+
+    if (m->wire_end > acked)
+      break;
+    transport->plain_acked = m->plain_end;
+    transport->first++;
+  }
+  if (transport->first > 1024 && transport->first * 2 > marks->len) {
+    g_array_remove_range (marks, 0, transport->first);
+    transport->first = 0;
+  }
+  return transport->plain_acked;
+}
+
+/* A TLS write of @n audio bytes went to the kernel whole: note where its
+ * record ends. Without a reading (it never fails on a live socket) the
+ * record counts as unacknowledged until the connection ends: resent
+ * rather than lost. */
+static void
+note_record (GstAsTransport * transport, gsize n)
+{
+  RecordMark m;
+  guint64 acked = 0;
+
+  transport->plain_written += n;
+  if (transport->marks == NULL)
+    return;
+  if (!wire_written (transport, &m.wire_end, &acked))
+    m.wire_end = G_MAXUINT64;
+  m.plain_end = transport->plain_written;
+  g_array_append_val (transport->marks, m);
+  settle_marks (transport, acked);
+}
+
+/* One non-blocking write; 0 with G_IO_ERROR_WOULD_BLOCK when the kernel
+ * has no room. With TLS, a record that would block is kept by GIO and the
+ * next write must offer the same bytes again. */
+static gssize
+write_some (GstAsTransport * transport, const guint8 * data, gsize size,
+    GError ** error)
+{
+  gssize n;
+
+  if (!transport->tls)
+    return g_socket_send (transport->socket, (const gchar *) data, size,
+        transport->cancellable, error);
+  n = g_pollable_output_stream_write_nonblocking (transport->out, data, size,
+      transport->cancellable, error);
+  if (n > 0)
+    note_record (transport, n);
+  return n;
+}
+
 /* Writes all of @data; the peer may make no progress for longer than
  * send-timeout-ms before it counts as gone. Returns the bytes written;
  * fewer than @size with @error set (G_IO_ERROR_CANCELLED when cancelled). */
@@ -283,8 +424,7 @@ gst_as_transport_send (GstAsTransport * transport, const guint8 * data,
 
   while (done < size) {
     GError *err = NULL;
-    gssize n = g_socket_send (socket, (const gchar *) data + done,
-        size - done, transport->cancellable, &err);
+    gssize n = write_some (transport, data + done, size - done, &err);
     gint64 left;
 
     if (n > 0) {
@@ -314,6 +454,21 @@ gst_as_transport_send (GstAsTransport * transport, const guint8 * data,
   return done;
 }
 
+/* A TLS peer that refuses this sender (its client certificate) says so
+ * with an alert, which arrives as an error on the next read. */
+static void
+set_read_error (GstAsTransport * transport, GError ** error, GError * err)
+{
+  if (transport->tls && gst_as_tls_error_is_fatal (err)) {
+    g_set_error (error, GST_AS_TRANSPORT_ERROR, GST_AS_TRANSPORT_ERROR_TLS,
+        "the receiver %s ended the TLS session: %s", transport->remote,
+        err->message);
+    g_error_free (err);
+    return;
+  }
+  g_propagate_error (error, err);
+}
+
 /* Anything from the peer? A raw-PCM receiver sends nothing, so readable
  * means it closed the connection (or reset it). Data is read and ignored.
  * Returns FALSE when the connection is gone. */
@@ -331,7 +486,8 @@ gst_as_transport_check_peer (GstAsTransport * transport, GError ** error)
     if (!(g_socket_condition_check (transport->socket,
                 G_IO_IN | G_IO_HUP | G_IO_ERR)))
       return TRUE;
-    n = g_socket_receive (transport->socket, (gchar *) scratch,
+    /* with TLS, also what the session brings: tickets for resumption */
+    n = g_pollable_input_stream_read_nonblocking (transport->in, scratch,
         sizeof (scratch), NULL, &err);
     if (n == 0) {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
@@ -343,19 +499,25 @@ gst_as_transport_check_peer (GstAsTransport * transport, GError ** error)
         g_clear_error (&err);
         return TRUE;
       }
-      g_propagate_error (error, err);
+      set_read_error (transport, error, err);
       return FALSE;
     }
   }
   return TRUE;
 }
 
-/* TCP_INFO of a TCP connection; FALSE for a Unix socket */
+/* TCP_INFO of a TCP connection; FALSE for a Unix socket. With TLS,
+ * @bytes_acked is in audio bytes: those of the records acknowledged whole
+ * (see GstAsTransport). */
 gboolean
 gst_as_transport_tcp_info (GstAsTransport * transport, GstAsTcpInfo * info)
 {
-  return transport->tcp &&
-      gst_as_tcp_info_get (g_socket_get_fd (transport->socket), info, NULL);
+  if (!transport->tcp ||
+      !gst_as_tcp_info_get (g_socket_get_fd (transport->socket), info, NULL))
+    return FALSE;
+  if (transport->marks)
+    info->bytes_acked = settle_marks (transport, info->bytes_acked);
+  return TRUE;
 }
 
 /* After EOS: lets the kernel transmit everything (for at most @timeout_us,
@@ -376,6 +538,14 @@ gst_as_transport_drain (GstAsTransport * transport, gint64 timeout_us)
     g_usleep (DRAIN_POLL_INTERVAL_US);
   }
 
+  /* TLS: close_notify, then the FIN; nothing is queued to wait behind */
+  if (transport->tls && unsent == 0 &&
+      !g_cancellable_is_cancelled (transport->cancellable)) {
+    if (!g_io_stream_close (transport->stream, transport->cancellable, &err)) {
+      g_debug ("TLS close: %s", err->message);
+      g_clear_error (&err);
+    }
+  }
   if (!g_socket_shutdown (transport->socket, FALSE, TRUE, &err)) {
     g_debug ("shutdown: %s", err->message);
     g_clear_error (&err);
@@ -383,8 +553,23 @@ gst_as_transport_drain (GstAsTransport * transport, gint64 timeout_us)
   return unsent;
 }
 
-/* For a scheduler that sends for many connections from one thread: one
- * send(), never a wait. */
+gboolean
+gst_as_transport_is_tls (GstAsTransport * transport)
+{
+  return transport->tls;
+}
+
+/**
+ * gst_as_transport_try_send:
+ *
+ * Writes what the kernel takes now, without waiting. With TLS, a write
+ * that returns 0 left a record half written inside GIO: the next call
+ * must offer the same bytes again (from the same offset).
+ *
+ * Returns: the bytes written, 0 when the kernel has no room (would block),
+ * -1 with @error when the connection failed (G_IO_ERROR_CANCELLED when
+ * cancelled)
+ */
 gssize
 gst_as_transport_try_send (GstAsTransport * transport, const guint8 * data,
     gsize size, GError ** error)
@@ -392,18 +577,23 @@ gst_as_transport_try_send (GstAsTransport * transport, const guint8 * data,
   GError *err = NULL;
   gssize n;
 
-  n = g_socket_send (transport->socket, (const gchar *) data, size, NULL,
-      &err);
-  if (n >= 0)
+  if (size == 0)
+    return 0;
+  n = write_some (transport, data, size, &err);
+  if (n > 0)
     return n;
   if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
     g_error_free (err);
     return 0;
   }
+  if (err == NULL)
+    g_set_error_literal (&err, G_IO_ERROR, G_IO_ERROR_BROKEN_PIPE,
+        "the connection took no data");
   g_propagate_error (error, err);
   return -1;
 }
 
+/* the socket's descriptor, to poll for G_IO_OUT (writable) with others */
 gint
 gst_as_transport_get_fd (GstAsTransport * transport)
 {

@@ -12,8 +12,25 @@
 #include <gio/gio.h>
 
 #include "tcpinfo.h"
+#include "tls.h"
 
 G_BEGIN_DECLS
+
+#define GST_AS_TRANSPORT_ERROR (gst_as_transport_error_quark ())
+GQuark    gst_as_transport_error_quark  (void);
+
+/**
+ * GstAsTransportError:
+ * @GST_AS_TRANSPORT_ERROR_TLS: the peer cannot be trusted, refused this
+ *   sender's certificate, or does not speak TLS: trying again cannot help,
+ *   and nothing may go to it in clear text
+ *
+ * Failures of a connection that are not the network's.
+ */
+typedef enum
+{
+  GST_AS_TRANSPORT_ERROR_TLS,
+} GstAsTransportError;
 
 /**
  * GstAsTransportTarget:
@@ -21,7 +38,10 @@ G_BEGIN_DECLS
  * @port: TCP port
  * @socket_path: a Unix domain socket instead of @host and @port
  * @tos: traffic class (IP_TOS / IPV6_TCLASS) of a TCP connection
- * @send_timeout_ms: a peer that accepts nothing for this long is gone
+ * @send_timeout_ms: a peer that accepts nothing for this long is gone;
+ *   also the bound of a TLS handshake
+ * @tls: (nullable): TLS settings (not owned; the caller keeps them alive
+ *   while a connection may be made); NULL: clear text
  *
  * Where a sender connects to and how patient it is.
  */
@@ -32,6 +52,7 @@ typedef struct
   const gchar *socket_path;
   guint8 tos;
   guint send_timeout_ms;
+  GstAsTlsClient *tls;
 } GstAsTransportTarget;
 
 /**
@@ -47,6 +68,16 @@ typedef struct
  *
  * Errors carry only the reason (GIO's "Could not connect to HOST: " is
  * cut off): the caller names the target.
+ *
+ * With TLS (GstAsTransportTarget.tls) the handshake is part of
+ * gst_as_transport_connect(), and every write goes through the TLS
+ * connection; a certificate that fails validation, a refused client
+ * certificate, or a peer that does not speak TLS is
+ * GST_AS_TRANSPORT_ERROR_TLS, which a caller must not retry. The kernel
+ * acknowledges TLS record bytes, not audio: the transport notes where each
+ * write's record ends on the wire, and gst_as_transport_tcp_info() reports
+ * in @bytes_acked the audio bytes of the records acknowledged whole (a
+ * receiver can decrypt nothing of a partial record).
  */
 typedef struct _GstAsTransport GstAsTransport;
 
@@ -78,6 +109,12 @@ gboolean  gst_as_transport_tcp_info     (GstAsTransport * transport,
                                          GstAsTcpInfo * info);
 gint      gst_as_transport_drain        (GstAsTransport * transport,
                                          gint64 timeout_us);
+gboolean  gst_as_transport_is_tls       (GstAsTransport * transport);
+
+gssize    gst_as_transport_try_send     (GstAsTransport * transport,
+                                         const guint8 * data, gsize size,
+                                         GError ** error);
+gint      gst_as_transport_get_fd       (GstAsTransport * transport);
 
 /* Writes what the connection takes now, without blocking: the bytes
  * written, 0 when it takes nothing now, -1 with @error when it failed. */

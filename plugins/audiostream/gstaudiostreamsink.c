@@ -70,6 +70,21 @@
  * buffering and reconnection; what a dying reader had not read yet is lost
  * with it (the kernel gives no acknowledgement to resend from).
  *
+ * With `tls=true` the stream is encrypted (GIO TLS) and the receiver's
+ * certificate is checked against `tls-ca-file` (else the system's trust
+ * store) for `tls-server-name` (else `host`); `tls-certificate-file` and
+ * `tls-key-file` give a client certificate for a receiver that requires
+ * one. The handshake is part of connecting, bounded by `send-timeout-ms`.
+ * A receiver that cannot be trusted (expired, unknown CA, name mismatch),
+ * refuses the client certificate, or does not speak TLS is one ERROR that
+ * names it and the reason, never retried and never answered with clear
+ * text. Reconnects resume the session when the receiver issues tickets, and
+ * the resend after an outage counts whole TLS records as acknowledged.
+ *
+ * The element is also a URI handler: `tcp://HOST:PORT`, `tls://HOST:PORT`
+ * and `unix:///PATH`, with properties in the query
+ * (`tls://host:4953?tls-ca-file=/etc/audio/ca.pem`).
+ *
  * ## Messages
  *
  * `audiostreamsink-connection` on each change of connection state: `state`
@@ -95,6 +110,12 @@
  * gst-launch-1.0 pulsesrc ! audioconvert ! audioresample ! audio/x-raw,format=S16LE,rate=48000,channels=2 ! audiostreamsink socket-path=/run/snapserver/pcm.sock reconnect-max-ms=10000
  * ]| Streams a microphone to a local Unix socket, retrying at least every 10 s
  * while the reader is away.
+ *
+ * |[
+ * gst-launch-1.0 pulsesrc ! audioconvert ! audioresample ! audio/x-raw,format=S16LE,rate=48000,channels=2 ! audiostreamsink host=receiver.home.arpa port=4953 tls=true tls-ca-file=ca.pem
+ * ]| Streams a microphone over TLS to an `audiostreamsrc` serving a
+ * certificate from ca.pem (docs/guide-audiostreamsink.md shows how to make
+ * them).
  */
 
 #ifdef HAVE_CONFIG_H
@@ -107,6 +128,7 @@
 
 #include "audiostream/netsender.h"
 #include "audiostream/sockopts.h"
+#include "audiostream/asuri.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_audio_stream_sink_debug);
 #define GST_CAT_DEFAULT gst_audio_stream_sink_debug
@@ -130,6 +152,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_audio_stream_sink_debug);
 #define DEFAULT_MAX_BUFFER_MS 6000
 #define DEFAULT_LOOPBACK FALSE
 #define DEFAULT_MAX_LAG_MS 0    /* keep every backlog */
+#define DEFAULT_TLS FALSE
+#define DEFAULT_TLS_VALIDATION_FLAGS G_TLS_CERTIFICATE_VALIDATE_ALL
 /* what loopback=true makes the defaults, as in the seed application */
 #define LOOPBACK_RING_BUFFER_MS 8000
 #define LOOPBACK_MIN_BUFFER_MS 4000
@@ -167,6 +191,12 @@ enum
   PROP_LOOPBACK,
   PROP_STATS,
   PROP_MAX_LAG_MS,
+  PROP_TLS,
+  PROP_TLS_CA_FILE,
+  PROP_TLS_CERTIFICATE_FILE,
+  PROP_TLS_KEY_FILE,
+  PROP_TLS_SERVER_NAME,
+  PROP_TLS_VALIDATION_FLAGS,
 };
 
 /* Threads: the streaming thread (render(), set_caps(), events), the
@@ -218,6 +248,12 @@ struct _GstAudioStreamSink
   guint max_buffer_ms;
   gboolean loopback;
   guint max_lag_ms;
+  gboolean tls;
+  gchar *tls_ca_file;
+  gchar *tls_certificate_file;
+  gchar *tls_key_file;
+  gchar *tls_server_name;
+  GTlsCertificateFlags tls_validation_flags;
   /* set explicitly, so loopback does not change them */
   gboolean ring_buffer_ms_set;
   gboolean min_buffer_ms_set;
@@ -227,6 +263,10 @@ struct _GstAudioStreamSink
   GstAsSinkFront front;
   /* the network thread and the hold of a non-live upstream */
   GstAsNetSender net;
+
+  /* the network thread's TLS settings, loaded by start(), kept until the
+   * next start() or finalize (the thread is joined by stop()) */
+  GstAsTlsClient *tls_client;
 
   /* streaming thread only */
   GstCaps *refused_caps;        /* posted as an error already */
@@ -267,8 +307,13 @@ static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_ALWAYS,
     GST_STATIC_CAPS (SINK_CAPS));
 
+static void gst_audio_stream_sink_uri_handler_init (gpointer g_iface,
+    gpointer iface_data);
+
 #define gst_audio_stream_sink_parent_class parent_class
-G_DEFINE_TYPE (GstAudioStreamSink, gst_audio_stream_sink, GST_TYPE_BASE_SINK);
+G_DEFINE_TYPE_WITH_CODE (GstAudioStreamSink, gst_audio_stream_sink,
+    GST_TYPE_BASE_SINK, G_IMPLEMENT_INTERFACE (GST_TYPE_URI_HANDLER,
+        gst_audio_stream_sink_uri_handler_init));
 
 static void
 element_init_once (void)
@@ -463,6 +508,47 @@ gst_audio_stream_sink_class_init (GstAudioStreamSinkClass * klass)
           "pacing-error-p99-us (since start)",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
+  g_object_class_install_property (gobject_class, PROP_TLS,
+      g_param_spec_boolean ("tls", "TLS",
+          "Encrypt the stream with TLS and check the receiver's certificate; "
+          "a receiver that cannot be trusted or does not speak TLS is a "
+          "fatal error, never clear text", DEFAULT_TLS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_TLS_CA_FILE,
+      g_param_spec_string ("tls-ca-file", "TLS CA file",
+          "PEM file of the CA certificates the receiver's certificate must "
+          "chain to (NULL = the system's trust store)", NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class,
+      PROP_TLS_CERTIFICATE_FILE, g_param_spec_string ("tls-certificate-file",
+          "TLS certificate file",
+          "PEM file of the client certificate to present, for a receiver "
+          "that requires one (NULL = none)", NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_TLS_KEY_FILE,
+      g_param_spec_string ("tls-key-file", "TLS key file",
+          "PEM file of the client certificate's private key (NULL = in "
+          "tls-certificate-file)", NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_TLS_SERVER_NAME,
+      g_param_spec_string ("tls-server-name", "TLS server name",
+          "Name the receiver's certificate must carry, also sent as SNI "
+          "(NULL = host)", NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class,
+      PROP_TLS_VALIDATION_FLAGS, g_param_spec_flags ("tls-validation-flags",
+          "TLS validation flags",
+          "Checks of the receiver's certificate that must pass (default: "
+          "all); leaving one out accepts that failure",
+          G_TYPE_TLS_CERTIFICATE_FLAGS, DEFAULT_TLS_VALIDATION_FLAGS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_set_static_metadata (element_class,
       "Audio stream sink", "Sink/Network/Audio",
@@ -566,6 +652,8 @@ gst_audio_stream_sink_init (GstAudioStreamSink * self)
   self->max_buffer_ms = DEFAULT_MAX_BUFFER_MS;
   self->loopback = DEFAULT_LOOPBACK;
   self->max_lag_ms = DEFAULT_MAX_LAG_MS;
+  self->tls = DEFAULT_TLS;
+  self->tls_validation_flags = DEFAULT_TLS_VALIDATION_FLAGS;
 
   gst_as_sink_front_init (&self->front, GST_BASE_SINK (self),
       gst_as_net_sender_wake, &self->net);
@@ -595,6 +683,11 @@ gst_audio_stream_sink_finalize (GObject * object)
 
   g_free (self->host);
   g_free (self->socket_path);
+  g_free (self->tls_ca_file);
+  g_free (self->tls_certificate_file);
+  g_free (self->tls_key_file);
+  g_free (self->tls_server_name);
+  gst_as_tls_client_unref (self->tls_client);
   gst_as_net_sender_clear (&self->net);
   gst_as_sink_front_clear (&self->front);
   gst_caps_replace (&self->refused_caps, NULL);
@@ -674,6 +767,28 @@ gst_audio_stream_sink_set_property (GObject * object, guint prop_id,
       break;
     case PROP_MAX_LAG_MS:
       self->max_lag_ms = g_value_get_uint (value);
+      break;
+    case PROP_TLS:
+      self->tls = g_value_get_boolean (value);
+      break;
+    case PROP_TLS_CA_FILE:
+      g_free (self->tls_ca_file);
+      self->tls_ca_file = g_value_dup_string (value);
+      break;
+    case PROP_TLS_CERTIFICATE_FILE:
+      g_free (self->tls_certificate_file);
+      self->tls_certificate_file = g_value_dup_string (value);
+      break;
+    case PROP_TLS_KEY_FILE:
+      g_free (self->tls_key_file);
+      self->tls_key_file = g_value_dup_string (value);
+      break;
+    case PROP_TLS_SERVER_NAME:
+      g_free (self->tls_server_name);
+      self->tls_server_name = g_value_dup_string (value);
+      break;
+    case PROP_TLS_VALIDATION_FLAGS:
+      self->tls_validation_flags = g_value_get_flags (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -803,6 +918,24 @@ gst_audio_stream_sink_get_property (GObject * object, guint prop_id,
     case PROP_MAX_LAG_MS:
       g_value_set_uint (value, self->max_lag_ms);
       break;
+    case PROP_TLS:
+      g_value_set_boolean (value, self->tls);
+      break;
+    case PROP_TLS_CA_FILE:
+      g_value_set_string (value, self->tls_ca_file);
+      break;
+    case PROP_TLS_CERTIFICATE_FILE:
+      g_value_set_string (value, self->tls_certificate_file);
+      break;
+    case PROP_TLS_KEY_FILE:
+      g_value_set_string (value, self->tls_key_file);
+      break;
+    case PROP_TLS_SERVER_NAME:
+      g_value_set_string (value, self->tls_server_name);
+      break;
+    case PROP_TLS_VALIDATION_FLAGS:
+      g_value_set_flags (value, self->tls_validation_flags);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -812,6 +945,43 @@ gst_audio_stream_sink_get_property (GObject * object, guint prop_id,
 
 /* ------------------------------------------------------------------------ */
 /* GstBaseSink                                                               */
+
+/* The TLS settings for the network thread, loaded now so that a missing
+ * file is one error at start, not one per reconnect. */
+static gboolean
+load_tls (GstAudioStreamSink * self)
+{
+  GstAsTlsClient *client = NULL;
+  gchar *ca, *cert, *key, *name;
+  GTlsCertificateFlags flags;
+  gboolean tls;
+  GError *err = NULL;
+
+  GST_OBJECT_LOCK (self);
+  tls = self->tls;
+  ca = g_strdup (self->tls_ca_file);
+  cert = g_strdup (self->tls_certificate_file);
+  key = g_strdup (self->tls_key_file);
+  name = g_strdup (self->tls_server_name);
+  flags = self->tls_validation_flags;
+  GST_OBJECT_UNLOCK (self);
+
+  if (tls)
+    client = gst_as_tls_client_new (ca, cert, key, name, flags, &err);
+  g_free (ca);
+  g_free (cert);
+  g_free (key);
+  g_free (name);
+  gst_as_tls_client_unref (self->tls_client);
+  self->tls_client = client;
+  if (!tls || client != NULL)
+    return TRUE;
+
+  GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+      ("Could not set up TLS: %s.", err->message), (NULL));
+  g_error_free (err);
+  return FALSE;
+}
 
 static gboolean
 gst_audio_stream_sink_start (GstBaseSink * bsink)
@@ -845,6 +1015,13 @@ gst_audio_stream_sink_start (GstBaseSink * bsink)
   self->stopped = GST_CLOCK_TIME_NONE;
   GST_OBJECT_UNLOCK (self);
   config.target = gst_as_transport_describe_target (&target);
+  if (!load_tls (self)) {
+    g_free (config.target);
+    g_free (host);
+    g_free (socket_path);
+    return FALSE;
+  }
+  target.tls = self->tls_client;
 
   gst_as_sink_front_reset (&self->front);
   gst_caps_replace (&self->refused_caps, NULL);
@@ -1156,4 +1333,87 @@ map_failed:
   GST_ELEMENT_ERROR (self, RESOURCE, FAILED, ("Could not read the buffer."),
       (NULL));
   return GST_FLOW_ERROR;
+}
+
+/* ------------------------------------------------------------------------ */
+/* GstURIHandler: tcp://host:port, tls://host:port, unix:///path            */
+
+/* what a URI's query may set */
+static const gchar *const sink_uri_params[] = {
+  "tls-ca-file", "tls-certificate-file", "tls-key-file", "tls-server-name",
+  "tls-validation-flags", "tls", "send-timeout-ms", "dscp", "chunk-samples",
+  "prefill-ms", "ring-buffer-ms", "auto-reconnect", "reconnect-min-ms",
+  "reconnect-max-ms", "max-reconnect-attempts", "high-priority",
+  "loopback", NULL
+};
+
+static GstURIType
+gst_audio_stream_sink_uri_get_type (GType type)
+{
+  return GST_URI_SINK;
+}
+
+static const gchar *const *
+gst_audio_stream_sink_uri_get_protocols (GType type)
+{
+  return gst_as_uri_protocols ();
+}
+
+static gchar *
+gst_audio_stream_sink_uri_get_uri (GstURIHandler * handler)
+{
+  GstAudioStreamSink *self = GST_AUDIO_STREAM_SINK (handler);
+  gchar *uri;
+
+  GST_OBJECT_LOCK (self);
+  uri = gst_as_uri_build (self->tls, self->host, self->port,
+      self->socket_path);
+  GST_OBJECT_UNLOCK (self);
+  return uri;
+}
+
+static gboolean
+gst_audio_stream_sink_uri_set_uri (GstURIHandler * handler,
+    const gchar * uri, GError ** error)
+{
+  GstAudioStreamSink *self = GST_AUDIO_STREAM_SINK (handler);
+  GstAsUri parsed;
+
+  if (!gst_as_uri_check_state (GST_ELEMENT (self), error) ||
+      !gst_as_uri_parse (uri, &parsed, error))
+    return FALSE;
+
+  GST_OBJECT_LOCK (self);
+  if (parsed.socket_path != NULL) {
+    g_free (self->socket_path);
+    self->socket_path = g_strdup (parsed.socket_path);
+    self->tls = FALSE;
+  } else {
+    g_clear_pointer (&self->socket_path, g_free);
+    g_free (self->host);
+    self->host = g_strdup (parsed.host);
+    self->port = parsed.port > 0 ? parsed.port : DEFAULT_PORT;
+    self->tls = parsed.tls;
+  }
+  GST_OBJECT_UNLOCK (self);
+
+  if (!gst_as_uri_apply_params (G_OBJECT (self), parsed.params,
+          sink_uri_params, error)) {
+    gst_as_uri_clear (&parsed);
+    return FALSE;
+  }
+  gst_as_uri_clear (&parsed);
+  return TRUE;
+}
+
+static void
+gst_audio_stream_sink_uri_handler_init (gpointer g_iface,
+    gpointer iface_data)
+{
+  GstURIHandlerInterface *iface = g_iface;
+
+  iface->get_type = gst_audio_stream_sink_uri_get_type;
+  iface->get_protocols = gst_audio_stream_sink_uri_get_protocols;
+  iface->get_uri = gst_audio_stream_sink_uri_get_uri;
+  iface->set_uri = gst_audio_stream_sink_uri_set_uri;
 }

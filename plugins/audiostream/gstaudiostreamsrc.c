@@ -42,14 +42,28 @@
  * With `port=0` the system picks a free port, which the read-only
  * `current-port` property gives once the element is PAUSED.
  *
+ * With `tls-certificate-file` (and `tls-key-file`) every sender must speak
+ * TLS; with `tls-client-ca-file` it must also present a client certificate
+ * signed by that CA (mutual TLS). Each handshake runs on a thread of its
+ * own, at most 10 s, so the stream never waits for it; a sender whose
+ * handshake fails is dropped and counted (`tls-failures`).
+ * `allowed-senders` lists the addresses and CIDR ranges that may send;
+ * others are closed at accept, before anything is read, counted
+ * (`refused`) and told once per address a minute.
+ *
+ * The element is also a URI handler: `tcp://HOST:PORT`, `tls://HOST:PORT`
+ * (TLS required) and `unix:///PATH`, with properties in the query
+ * (`tcp://0.0.0.0:4953?rate=44100&allowed-senders=192.168.1.0/24`).
+ *
  * ## Messages
  *
  * `audiostreamsrc-connection` when a sender is accepted, replaced by a newer
- * one, or closes: `state`, `remote`, `error`, `partial-bytes`.
+ * one, closes, or is refused: `state`, `remote`, `error`, `partial-bytes`.
  *
  * `audiostreamsrc-stats` every `stats-interval-ms`: `bytes`, `frames`,
  * `senders`, `replaced`, `partial-frames`, `partial-bytes`,
- * `silence-frames`, `connected`. docs/messages.md describes every field.
+ * `silence-frames`, `connected`, `refused`, `tls-failures`.
+ * docs/messages.md describes every field.
  *
  * ## Example launch line
  * |[
@@ -60,6 +74,11 @@
  * |[
  * gst-launch-1.0 audiostreamsrc socket-path=/tmp/pcm.sock format=F32LE rate=44100 channels=1 ! audioconvert ! wavenc ! filesink location=out.wav
  * ]| Records mono float audio sent to a Unix socket.
+ *
+ * |[
+ * gst-launch-1.0 audiostreamsrc port=4953 tls-certificate-file=receiver.pem tls-key-file=receiver.key tls-client-ca-file=ca.pem allowed-senders=192.168.1.0/24 ! adaptivejitterqueue ! autoaudiosink
+ * ]| Plays what senders on the LAN with a client certificate from ca.pem
+ * send over TLS.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -72,8 +91,10 @@
 #include <string.h>
 
 #include "audiostream/runningtime.h"
+#include "audiostream/asuri.h"
 #include "audiostream/listener.h"
 #include "audiostream/receiver.h"
+#include "audiostream/tls.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_audio_stream_src_debug);
 #define GST_CAT_DEFAULT gst_audio_stream_src_debug
@@ -85,6 +106,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_audio_stream_src_debug);
 #define DEFAULT_RATE 48000
 #define DEFAULT_CHANNELS 2
 #define DEFAULT_STATS_INTERVAL_MS 1000
+#define DEFAULT_ALLOWED_SENDERS NULL
 
 /* silence while no sender is connected: one buffer this often */
 #define SILENCE_INTERVAL_US (20 * G_TIME_SPAN_MILLISECOND)
@@ -105,6 +127,10 @@ enum
   PROP_STATS_INTERVAL_MS,
   PROP_CURRENT_PORT,
   PROP_STATS,
+  PROP_TLS_CERTIFICATE_FILE,
+  PROP_TLS_KEY_FILE,
+  PROP_TLS_CLIENT_CA_FILE,
+  PROP_ALLOWED_SENDERS,
 };
 
 /* Threads: the streaming thread (create(): accept, read, silence, stats
@@ -127,6 +153,11 @@ struct _GstAudioStreamSrc
   gint rate;
   gint channels;
   guint stats_interval_ms;
+  gchar *tls_certificate_file;
+  gchar *tls_key_file;
+  gchar *tls_client_ca_file;
+  gchar *allowed_senders;
+  gboolean uri_tls;             /* a tls:// URI asked for TLS */
 
   /* under the object lock */
   gint current_port;
@@ -136,7 +167,9 @@ struct _GstAudioStreamSrc
 
   /* streaming thread (and start()/stop()) only */
   GstAsListener *listener;
-  GSocket *conn;
+  GstAsAccepted conn;           /* the current sender; stream NULL: none */
+  GPollableInputStream *conn_in;
+  gboolean conn_tls;
   gchar *remote;
   gchar *target;                /* as messages name it */
   GstAudioInfo info;
@@ -173,8 +206,13 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
         "layout = (string) interleaved, rate = (int) [ 8000, 192000 ], "
         "channels = (int) [ 1, 8 ]"));
 
+static void gst_audio_stream_src_uri_handler_init (gpointer g_iface,
+    gpointer iface_data);
+
 #define gst_audio_stream_src_parent_class parent_class
-G_DEFINE_TYPE (GstAudioStreamSrc, gst_audio_stream_src, GST_TYPE_PUSH_SRC);
+G_DEFINE_TYPE_WITH_CODE (GstAudioStreamSrc, gst_audio_stream_src,
+    GST_TYPE_PUSH_SRC, G_IMPLEMENT_INTERFACE (GST_TYPE_URI_HANDLER,
+        gst_audio_stream_src_uri_handler_init));
 
 static void
 element_init_once (void)
@@ -273,6 +311,34 @@ gst_audio_stream_src_class_init (GstAudioStreamSrcClass * klass)
           "Totals since start, as in the audiostreamsrc-stats message",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
+  g_object_class_install_property (gobject_class, PROP_TLS_CERTIFICATE_FILE,
+      g_param_spec_string ("tls-certificate-file", "TLS certificate file",
+          "PEM file of the certificate to serve TLS with; every sender must "
+          "then use TLS (NULL = clear text)", NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_TLS_KEY_FILE,
+      g_param_spec_string ("tls-key-file", "TLS key file",
+          "PEM file of the certificate's private key (NULL = in "
+          "tls-certificate-file)", NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_TLS_CLIENT_CA_FILE,
+      g_param_spec_string ("tls-client-ca-file", "TLS client CA file",
+          "PEM file of the CA certificates a sender's client certificate "
+          "must chain to; a sender without one is refused (mutual TLS; "
+          "NULL = no client certificate asked)", NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  g_object_class_install_property (gobject_class, PROP_ALLOWED_SENDERS,
+      g_param_spec_string ("allowed-senders", "Allowed senders",
+          "Addresses and CIDR ranges that may send, separated by commas "
+          "(\"192.168.1.0/24,::1\"); others are closed at accept, counted "
+          "in refused and logged once per address a minute (NULL = anyone; "
+          "TCP only)", DEFAULT_ALLOWED_SENDERS,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
       "Audio stream source", "Source/Network/Audio",
@@ -315,6 +381,10 @@ gst_audio_stream_src_finalize (GObject * object)
 
   g_free (self->host);
   g_free (self->socket_path);
+  g_free (self->tls_certificate_file);
+  g_free (self->tls_key_file);
+  g_free (self->tls_client_ca_file);
+  g_free (self->allowed_senders);
   /* left by a start() that failed, which basesrc does not stop() */
   g_free (self->target);
   g_object_unref (self->cancellable);
@@ -335,7 +405,9 @@ stats_structure (GstAudioStreamSrc * self, const gchar * name)
       "partial-frames", G_TYPE_UINT64, st->partial_frames,
       "partial-bytes", G_TYPE_UINT64, st->partial_bytes,
       "silence-frames", G_TYPE_UINT64, st->silence_frames,
-      "connected", G_TYPE_BOOLEAN, self->receiver.connected, NULL);
+      "connected", G_TYPE_BOOLEAN, self->receiver.connected,
+      "refused", G_TYPE_UINT64, st->refused,
+      "tls-failures", G_TYPE_UINT64, st->tls_failures, NULL);
 }
 
 static void
@@ -371,6 +443,22 @@ gst_audio_stream_src_set_property (GObject * object, guint prop_id,
       break;
     case PROP_STATS_INTERVAL_MS:
       self->stats_interval_ms = g_value_get_uint (value);
+      break;
+    case PROP_TLS_CERTIFICATE_FILE:
+      g_free (self->tls_certificate_file);
+      self->tls_certificate_file = g_value_dup_string (value);
+      break;
+    case PROP_TLS_KEY_FILE:
+      g_free (self->tls_key_file);
+      self->tls_key_file = g_value_dup_string (value);
+      break;
+    case PROP_TLS_CLIENT_CA_FILE:
+      g_free (self->tls_client_ca_file);
+      self->tls_client_ca_file = g_value_dup_string (value);
+      break;
+    case PROP_ALLOWED_SENDERS:
+      g_free (self->allowed_senders);
+      self->allowed_senders = g_value_dup_string (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -411,6 +499,18 @@ gst_audio_stream_src_get_property (GObject * object, guint prop_id,
     case PROP_CURRENT_PORT:
       g_value_set_int (value, self->current_port);
       break;
+    case PROP_TLS_CERTIFICATE_FILE:
+      g_value_set_string (value, self->tls_certificate_file);
+      break;
+    case PROP_TLS_KEY_FILE:
+      g_value_set_string (value, self->tls_key_file);
+      break;
+    case PROP_TLS_CLIENT_CA_FILE:
+      g_value_set_string (value, self->tls_client_ca_file);
+      break;
+    case PROP_ALLOWED_SENDERS:
+      g_value_set_string (value, self->allowed_senders);
+      break;
     case PROP_STATS:
       g_value_take_boxed (value, stats_structure (self,
               "audiostreamsrc-stats"));
@@ -424,6 +524,43 @@ gst_audio_stream_src_get_property (GObject * object, guint prop_id,
 
 /* ------------------------------------------------------------------------ */
 /* Start, stop, caps                                                         */
+
+/* Who may send and how: the allowlist and TLS, set on @listener. FALSE
+ * with @error naming the setting at fault. */
+static gboolean
+configure_senders (GstAudioStreamSrc * self, GstAsListener * listener,
+    GError ** error)
+{
+  gchar *cert, *key, *client_ca, *allowed;
+  gboolean tls_asked, ok = FALSE;
+  GstAsTlsServer *tls = NULL;
+
+  GST_OBJECT_LOCK (self);
+  cert = g_strdup (self->tls_certificate_file);
+  key = g_strdup (self->tls_key_file);
+  client_ca = g_strdup (self->tls_client_ca_file);
+  allowed = g_strdup (self->allowed_senders);
+  tls_asked = self->uri_tls || (key && *key) || (client_ca && *client_ca);
+  GST_OBJECT_UNLOCK (self);
+
+  if (!gst_as_listener_set_allowed (listener, allowed, error))
+    goto done;
+  if ((cert && *cert) || tls_asked) {
+    tls = gst_as_tls_server_new (cert, key, client_ca, error);
+    if (tls == NULL)
+      goto done;
+    gst_as_listener_set_tls (listener, tls);
+    gst_as_tls_server_unref (tls);
+  }
+  ok = TRUE;
+
+done:
+  g_free (cert);
+  g_free (key);
+  g_free (client_ca);
+  g_free (allowed);
+  return ok;
+}
 
 static gboolean
 gst_audio_stream_src_start (GstBaseSrc * bsrc)
@@ -454,6 +591,8 @@ gst_audio_stream_src_start (GstBaseSrc * bsrc)
   g_free (path);
   if (listener == NULL)
     goto listen_failed;
+  if (!configure_senders (self, listener, &err))
+    goto settings_failed;
 
   self->listener = listener;
   GST_OBJECT_LOCK (self);
@@ -467,6 +606,15 @@ gst_audio_stream_src_start (GstBaseSrc * bsrc)
       self->current_port);
   return TRUE;
 
+settings_failed:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Could not set up %s for senders: %s.", self->target, err->message),
+        (NULL));
+    gst_as_listener_free (listener);
+    g_clear_error (&err);
+    return FALSE;
+  }
 listen_failed:
   {
     const gchar *hint = "";
@@ -490,10 +638,10 @@ listen_failed:
 static void
 drop_connection (GstAudioStreamSrc * self)
 {
-  if (self->conn == NULL)
+  if (self->conn.stream == NULL)
     return;
-  g_socket_close (self->conn, NULL);
-  g_clear_object (&self->conn);
+  gst_as_accepted_clear (&self->conn);
+  self->conn_in = NULL;
   g_clear_pointer (&self->remote, g_free);
 }
 
@@ -636,22 +784,57 @@ close_sender (GstAudioStreamSrc * self, const gchar * error)
   self->idle_frames = 0;
 }
 
+/* A connection turned away: counted, and told once a minute per address
+ * and reason (a flood must not flood the bus). */
+static void
+count_refusal (GstAudioStreamSrc * self, GstAsAcceptResult result,
+    GstAsAccepted * a)
+{
+  gboolean tls_failure = result == GST_AS_ACCEPT_FAILED;
+
+  GST_OBJECT_LOCK (self);
+  gst_as_receiver_refuse (&self->receiver, tls_failure);
+  GST_OBJECT_UNLOCK (self);
+  if (tls_failure && a->tell) {
+    GST_WARNING_OBJECT (self, "sender %s dropped: %s", a->remote,
+        a->error->message);
+    post_connection (self, "refused", a->remote, a->error->message, 0);
+  } else if (tls_failure) {
+    GST_DEBUG_OBJECT (self, "sender %s dropped again: %s", a->remote,
+        a->error->message);
+  } else if (a->tell) {
+    GST_ELEMENT_WARNING (self, RESOURCE, READ,
+        ("Refused a sender from %s: it is not in allowed-senders (told "
+            "once a minute per address; see the refused count).",
+            a->address ? a->address : a->remote), ("%s", a->error->message));
+    post_connection (self, "refused", a->remote, a->error->message, 0);
+  } else {
+    GST_DEBUG_OBJECT (self, "refused %s again", a->remote);
+  }
+}
+
 static void
 accept_senders (GstAudioStreamSrc * self)
 {
   for (;;) {
-    GError *err = NULL;
-    gchar *remote = NULL;
-    GSocket *conn = gst_as_listener_accept (self->listener, &remote, &err);
+    GstAsAccepted a;
+    GstAsAcceptResult result = gst_as_listener_next (self->listener, &a);
     gboolean replaced;
     guint dropped;
 
-    if (conn == NULL) {
-      if (!g_error_matches (err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-        GST_WARNING_OBJECT (self, "accept on %s: %s", self->target,
-            err->message);
-      g_clear_error (&err);
+    if (result == GST_AS_ACCEPT_NONE)
       return;
+    if (result == GST_AS_ACCEPT_ERROR) {
+      /* the next poll retries */
+      GST_WARNING_OBJECT (self, "accept on %s: %s", self->target,
+          a.error->message);
+      gst_as_accepted_clear (&a);
+      return;
+    }
+    if (result != GST_AS_ACCEPT_SENDER) {
+      count_refusal (self, result, &a);
+      gst_as_accepted_clear (&a);
+      continue;
     }
 
     GST_OBJECT_LOCK (self);
@@ -659,14 +842,18 @@ accept_senders (GstAudioStreamSrc * self)
     GST_OBJECT_UNLOCK (self);
     if (replaced) {
       GST_WARNING_OBJECT (self, "sender %s replaces %s, which was still "
-          "connected (the newest sender wins)", remote, self->remote);
+          "connected (the newest sender wins)", a.remote, self->remote);
       post_connection (self, "replaced", self->remote, NULL, dropped);
       drop_connection (self);
     }
-    GST_INFO_OBJECT (self, "sender %s accepted", remote);
-    self->conn = conn;
-    self->remote = remote;
-    post_connection (self, "accepted", remote, NULL, 0);
+    GST_INFO_OBJECT (self, "sender %s accepted%s", a.remote,
+        G_IS_TLS_CONNECTION (a.stream) ? " (TLS)" : "");
+    self->conn = a;
+    self->conn_in = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream
+        (a.stream));
+    self->conn_tls = G_IS_TLS_CONNECTION (a.stream);
+    self->remote = g_strdup (a.remote);
+    post_connection (self, "accepted", a.remote, NULL, 0);
   }
 }
 
@@ -688,8 +875,8 @@ read_frames (GstAudioStreamSrc * self)
   GST_OBJECT_LOCK (self);
   have = gst_as_receiver_prefix (&self->receiver, map.data);
   GST_OBJECT_UNLOCK (self);
-  n = g_socket_receive (self->conn, (gchar *) map.data + have,
-      READ_BYTES - READ_BYTES % bpf, NULL, &err);
+  n = g_pollable_input_stream_read_nonblocking (self->conn_in,
+      map.data + have, READ_BYTES - READ_BYTES % bpf, NULL, &err);
   if (n <= 0) {
     gst_buffer_unmap (buf, &map);
     gst_buffer_unref (buf);
@@ -762,8 +949,12 @@ poll_timeout_ms (GstAudioStreamSrc * self, gint64 now_us)
 
   if (self->stats_interval_ms_started > 0)
     until = self->next_stats_us;
-  if (self->conn == NULL)
+  if (self->conn.stream == NULL)
     until = MIN (until, now_us + SILENCE_INTERVAL_US);
+  /* TLS may hold decrypted audio that the socket no longer shows */
+  else if (self->conn_tls &&
+      g_pollable_input_stream_is_readable (self->conn_in))
+    until = now_us;
   if (until == G_MAXINT64)
     return -1;
   return (gint) CLAMP ((until - now_us + 999) / 1000, 0, G_MAXINT);
@@ -776,22 +967,28 @@ gst_audio_stream_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
   GstBuffer *buf = NULL;
 
   while (buf == NULL) {
-    GPollFD fds[3];
+    GPollFD fds[4];
     guint nfds = 0;
     gint64 now_us = g_get_monotonic_time ();
-    gint conn_index = -1;
+    gint conn_index = -1, wakeup_index = -1;
+    gboolean pending;
 
     maybe_post_stats (self, now_us);
     if (!g_cancellable_make_pollfd (self->cancellable, &fds[nfds++]))
       return GST_FLOW_ERROR;
     fds[nfds].fd = g_socket_get_fd (gst_as_listener_socket (self->listener));
     fds[nfds++].events = G_IO_IN;
-    if (self->conn) {
+    if (gst_as_listener_wakeup_fd (self->listener) >= 0) {
+      wakeup_index = nfds;
+      fds[nfds].fd = gst_as_listener_wakeup_fd (self->listener);
+      fds[nfds++].events = G_IO_IN;
+    }
+    if (self->conn.stream) {
       conn_index = nfds;
-      fds[nfds].fd = g_socket_get_fd (self->conn);
+      fds[nfds].fd = g_socket_get_fd (self->conn.socket);
       fds[nfds++].events = G_IO_IN | G_IO_HUP | G_IO_ERR;
     }
-    fds[1].revents = fds[2].revents = 0;
+    fds[1].revents = fds[2].revents = fds[3].revents = 0;
 
     g_poll (fds, nfds, poll_timeout_ms (self, now_us));
     g_cancellable_release_fd (self->cancellable);
@@ -799,11 +996,13 @@ gst_audio_stream_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
       return GST_FLOW_FLUSHING;
 
     /* the current sender's data first: a replacement closes it */
-    if (conn_index >= 0 && fds[conn_index].revents)
+    pending = self->conn_tls && conn_index >= 0 &&
+        g_pollable_input_stream_is_readable (self->conn_in);
+    if (conn_index >= 0 && (fds[conn_index].revents || pending))
       buf = read_frames (self);
-    if (fds[1].revents)
+    if (fds[1].revents || (wakeup_index >= 0 && fds[wakeup_index].revents))
       accept_senders (self);
-    if (buf == NULL && self->conn == NULL)
+    if (buf == NULL && self->conn.stream == NULL)
       buf = silence_due (self, g_get_monotonic_time ());
   }
 
@@ -813,4 +1012,81 @@ gst_audio_stream_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
       GST_AUDIO_INFO_RATE (&self->info));
   *outbuf = buf;
   return GST_FLOW_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* GstURIHandler: tcp://host:port, tls://host:port, unix:///path            */
+
+/* what a URI's query may set */
+static const gchar *const src_uri_params[] = {
+  "format", "rate", "channels", "stats-interval-ms", "tls-certificate-file",
+  "tls-key-file", "tls-client-ca-file", "allowed-senders", NULL
+};
+
+static GstURIType
+gst_audio_stream_src_uri_get_type (GType type)
+{
+  return GST_URI_SRC;
+}
+
+static const gchar *const *
+gst_audio_stream_src_uri_get_protocols (GType type)
+{
+  return gst_as_uri_protocols ();
+}
+
+static gchar *
+gst_audio_stream_src_uri_get_uri (GstURIHandler * handler)
+{
+  GstAudioStreamSrc *self = GST_AUDIO_STREAM_SRC (handler);
+  gboolean tls;
+  gchar *uri;
+
+  GST_OBJECT_LOCK (self);
+  tls = self->uri_tls || self->tls_certificate_file != NULL;
+  uri = gst_as_uri_build (tls, self->host, self->port, self->socket_path);
+  GST_OBJECT_UNLOCK (self);
+  return uri;
+}
+
+/* tls:// on the receiver: TLS is required, and start() fails clearly if
+ * the query (or the properties) give no certificate. */
+static gboolean
+gst_audio_stream_src_uri_set_uri (GstURIHandler * handler,
+    const gchar * uri, GError ** error)
+{
+  GstAudioStreamSrc *self = GST_AUDIO_STREAM_SRC (handler);
+  GstAsUri parsed;
+  gboolean ok;
+
+  if (!gst_as_uri_check_state (GST_ELEMENT (self), error) ||
+      !gst_as_uri_parse (uri, &parsed, error))
+    return FALSE;
+
+  GST_OBJECT_LOCK (self);
+  g_free (self->socket_path);
+  self->socket_path = g_strdup (parsed.socket_path);
+  if (parsed.host != NULL) {
+    g_free (self->host);
+    self->host = g_strdup (parsed.host);
+    self->port = parsed.port >= 0 ? parsed.port : DEFAULT_PORT;
+  }
+  self->uri_tls = parsed.tls;
+  GST_OBJECT_UNLOCK (self);
+
+  ok = gst_as_uri_apply_params (G_OBJECT (self), parsed.params,
+      src_uri_params, error);
+  gst_as_uri_clear (&parsed);
+  return ok;
+}
+
+static void
+gst_audio_stream_src_uri_handler_init (gpointer g_iface, gpointer iface_data)
+{
+  GstURIHandlerInterface *iface = g_iface;
+
+  iface->get_type = gst_audio_stream_src_uri_get_type;
+  iface->get_protocols = gst_audio_stream_src_uri_get_protocols;
+  iface->get_uri = gst_audio_stream_src_uri_get_uri;
+  iface->set_uri = gst_audio_stream_src_uri_set_uri;
 }

@@ -39,10 +39,27 @@ class _Link:
         self.bytes_in = 0
         self.reader = threading.Thread(target=self._read_loop, daemon=True)
         self.writer = threading.Thread(target=self._write_loop, daemon=True)
+        # what the receiver says (a TLS handshake), straight back
+        self.back = threading.Thread(target=self._back_loop, daemon=True)
 
     def start(self):
         self.reader.start()
         self.writer.start()
+        if self.proxy.two_way:
+            self.back.start()
+
+    def _back_loop(self):
+        while not self.closing:
+            try:
+                ready, _, _ = select.select([self.upstream], [], [], 0.05)
+                if not ready:
+                    continue
+                data = self.upstream.recv(65536)
+                if not data:
+                    return
+                self.client.sendall(data)
+            except (OSError, ValueError):
+                return
 
     def _due(self):
         delay, jitter = self.proxy.delay_s, self.proxy.jitter_s
@@ -153,6 +170,8 @@ class _Link:
             pass
         self.writer.join(2)
         self.reader.join(2)
+        if self.back.is_alive():
+            self.back.join(2)
 
 
 class Proxy:
@@ -166,11 +185,14 @@ class Proxy:
     (silly-window avoidance) until the sender's persist timer fires, which
     would stall the stream for seconds after every pause; an Ethernet-sized
     segment behaves like a real network.
+    two_way: also carry what the receiver sends back (a TLS handshake needs
+    it; a raw-PCM receiver sends nothing).
     """
 
     def __init__(self, upstream_host, upstream_port, host='127.0.0.1',
-                 rcvbuf=16384, mss=1400):
+                 rcvbuf=16384, mss=1400, two_way=False):
         self.upstream = (upstream_host, upstream_port)
+        self.two_way = two_way
         self.host = host
         self.rcvbuf = rcvbuf
         self.mss = mss

@@ -202,6 +202,9 @@ class PropertyContract:
         elif f == GObject.TYPE_ENUM:
             values = [pspec.enum_class(v) for v in
                       enum_values(pspec).values()]
+        elif f == GObject.TYPE_FLAGS:
+            cls = type(default)
+            values = [cls(0), cls(int(default) & ~1 or 1)]
         elif f in NUMERIC_LIMITS or f in (GObject.TYPE_DOUBLE,
                                           GObject.TYPE_FLOAT):
             lo, hi = pspec.minimum, pspec.maximum
@@ -238,6 +241,8 @@ class PropertyContract:
                     text = value.value_nick
                 elif f == GObject.TYPE_BOOLEAN:
                     text = 'true' if value else 'false'
+                elif f == GObject.TYPE_FLAGS:
+                    text = str(int(value))
                 elif f in (GObject.TYPE_DOUBLE, GObject.TYPE_FLOAT):
                     text = repr(float(value))
                 else:
@@ -315,6 +320,10 @@ class TestAudioStreamSinkProperties(PropertyContract, unittest.TestCase):
     STRING_VALUES = {
         'host': ['audio.example.org', '192.0.2.1', '2001:db8::1'],
         'socket-path': ['/run/audio/stream.sock'],
+        'tls-ca-file': ['/etc/audio/ca.pem'],
+        'tls-certificate-file': ['/etc/audio/sender.pem'],
+        'tls-key-file': ['/etc/audio/sender.key'],
+        'tls-server-name': ['audio.example.org'],
     }
 
     def setUp(self):
@@ -461,6 +470,10 @@ class TestAudioStreamSrcProperties(PropertyContract, unittest.TestCase):
     STRING_VALUES = {
         'host': ['127.0.0.1', '::', 'localhost'],
         'socket-path': ['/tmp/audiostreamsrc.sock'],
+        'tls-certificate-file': ['/etc/audio/receiver.pem'],
+        'tls-key-file': ['/etc/audio/receiver.key'],
+        'tls-client-ca-file': ['/etc/audio/senders-ca.pem'],
+        'allowed-senders': ['192.168.1.0/24', '127.0.0.1, ::1'],
     }
     READ_ONLY_VALUES = {'current-port'}
 

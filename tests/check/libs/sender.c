@@ -14,6 +14,7 @@
 #include <gio/gio.h>
 
 #include "audiostream/sender.h"
+#include "audiostream/transport.h"
 
 #define RATE 48000
 #define BPF 4                   /* S16LE stereo */
@@ -45,6 +46,7 @@ typedef struct
   GstAsTcpInfo tcp;
 
   guint refuse;                 /* connection attempts still refused */
+  gboolean untrusted;           /* a TLS peer that cannot be trusted */
   gboolean eos_when_connected;
   gboolean drained_connection;
   gint done;                    /* -1 not yet, 0 drained, 1 failed */
@@ -193,6 +195,12 @@ fake_connect (gpointer user_data, const gchar ** remote, GError ** error)
 {
   World *w = user_data;
 
+  if (w->untrusted) {
+    g_set_error_literal (error, GST_AS_TRANSPORT_ERROR,
+        GST_AS_TRANSPORT_ERROR_TLS, "the TLS certificate presented for "
+        "127.0.0.1 is not acceptable: it has expired");
+    return FALSE;
+  }
   if (w->refuse > 0) {
     w->refuse--;
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED,
@@ -1191,6 +1199,31 @@ GST_START_TEST (test_ring_full_told_once_per_outage)
   fail_unless (strstr (g_ptr_array_index (w->told, 0), "does not take the "
           "audio as fast as it comes"), "%s",
       (gchar *) g_ptr_array_index (w->told, 0));
+/* A TLS receiver that cannot be trusted: one ERROR naming it and the
+ * reason, connection state failed, and no retry even with auto-reconnect. */
+GST_START_TEST (test_untrusted_peer_is_fatal)
+{
+  World *w = world_new ();
+  GstAsSender *s = sender_new_full (w, FALSE, FALSE);
+  const GstStructure *last;
+  GstAsSenderStats st;
+
+  w->untrusted = TRUE;
+  w->write_pos = 50 * CHUNK;
+  gst_as_sender_run (s);
+
+  fail_unless_equals_int (w->done, 1);
+  fail_unless_equals_uint64 (w->slept_ms, 0);
+  fail_unless_equals_int (w->wire->len, 0);
+  fail_unless_equals_int (w->told->len, 1);
+  fail_unless_equals_string (g_ptr_array_index (w->told, 0),
+      "E: Refusing to send to 127.0.0.1 port 4953: the TLS certificate "
+      "presented for 127.0.0.1 is not acceptable: it has expired.");
+  last = g_ptr_array_index (w->posted, w->posted->len - 1);
+  fail_unless_equals_string (gst_structure_get_string (last, "state"),
+      "failed");
+  gst_as_sender_get_stats (s, &st);
+  fail_unless_equals_uint64 (st.connect_attempts, 1);
   sender_free (s);
   world_free (w);
 }
@@ -1214,6 +1247,7 @@ sender_suite (void)
   tcase_add_test (tc, test_eos_while_disconnected_finishes);
   tcase_add_test (tc, test_failures_back_off_then_give_up);
   tcase_add_test (tc, test_run_connects_streams_drains);
+  tcase_add_test (tc, test_untrusted_peer_is_fatal);
   tcase_add_test (tc, test_eos_before_any_connection);
   tcase_add_test (tc, test_max_lag_off_keeps_backlog);
   tcase_add_test (tc, test_max_lag_drops_backlog_to_target);
