@@ -1158,6 +1158,12 @@ GST_START_TEST (test_limited_prefill_caps_the_target)
   gst_as_sender_limit_prefill (s, RATE);
   gst_as_sender_get_stats (s, &st);
   fail_unless_equals_uint64 (st.target_ms, 100);
+  sender_free (s);
+  world_free (w);
+}
+
+GST_END_TEST;
+
 /* The ring overflowing during an outage is told once, as what it is (the
  * receiver is unreachable), and then only counted; overflows on a later
  * connection that does not keep up are a new episode, told once again. */
@@ -1199,6 +1205,12 @@ GST_START_TEST (test_ring_full_told_once_per_outage)
   fail_unless (strstr (g_ptr_array_index (w->told, 0), "does not take the "
           "audio as fast as it comes"), "%s",
       (gchar *) g_ptr_array_index (w->told, 0));
+  sender_free (s);
+  world_free (w);
+}
+
+GST_END_TEST;
+
 /* A TLS receiver that cannot be trusted: one ERROR naming it and the
  * reason, connection state failed, and no retry even with auto-reconnect. */
 GST_START_TEST (test_untrusted_peer_is_fatal)
