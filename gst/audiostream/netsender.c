@@ -24,6 +24,9 @@ GST_DEBUG_CATEGORY_STATIC (net_sender_debug);
 #define DRAIN_TIMEOUT_US (5 * G_USEC_PER_SEC)
 /* Statistics go on while waiting to reconnect */
 #define BACKOFF_TICK_NS (100 * GST_MSECOND)
+/* how long a fatal failure before PLAYING waits for PLAYING, in steps */
+#define ERROR_HOLD_NS (1000 * GST_MSECOND)
+#define HOLD_SLICE_NS (10 * GST_MSECOND)
 /* At most this many chunks per step (a backlog after an outage): the other
  * streams of the batch go first, the rest in the next pass. */
 #define MAX_CHUNKS_PER_STEP 4
@@ -44,6 +47,7 @@ typedef enum
   STATE_STREAMING,
   STATE_DRAINING,               /* EOS: the drain runs in the pool */
   STATE_BACKOFF,
+  STATE_HOLD_ERROR,             /* a fatal failure, told once PLAYING */
   STATE_DONE,                   /* drained, failed or stopping */
 } State;
 
@@ -134,6 +138,7 @@ gst_as_net_sender_clear (GstAsNetSender * ns)
   g_free ((gchar *) ns->target.socket_path);
   g_free (ns->remote);
   g_free (ns->pending);
+  g_free (ns->held_reason);
   g_mutex_clear (&ns->lock);
 }
 
@@ -567,6 +572,25 @@ on_failure (GstAsNetSender * ns, gint64 now, const gchar * reason)
 {
   guint retry_ms = 0;
 
+  /* A fatal failure before PLAYING comes while the application may still
+   * be inside set_state(): one that quits its main loop from a sync bus
+   * handler before running it (gst-launch-1.0) would lose the quit. So
+   * the ERROR waits for PLAYING, at most ERROR_HOLD_NS, never blocking
+   * the scheduler: the stream comes back every HOLD_SLICE_NS. */
+  if (gst_as_sender_would_give_up (ns->sender) &&
+      !ns->host.playing (ns->host_data)) {
+    if (ns->hold_since == 0)
+      ns->hold_since = now;
+    if (now - ns->hold_since < ERROR_HOLD_NS) {
+      if (reason != ns->held_reason) {
+        g_free (ns->held_reason);
+        ns->held_reason = g_strdup (reason);
+      }
+      ns->state = STATE_HOLD_ERROR;
+      return now + HOLD_SLICE_NS;
+    }
+  }
+
   switch (gst_as_sender_failed (ns->sender, reason, &retry_ms)) {
     case GST_AS_SENDER_RETRY:
       ns->state = STATE_BACKOFF;
@@ -892,6 +916,15 @@ step (GstAsNetSender * ns, gint64 now, guint events)
       return step_draining (ns);
     case STATE_BACKOFF:
       return step_backoff (ns, now);
+    case STATE_HOLD_ERROR:{
+      gchar *reason = ns->held_reason;
+      gint64 next;
+
+      ns->held_reason = NULL;
+      next = on_failure (ns, now, reason);
+      g_free (reason);
+      return next;
+    }
     default:
       return GST_AS_SCHED_NEVER;
   }
@@ -968,6 +1001,8 @@ gst_as_net_sender_start (GstAsNetSender * ns,
   ns->priority_done = FALSE;
   ns->chunk = 0;
   ns->prefill_frames = 0;
+  ns->hold_since = 0;
+  g_clear_pointer (&ns->held_reason, g_free);
   g_atomic_int_set (&ns->connected, FALSE);
   atomic_store (&ns->down_since_us, g_get_monotonic_time ());
   atomic_store (&ns->capture_jitter_us, 0);

@@ -130,6 +130,8 @@ typedef struct
   gsize pending_size;
   gint64 progress_at;           /* the last byte the socket took, ns */
   gboolean want_write;
+  gint64 hold_since;            /* a fatal failure waiting for PLAYING */
+  gchar *held_reason;
 } GstAsNetSender;
 
 void      gst_as_net_sender_init      (GstAsNetSender * ns,

@@ -724,11 +724,24 @@ hold_error_until_playing (GstAsSender * sender)
 {
   guint waited = 0;
 
+  /* without a sleep of its own (the shared scheduler), the caller holds
+   * the failure back instead: gst_as_sender_would_give_up () */
+  if (sender->cb.sleep_ms == NULL)
+    return;
   while (!sender->cb.playing (sender->user_data) && waited < ERROR_HOLD_MS) {
     if (!sender->cb.sleep_ms (sender->user_data, ERROR_HOLD_SLICE_MS))
       return;
     waited += ERROR_HOLD_SLICE_MS;
   }
+}
+
+/* Whether a failure now would be the last one: the ERROR, no retry. */
+gboolean
+gst_as_sender_would_give_up (const GstAsSender * sender)
+{
+  return !sender->config.auto_reconnect ||
+      (sender->config.max_reconnect_attempts > 0 &&
+      sender->attempt >= sender->config.max_reconnect_attempts);
 }
 
 /* What to do after a connection attempt failed or a connection was lost:

@@ -373,6 +373,7 @@ void      gst_as_sender_closed        (GstAsSender * sender,
 GstAsSenderAction gst_as_sender_failed (GstAsSender * sender,
                                        const gchar * reason,
                                        guint * retry_ms);
+gboolean  gst_as_sender_would_give_up (const GstAsSender * sender);
 GstAsSenderAction gst_as_sender_refused (GstAsSender * sender,
                                        const gchar * reason);
 
