@@ -16,6 +16,19 @@
 /* ------------------------------------------------------------------------ */
 /* A Vosk-protocol peer                                                      */
 
+/* The reply to {"eof" : 1}: the word "last", just after the audio's last
+ * result (a time past the audio sent would be refused as absurd). */
+static void
+peer_send_last (SoupWebsocketConnection * conn, guint index)
+{
+  gchar *text = g_strdup_printf ("{\"result\": [{\"conf\": 1.0, "
+      "\"start\": %.2f, \"end\": %.2f, \"word\": \"last\"}], "
+      "\"text\": \"last\"}", index * 0.5, index * 0.5 + 0.4);
+
+  soup_websocket_connection_send_text (conn, text);
+  g_free (text);
+}
+
 static void
 peer_send_result (SoupWebsocketConnection * conn, guint index)
 {
@@ -50,7 +63,7 @@ on_peer_message (SoupWebsocketConnection * conn, gint type, GBytes * message,
     g_mutex_unlock (&p->lock);
     /* the last word, after the audio's last result (a time past the
      * audio sent would be refused) */
-    peer_send_result (conn, frames / RESULT_EVERY);
+    peer_send_last (conn, frames / RESULT_EVERY);
     soup_websocket_connection_close (conn, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
     return;
   }

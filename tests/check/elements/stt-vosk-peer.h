@@ -14,7 +14,7 @@
  * thread and GMainContext of its own. Config first, one reply per audio
  * frame: a final every RESULT_EVERY frames (word wN from N * 0.5 s to
  * N * 0.5 + 0.4 s, session time), a partial otherwise; `{"eof" : 1}` is
- * answered with a last result (w1000), then close. */
+ * answered with a last result ("last", just after the audio), then close. */
 
 #include <gst/check/gstcheck.h>
 #include <libsoup/soup.h>
