@@ -109,8 +109,9 @@ make_pspec (GstSttProp id)
           "service's default", DEFAULT_LANGUAGE, rw_ready);
     case GST_STT_PROP_MODEL:
       return g_param_spec_string ("model", "Model",
-          "Recognition model (such as nova-3 for Deepgram); unset: the "
-          "service's default", DEFAULT_MODEL, rw_ready);
+          "Recognition model (such as nova-3 for Deepgram); unset: nova-3 "
+          "for Deepgram (the service's own default is its oldest model), "
+          "the service's default for the others", DEFAULT_MODEL, rw_ready);
     case GST_STT_PROP_DIARIZE:
       return g_param_spec_boolean ("diarize", "Diarize",
           "Ask the service to label speakers (when it can: see "
@@ -138,8 +139,8 @@ make_pspec (GstSttProp id)
     case GST_STT_PROP_VOCABULARY:
       return g_param_spec_string ("vocabulary", "Vocabulary",
           "Comma-separated words and phrases the service should expect "
-          "(names, jargon): Deepgram keyterm (nova-3 models; older models "
-          "take keywords through extra), AssemblyAI keyterms_prompt, "
+          "(names, jargon): Deepgram keyterm (nova-3 models; keywords for "
+          "older models), AssemblyAI keyterms_prompt, "
           "Speechmatics additional_vocab, OpenAI the transcription prompt. "
           "Vosk has no such setting: it is ignored with a warning (extra's "
           "phrase_list restricts Vosk's vocabulary instead). NULL: none",
