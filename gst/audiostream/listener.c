@@ -574,3 +574,90 @@ gst_as_listener_next (GstAsListener * listener, GstAsAccepted * accepted)
       return result;
   }
 }
+
+/* TLS is on when a certificate is given, or when anything else asks for
+ * it (a key, a client CA, a tls:// URI): then a missing certificate is an
+ * error that names it, never a silent fall-back to clear text. */
+gboolean
+gst_as_listener_secure (GstAsListener * listener,
+    const GstAsListenerSecurity * sec, GError ** error)
+{
+  gboolean tls_asked = sec->tls_required ||
+      (sec->key_file && *sec->key_file) ||
+      (sec->client_ca_file && *sec->client_ca_file) ||
+      (sec->certificate_file && *sec->certificate_file);
+  GstAsTlsServer *tls;
+
+  if (!gst_as_listener_set_allowed (listener, sec->allowed, error))
+    return FALSE;
+  if (!tls_asked)
+    return TRUE;
+  tls = gst_as_tls_server_new (sec->certificate_file, sec->key_file,
+      sec->client_ca_file, error);
+  if (tls == NULL)
+    return FALSE;
+  gst_as_listener_set_tls (listener, tls);
+  gst_as_tls_server_unref (tls);
+  return TRUE;
+}
+
+/* "Could not listen on @target: reason." and what to do about it, for a
+ * person to read. */
+gchar *
+gst_as_listener_error_text (const gchar * target, const GError * error)
+{
+  const gchar *hint = "";
+  gchar *reason = g_strdup (error->message);
+  gchar *text;
+
+  /* one full stop, whether the reason brings its own or not */
+  if (g_str_has_suffix (reason, "."))
+    reason[strlen (reason) - 1] = '\0';
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+    hint = " Another program listens there: stop it or pick another "
+        "port (port=0 picks a free one).";
+  text = g_strdup_printf ("Could not listen on %s: %s.%s", target, reason,
+      hint);
+  g_free (reason);
+  return text;
+}
+
+/* Sleeps until @connection (NULL: none) has data, a sender may be
+ * waiting, @cancellable is cancelled or @timeout_ms (-1: none) passed. */
+GstAsListenerWait
+gst_as_listener_wait (GstAsListener * listener, GSocket * connection,
+    GCancellable * cancellable, gint timeout_ms)
+{
+  GstAsListenerWait ready = GST_AS_LISTENER_WAIT_TIMEOUT;
+  GPollFD fds[4] = { {0,}, };
+  guint nfds = 1, i;
+  gint conn_index = -1;
+
+  if (!g_cancellable_make_pollfd (cancellable, &fds[0]))
+    return GST_AS_LISTENER_WAIT_ERROR;
+  fds[nfds].fd = g_socket_get_fd (listener->socket);
+  fds[nfds++].events = G_IO_IN;
+  if (listener->wakeup_fd >= 0) {
+    fds[nfds].fd = listener->wakeup_fd;
+    fds[nfds++].events = G_IO_IN;
+  }
+  if (connection) {
+    conn_index = nfds;
+    fds[nfds].fd = g_socket_get_fd (connection);
+    fds[nfds++].events = G_IO_IN | G_IO_HUP | G_IO_ERR;
+  }
+
+  g_poll (fds, nfds, timeout_ms);
+  g_cancellable_release_fd (cancellable);
+  if (g_cancellable_is_cancelled (cancellable))
+    return GST_AS_LISTENER_WAIT_CANCELLED;
+  for (i = 1; i < nfds; i++) {
+    if (fds[i].revents == 0)
+      continue;
+    if ((gint) i == conn_index)
+      ready |= GST_AS_LISTENER_WAIT_DATA;
+    else
+      ready |= GST_AS_LISTENER_WAIT_ACCEPT;
+  }
+  return ready;
+}

@@ -82,6 +82,45 @@ GstAsAcceptResult gst_as_listener_next  (GstAsListener * listener,
                                          GstAsAccepted * accepted);
 void      gst_as_accepted_clear         (GstAsAccepted * accepted);
 
+/**
+ * GstAsListenerSecurity:
+ * @allowed: allowed-senders (NULL or "": anyone)
+ * @certificate_file: tls-certificate-file
+ * @key_file: tls-key-file (NULL: in @certificate_file)
+ * @client_ca_file: tls-client-ca-file (NULL: no client certificate)
+ * @tls_required: TLS was asked for by other means (a tls:// URI)
+ *
+ * Who may send and how, as the element's properties give it.
+ */
+typedef struct
+{
+  const gchar *allowed;
+  const gchar *certificate_file;
+  const gchar *key_file;
+  const gchar *client_ca_file;
+  gboolean tls_required;
+} GstAsListenerSecurity;
+
+gboolean  gst_as_listener_secure        (GstAsListener * listener,
+                                         const GstAsListenerSecurity * sec,
+                                         GError ** error);
+gchar *   gst_as_listener_error_text    (const gchar * target,
+                                         const GError * error);
+
+typedef enum
+{
+  GST_AS_LISTENER_WAIT_TIMEOUT = 0,
+  GST_AS_LISTENER_WAIT_DATA = 1 << 0,      /* the connection is readable */
+  GST_AS_LISTENER_WAIT_ACCEPT = 1 << 1,    /* a sender may be waiting */
+  GST_AS_LISTENER_WAIT_CANCELLED = 1 << 2,
+  GST_AS_LISTENER_WAIT_ERROR = 1 << 3,     /* no fd to poll the cancellable */
+} GstAsListenerWait;
+
+GstAsListenerWait gst_as_listener_wait  (GstAsListener * listener,
+                                         GSocket * connection,
+                                         GCancellable * cancellable,
+                                         gint timeout_ms);
+
 gboolean  gst_as_allowlist_parse        (const gchar * allowed,
                                          GPtrArray ** masks,
                                          GError ** error);

@@ -95,3 +95,88 @@ gst_as_receiver_refuse (GstAsReceiver * r, gboolean tls_failure)
   else
     r->stats.refused++;
 }
+
+/* The audiostreamsrc-stats fields (and the stats property). */
+GstStructure *
+gst_as_receiver_stats_structure (const GstAsReceiver * r, const gchar * name)
+{
+  const GstAsReceiverStats *st = &r->stats;
+
+  return gst_structure_new (name,
+      "bytes", G_TYPE_UINT64, st->bytes,
+      "frames", G_TYPE_UINT64, st->frames,
+      "senders", G_TYPE_UINT64, st->senders,
+      "replaced", G_TYPE_UINT64, st->replaced,
+      "partial-frames", G_TYPE_UINT64, st->partial_frames,
+      "partial-bytes", G_TYPE_UINT64, st->partial_bytes,
+      "silence-frames", G_TYPE_UINT64, st->silence_frames,
+      "connected", G_TYPE_BOOLEAN, r->connected,
+      "refused", G_TYPE_UINT64, st->refused,
+      "tls-failures", G_TYPE_UINT64, st->tls_failures, NULL);
+}
+
+/* The audiostreamsrc-connection fields; @remote and @error may be NULL. */
+GstStructure *
+gst_as_receiver_connection_structure (const gchar * state,
+    const gchar * remote, const gchar * error, guint partial_bytes)
+{
+  return gst_structure_new ("audiostreamsrc-connection",
+      "state", G_TYPE_STRING, state,
+      "remote", G_TYPE_STRING, remote,
+      "error", G_TYPE_STRING, error,
+      "partial-bytes", G_TYPE_UINT, partial_bytes, NULL);
+}
+
+/* after a pause, silence starts afresh rather than catching up */
+#define SILENCE_MAX_BEHIND_US (200 * G_TIME_SPAN_MILLISECOND)
+
+void
+gst_as_silence_clock_reset (GstAsSilenceClock * c, gint64 now_us)
+{
+  c->since_us = now_us;
+  c->frames = 0;
+}
+
+/* The frames of silence due at @now_us that were not handed out yet; 0
+ * while less than GST_AS_SILENCE_INTERVAL_US of them is due. */
+guint64
+gst_as_silence_clock_due (GstAsSilenceClock * c, gint64 now_us, gint rate)
+{
+  gint64 behind_us;
+  guint64 due, frames;
+
+  behind_us = now_us - c->since_us -
+      (gint64) gst_util_uint64_scale_int (c->frames, G_USEC_PER_SEC, rate);
+  if (behind_us > SILENCE_MAX_BEHIND_US) {
+    /* the element was paused: one interval, then real time again */
+    gst_as_silence_clock_reset (c, now_us - GST_AS_SILENCE_INTERVAL_US);
+    behind_us = GST_AS_SILENCE_INTERVAL_US;
+  }
+  if (behind_us < GST_AS_SILENCE_INTERVAL_US)
+    return 0;
+
+  due = gst_util_uint64_scale_int (now_us - c->since_us, rate,
+      G_USEC_PER_SEC);
+  frames = due - c->frames;
+  c->frames = due;
+  return frames;
+}
+
+/* How long the receiving thread may sleep, in ms: until the next stats
+ * (@next_stats_us, G_MAXINT64: none), and while no sender is connected
+ * (@idle), the next silence. @readable: a TLS connection holds decrypted
+ * audio that its socket no longer shows. -1: until something happens. */
+gint
+gst_as_receiver_poll_timeout_ms (gint64 now_us, gint64 next_stats_us,
+    gboolean idle, gboolean readable)
+{
+  gint64 until = next_stats_us;
+
+  if (idle)
+    until = MIN (until, now_us + GST_AS_SILENCE_INTERVAL_US);
+  else if (readable)
+    until = now_us;
+  if (until == G_MAXINT64)
+    return -1;
+  return (gint) CLAMP ((until - now_us + 999) / 1000, 0, G_MAXINT);
+}

@@ -9,7 +9,7 @@
 
 #pragma once
 
-#include <glib.h>
+#include <gst/gst.h>
 
 G_BEGIN_DECLS
 
@@ -69,5 +69,38 @@ gsize     gst_as_receiver_cut           (GstAsReceiver * r, guint8 * data,
 void      gst_as_receiver_add_silence   (GstAsReceiver * r, guint64 frames);
 void      gst_as_receiver_refuse        (GstAsReceiver * r,
                                          gboolean tls_failure);
+GstStructure * gst_as_receiver_stats_structure (const GstAsReceiver * r,
+                                         const gchar * name);
+GstStructure * gst_as_receiver_connection_structure (const gchar * state,
+                                         const gchar * remote,
+                                         const gchar * error,
+                                         guint partial_bytes);
+
+/* while no sender is connected: one buffer of silence this often */
+#define GST_AS_SILENCE_INTERVAL_US (20 * G_TIME_SPAN_MILLISECOND)
+
+/**
+ * GstAsSilenceClock:
+ * @since_us: when the silence started (monotonic time, us)
+ * @frames: frames of silence due since then, already handed out
+ *
+ * The silence a receiver outputs while nobody sends, at real time: how
+ * many frames are due is counted from @since_us, so rounding never
+ * accumulates.
+ */
+typedef struct
+{
+  gint64 since_us;
+  guint64 frames;
+} GstAsSilenceClock;
+
+void      gst_as_silence_clock_reset    (GstAsSilenceClock * c,
+                                         gint64 now_us);
+guint64   gst_as_silence_clock_due      (GstAsSilenceClock * c,
+                                         gint64 now_us, gint rate);
+gint      gst_as_receiver_poll_timeout_ms (gint64 now_us,
+                                         gint64 next_stats_us,
+                                         gboolean idle,
+                                         gboolean readable);
 
 G_END_DECLS

@@ -91,10 +91,9 @@
 #include <string.h>
 
 #include "audiostream/runningtime.h"
-#include "audiostream/asuri.h"
 #include "audiostream/listener.h"
 #include "audiostream/receiver.h"
-#include "audiostream/tls.h"
+#include "audiostream/urihandler.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_audio_stream_src_debug);
 #define GST_CAT_DEFAULT gst_audio_stream_src_debug
@@ -108,10 +107,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_audio_stream_src_debug);
 #define DEFAULT_STATS_INTERVAL_MS 1000
 #define DEFAULT_ALLOWED_SENDERS NULL
 
-/* silence while no sender is connected: one buffer this often */
-#define SILENCE_INTERVAL_US (20 * G_TIME_SPAN_MILLISECOND)
-/* after a pause, silence starts afresh rather than catching up */
-#define SILENCE_MAX_BEHIND_US (200 * G_TIME_SPAN_MILLISECOND)
 /* what one read takes from the socket at most */
 #define READ_BYTES (16 * 1024)
 
@@ -174,9 +169,8 @@ struct _GstAudioStreamSrc
   gchar *target;                /* as messages name it */
   GstAudioInfo info;
   guint stats_interval_ms_started;
-  gint64 next_stats_us;
-  gint64 idle_since_us;         /* when the last sender left */
-  guint64 idle_frames;          /* silence output since then */
+  gint64 next_stats_us;         /* G_MAXINT64: no stats */
+  GstAsSilenceClock silence;    /* since the last sender left */
 };
 
 GType
@@ -391,25 +385,6 @@ gst_audio_stream_src_finalize (GObject * object)
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
-/* called with the object lock held */
-static GstStructure *
-stats_structure (GstAudioStreamSrc * self, const gchar * name)
-{
-  const GstAsReceiverStats *st = &self->receiver.stats;
-
-  return gst_structure_new (name,
-      "bytes", G_TYPE_UINT64, st->bytes,
-      "frames", G_TYPE_UINT64, st->frames,
-      "senders", G_TYPE_UINT64, st->senders,
-      "replaced", G_TYPE_UINT64, st->replaced,
-      "partial-frames", G_TYPE_UINT64, st->partial_frames,
-      "partial-bytes", G_TYPE_UINT64, st->partial_bytes,
-      "silence-frames", G_TYPE_UINT64, st->silence_frames,
-      "connected", G_TYPE_BOOLEAN, self->receiver.connected,
-      "refused", G_TYPE_UINT64, st->refused,
-      "tls-failures", G_TYPE_UINT64, st->tls_failures, NULL);
-}
-
 static void
 gst_audio_stream_src_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
@@ -512,7 +487,8 @@ gst_audio_stream_src_get_property (GObject * object, guint prop_id,
       g_value_set_string (value, self->allowed_senders);
       break;
     case PROP_STATS:
-      g_value_take_boxed (value, stats_structure (self,
+      g_value_take_boxed (value,
+          gst_as_receiver_stats_structure (&self->receiver,
               "audiostreamsrc-stats"));
       break;
     default:
@@ -531,30 +507,19 @@ static gboolean
 configure_senders (GstAudioStreamSrc * self, GstAsListener * listener,
     GError ** error)
 {
+  GstAsListenerSecurity sec;
   gchar *cert, *key, *client_ca, *allowed;
-  gboolean tls_asked, ok = FALSE;
-  GstAsTlsServer *tls = NULL;
+  gboolean ok;
 
   GST_OBJECT_LOCK (self);
-  cert = g_strdup (self->tls_certificate_file);
-  key = g_strdup (self->tls_key_file);
-  client_ca = g_strdup (self->tls_client_ca_file);
-  allowed = g_strdup (self->allowed_senders);
-  tls_asked = self->uri_tls || (key && *key) || (client_ca && *client_ca);
+  sec.certificate_file = cert = g_strdup (self->tls_certificate_file);
+  sec.key_file = key = g_strdup (self->tls_key_file);
+  sec.client_ca_file = client_ca = g_strdup (self->tls_client_ca_file);
+  sec.allowed = allowed = g_strdup (self->allowed_senders);
+  sec.tls_required = self->uri_tls;
   GST_OBJECT_UNLOCK (self);
 
-  if (!gst_as_listener_set_allowed (listener, allowed, error))
-    goto done;
-  if ((cert && *cert) || tls_asked) {
-    tls = gst_as_tls_server_new (cert, key, client_ca, error);
-    if (tls == NULL)
-      goto done;
-    gst_as_listener_set_tls (listener, tls);
-    gst_as_tls_server_unref (tls);
-  }
-  ok = TRUE;
-
-done:
+  ok = gst_as_listener_secure (listener, &sec, error);
   g_free (cert);
   g_free (key);
   g_free (client_ca);
@@ -598,9 +563,9 @@ gst_audio_stream_src_start (GstBaseSrc * bsrc)
   GST_OBJECT_LOCK (self);
   self->current_port = gst_as_listener_port (listener);
   GST_OBJECT_UNLOCK (self);
-  self->idle_since_us = g_get_monotonic_time ();
-  self->idle_frames = 0;
-  self->next_stats_us = self->idle_since_us +
+  gst_as_silence_clock_reset (&self->silence, g_get_monotonic_time ());
+  self->next_stats_us = self->stats_interval_ms_started == 0 ? G_MAXINT64 :
+      self->silence.since_us +
       (gint64) self->stats_interval_ms_started * G_TIME_SPAN_MILLISECOND;
   GST_INFO_OBJECT (self, "listening on %s (port %d)", self->target,
       self->current_port);
@@ -617,19 +582,11 @@ settings_failed:
   }
 listen_failed:
   {
-    const gchar *hint = "";
-    gchar *reason = g_strdup (err->message);
+    gchar *text = gst_as_listener_error_text (self->target, err);
 
-    /* one full stop, whether the reason brings its own or not */
-    if (g_str_has_suffix (reason, "."))
-      reason[strlen (reason) - 1] = '\0';
-    if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
-      hint = " Another program listens there: stop it or pick another "
-          "port (port=0 picks a free one).";
-    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ,
-        ("Could not listen on %s: %s.%s", self->target, reason, hint),
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ, ("%s", text),
         ("%s", err->message));
-    g_free (reason);
+    g_free (text);
     g_clear_error (&err);
     return FALSE;
   }
@@ -736,14 +693,10 @@ static void
 post_connection (GstAudioStreamSrc * self, const gchar * state,
     const gchar * remote, const gchar * error, guint partial_bytes)
 {
-  GstStructure *s = gst_structure_new ("audiostreamsrc-connection",
-      "state", G_TYPE_STRING, state,
-      "remote", G_TYPE_STRING, remote,
-      "error", G_TYPE_STRING, error,
-      "partial-bytes", G_TYPE_UINT, partial_bytes, NULL);
-
   gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_element (GST_OBJECT (self), s));
+      gst_message_new_element (GST_OBJECT (self),
+          gst_as_receiver_connection_structure (state, remote, error,
+              partial_bytes)));
 }
 
 static void
@@ -751,12 +704,13 @@ maybe_post_stats (GstAudioStreamSrc * self, gint64 now_us)
 {
   GstStructure *s;
 
-  if (self->stats_interval_ms_started == 0 || now_us < self->next_stats_us)
+  if (now_us < self->next_stats_us)
     return;
   self->next_stats_us = now_us +
       (gint64) self->stats_interval_ms_started * G_TIME_SPAN_MILLISECOND;
   GST_OBJECT_LOCK (self);
-  s = stats_structure (self, "audiostreamsrc-stats");
+  s = gst_as_receiver_stats_structure (&self->receiver,
+      "audiostreamsrc-stats");
   GST_OBJECT_UNLOCK (self);
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self), s));
@@ -780,8 +734,7 @@ close_sender (GstAudioStreamSrc * self, const gchar * error)
       error ? error : "end of stream");
   post_connection (self, "closed", self->remote, error, dropped);
   drop_connection (self);
-  self->idle_since_us = g_get_monotonic_time ();
-  self->idle_frames = 0;
+  gst_as_silence_clock_reset (&self->silence, g_get_monotonic_time ());
 }
 
 /* A connection turned away: counted, and told once a minute per address
@@ -901,35 +854,19 @@ read_frames (GstAudioStreamSrc * self)
 }
 
 /* Silence due since the last sender left, at real time; NULL when less
- * than SILENCE_INTERVAL_US is due. */
+ * than GST_AS_SILENCE_INTERVAL_US is due. */
 static GstBuffer *
 silence_due (GstAudioStreamSrc * self, gint64 now_us)
 {
-  gint rate = GST_AUDIO_INFO_RATE (&self->info);
-  guint bpf = GST_AUDIO_INFO_BPF (&self->info);
-  gint64 behind_us;
-  guint64 due, frames;
+  guint64 frames = gst_as_silence_clock_due (&self->silence, now_us,
+      GST_AUDIO_INFO_RATE (&self->info));
   GstBuffer *buf;
   GstMapInfo map;
 
-  behind_us = now_us - self->idle_since_us -
-      (gint64) gst_util_uint64_scale_int (self->idle_frames, G_USEC_PER_SEC,
-      rate);
-  if (behind_us > SILENCE_MAX_BEHIND_US) {
-    /* the element was paused: start afresh */
-    self->idle_since_us = now_us - SILENCE_INTERVAL_US;
-    self->idle_frames = 0;
-    behind_us = SILENCE_INTERVAL_US;
-  }
-  if (behind_us < SILENCE_INTERVAL_US)
+  if (frames == 0)
     return NULL;
-
-  due = gst_util_uint64_scale_int (now_us - self->idle_since_us, rate,
-      G_USEC_PER_SEC);
-  frames = due - self->idle_frames;
-  self->idle_frames = due;
-
-  buf = gst_buffer_new_allocate (NULL, frames * bpf, NULL);
+  buf = gst_buffer_new_allocate (NULL,
+      frames * GST_AUDIO_INFO_BPF (&self->info), NULL);
   gst_buffer_map (buf, &map, GST_MAP_WRITE);
   gst_audio_format_info_fill_silence (self->info.finfo, map.data, map.size);
   gst_buffer_unmap (buf, &map);
@@ -940,24 +877,12 @@ silence_due (GstAudioStreamSrc * self, gint64 now_us)
   return buf;
 }
 
-/* How long create() may sleep: until the next stats message, and while no
- * sender is connected, the next silence. -1: until something happens. */
-static gint
-poll_timeout_ms (GstAudioStreamSrc * self, gint64 now_us)
+/* TLS may hold decrypted audio that the socket no longer shows */
+static gboolean
+tls_pending (GstAudioStreamSrc * self)
 {
-  gint64 until = G_MAXINT64;
-
-  if (self->stats_interval_ms_started > 0)
-    until = self->next_stats_us;
-  if (self->conn.stream == NULL)
-    until = MIN (until, now_us + SILENCE_INTERVAL_US);
-  /* TLS may hold decrypted audio that the socket no longer shows */
-  else if (self->conn_tls &&
-      g_pollable_input_stream_is_readable (self->conn_in))
-    until = now_us;
-  if (until == G_MAXINT64)
-    return -1;
-  return (gint) CLAMP ((until - now_us + 999) / 1000, 0, G_MAXINT);
+  return self->conn.stream != NULL && self->conn_tls &&
+      g_pollable_input_stream_is_readable (self->conn_in);
 }
 
 static GstFlowReturn
@@ -967,40 +892,24 @@ gst_audio_stream_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
   GstBuffer *buf = NULL;
 
   while (buf == NULL) {
-    GPollFD fds[4];
-    guint nfds = 0;
     gint64 now_us = g_get_monotonic_time ();
-    gint conn_index = -1, wakeup_index = -1;
-    gboolean pending;
+    gboolean pending = tls_pending (self);
+    GstAsListenerWait ready;
 
     maybe_post_stats (self, now_us);
-    if (!g_cancellable_make_pollfd (self->cancellable, &fds[nfds++]))
+    ready = gst_as_listener_wait (self->listener, self->conn.socket,
+        self->cancellable, gst_as_receiver_poll_timeout_ms (now_us,
+            self->next_stats_us, self->conn.stream == NULL, pending));
+    if (ready & GST_AS_LISTENER_WAIT_ERROR)
       return GST_FLOW_ERROR;
-    fds[nfds].fd = g_socket_get_fd (gst_as_listener_socket (self->listener));
-    fds[nfds++].events = G_IO_IN;
-    if (gst_as_listener_wakeup_fd (self->listener) >= 0) {
-      wakeup_index = nfds;
-      fds[nfds].fd = gst_as_listener_wakeup_fd (self->listener);
-      fds[nfds++].events = G_IO_IN;
-    }
-    if (self->conn.stream) {
-      conn_index = nfds;
-      fds[nfds].fd = g_socket_get_fd (self->conn.socket);
-      fds[nfds++].events = G_IO_IN | G_IO_HUP | G_IO_ERR;
-    }
-    fds[1].revents = fds[2].revents = fds[3].revents = 0;
-
-    g_poll (fds, nfds, poll_timeout_ms (self, now_us));
-    g_cancellable_release_fd (self->cancellable);
-    if (g_cancellable_is_cancelled (self->cancellable))
+    if (ready & GST_AS_LISTENER_WAIT_CANCELLED)
       return GST_FLOW_FLUSHING;
 
     /* the current sender's data first: a replacement closes it */
-    pending = self->conn_tls && conn_index >= 0 &&
-        g_pollable_input_stream_is_readable (self->conn_in);
-    if (conn_index >= 0 && (fds[conn_index].revents || pending))
+    if (self->conn.stream && ((ready & GST_AS_LISTENER_WAIT_DATA) ||
+            tls_pending (self)))
       buf = read_frames (self);
-    if (fds[1].revents || (wakeup_index >= 0 && fds[wakeup_index].revents))
+    if (ready & GST_AS_LISTENER_WAIT_ACCEPT)
       accept_senders (self);
     if (buf == NULL && self->conn.stream == NULL)
       buf = silence_due (self, g_get_monotonic_time ());
@@ -1023,22 +932,10 @@ static const gchar *const src_uri_params[] = {
   "tls-key-file", "tls-client-ca-file", "allowed-senders", NULL
 };
 
-static GstURIType
-gst_audio_stream_src_uri_get_type (GType type)
-{
-  return GST_URI_SRC;
-}
-
-static const gchar *const *
-gst_audio_stream_src_uri_get_protocols (GType type)
-{
-  return gst_as_uri_protocols ();
-}
-
 static gchar *
-gst_audio_stream_src_uri_get_uri (GstURIHandler * handler)
+gst_audio_stream_src_uri_get_uri (GstElement * element)
 {
-  GstAudioStreamSrc *self = GST_AUDIO_STREAM_SRC (handler);
+  GstAudioStreamSrc *self = GST_AUDIO_STREAM_SRC (element);
   gboolean tls;
   gchar *uri;
 
@@ -1050,43 +947,30 @@ gst_audio_stream_src_uri_get_uri (GstURIHandler * handler)
 }
 
 /* tls:// on the receiver: TLS is required, and start() fails clearly if
- * the query (or the properties) give no certificate. */
-static gboolean
-gst_audio_stream_src_uri_set_uri (GstURIHandler * handler,
-    const gchar * uri, GError ** error)
+ * the query (or the properties) give no certificate.
+ * called with the object lock held */
+static void
+gst_audio_stream_src_uri_take (GstElement * element, const GstAsUri * parsed)
 {
-  GstAudioStreamSrc *self = GST_AUDIO_STREAM_SRC (handler);
-  GstAsUri parsed;
-  gboolean ok;
+  GstAudioStreamSrc *self = GST_AUDIO_STREAM_SRC (element);
 
-  if (!gst_as_uri_check_state (GST_ELEMENT (self), error) ||
-      !gst_as_uri_parse (uri, &parsed, error))
-    return FALSE;
-
-  GST_OBJECT_LOCK (self);
   g_free (self->socket_path);
-  self->socket_path = g_strdup (parsed.socket_path);
-  if (parsed.host != NULL) {
+  self->socket_path = g_strdup (parsed->socket_path);
+  if (parsed->host != NULL) {
     g_free (self->host);
-    self->host = g_strdup (parsed.host);
-    self->port = parsed.port >= 0 ? parsed.port : DEFAULT_PORT;
+    self->host = g_strdup (parsed->host);
+    self->port = parsed->port >= 0 ? parsed->port : DEFAULT_PORT;
   }
-  self->uri_tls = parsed.tls;
-  GST_OBJECT_UNLOCK (self);
-
-  ok = gst_as_uri_apply_params (G_OBJECT (self), parsed.params,
-      src_uri_params, error);
-  gst_as_uri_clear (&parsed);
-  return ok;
+  self->uri_tls = parsed->tls;
 }
+
+static const GstAsUriHandlerInfo src_uri_info = {
+  GST_URI_SRC, src_uri_params, gst_audio_stream_src_uri_get_uri,
+  gst_audio_stream_src_uri_take,
+};
 
 static void
 gst_audio_stream_src_uri_handler_init (gpointer g_iface, gpointer iface_data)
 {
-  GstURIHandlerInterface *iface = g_iface;
-
-  iface->get_type = gst_audio_stream_src_uri_get_type;
-  iface->get_protocols = gst_audio_stream_src_uri_get_protocols;
-  iface->get_uri = gst_audio_stream_src_uri_get_uri;
-  iface->set_uri = gst_audio_stream_src_uri_set_uri;
+  gst_as_uri_handler_init (g_iface, &src_uri_info);
 }

@@ -140,6 +140,136 @@ GST_START_TEST (test_newest_sender_replaces_current)
 
 GST_END_TEST;
 
+GST_START_TEST (test_stats_structure)
+{
+  GstAsReceiver r;
+  GstStructure *st;
+  guint64 v;
+  gboolean connected = FALSE;
+  const gchar *fields[] = { "bytes", "frames", "senders", "replaced",
+    "partial-frames", "partial-bytes", "silence-frames", "refused",
+    "tls-failures"
+  };
+  guint i;
+
+  gst_as_receiver_init (&r, 4);
+  r.stats.bytes = 1;
+  r.stats.frames = 2;
+  r.stats.senders = 3;
+  r.stats.replaced = 4;
+  r.stats.partial_frames = 5;
+  r.stats.partial_bytes = 6;
+  r.stats.silence_frames = 7;
+  r.stats.refused = 8;
+  r.stats.tls_failures = 9;
+  r.connected = TRUE;
+
+  st = gst_as_receiver_stats_structure (&r, "audiostreamsrc-stats");
+  fail_unless_equals_string (gst_structure_get_name (st),
+      "audiostreamsrc-stats");
+  fail_unless_equals_int (gst_structure_n_fields (st), 10);
+  for (i = 0; i < G_N_ELEMENTS (fields); i++) {
+    fail_unless (gst_structure_get_uint64 (st, fields[i], &v), "%s",
+        fields[i]);
+    fail_unless_equals_uint64 (v, i + 1);
+  }
+  fail_unless (gst_structure_get_boolean (st, "connected", &connected));
+  fail_unless (connected);
+  gst_structure_free (st);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_connection_structure)
+{
+  GstStructure *st;
+  guint partial = 0;
+
+  st = gst_as_receiver_connection_structure ("closed", "127.0.0.1:5000",
+      "Connection reset by peer", 3);
+  fail_unless (gst_structure_has_name (st, "audiostreamsrc-connection"));
+  fail_unless_equals_string (gst_structure_get_string (st, "state"),
+      "closed");
+  fail_unless_equals_string (gst_structure_get_string (st, "remote"),
+      "127.0.0.1:5000");
+  fail_unless_equals_string (gst_structure_get_string (st, "error"),
+      "Connection reset by peer");
+  fail_unless (gst_structure_get_uint (st, "partial-bytes", &partial));
+  fail_unless_equals_int (partial, 3);
+  gst_structure_free (st);
+
+  /* no error: the field is there, NULL (applications test for it) */
+  st = gst_as_receiver_connection_structure ("accepted", "a", NULL, 0);
+  fail_unless (gst_structure_has_field_typed (st, "error", G_TYPE_STRING));
+  fail_unless (gst_structure_get_string (st, "error") == NULL);
+  gst_structure_free (st);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_silence_clock)
+{
+  GstAsSilenceClock c;
+  guint64 total = 0;
+  gint64 t;
+
+  gst_as_silence_clock_reset (&c, 1000000);
+  /* less than one interval due: nothing yet */
+  fail_unless_equals_uint64 (gst_as_silence_clock_due (&c, 1010000, 48000),
+      0);
+  fail_unless_equals_uint64 (gst_as_silence_clock_due (&c, 1020000, 48000),
+      960);
+  fail_unless_equals_uint64 (gst_as_silence_clock_due (&c, 1020000, 48000),
+      0);
+  /* 41 ms in all: 1968 frames, 1008 of them new */
+  fail_unless_equals_uint64 (gst_as_silence_clock_due (&c, 1041000, 48000),
+      1008);
+
+  /* asked at odd times for a minute, at 44.1 kHz: exactly real time, no
+   * rounding error piles up */
+  gst_as_silence_clock_reset (&c, 0);
+  for (t = 0; t <= 60 * G_USEC_PER_SEC; t += 20333)
+    total += gst_as_silence_clock_due (&c, t, 44100);
+  fail_unless_equals_uint64 (total,
+      gst_util_uint64_scale_int (t - 20333, 44100, G_USEC_PER_SEC));
+
+  /* after a pause (more than 200 ms behind) one interval comes, not the
+   * whole pause */
+  fail_unless_equals_uint64 (gst_as_silence_clock_due (&c,
+          t + 5 * G_USEC_PER_SEC, 44100), 882);
+  fail_unless_equals_uint64 (gst_as_silence_clock_due (&c,
+          t + 5 * G_USEC_PER_SEC + 20000, 44100), 882);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_poll_timeout)
+{
+  const gint64 now = 5 * G_USEC_PER_SEC;
+  const struct
+  {
+    gint64 next_stats_us;
+    gboolean idle, readable;
+    gint expected;
+  } cases[] = {
+    {G_MAXINT64, FALSE, FALSE, -1},     /* a sender, no stats: until data */
+    {G_MAXINT64, TRUE, FALSE, 20},      /* nobody sends: the next silence */
+    {now + 1500, FALSE, FALSE, 2},      /* rounded up, never early */
+    {now + 5000, TRUE, FALSE, 5},       /* stats before the silence */
+    {now + 50000, TRUE, FALSE, 20},
+    {G_MAXINT64, FALSE, TRUE, 0},       /* TLS holds decrypted data */
+    {now - 1000, FALSE, FALSE, 0},      /* stats overdue */
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++)
+    fail_unless_equals_int (gst_as_receiver_poll_timeout_ms (now,
+            cases[i].next_stats_us, cases[i].idle, cases[i].readable),
+        cases[i].expected);
+}
+
+GST_END_TEST;
+
 static Suite *
 receiver_suite (void)
 {
@@ -150,6 +280,10 @@ receiver_suite (void)
   tcase_add_test (tc, test_frames_survive_any_split);
   tcase_add_test (tc, test_partial_frame_discarded_when_sender_leaves);
   tcase_add_test (tc, test_newest_sender_replaces_current);
+  tcase_add_test (tc, test_stats_structure);
+  tcase_add_test (tc, test_connection_structure);
+  tcase_add_test (tc, test_silence_clock);
+  tcase_add_test (tc, test_poll_timeout);
   return s;
 }
 
