@@ -1678,3 +1678,134 @@ gst_as_playout_engine_render (GstAsPlayoutEngine * e,
     e->n.relatencies++;
   return TRUE;
 }
+
+/* ------------------------------------------------------------------------ */
+/* The same, as GStreamer objects                                            */
+
+/* What the element's properties allow but the engine cannot use: a
+ * maximum of 0, a minimum above the maximum. */
+void
+gst_as_playout_settings_clamp (GstAsPlayoutSettings * s)
+{
+  s->max_latency_ms = MAX (s->max_latency_ms, 1);
+  s->min_latency_ms = MIN (s->min_latency_ms, s->max_latency_ms);
+}
+
+/* Output buffers of the format, recycled: the output path does not
+ * allocate. NULL if the pool cannot be set up. */
+GstBufferPool *
+gst_as_playout_engine_make_pool (GstAsPlayoutEngine * e, GstCaps * caps)
+{
+  GstBufferPool *pool = gst_buffer_pool_new ();
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+
+  gst_buffer_pool_config_set_params (config, caps,
+      gst_as_playout_engine_chunk_frames (e) * gst_as_playout_engine_bpf (e),
+      4, 0);
+  if (!gst_buffer_pool_set_config (pool, config) ||
+      !gst_buffer_pool_set_active (pool, TRUE))
+    gst_clear_object (&pool);
+  return pool;
+}
+
+/* Queues @buf's audio (the caller keeps @buf), arrived at @at; @frames:
+ * the whole frames it completed. GST_FLOW_EOS after the end,
+ * NOT_NEGOTIATED without a format, ERROR when @buf cannot be read. */
+GstFlowReturn
+gst_as_playout_engine_push_buffer (GstAsPlayoutEngine * e,
+    const GstAsPlayoutSettings * s, GstBuffer * buf, GstClockTime at,
+    guint64 * frames, gboolean * dropped_partial)
+{
+  GstMapInfo map;
+
+  *frames = 0;
+  *dropped_partial = FALSE;
+  if (e->eos)
+    return GST_FLOW_EOS;
+  if (!e->have_format)
+    return GST_FLOW_NOT_NEGOTIATED;
+  if (!gst_buffer_map (buf, &map, GST_MAP_READ))
+    return GST_FLOW_ERROR;
+  /* what began before a discontinuity will not be completed by it */
+  *frames = gst_as_playout_engine_push (e, s, map.data, map.size,
+      GST_BUFFER_IS_DISCONT (buf), at, dropped_partial);
+  gst_buffer_unmap (buf, &map);
+  return GST_FLOW_OK;
+}
+
+/* Fills @buf (one chunk's size) with the next chunk and stamps it; FALSE
+ * when there was nothing to play (the end of the stream). @relatency: the
+ * reported latency changed. */
+gboolean
+gst_as_playout_engine_render_buffer (GstAsPlayoutEngine * e,
+    const GstAsPlayoutSettings * s, GstBuffer * buf, gboolean * relatency)
+{
+  guint n = gst_as_playout_engine_chunk_frames (e);
+  GstAsPlayoutChunk chunk;
+  GstMapInfo map;
+  gboolean produced;
+
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  produced = gst_as_playout_engine_render (e, s, map.data, n, &chunk);
+  gst_buffer_unmap (buf, &map);
+  if (!produced)
+    return FALSE;
+  if (chunk.frames < n)
+    gst_buffer_resize (buf, 0,
+        (gssize) chunk.frames * gst_as_playout_engine_bpf (e));
+
+  GST_BUFFER_PTS (buf) = chunk.pts;
+  GST_BUFFER_DTS (buf) = GST_CLOCK_TIME_NONE;
+  GST_BUFFER_DURATION (buf) = chunk.duration;
+  GST_BUFFER_OFFSET (buf) = chunk.offset;
+  GST_BUFFER_OFFSET_END (buf) = chunk.offset + chunk.frames;
+  if (chunk.discont)
+    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
+  *relatency = chunk.relatency;
+  return TRUE;
+}
+
+/* The adaptivejitterqueue-stats fields (and the stats property). */
+GstStructure *
+gst_as_playout_engine_stats_structure (GstAsPlayoutEngine * e)
+{
+  GstAsPlayoutStats st;
+
+  gst_as_playout_engine_get_stats (e, &st);
+  return gst_structure_new ("adaptivejitterqueue-stats",
+      "level-ms", G_TYPE_DOUBLE, st.level_ms,
+      "delay-ms", G_TYPE_DOUBLE, st.delay_ms,
+      "target-ms", G_TYPE_DOUBLE, st.target_ms,
+      "latency-ms", G_TYPE_DOUBLE, st.latency_ms,
+      "jitter-ms", G_TYPE_DOUBLE, st.jitter_ms,
+      "drift-ppm", G_TYPE_DOUBLE, st.drift_ppm,
+      "concealed-ms", G_TYPE_DOUBLE, st.concealed_ms,
+      "concealment-events", G_TYPE_UINT64, st.n.events,
+      "dropped-ms", G_TYPE_DOUBLE, st.dropped_ms,
+      "stretched-ms", G_TYPE_DOUBLE, st.stretched_ms,
+      "late-buffers", G_TYPE_UINT64, st.n.late_buffers,
+      "relatencies", G_TYPE_UINT64, st.n.relatencies,
+      "received-samples", G_TYPE_UINT64, st.n.received,
+      "played-samples", G_TYPE_UINT64, st.n.played,
+      "output-samples", G_TYPE_UINT64, st.n.output,
+      "concealed-samples", G_TYPE_UINT64, st.n.concealed,
+      "dropped-samples", G_TYPE_UINT64, st.n.dropped,
+      "inserted-samples", G_TYPE_UINT64, st.n.inserted,
+      "removed-samples", G_TYPE_UINT64, st.n.removed, NULL);
+}
+
+/* After a chunk: an adaptivejitterqueue-resize structure when the target
+ * moved enough to say so, else NULL. */
+GstStructure *
+gst_as_playout_engine_resize_structure (GstAsPlayoutEngine * e)
+{
+  GstAsPlayoutResize r;
+
+  if (!gst_as_playout_engine_take_resize (e, &r))
+    return NULL;
+  return gst_structure_new ("adaptivejitterqueue-resize",
+      "old-ms", G_TYPE_DOUBLE, r.old_ms,
+      "new-ms", G_TYPE_DOUBLE, r.new_ms,
+      "jitter-ms", G_TYPE_DOUBLE, r.jitter_ms,
+      "reason", G_TYPE_STRING, r.reason, NULL);
+}

@@ -147,4 +147,20 @@ gboolean gst_as_playout_engine_stats_due (GstAsPlayoutEngine * engine,
 gboolean gst_as_playout_engine_take_resize (GstAsPlayoutEngine * engine,
                                  GstAsPlayoutResize * resize);
 
+/* the same, as GStreamer objects */
+void     gst_as_playout_settings_clamp (GstAsPlayoutSettings * s);
+GstBufferPool *gst_as_playout_engine_make_pool (GstAsPlayoutEngine * engine,
+                                 GstCaps * caps);
+GstFlowReturn gst_as_playout_engine_push_buffer (GstAsPlayoutEngine * engine,
+                                 const GstAsPlayoutSettings * s,
+                                 GstBuffer * buf, GstClockTime at,
+                                 guint64 * frames, gboolean * dropped_partial);
+gboolean gst_as_playout_engine_render_buffer (GstAsPlayoutEngine * engine,
+                                 const GstAsPlayoutSettings * s,
+                                 GstBuffer * buf, gboolean * relatency);
+GstStructure *gst_as_playout_engine_stats_structure
+                                (GstAsPlayoutEngine * engine);
+GstStructure *gst_as_playout_engine_resize_structure
+                                (GstAsPlayoutEngine * engine);
+
 G_END_DECLS

@@ -85,6 +85,7 @@
 
 #include <gst/audio/audio.h>
 
+#include "audiostream/clockwait.h"
 #include "audiostream/runningtime.h"
 #include "audiostream/playout-engine.h"
 
@@ -147,8 +148,7 @@ struct _GstAdaptiveJitterQueue
   gboolean flushing;
   gboolean blocked;             /* not PLAYING: no clock to pace on */
   GstFlowReturn srcresult;
-  GstClockID clock_id;          /* the task's pending wait */
-  GstClock *id_clock;           /* the clock clock_id was made for */
+  GstAsClockWait wait;          /* the task's */
   gboolean need_segment;
 
   GstAsPlayoutEngine *engine;   /* input, estimation, output decisions */
@@ -201,7 +201,6 @@ static gboolean gst_adaptive_jitter_queue_src_query (GstPad * pad,
 static gboolean gst_adaptive_jitter_queue_src_activate_mode (GstPad * pad,
     GstObject * parent, GstPadMode mode, gboolean active);
 static void gst_adaptive_jitter_queue_loop (GstPad * pad);
-static void clear_clock_id (GstAdaptiveJitterQueue * self);
 
 static void
 gst_adaptive_jitter_queue_class_init (GstAdaptiveJitterQueueClass * klass)
@@ -322,7 +321,7 @@ gst_adaptive_jitter_queue_finalize (GObject * object)
   free_pool (self);
   gst_clear_caps (&self->refused_caps);
   g_clear_pointer (&self->engine, gst_as_playout_engine_free);
-  clear_clock_id (self);
+  gst_as_clock_wait_clear (&self->wait);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -334,57 +333,11 @@ settings_copy (GstAdaptiveJitterQueue * self, Settings * s)
   GST_OBJECT_LOCK (self);
   *s = self->props;
   GST_OBJECT_UNLOCK (self);
-  s->engine.max_latency_ms = MAX (s->engine.max_latency_ms, 1);
-  s->engine.min_latency_ms = MIN (s->engine.min_latency_ms,
-      s->engine.max_latency_ms);
+  gst_as_playout_settings_clamp (&s->engine);
 }
 
 /* ------------------------------------------------------------------------ */
 /* Messages                                                                  */
-
-/* called with self->lock held; the caller owns the result */
-static GstStructure *
-build_stats (GstAdaptiveJitterQueue * self)
-{
-  GstAsPlayoutStats st;
-
-  gst_as_playout_engine_get_stats (self->engine, &st);
-  return gst_structure_new ("adaptivejitterqueue-stats",
-      "level-ms", G_TYPE_DOUBLE, st.level_ms,
-      "delay-ms", G_TYPE_DOUBLE, st.delay_ms,
-      "target-ms", G_TYPE_DOUBLE, st.target_ms,
-      "latency-ms", G_TYPE_DOUBLE, st.latency_ms,
-      "jitter-ms", G_TYPE_DOUBLE, st.jitter_ms,
-      "drift-ppm", G_TYPE_DOUBLE, st.drift_ppm,
-      "concealed-ms", G_TYPE_DOUBLE, st.concealed_ms,
-      "concealment-events", G_TYPE_UINT64, st.n.events,
-      "dropped-ms", G_TYPE_DOUBLE, st.dropped_ms,
-      "stretched-ms", G_TYPE_DOUBLE, st.stretched_ms,
-      "late-buffers", G_TYPE_UINT64, st.n.late_buffers,
-      "relatencies", G_TYPE_UINT64, st.n.relatencies,
-      "received-samples", G_TYPE_UINT64, st.n.received,
-      "played-samples", G_TYPE_UINT64, st.n.played,
-      "output-samples", G_TYPE_UINT64, st.n.output,
-      "concealed-samples", G_TYPE_UINT64, st.n.concealed,
-      "dropped-samples", G_TYPE_UINT64, st.n.dropped,
-      "inserted-samples", G_TYPE_UINT64, st.n.inserted,
-      "removed-samples", G_TYPE_UINT64, st.n.removed, NULL);
-}
-
-/* called with self->lock held, after a chunk */
-static GstStructure *
-maybe_resize (GstAdaptiveJitterQueue * self)
-{
-  GstAsPlayoutResize r;
-
-  if (!gst_as_playout_engine_take_resize (self->engine, &r))
-    return NULL;
-  return gst_structure_new ("adaptivejitterqueue-resize",
-      "old-ms", G_TYPE_DOUBLE, r.old_ms,
-      "new-ms", G_TYPE_DOUBLE, r.new_ms,
-      "jitter-ms", G_TYPE_DOUBLE, r.jitter_ms,
-      "reason", G_TYPE_STRING, r.reason, NULL);
-}
 
 static void
 post_messages (GstAdaptiveJitterQueue * self, GstStructure * stats,
@@ -411,8 +364,8 @@ gst_adaptive_jitter_queue_chain (GstPad * pad, GstObject * parent,
   GstAdaptiveJitterQueue *self = GST_ADAPTIVE_JITTER_QUEUE (parent);
   GstClockTime at = GST_CLOCK_TIME_NONE;
   GstFlowReturn ret;
-  GstMapInfo map;
   gboolean timed, cut = FALSE;
+  guint64 frames = 0;
   Settings s;
 
   g_mutex_lock (&self->lock);
@@ -422,65 +375,29 @@ gst_adaptive_jitter_queue_chain (GstPad * pad, GstObject * parent,
   if (timed)
     at = gst_as_running_time_now (GST_ELEMENT (self));
 
-  if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
-    goto map_failed;
-
   settings_copy (self, &s);
   g_mutex_lock (&self->lock);
-  if (self->flushing) {
+  if (self->flushing)
     ret = GST_FLOW_FLUSHING;
-    goto out;
-  }
-  if (self->srcresult != GST_FLOW_OK) {
+  else if (self->srcresult != GST_FLOW_OK)
     ret = self->srcresult;
-    goto out;
-  }
-  if (gst_as_playout_engine_is_eos (self->engine)) {
-    ret = GST_FLOW_EOS;
-    goto out;
-  }
-  if (!gst_as_playout_engine_has_format (self->engine, NULL)) {
-    ret = GST_FLOW_NOT_NEGOTIATED;
-    goto out;
-  }
-
-  /* what began before a discontinuity will not be completed by it */
-  if (gst_as_playout_engine_push (self->engine, &s.engine, map.data,
-          map.size, GST_BUFFER_IS_DISCONT (buffer), at, &cut) > 0)
+  else
+    ret = gst_as_playout_engine_push_buffer (self->engine, &s.engine, buffer,
+        at, &frames, &cut);
+  if (frames > 0)
     g_cond_broadcast (&self->cond);
-  ret = GST_FLOW_OK;
-
-out:
   g_mutex_unlock (&self->lock);
-  gst_buffer_unmap (buffer, &map);
   gst_buffer_unref (buffer);
+
+  if (ret == GST_FLOW_ERROR)
+    GST_ELEMENT_ERROR (self, RESOURCE, FAILED, ("Could not read a buffer."),
+        (NULL));
   if (cut)
     GST_ELEMENT_WARNING (self, STREAM, DECODE,
         ("Dropped an incomplete audio frame before a discontinuity."),
         ("the input is not cut at frame boundaries and a buffer was lost "
             "upstream"));
   return ret;
-
-map_failed:
-  gst_buffer_unref (buffer);
-  GST_ELEMENT_ERROR (self, RESOURCE, FAILED, ("Could not read a buffer."),
-      (NULL));
-  return GST_FLOW_ERROR;
-}
-
-/* Output buffers of the format, recycled: the output path does not
- * allocate. */
-static GstBufferPool *
-make_pool (GstCaps * caps, guint size)
-{
-  GstBufferPool *pool = gst_buffer_pool_new ();
-  GstStructure *config = gst_buffer_pool_get_config (pool);
-
-  gst_buffer_pool_config_set_params (config, caps, size, 4, 0);
-  if (!gst_buffer_pool_set_config (pool, config) ||
-      !gst_buffer_pool_set_active (pool, TRUE))
-    gst_clear_object (&pool);
-  return pool;
 }
 
 /* called with self->lock held */
@@ -495,8 +412,7 @@ setup_format (GstAdaptiveJitterQueue * self, const GstAudioInfo * info,
   free_pool (self);
   gst_as_playout_engine_set_format (e, info, &s->engine);
   self->need_segment = TRUE;
-  self->pool = make_pool (caps, gst_as_playout_engine_chunk_frames (e) *
-      gst_as_playout_engine_bpf (e));
+  self->pool = gst_as_playout_engine_make_pool (e, caps);
   if (self->pool == NULL) {
     gst_as_playout_engine_clear_format (e);
     return FALSE;
@@ -574,8 +490,7 @@ no_pool:
 static void
 wake_task (GstAdaptiveJitterQueue * self)
 {
-  if (self->clock_id)
-    gst_clock_id_unschedule (self->clock_id);
+  gst_as_clock_wait_unschedule (&self->wait);
   g_cond_broadcast (&self->cond);
 }
 
@@ -716,31 +631,6 @@ gst_adaptive_jitter_queue_src_activate_mode (GstPad * pad,
   return gst_pad_stop_task (pad);
 }
 
-/* called with self->lock held, or when no thread runs */
-static void
-clear_clock_id (GstAdaptiveJitterQueue * self)
-{
-  if (self->clock_id)
-    gst_clock_id_unref (self->clock_id);
-  self->clock_id = NULL;
-  gst_clear_object (&self->id_clock);
-}
-
-/* called with self->lock held */
-static GstClockID
-prepare_wait (GstAdaptiveJitterQueue * self, GstClock * clock,
-    GstClockTime at)
-{
-  if (self->clock_id && self->id_clock != clock)
-    clear_clock_id (self);
-  if (self->clock_id == NULL) {
-    self->clock_id = gst_clock_new_single_shot_id (clock, at);
-    self->id_clock = gst_object_ref (clock);
-  } else
-    gst_clock_single_shot_id_reinit (clock, self->clock_id, at);
-  return gst_clock_id_ref (self->clock_id);
-}
-
 static void
 push_eos (GstAdaptiveJitterQueue * self)
 {
@@ -791,39 +681,6 @@ wait_ready (GstAdaptiveJitterQueue * self, GstClock ** clock,
     }
     return READY_TO_PLAY;
   }
-}
-
-/* Fills @buf with the next chunk and stamps it; FALSE when there was
- * nothing to play (the end of the stream). Sets @latency when the
- * reported latency changed.
- * called with self->lock held */
-static gboolean
-produce_chunk (GstAdaptiveJitterQueue * self, const Settings * s,
-    GstBuffer * buf, gboolean * latency)
-{
-  GstAsPlayoutChunk chunk;
-  GstMapInfo map;
-  gboolean produced;
-
-  gst_buffer_map (buf, &map, GST_MAP_WRITE);
-  produced = gst_as_playout_engine_render (self->engine, &s->engine,
-      map.data, gst_as_playout_engine_chunk_frames (self->engine), &chunk);
-  gst_buffer_unmap (buf, &map);
-  if (!produced)
-    return FALSE;
-  if (chunk.frames < gst_as_playout_engine_chunk_frames (self->engine))
-    gst_buffer_resize (buf, 0,
-        (gssize) chunk.frames * gst_as_playout_engine_bpf (self->engine));
-
-  GST_BUFFER_PTS (buf) = chunk.pts;
-  GST_BUFFER_DTS (buf) = GST_CLOCK_TIME_NONE;
-  GST_BUFFER_DURATION (buf) = chunk.duration;
-  GST_BUFFER_OFFSET (buf) = chunk.offset;
-  GST_BUFFER_OFFSET_END (buf) = chunk.offset + chunk.frames;
-  if (chunk.discont)
-    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
-  *latency = chunk.relatency;
-  return TRUE;
 }
 
 static void
@@ -880,8 +737,9 @@ gst_adaptive_jitter_queue_loop (GstPad * pad)
   }
   if (!gst_as_playout_engine_is_started (self->engine))
     gst_as_playout_engine_start (self->engine, now);
-  id = prepare_wait (self, clock, gst_element_get_base_time (GST_ELEMENT
-          (self)) + gst_as_playout_engine_next_due (self->engine));
+  id = gst_as_clock_wait_prepare (&self->wait, clock,
+      gst_element_get_base_time (GST_ELEMENT (self)) +
+      gst_as_playout_engine_next_due (self->engine));
   pool = gst_object_ref (self->pool);
   g_mutex_unlock (&self->lock);
 
@@ -899,16 +757,17 @@ gst_adaptive_jitter_queue_loop (GstPad * pad)
   /* the format may have changed while we waited */
   produced = !self->flushing && !self->blocked &&
       gst_as_playout_engine_is_started (self->engine) &&
-      pool == self->pool && produce_chunk (self, &s, buf, &latency);
+      pool == self->pool && gst_as_playout_engine_render_buffer
+      (self->engine, &s.engine, buf, &latency);
   gst_object_unref (pool);
   if (!produced) {
     g_mutex_unlock (&self->lock);
     gst_buffer_unref (buf);
     goto done;
   }
-  resize = maybe_resize (self);
+  resize = gst_as_playout_engine_resize_structure (self->engine);
   if (gst_as_playout_engine_stats_due (self->engine, s.stats_interval_ms))
-    stats = build_stats (self);
+    stats = gst_as_playout_engine_stats_structure (self->engine);
   if (self->need_segment) {
     GstSegment seg;
 
@@ -981,7 +840,7 @@ gst_adaptive_jitter_queue_change_state (GstElement * element,
       break;
     case GST_STATE_CHANGE_PAUSED_TO_READY:
       g_mutex_lock (&self->lock);
-      clear_clock_id (self);
+      gst_as_clock_wait_clear (&self->wait);
       free_pool (self);
       gst_as_playout_engine_clear_format (self->engine);
       g_mutex_unlock (&self->lock);
@@ -1037,7 +896,7 @@ gst_adaptive_jitter_queue_get_property (GObject * object, guint prop_id,
     GstStructure *st;
 
     g_mutex_lock (&self->lock);
-    st = build_stats (self);
+    st = gst_as_playout_engine_stats_structure (self->engine);
     g_mutex_unlock (&self->lock);
     g_value_take_boxed (value, st);
     return;

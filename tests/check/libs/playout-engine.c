@@ -753,6 +753,205 @@ GST_START_TEST (test_partial_frames_and_end)
 
 GST_END_TEST;
 
+/* The GStreamer face of the engine (buffers in, stamped buffers out,
+ * stats and resize structures) does what its plain calls do: two engines
+ * fed the same real trace, one through each, give the same audio, the
+ * same timestamps, the same resizes and the same stats, chunk by chunk. */
+GST_START_TEST (test_buffer_face_matches_engine)
+{
+  GArray *arrivals = read_trace ("proxy-stalls.trace.gz");
+  Replay *plain = replay_new ();
+  Replay *gst = replay_new ();
+  GstCaps *caps = gst_audio_info_to_caps (&gst->info);
+  GstBufferPool *pool = gst_as_playout_engine_make_pool (gst->e, caps);
+  guint i, resizes = 0, chunks = 0;
+  gdouble phase = 0;
+  guint64 media = 0;
+
+  fail_unless (pool != NULL);
+  for (i = 0; i < arrivals->len && i < 6000; i++) {
+    const Arrival *a = &g_array_index (arrivals, Arrival, i);
+    GstBuffer *in = gst_buffer_new_allocate (NULL, (gsize) a->frames * 2,
+        NULL);
+    GstMapInfo map;
+    gboolean cut = TRUE;
+    guint64 frames;
+    guint k;
+
+    while (gst_as_playout_engine_is_started (plain->e) &&
+        gst_as_playout_engine_next_due (plain->e) < a->at) {
+      GstAsPlayoutChunk chunk;
+      GstAsPlayoutResize r;
+      GstStructure *st_plain, *st_gst, *resize;
+      GstAsPlayoutStats st;
+      GstBuffer *out = NULL;
+      gboolean relatency = FALSE, took;
+      gdouble v;
+
+      fail_unless_equals_uint64 (gst_as_playout_engine_next_due (gst->e),
+          gst_as_playout_engine_next_due (plain->e));
+      fail_unless (gst_as_playout_engine_render (plain->e, &plain->s,
+              plain->out, plain->chunk, &chunk));
+      fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &out,
+              NULL), GST_FLOW_OK);
+      fail_unless (gst_as_playout_engine_render_buffer (gst->e, &gst->s, out,
+              &relatency));
+      fail_unless_equals_uint64 (GST_BUFFER_PTS (out), chunk.pts);
+      fail_unless_equals_uint64 (GST_BUFFER_DURATION (out), chunk.duration);
+      fail_unless_equals_uint64 (GST_BUFFER_OFFSET (out), chunk.offset);
+      fail_unless_equals_uint64 (GST_BUFFER_OFFSET_END (out),
+          chunk.offset + chunk.frames);
+      fail_unless_equals_int (GST_BUFFER_IS_DISCONT (out), chunk.discont);
+      fail_unless_equals_int (relatency, chunk.relatency);
+      fail_unless (gst_buffer_memcmp (out, 0, plain->out,
+              (gsize) chunk.frames * 2) == 0);
+      fail_unless_equals_int (gst_buffer_get_size (out), chunk.frames * 2);
+      gst_buffer_unref (out);
+
+      took = gst_as_playout_engine_take_resize (plain->e, &r);
+      resize = gst_as_playout_engine_resize_structure (gst->e);
+      fail_unless_equals_int (took, resize != NULL);
+      if (took) {
+        fail_unless (gst_structure_has_name (resize,
+                "adaptivejitterqueue-resize"));
+        fail_unless (gst_structure_get_double (resize, "old-ms", &v));
+        fail_unless_equals_float (v, r.old_ms);
+        fail_unless (gst_structure_get_double (resize, "new-ms", &v));
+        fail_unless_equals_float (v, r.new_ms);
+        fail_unless (gst_structure_get_double (resize, "jitter-ms", &v));
+        fail_unless_equals_float (v, r.jitter_ms);
+        fail_unless_equals_string (gst_structure_get_string (resize,
+                "reason"), r.reason);
+        gst_structure_free (resize);
+        resizes++;
+      }
+
+      gst_as_playout_engine_get_stats (plain->e, &st);
+      st_plain = gst_structure_new ("adaptivejitterqueue-stats",
+          "level-ms", G_TYPE_DOUBLE, st.level_ms,
+          "delay-ms", G_TYPE_DOUBLE, st.delay_ms,
+          "target-ms", G_TYPE_DOUBLE, st.target_ms,
+          "latency-ms", G_TYPE_DOUBLE, st.latency_ms,
+          "jitter-ms", G_TYPE_DOUBLE, st.jitter_ms,
+          "drift-ppm", G_TYPE_DOUBLE, st.drift_ppm,
+          "concealed-ms", G_TYPE_DOUBLE, st.concealed_ms,
+          "concealment-events", G_TYPE_UINT64, st.n.events,
+          "dropped-ms", G_TYPE_DOUBLE, st.dropped_ms,
+          "stretched-ms", G_TYPE_DOUBLE, st.stretched_ms,
+          "late-buffers", G_TYPE_UINT64, st.n.late_buffers,
+          "relatencies", G_TYPE_UINT64, st.n.relatencies,
+          "received-samples", G_TYPE_UINT64, st.n.received,
+          "played-samples", G_TYPE_UINT64, st.n.played,
+          "output-samples", G_TYPE_UINT64, st.n.output,
+          "concealed-samples", G_TYPE_UINT64, st.n.concealed,
+          "dropped-samples", G_TYPE_UINT64, st.n.dropped,
+          "inserted-samples", G_TYPE_UINT64, st.n.inserted,
+          "removed-samples", G_TYPE_UINT64, st.n.removed, NULL);
+      st_gst = gst_as_playout_engine_stats_structure (gst->e);
+      fail_unless (gst_structure_is_equal (st_plain, st_gst),
+          "%" GST_PTR_FORMAT " != %" GST_PTR_FORMAT, st_plain, st_gst);
+      gst_structure_free (st_plain);
+      gst_structure_free (st_gst);
+      chunks++;
+    }
+
+    gst_buffer_map (in, &map, GST_MAP_WRITE);
+    for (k = 0; k < a->frames; k++) {
+      gdouble v = ajq_speech_sample (media + k, RATE, &phase);
+
+      GST_WRITE_UINT16_LE (map.data + k * 2,
+          (gint16) CLAMP (lrint (v * 32767.0), -32768, 32767));
+    }
+    fail_unless_equals_uint64 (gst_as_playout_engine_push (plain->e,
+            &plain->s, map.data, map.size, FALSE, a->at, NULL), a->frames);
+    gst_buffer_unmap (in, &map);
+    fail_unless_equals_int (gst_as_playout_engine_push_buffer (gst->e,
+            &gst->s, in, a->at, &frames, &cut), GST_FLOW_OK);
+    fail_unless_equals_uint64 (frames, a->frames);
+    fail_if (cut);
+    gst_buffer_unref (in);
+    media += a->frames;
+    if (!gst_as_playout_engine_is_started (plain->e)) {
+      gst_as_playout_engine_start (plain->e, a->at);
+      gst_as_playout_engine_start (gst->e, a->at);
+    }
+  }
+  /* the trace moved the target: resizes were compared, not only chunks */
+  fail_unless (resizes > 0);
+  fail_unless (chunks > 1000);
+
+  gst_buffer_pool_set_active (pool, FALSE);
+  gst_object_unref (pool);
+  gst_caps_unref (caps);
+  g_array_unref (arrivals);
+  replay_free (plain);
+  replay_free (gst);
+}
+
+GST_END_TEST;
+
+/* What a buffer cannot go into says so as a flow return. */
+GST_START_TEST (test_push_buffer_flows)
+{
+  GstAsPlayoutSettings s = { 0.97, 10, 1000, -1 };
+  GstAsPlayoutEngine *e = gst_as_playout_engine_new ();
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, 6, NULL);
+  GstAudioInfo info;
+  gboolean cut;
+  guint64 frames;
+
+  gst_buffer_memset (buf, 0, 0, 6);
+  gst_as_playout_engine_begin (e, &s);
+  fail_unless_equals_int (gst_as_playout_engine_push_buffer (e, &s, buf, 0,
+          &frames, &cut), GST_FLOW_NOT_NEGOTIATED);
+
+  gst_audio_info_set_format (&info, GST_AUDIO_FORMAT_S16LE, RATE, 2, NULL);
+  gst_as_playout_engine_set_format (e, &info, &s);
+  /* one frame and a half */
+  fail_unless_equals_int (gst_as_playout_engine_push_buffer (e, &s, buf, 0,
+          &frames, &cut), GST_FLOW_OK);
+  fail_unless_equals_uint64 (frames, 1);
+  fail_if (cut);
+  /* a discontinuity: the half frame before it is dropped, and said */
+  GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
+  fail_unless_equals_int (gst_as_playout_engine_push_buffer (e, &s, buf, 0,
+          &frames, &cut), GST_FLOW_OK);
+  fail_unless (cut);
+  fail_unless_equals_uint64 (frames, 1);
+
+  gst_as_playout_engine_end (e);
+  fail_unless_equals_int (gst_as_playout_engine_push_buffer (e, &s, buf, 0,
+          &frames, &cut), GST_FLOW_EOS);
+  fail_unless_equals_uint64 (frames, 0);
+  gst_buffer_unref (buf);
+  gst_as_playout_engine_free (e);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_settings_clamp)
+{
+  const struct
+  {
+    guint min, max, want_min, want_max;
+  } cases[] = {
+    {10, 1000, 10, 1000},
+    {0, 0, 0, 1},               /* max-latency-ms 0 is no queue at all */
+    {500, 100, 100, 100},       /* min above max: max wins */
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    GstAsPlayoutSettings s = { 0.97, cases[i].min, cases[i].max, -1 };
+
+    gst_as_playout_settings_clamp (&s);
+    fail_unless_equals_int (s.min_latency_ms, cases[i].want_min);
+    fail_unless_equals_int (s.max_latency_ms, cases[i].want_max);
+  }
+}
+
+GST_END_TEST;
+
 static Suite *
 playout_engine_suite (void)
 {
@@ -768,6 +967,9 @@ playout_engine_suite (void)
   tcase_add_test (tc, test_gauss_jitter);
   tcase_add_test (tc, test_format_memory_limit);
   tcase_add_test (tc, test_partial_frames_and_end);
+  tcase_add_test (tc, test_buffer_face_matches_engine);
+  tcase_add_test (tc, test_push_buffer_flows);
+  tcase_add_test (tc, test_settings_clamp);
   return s;
 }
 
