@@ -91,8 +91,7 @@
 #include <string.h>
 
 #include "audiostream/runningtime.h"
-#include "audiostream/listener.h"
-#include "audiostream/receiver.h"
+#include "audiostream/receivesession.h"
 #include "audiostream/urihandler.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_audio_stream_src_debug);
@@ -106,9 +105,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_audio_stream_src_debug);
 #define DEFAULT_CHANNELS 2
 #define DEFAULT_STATS_INTERVAL_MS 1000
 #define DEFAULT_ALLOWED_SENDERS NULL
-
-/* what one read takes from the socket at most */
-#define READ_BYTES (16 * 1024)
 
 enum
 {
@@ -131,11 +127,12 @@ enum
 /* Threads: the streaming thread (create(): accept, read, silence, stats
  * messages) and application threads (properties, state changes, unlock()).
  *
- * The listener and the current connection are the streaming thread's
- * between start() and stop(); basesrc stops that thread before stop().
- * unlock() only cancels `cancellable`, which create() polls with the
- * sockets. The receiver's counters and `current_port` are under the
- * object lock (a leaf: it is never held across I/O). */
+ * The session (listener, current connection, silence) is the streaming
+ * thread's between start() and stop(); basesrc stops that thread before
+ * stop(). unlock() only cancels `cancellable`, which the session polls
+ * with the sockets. The receiver's counters and `current_port` are under
+ * the object lock (a leaf: it is never held across I/O or the session's
+ * callback). */
 struct _GstAudioStreamSrc
 {
   GstPushSrc parent;
@@ -161,16 +158,11 @@ struct _GstAudioStreamSrc
   GCancellable *cancellable;
 
   /* streaming thread (and start()/stop()) only */
-  GstAsListener *listener;
-  GstAsAccepted conn;           /* the current sender; stream NULL: none */
-  GPollableInputStream *conn_in;
-  gboolean conn_tls;
-  gchar *remote;
+  GstAsReceiveSession *session;
   gchar *target;                /* as messages name it */
   GstAudioInfo info;
   guint stats_interval_ms_started;
   gint64 next_stats_us;         /* G_MAXINT64: no stats */
-  GstAsSilenceClock silence;    /* since the last sender left */
 };
 
 GType
@@ -238,6 +230,8 @@ static GstCaps *gst_audio_stream_src_get_caps (GstBaseSrc * bsrc,
 static gboolean gst_audio_stream_src_negotiate (GstBaseSrc * bsrc);
 static GstFlowReturn gst_audio_stream_src_create (GstPushSrc * psrc,
     GstBuffer ** outbuf);
+static void on_notice (const GstAsReceiveNotice * notice,
+    gpointer user_data);
 
 static void
 gst_audio_stream_src_class_init (GstAudioStreamSrcClass * klass)
@@ -559,13 +553,13 @@ gst_audio_stream_src_start (GstBaseSrc * bsrc)
   if (!configure_senders (self, listener, &err))
     goto settings_failed;
 
-  self->listener = listener;
   GST_OBJECT_LOCK (self);
   self->current_port = gst_as_listener_port (listener);
   GST_OBJECT_UNLOCK (self);
-  gst_as_silence_clock_reset (&self->silence, g_get_monotonic_time ());
+  self->session = gst_as_receive_session_new (listener, &self->info,
+      &self->receiver, GST_OBJECT_GET_LOCK (self), on_notice, self);
   self->next_stats_us = self->stats_interval_ms_started == 0 ? G_MAXINT64 :
-      self->silence.since_us +
+      g_get_monotonic_time () +
       (gint64) self->stats_interval_ms_started * G_TIME_SPAN_MILLISECOND;
   GST_INFO_OBJECT (self, "listening on %s (port %d)", self->target,
       self->current_port);
@@ -592,23 +586,12 @@ listen_failed:
   }
 }
 
-static void
-drop_connection (GstAudioStreamSrc * self)
-{
-  if (self->conn.stream == NULL)
-    return;
-  gst_as_accepted_clear (&self->conn);
-  self->conn_in = NULL;
-  g_clear_pointer (&self->remote, g_free);
-}
-
 static gboolean
 gst_audio_stream_src_stop (GstBaseSrc * bsrc)
 {
   GstAudioStreamSrc *self = GST_AUDIO_STREAM_SRC (bsrc);
 
-  drop_connection (self);
-  g_clear_pointer (&self->listener, gst_as_listener_free);
+  g_clear_pointer (&self->session, gst_as_receive_session_free);
   g_clear_pointer (&self->target, g_free);
   GST_OBJECT_LOCK (self);
   self->current_port = 0;
@@ -687,7 +670,7 @@ gst_audio_stream_src_negotiate (GstBaseSrc * bsrc)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Messages                                                                  */
+/* Streaming                                                                 */
 
 static void
 post_connection (GstAudioStreamSrc * self, const gchar * state,
@@ -697,6 +680,60 @@ post_connection (GstAudioStreamSrc * self, const gchar * state,
       gst_message_new_element (GST_OBJECT (self),
           gst_as_receiver_connection_structure (state, remote, error,
               partial_bytes)));
+}
+
+/* What the session saw, logged and posted; a refusal is told once a
+ * minute per address (a flood must not flood the bus). */
+static void
+on_notice (const GstAsReceiveNotice * n, gpointer user_data)
+{
+  GstAudioStreamSrc *self = user_data;
+
+  switch (n->event) {
+    case GST_AS_RECEIVE_ACCEPTED:
+      GST_INFO_OBJECT (self, "sender %s accepted%s", n->remote,
+          n->tls ? " (TLS)" : "");
+      post_connection (self, "accepted", n->remote, NULL, 0);
+      break;
+    case GST_AS_RECEIVE_REPLACED:
+      GST_WARNING_OBJECT (self, "sender %s replaces %s, which was still "
+          "connected (the newest sender wins)", n->new_remote, n->remote);
+      post_connection (self, "replaced", n->remote, NULL, n->partial_bytes);
+      break;
+    case GST_AS_RECEIVE_CLOSED:
+      if (n->partial_bytes > 0)
+        GST_WARNING_OBJECT (self, "%s left in the middle of a frame: %u "
+            "bytes discarded", n->remote, n->partial_bytes);
+      GST_INFO_OBJECT (self, "sender %s closed: %s", n->remote,
+          n->error ? n->error : "end of stream");
+      post_connection (self, "closed", n->remote, n->error,
+          n->partial_bytes);
+      break;
+    case GST_AS_RECEIVE_TLS_FAILED:
+      if (!n->tell) {
+        GST_DEBUG_OBJECT (self, "sender %s dropped again: %s", n->remote,
+            n->error);
+        break;
+      }
+      GST_WARNING_OBJECT (self, "sender %s dropped: %s", n->remote,
+          n->error);
+      post_connection (self, "refused", n->remote, n->error, 0);
+      break;
+    case GST_AS_RECEIVE_REFUSED:
+      if (!n->tell) {
+        GST_DEBUG_OBJECT (self, "refused %s again", n->remote);
+        break;
+      }
+      GST_ELEMENT_WARNING (self, RESOURCE, READ,
+          ("Refused a sender from %s: it is not in allowed-senders (told "
+              "once a minute per address; see the refused count).",
+              n->address ? n->address : n->remote), ("%s", n->error));
+      post_connection (self, "refused", n->remote, n->error, 0);
+      break;
+    case GST_AS_RECEIVE_ACCEPT_ERROR:
+      GST_WARNING_OBJECT (self, "accept on %s: %s", self->target, n->error);
+      break;
+  }
 }
 
 static void
@@ -716,203 +753,19 @@ maybe_post_stats (GstAudioStreamSrc * self, gint64 now_us)
       gst_message_new_element (GST_OBJECT (self), s));
 }
 
-/* ------------------------------------------------------------------------ */
-/* Streaming                                                                 */
-
-static void
-close_sender (GstAudioStreamSrc * self, const gchar * error)
-{
-  guint dropped;
-
-  GST_OBJECT_LOCK (self);
-  dropped = gst_as_receiver_close (&self->receiver);
-  GST_OBJECT_UNLOCK (self);
-  if (dropped > 0)
-    GST_WARNING_OBJECT (self, "%s left in the middle of a frame: %u bytes "
-        "discarded", self->remote, dropped);
-  GST_INFO_OBJECT (self, "sender %s closed: %s", self->remote,
-      error ? error : "end of stream");
-  post_connection (self, "closed", self->remote, error, dropped);
-  drop_connection (self);
-  gst_as_silence_clock_reset (&self->silence, g_get_monotonic_time ());
-}
-
-/* A connection turned away: counted, and told once a minute per address
- * and reason (a flood must not flood the bus). */
-static void
-count_refusal (GstAudioStreamSrc * self, GstAsAcceptResult result,
-    GstAsAccepted * a)
-{
-  gboolean tls_failure = result == GST_AS_ACCEPT_FAILED;
-
-  GST_OBJECT_LOCK (self);
-  gst_as_receiver_refuse (&self->receiver, tls_failure);
-  GST_OBJECT_UNLOCK (self);
-  if (tls_failure && a->tell) {
-    GST_WARNING_OBJECT (self, "sender %s dropped: %s", a->remote,
-        a->error->message);
-    post_connection (self, "refused", a->remote, a->error->message, 0);
-  } else if (tls_failure) {
-    GST_DEBUG_OBJECT (self, "sender %s dropped again: %s", a->remote,
-        a->error->message);
-  } else if (a->tell) {
-    GST_ELEMENT_WARNING (self, RESOURCE, READ,
-        ("Refused a sender from %s: it is not in allowed-senders (told "
-            "once a minute per address; see the refused count).",
-            a->address ? a->address : a->remote), ("%s", a->error->message));
-    post_connection (self, "refused", a->remote, a->error->message, 0);
-  } else {
-    GST_DEBUG_OBJECT (self, "refused %s again", a->remote);
-  }
-}
-
-static void
-accept_senders (GstAudioStreamSrc * self)
-{
-  for (;;) {
-    GstAsAccepted a;
-    GstAsAcceptResult result = gst_as_listener_next (self->listener, &a);
-    gboolean replaced;
-    guint dropped;
-
-    if (result == GST_AS_ACCEPT_NONE)
-      return;
-    if (result == GST_AS_ACCEPT_ERROR) {
-      /* the next poll retries */
-      GST_WARNING_OBJECT (self, "accept on %s: %s", self->target,
-          a.error->message);
-      gst_as_accepted_clear (&a);
-      return;
-    }
-    if (result != GST_AS_ACCEPT_SENDER) {
-      count_refusal (self, result, &a);
-      gst_as_accepted_clear (&a);
-      continue;
-    }
-
-    GST_OBJECT_LOCK (self);
-    replaced = gst_as_receiver_accept (&self->receiver, &dropped);
-    GST_OBJECT_UNLOCK (self);
-    if (replaced) {
-      GST_WARNING_OBJECT (self, "sender %s replaces %s, which was still "
-          "connected (the newest sender wins)", a.remote, self->remote);
-      post_connection (self, "replaced", self->remote, NULL, dropped);
-      drop_connection (self);
-    }
-    GST_INFO_OBJECT (self, "sender %s accepted%s", a.remote,
-        G_IS_TLS_CONNECTION (a.stream) ? " (TLS)" : "");
-    self->conn = a;
-    self->conn_in = G_POLLABLE_INPUT_STREAM (g_io_stream_get_input_stream
-        (a.stream));
-    self->conn_tls = G_IS_TLS_CONNECTION (a.stream);
-    self->remote = g_strdup (a.remote);
-    post_connection (self, "accepted", a.remote, NULL, 0);
-  }
-}
-
-/* Reads what the sender has; a buffer of whole frames, or NULL when there
- * is none yet (the rest of a frame is still on its way, or the sender
- * left). */
-static GstBuffer *
-read_frames (GstAudioStreamSrc * self)
-{
-  guint bpf = GST_AUDIO_INFO_BPF (&self->info);
-  GstBuffer *buf = gst_buffer_new_allocate (NULL,
-      GST_AS_RECEIVER_MAX_FRAME_BYTES + READ_BYTES, NULL);
-  GError *err = NULL;
-  GstMapInfo map;
-  gsize have, whole;
-  gssize n;
-
-  gst_buffer_map (buf, &map, GST_MAP_WRITE);
-  GST_OBJECT_LOCK (self);
-  have = gst_as_receiver_prefix (&self->receiver, map.data);
-  GST_OBJECT_UNLOCK (self);
-  n = g_pollable_input_stream_read_nonblocking (self->conn_in,
-      map.data + have, READ_BYTES - READ_BYTES % bpf, NULL, &err);
-  if (n <= 0) {
-    gst_buffer_unmap (buf, &map);
-    gst_buffer_unref (buf);
-    if (n == 0)
-      close_sender (self, NULL);
-    else if (!g_error_matches (err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
-      close_sender (self, err->message);
-    g_clear_error (&err);
-    return NULL;
-  }
-
-  GST_OBJECT_LOCK (self);
-  whole = gst_as_receiver_cut (&self->receiver, map.data, have + n);
-  GST_OBJECT_UNLOCK (self);
-  gst_buffer_unmap (buf, &map);
-  if (whole == 0) {
-    gst_buffer_unref (buf);
-    return NULL;
-  }
-  gst_buffer_resize (buf, 0, whole);
-  return buf;
-}
-
-/* Silence due since the last sender left, at real time; NULL when less
- * than GST_AS_SILENCE_INTERVAL_US is due. */
-static GstBuffer *
-silence_due (GstAudioStreamSrc * self, gint64 now_us)
-{
-  guint64 frames = gst_as_silence_clock_due (&self->silence, now_us,
-      GST_AUDIO_INFO_RATE (&self->info));
-  GstBuffer *buf;
-  GstMapInfo map;
-
-  if (frames == 0)
-    return NULL;
-  buf = gst_buffer_new_allocate (NULL,
-      frames * GST_AUDIO_INFO_BPF (&self->info), NULL);
-  gst_buffer_map (buf, &map, GST_MAP_WRITE);
-  gst_audio_format_info_fill_silence (self->info.finfo, map.data, map.size);
-  gst_buffer_unmap (buf, &map);
-  GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_GAP);
-  GST_OBJECT_LOCK (self);
-  gst_as_receiver_add_silence (&self->receiver, frames);
-  GST_OBJECT_UNLOCK (self);
-  return buf;
-}
-
-/* TLS may hold decrypted audio that the socket no longer shows */
-static gboolean
-tls_pending (GstAudioStreamSrc * self)
-{
-  return self->conn.stream != NULL && self->conn_tls &&
-      g_pollable_input_stream_is_readable (self->conn_in);
-}
-
 static GstFlowReturn
 gst_audio_stream_src_create (GstPushSrc * psrc, GstBuffer ** outbuf)
 {
   GstAudioStreamSrc *self = GST_AUDIO_STREAM_SRC (psrc);
   GstBuffer *buf = NULL;
+  GstFlowReturn ret;
 
   while (buf == NULL) {
-    gint64 now_us = g_get_monotonic_time ();
-    gboolean pending = tls_pending (self);
-    GstAsListenerWait ready;
-
-    maybe_post_stats (self, now_us);
-    ready = gst_as_listener_wait (self->listener, self->conn.socket,
-        self->cancellable, gst_as_receiver_poll_timeout_ms (now_us,
-            self->next_stats_us, self->conn.stream == NULL, pending));
-    if (ready & GST_AS_LISTENER_WAIT_ERROR)
-      return GST_FLOW_ERROR;
-    if (ready & GST_AS_LISTENER_WAIT_CANCELLED)
-      return GST_FLOW_FLUSHING;
-
-    /* the current sender's data first: a replacement closes it */
-    if (self->conn.stream && ((ready & GST_AS_LISTENER_WAIT_DATA) ||
-            tls_pending (self)))
-      buf = read_frames (self);
-    if (ready & GST_AS_LISTENER_WAIT_ACCEPT)
-      accept_senders (self);
-    if (buf == NULL && self->conn.stream == NULL)
-      buf = silence_due (self, g_get_monotonic_time ());
+    maybe_post_stats (self, g_get_monotonic_time ());
+    ret = gst_as_receive_session_step (self->session, self->cancellable,
+        self->next_stats_us, &buf);
+    if (ret != GST_FLOW_OK)
+      return ret;
   }
 
   GST_BUFFER_PTS (buf) = gst_as_running_time_now (GST_ELEMENT (self));
