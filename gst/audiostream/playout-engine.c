@@ -125,6 +125,8 @@ struct _GstAsPlayoutEngine
   guint channels;
   guint bpf;
   guint chunk;                  /* frames per output buffer */
+  GstBufferPool *pool;          /* of output buffers; set_output() only */
+  gboolean new_segment;         /* the output timeline starts again */
 
   /* input: native frames; positions count frames since the stream began */
   FrameRing queue;
@@ -1365,6 +1367,10 @@ gst_as_playout_engine_clear_format (GstAsPlayoutEngine * e)
     gst_as_stretch_clear (&e->stretch);
     gst_as_conceal_clear (&e->conceal);
   }
+  if (e->pool) {
+    gst_buffer_pool_set_active (e->pool, FALSE);
+    gst_clear_object (&e->pool);
+  }
   e->have_format = FALSE;
 }
 
@@ -1426,6 +1432,7 @@ gst_as_playout_engine_set_format (GstAsPlayoutEngine * e,
   gst_as_stretch_init (&e->stretch, rate, channels, e->scratch_frames);
   gst_as_conceal_init (&e->conceal, channels, (guint) e->tail.cap);
   e->have_format = TRUE;
+  e->new_segment = TRUE;
 
   reset_stream (e, s);
   GST_INFO ("%u Hz, %u channels, %u bytes per frame; queue of "
@@ -1476,6 +1483,7 @@ gst_as_playout_engine_begin (GstAsPlayoutEngine * e,
     const GstAsPlayoutSettings * s)
 {
   memset (&e->n, 0, sizeof (e->n));
+  e->new_segment = TRUE;
   if (e->have_format)
     reset_stream (e, s);
   else
@@ -1489,8 +1497,10 @@ void
 gst_as_playout_engine_reset (GstAsPlayoutEngine * e,
     const GstAsPlayoutSettings * s)
 {
-  if (e->have_format)
-    reset_stream (e, s);
+  if (!e->have_format)
+    return;
+  reset_stream (e, s);
+  e->new_segment = TRUE;
 }
 
 /* PLAYING again after PAUSED: what arrived while paused was not timed, and
@@ -1691,21 +1701,47 @@ gst_as_playout_settings_clamp (GstAsPlayoutSettings * s)
   s->min_latency_ms = MIN (s->min_latency_ms, s->max_latency_ms);
 }
 
-/* Output buffers of the format, recycled: the output path does not
- * allocate. NULL if the pool cannot be set up. */
-GstBufferPool *
-gst_as_playout_engine_make_pool (GstAsPlayoutEngine * e, GstCaps * caps)
+/* The format of @caps (@info), with a pool of output buffers of one
+ * chunk, recycled: the output path does not allocate. Nothing changes if
+ * the format is the same. FALSE (and no format) if the pool cannot be set
+ * up. */
+gboolean
+gst_as_playout_engine_set_output (GstAsPlayoutEngine * e,
+    const GstAudioInfo * info, GstCaps * caps, const GstAsPlayoutSettings * s)
 {
-  GstBufferPool *pool = gst_buffer_pool_new ();
-  GstStructure *config = gst_buffer_pool_get_config (pool);
+  GstStructure *config;
 
-  gst_buffer_pool_config_set_params (config, caps,
-      gst_as_playout_engine_chunk_frames (e) * gst_as_playout_engine_bpf (e),
-      4, 0);
-  if (!gst_buffer_pool_set_config (pool, config) ||
-      !gst_buffer_pool_set_active (pool, TRUE))
-    gst_clear_object (&pool);
-  return pool;
+  if (gst_as_playout_engine_has_format (e, info))
+    return TRUE;
+  gst_as_playout_engine_set_format (e, info, s);
+  e->pool = gst_buffer_pool_new ();
+  config = gst_buffer_pool_get_config (e->pool);
+  gst_buffer_pool_config_set_params (config, caps, e->chunk * e->bpf, 4, 0);
+  if (!gst_buffer_pool_set_config (e->pool, config) ||
+      !gst_buffer_pool_set_active (e->pool, TRUE)) {
+    gst_as_playout_engine_clear_format (e);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* The output buffers of the current format (a new reference), or NULL;
+ * another pool after a format change. */
+GstBufferPool *
+gst_as_playout_engine_ref_pool (GstAsPlayoutEngine * e)
+{
+  return e->pool ? gst_object_ref (e->pool) : NULL;
+}
+
+/* TRUE once after the output timeline started again (a new run, a flush,
+ * a new format): the element sends a new segment. */
+gboolean
+gst_as_playout_engine_take_new_segment (GstAsPlayoutEngine * e)
+{
+  gboolean take = e->new_segment;
+
+  e->new_segment = FALSE;
+  return take;
 }
 
 /* Queues @buf's audio (the caller keeps @buf), arrived at @at; @frames:

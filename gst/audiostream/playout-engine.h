@@ -149,8 +149,11 @@ gboolean gst_as_playout_engine_take_resize (GstAsPlayoutEngine * engine,
 
 /* the same, as GStreamer objects */
 void     gst_as_playout_settings_clamp (GstAsPlayoutSettings * s);
-GstBufferPool *gst_as_playout_engine_make_pool (GstAsPlayoutEngine * engine,
-                                 GstCaps * caps);
+gboolean gst_as_playout_engine_set_output (GstAsPlayoutEngine * engine,
+                                 const GstAudioInfo * info, GstCaps * caps,
+                                 const GstAsPlayoutSettings * s);
+GstBufferPool *gst_as_playout_engine_ref_pool (GstAsPlayoutEngine * engine);
+gboolean gst_as_playout_engine_take_new_segment (GstAsPlayoutEngine * engine);
 GstFlowReturn gst_as_playout_engine_push_buffer (GstAsPlayoutEngine * engine,
                                  const GstAsPlayoutSettings * s,
                                  GstBuffer * buf, GstClockTime at,

@@ -149,10 +149,9 @@ struct _GstAdaptiveJitterQueue
   gboolean blocked;             /* not PLAYING: no clock to pace on */
   GstFlowReturn srcresult;
   GstAsClockWait wait;          /* the task's */
-  gboolean need_segment;
 
-  GstAsPlayoutEngine *engine;   /* input, estimation, output decisions */
-  GstBufferPool *pool;          /* output buffers of the engine's format */
+  /* input, estimation, output decisions, output buffers */
+  GstAsPlayoutEngine *engine;
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
@@ -303,22 +302,11 @@ gst_adaptive_jitter_queue_init (GstAdaptiveJitterQueue * self)
   self->engine = gst_as_playout_engine_new ();
 }
 
-/* called with self->lock held, or when no thread runs */
-static void
-free_pool (GstAdaptiveJitterQueue * self)
-{
-  if (self->pool) {
-    gst_buffer_pool_set_active (self->pool, FALSE);
-    gst_clear_object (&self->pool);
-  }
-}
-
 static void
 gst_adaptive_jitter_queue_finalize (GObject * object)
 {
   GstAdaptiveJitterQueue *self = GST_ADAPTIVE_JITTER_QUEUE (object);
 
-  free_pool (self);
   gst_clear_caps (&self->refused_caps);
   g_clear_pointer (&self->engine, gst_as_playout_engine_free);
   gst_as_clock_wait_clear (&self->wait);
@@ -400,26 +388,6 @@ gst_adaptive_jitter_queue_chain (GstPad * pad, GstObject * parent,
   return ret;
 }
 
-/* called with self->lock held */
-static gboolean
-setup_format (GstAdaptiveJitterQueue * self, const GstAudioInfo * info,
-    GstCaps * caps, const Settings * s)
-{
-  GstAsPlayoutEngine *e = self->engine;
-
-  if (gst_as_playout_engine_has_format (e, info))
-    return TRUE;
-  free_pool (self);
-  gst_as_playout_engine_set_format (e, info, &s->engine);
-  self->need_segment = TRUE;
-  self->pool = gst_as_playout_engine_make_pool (e, caps);
-  if (self->pool == NULL) {
-    gst_as_playout_engine_clear_format (e);
-    return FALSE;
-  }
-  return TRUE;
-}
-
 static gboolean
 handle_caps (GstAdaptiveJitterQueue * self, GstEvent * event)
 {
@@ -445,7 +413,8 @@ handle_caps (GstAdaptiveJitterQueue * self, GstEvent * event)
     goto too_big;
 
   g_mutex_lock (&self->lock);
-  ok = setup_format (self, &info, caps, &s);
+  ok = gst_as_playout_engine_set_output (self->engine, &info, caps,
+      &s.engine);
   g_mutex_unlock (&self->lock);
   if (!ok)
     goto no_pool;
@@ -467,7 +436,6 @@ too_big:
   /* whatever is queued was in the old format, and buffers in the new one
    * are refused (not-negotiated) */
   g_mutex_lock (&self->lock);
-  free_pool (self);
   gst_as_playout_engine_forget_format (self->engine);
   g_mutex_unlock (&self->lock);
   GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("%s", err->message),
@@ -566,10 +534,7 @@ gst_adaptive_jitter_queue_sink_event (GstPad * pad, GstObject * parent,
       gst_pad_push_event (self->srcpad, event);
       settings_copy (self, &s);
       g_mutex_lock (&self->lock);
-      if (gst_as_playout_engine_has_format (self->engine, NULL)) {
-        gst_as_playout_engine_reset (self->engine, &s.engine);
-        self->need_segment = TRUE;
-      }
+      gst_as_playout_engine_reset (self->engine, &s.engine);
       g_mutex_unlock (&self->lock);
       set_flushing (self, FALSE);
       if (GST_PAD_MODE (self->srcpad) == GST_PAD_MODE_PUSH)
@@ -709,7 +674,7 @@ gst_adaptive_jitter_queue_loop (GstPad * pad)
       GST_ADAPTIVE_JITTER_QUEUE (gst_pad_get_parent (pad));
   GstStructure *stats = NULL, *resize = NULL;
   GstEvent *segment = NULL;
-  GstBufferPool *pool;
+  GstBufferPool *pool, *current;
   GstClock *clock = NULL;
   GstClockTime now = 0;
   GstClockID id;
@@ -740,7 +705,7 @@ gst_adaptive_jitter_queue_loop (GstPad * pad)
   id = gst_as_clock_wait_prepare (&self->wait, clock,
       gst_element_get_base_time (GST_ELEMENT (self)) +
       gst_as_playout_engine_next_due (self->engine));
-  pool = gst_object_ref (self->pool);
+  pool = gst_as_playout_engine_ref_pool (self->engine);
   g_mutex_unlock (&self->lock);
 
   /* the only wait of the output: for the time the next chunk is due */
@@ -755,11 +720,13 @@ gst_adaptive_jitter_queue_loop (GstPad * pad)
 
   g_mutex_lock (&self->lock);
   /* the format may have changed while we waited */
+  current = gst_as_playout_engine_ref_pool (self->engine);
   produced = !self->flushing && !self->blocked &&
       gst_as_playout_engine_is_started (self->engine) &&
-      pool == self->pool && gst_as_playout_engine_render_buffer
+      pool == current && gst_as_playout_engine_render_buffer
       (self->engine, &s.engine, buf, &latency);
   gst_object_unref (pool);
+  gst_clear_object (&current);
   if (!produced) {
     g_mutex_unlock (&self->lock);
     gst_buffer_unref (buf);
@@ -768,12 +735,11 @@ gst_adaptive_jitter_queue_loop (GstPad * pad)
   resize = gst_as_playout_engine_resize_structure (self->engine);
   if (gst_as_playout_engine_stats_due (self->engine, s.stats_interval_ms))
     stats = gst_as_playout_engine_stats_structure (self->engine);
-  if (self->need_segment) {
+  if (gst_as_playout_engine_take_new_segment (self->engine)) {
     GstSegment seg;
 
     gst_segment_init (&seg, GST_FORMAT_TIME);
     segment = gst_event_new_segment (&seg);
-    self->need_segment = FALSE;
   }
   g_mutex_unlock (&self->lock);
 
@@ -807,7 +773,6 @@ gst_adaptive_jitter_queue_change_state (GstElement * element,
       settings_copy (self, &s);
       g_mutex_lock (&self->lock);
       gst_as_playout_engine_begin (self->engine, &s.engine);
-      self->need_segment = TRUE;
       self->blocked = TRUE;
       g_mutex_unlock (&self->lock);
       break;
@@ -841,7 +806,6 @@ gst_adaptive_jitter_queue_change_state (GstElement * element,
     case GST_STATE_CHANGE_PAUSED_TO_READY:
       g_mutex_lock (&self->lock);
       gst_as_clock_wait_clear (&self->wait);
-      free_pool (self);
       gst_as_playout_engine_clear_format (self->engine);
       g_mutex_unlock (&self->lock);
       /* the sink pad is deactivated: no streaming thread touches it */

@@ -763,11 +763,16 @@ GST_START_TEST (test_buffer_face_matches_engine)
   Replay *plain = replay_new ();
   Replay *gst = replay_new ();
   GstCaps *caps = gst_audio_info_to_caps (&gst->info);
-  GstBufferPool *pool = gst_as_playout_engine_make_pool (gst->e, caps);
+  GstBufferPool *pool;
   guint i, resizes = 0, chunks = 0;
   gdouble phase = 0;
   guint64 media = 0;
 
+  /* the element's way in: a format from caps, with its output pool */
+  gst_as_playout_engine_clear_format (gst->e);
+  fail_unless (gst_as_playout_engine_set_output (gst->e, &gst->info, caps,
+          &gst->s));
+  pool = gst_as_playout_engine_ref_pool (gst->e);
   fail_unless (pool != NULL);
   for (i = 0; i < arrivals->len && i < 6000; i++) {
     const Arrival *a = &g_array_index (arrivals, Arrival, i);
@@ -880,7 +885,6 @@ GST_START_TEST (test_buffer_face_matches_engine)
   fail_unless (resizes > 0);
   fail_unless (chunks > 1000);
 
-  gst_buffer_pool_set_active (pool, FALSE);
   gst_object_unref (pool);
   gst_caps_unref (caps);
   g_array_unref (arrivals);
@@ -952,6 +956,69 @@ GST_START_TEST (test_settings_clamp)
 
 GST_END_TEST;
 
+/* The output timeline starts again (a new segment downstream) on a new
+ * run, after a flush and with a new format; a format set again as it was
+ * changes nothing, pool included. */
+GST_START_TEST (test_new_segment_and_pool)
+{
+  GstAsPlayoutSettings s = { 0.97, 10, 1000, -1 };
+  GstAsPlayoutEngine *e = gst_as_playout_engine_new ();
+  GstAudioInfo info;
+  GstBufferPool *p1, *p2;
+  GstBuffer *buf = NULL;
+  GstCaps *caps;
+
+  gst_as_playout_engine_begin (e, &s);
+  fail_unless (gst_as_playout_engine_take_new_segment (e));
+  fail_if (gst_as_playout_engine_take_new_segment (e));
+  fail_unless (gst_as_playout_engine_ref_pool (e) == NULL);
+  /* a flush without a format: nothing to restart */
+  gst_as_playout_engine_reset (e, &s);
+  fail_if (gst_as_playout_engine_take_new_segment (e));
+
+  gst_audio_info_set_format (&info, GST_AUDIO_FORMAT_S16LE, RATE, 2, NULL);
+  caps = gst_audio_info_to_caps (&info);
+  fail_unless (gst_as_playout_engine_set_output (e, &info, caps, &s));
+  fail_unless (gst_as_playout_engine_take_new_segment (e));
+  p1 = gst_as_playout_engine_ref_pool (e);
+  fail_unless (gst_buffer_pool_is_active (p1));
+  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (p1, &buf, NULL),
+      GST_FLOW_OK);
+  /* one chunk: 5 ms of 4-byte frames */
+  fail_unless_equals_int (gst_buffer_get_size (buf), RATE / 200 * 4);
+  gst_buffer_unref (buf);
+  gst_caps_unref (caps);
+
+  caps = gst_audio_info_to_caps (&info);
+  fail_unless (gst_as_playout_engine_set_output (e, &info, caps, &s));
+  fail_if (gst_as_playout_engine_take_new_segment (e));
+  p2 = gst_as_playout_engine_ref_pool (e);
+  fail_unless (p2 == p1);
+  gst_object_unref (p2);
+  gst_caps_unref (caps);
+
+  gst_as_playout_engine_reset (e, &s);
+  fail_unless (gst_as_playout_engine_take_new_segment (e));
+
+  gst_audio_info_set_format (&info, GST_AUDIO_FORMAT_S16LE, RATE, 1, NULL);
+  caps = gst_audio_info_to_caps (&info);
+  fail_unless (gst_as_playout_engine_set_output (e, &info, caps, &s));
+  fail_unless (gst_as_playout_engine_take_new_segment (e));
+  p2 = gst_as_playout_engine_ref_pool (e);
+  fail_unless (p2 != p1);
+  /* the old format's pool is let go */
+  fail_if (gst_buffer_pool_is_active (p1));
+  gst_object_unref (p2);
+  gst_caps_unref (caps);
+
+  gst_as_playout_engine_clear_format (e);
+  fail_unless (gst_as_playout_engine_ref_pool (e) == NULL);
+  gst_object_unref (p1);
+  gst_as_playout_engine_free (e);
+}
+
+GST_END_TEST;
+
 static Suite *
 playout_engine_suite (void)
 {
@@ -970,6 +1037,7 @@ playout_engine_suite (void)
   tcase_add_test (tc, test_buffer_face_matches_engine);
   tcase_add_test (tc, test_push_buffer_flows);
   tcase_add_test (tc, test_settings_clamp);
+  tcase_add_test (tc, test_new_segment_and_pool);
   return s;
 }
 
