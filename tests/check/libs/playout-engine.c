@@ -753,6 +753,58 @@ GST_START_TEST (test_partial_frames_and_end)
 
 GST_END_TEST;
 
+/* @s is the adaptivejitterqueue-stats message of @st: every field of
+ * docs/messages.md, of its type, with its value. */
+static void
+assert_stats_structure (const GstStructure * s, const GstAsPlayoutStats * st)
+{
+  const struct
+  {
+    const gchar *name;
+    gdouble value;
+  } doubles[] = {
+    {"level-ms", st->level_ms}, {"delay-ms", st->delay_ms},
+    {"target-ms", st->target_ms}, {"latency-ms", st->latency_ms},
+    {"jitter-ms", st->jitter_ms}, {"drift-ppm", st->drift_ppm},
+    {"concealed-ms", st->concealed_ms}, {"dropped-ms", st->dropped_ms},
+    {"stretched-ms", st->stretched_ms},
+  };
+  const struct
+  {
+    const gchar *name;
+    guint64 value;
+  } counts[] = {
+    {"concealment-events", st->n.events},
+    {"late-buffers", st->n.late_buffers},
+    {"relatencies", st->n.relatencies},
+    {"received-samples", st->n.received}, {"played-samples", st->n.played},
+    {"output-samples", st->n.output},
+    {"concealed-samples", st->n.concealed},
+    {"dropped-samples", st->n.dropped}, {"inserted-samples", st->n.inserted},
+    {"removed-samples", st->n.removed},
+  };
+  guint i;
+
+  fail_unless (gst_structure_has_name (s, "adaptivejitterqueue-stats"));
+  fail_unless_equals_int (gst_structure_n_fields (s),
+      G_N_ELEMENTS (doubles) + G_N_ELEMENTS (counts));
+  for (i = 0; i < G_N_ELEMENTS (doubles); i++) {
+    gdouble v;
+
+    fail_unless (gst_structure_get_double (s, doubles[i].name, &v), "%s",
+        doubles[i].name);
+    fail_unless (v == doubles[i].value, "%s: %f != %f", doubles[i].name, v,
+        doubles[i].value);
+  }
+  for (i = 0; i < G_N_ELEMENTS (counts); i++) {
+    guint64 v;
+
+    fail_unless (gst_structure_get_uint64 (s, counts[i].name, &v), "%s",
+        counts[i].name);
+    fail_unless_equals_uint64 (v, counts[i].value);
+  }
+}
+
 /* The GStreamer face of the engine (buffers in, stamped buffers out,
  * stats and resize structures) does what its plain calls do: two engines
  * fed the same real trace, one through each, give the same audio, the
@@ -787,7 +839,7 @@ GST_START_TEST (test_buffer_face_matches_engine)
         gst_as_playout_engine_next_due (plain->e) < a->at) {
       GstAsPlayoutChunk chunk;
       GstAsPlayoutResize r;
-      GstStructure *st_plain, *st_gst, *resize;
+      GstStructure *st_gst, *resize;
       GstAsPlayoutStats st;
       GstBuffer *out = NULL;
       gboolean relatency = FALSE, took;
@@ -832,30 +884,8 @@ GST_START_TEST (test_buffer_face_matches_engine)
       }
 
       gst_as_playout_engine_get_stats (plain->e, &st);
-      st_plain = gst_structure_new ("adaptivejitterqueue-stats",
-          "level-ms", G_TYPE_DOUBLE, st.level_ms,
-          "delay-ms", G_TYPE_DOUBLE, st.delay_ms,
-          "target-ms", G_TYPE_DOUBLE, st.target_ms,
-          "latency-ms", G_TYPE_DOUBLE, st.latency_ms,
-          "jitter-ms", G_TYPE_DOUBLE, st.jitter_ms,
-          "drift-ppm", G_TYPE_DOUBLE, st.drift_ppm,
-          "concealed-ms", G_TYPE_DOUBLE, st.concealed_ms,
-          "concealment-events", G_TYPE_UINT64, st.n.events,
-          "dropped-ms", G_TYPE_DOUBLE, st.dropped_ms,
-          "stretched-ms", G_TYPE_DOUBLE, st.stretched_ms,
-          "late-buffers", G_TYPE_UINT64, st.n.late_buffers,
-          "relatencies", G_TYPE_UINT64, st.n.relatencies,
-          "received-samples", G_TYPE_UINT64, st.n.received,
-          "played-samples", G_TYPE_UINT64, st.n.played,
-          "output-samples", G_TYPE_UINT64, st.n.output,
-          "concealed-samples", G_TYPE_UINT64, st.n.concealed,
-          "dropped-samples", G_TYPE_UINT64, st.n.dropped,
-          "inserted-samples", G_TYPE_UINT64, st.n.inserted,
-          "removed-samples", G_TYPE_UINT64, st.n.removed, NULL);
       st_gst = gst_as_playout_engine_stats_structure (gst->e);
-      fail_unless (gst_structure_is_equal (st_plain, st_gst),
-          "%" GST_PTR_FORMAT " != %" GST_PTR_FORMAT, st_plain, st_gst);
-      gst_structure_free (st_plain);
+      assert_stats_structure (st_gst, &st);
       gst_structure_free (st_gst);
       chunks++;
     }
