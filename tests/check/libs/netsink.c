@@ -103,13 +103,19 @@ static const GstAsNetSinkOps rec_ops = {
 };
 
 static void
-recorder_class_init (RecorderClass * klass)
+setup_class (gpointer klass, const gchar * name, const GstAsNetSinkOps * ops)
 {
   gst_element_class_add_static_pad_template (GST_ELEMENT_CLASS (klass),
       &sink_template);
-  gst_element_class_set_static_metadata (GST_ELEMENT_CLASS (klass),
-      "Recorder", "Sink", "Records", "test");
-  gst_as_net_sink_class_init (GST_BASE_SINK_CLASS (klass), &rec_ops);
+  gst_element_class_set_static_metadata (GST_ELEMENT_CLASS (klass), name,
+      "Sink", "Records what it is asked", "test");
+  gst_as_net_sink_class_init (GST_BASE_SINK_CLASS (klass), ops);
+}
+
+static void
+recorder_class_init (RecorderClass * klass)
+{
+  setup_class (klass, "Recorder", &rec_ops);
 }
 
 static void
@@ -140,11 +146,7 @@ static const GstAsNetSinkOps other_ops = {
 static void
 other_class_init (OtherClass * klass)
 {
-  gst_element_class_add_static_pad_template (GST_ELEMENT_CLASS (klass),
-      &sink_template);
-  gst_element_class_set_static_metadata (GST_ELEMENT_CLASS (klass),
-      "Other", "Sink", "Says EOS", "test");
-  gst_as_net_sink_class_init (GST_BASE_SINK_CLASS (klass), &other_ops);
+  setup_class (klass, "Other", &other_ops);
 }
 
 static void

@@ -120,8 +120,8 @@ GST_START_TEST (test_snapshot_for_start)
   GstAsTransportTarget target;
   GstAsSenderConfig config;
 
-  g_object_set (h, "host", "192.0.2.7", "port", 5000, "dscp", GST_AS_DSCP_LOWDELAY,
-      "send-timeout-ms", 700u, "prefill-ms", 250u, "auto-reconnect", FALSE,
+  g_object_set (h, "host", "192.0.2.7", "port", 5000,
+      "dscp", GST_AS_DSCP_LOWDELAY, "send-timeout-ms", 700u, "prefill-ms", 250u, "auto-reconnect", FALSE,
       "reconnect-min-ms", 10u, "reconnect-max-ms", 20u,
       "max-reconnect-attempts", 3u, "adaptive-buffer", TRUE,
       "max-lag-ms", 900u, "stats-interval-ms", 0u, NULL);
