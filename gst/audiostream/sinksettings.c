@@ -357,15 +357,25 @@ gst_as_sink_settings_init (GstAsSinkSettings * s)
   s->tls_validation_flags = DEFAULT_TLS_VALIDATION_FLAGS;
 }
 
+/* the settings that own a string */
+static const gsize string_fields[] = {
+  G_STRUCT_OFFSET (GstAsSinkSettings, host),
+  G_STRUCT_OFFSET (GstAsSinkSettings, socket_path),
+  G_STRUCT_OFFSET (GstAsSinkSettings, tls_ca_file),
+  G_STRUCT_OFFSET (GstAsSinkSettings, tls_certificate_file),
+  G_STRUCT_OFFSET (GstAsSinkSettings, tls_key_file),
+  G_STRUCT_OFFSET (GstAsSinkSettings, tls_server_name),
+};
+
+#define STRING_FIELD(s, i) G_STRUCT_MEMBER (gchar *, s, string_fields[i])
+
 void
 gst_as_sink_settings_clear (GstAsSinkSettings * s)
 {
-  g_free (s->host);
-  g_free (s->socket_path);
-  g_free (s->tls_ca_file);
-  g_free (s->tls_certificate_file);
-  g_free (s->tls_key_file);
-  g_free (s->tls_server_name);
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (string_fields); i++)
+    g_free (STRING_FIELD (s, i));
   memset (s, 0, sizeof (*s));
 }
 
@@ -374,13 +384,11 @@ void
 gst_as_sink_settings_copy (GstAsSinkSettings * dest,
     const GstAsSinkSettings * src)
 {
+  guint i;
+
   *dest = *src;
-  dest->host = g_strdup (src->host);
-  dest->socket_path = g_strdup (src->socket_path);
-  dest->tls_ca_file = g_strdup (src->tls_ca_file);
-  dest->tls_certificate_file = g_strdup (src->tls_certificate_file);
-  dest->tls_key_file = g_strdup (src->tls_key_file);
-  dest->tls_server_name = g_strdup (src->tls_server_name);
+  for (i = 0; i < G_N_ELEMENTS (string_fields); i++)
+    STRING_FIELD (dest, i) = g_strdup (STRING_FIELD (src, i));
 }
 
 /* Where to connect; the strings stay @s's, TLS is not set (load_tls()). */
