@@ -86,6 +86,9 @@
 
 #include <string.h>
 
+#include "audiostream/netsink.h"
+#include "audiostream/propbind.h"
+
 #include "stt-backend.h"
 #include "stt-properties.h"
 #include "stt-session.h"
@@ -109,9 +112,6 @@ enum
   PROP_STATS,
   PROP_STT_FIRST,               /* the shared ones (stt-properties.h) */
 };
-
-#define IS_STT_PROP(id) \
-  ((id) >= PROP_STT_FIRST && (id) < PROP_STT_FIRST + GST_STT_N_PROPS)
 
 /* Properties, copied when the element starts so that the network thread
  * never touches them. */
@@ -169,6 +169,9 @@ static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_ALWAYS,
     GST_STATIC_CAPS (SINK_CAPS));
 
+/* the GstBaseSink half (netsink.h), at the end */
+static const GstAsNetSinkOps sink_ops;
+
 #define gst_stt_push_sink_parent_class parent_class
 G_DEFINE_TYPE (GstSttPushSink, gst_stt_push_sink, GST_TYPE_BASE_SINK);
 
@@ -190,24 +193,11 @@ GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (sttpushsink, "sttpushsink",
     GST_RANK_NONE, GST_TYPE_STT_PUSH_SINK, element_init_once ());
 
 static void gst_stt_push_sink_finalize (GObject * object);
-static void gst_stt_push_sink_set_property (GObject * object,
-    guint prop_id, const GValue * value, GParamSpec * pspec);
-static void gst_stt_push_sink_get_property (GObject * object,
-    guint prop_id, GValue * value, GParamSpec * pspec);
-static gboolean gst_stt_push_sink_start (GstBaseSink * bsink);
-static gboolean gst_stt_push_sink_stop (GstBaseSink * bsink);
-static gboolean gst_stt_push_sink_unlock (GstBaseSink * bsink);
-static gboolean gst_stt_push_sink_unlock_stop (GstBaseSink * bsink);
+static void read_stats (GObject * object, GValue * value);
 static GstCaps *gst_stt_push_sink_get_caps (GstBaseSink * bsink,
     GstCaps * filter);
-static gboolean gst_stt_push_sink_set_caps (GstBaseSink * bsink,
-    GstCaps * caps);
-static gboolean gst_stt_push_sink_event (GstBaseSink * bsink,
-    GstEvent * event);
 static gboolean gst_stt_push_sink_query (GstBaseSink * bsink,
     GstQuery * query);
-static GstFlowReturn gst_stt_push_sink_render (GstBaseSink * bsink,
-    GstBuffer * buffer);
 
 static void
 gst_stt_push_sink_class_init (GstSttPushSinkClass * klass)
@@ -221,23 +211,28 @@ gst_stt_push_sink_class_init (GstSttPushSinkClass * klass)
   element_init_once ();
 
   gobject_class->finalize = gst_stt_push_sink_finalize;
-  gobject_class->set_property = gst_stt_push_sink_set_property;
-  gobject_class->get_property = gst_stt_push_sink_get_property;
+  gst_as_net_sink_class_init (basesink_class, &sink_ops);
 
   gst_stt_properties_install (gobject_class, PROP_STT_FIRST);
-  g_object_class_install_property (gobject_class, PROP_TRANSCRIPT_LOCATION,
+  gst_as_prop_bind_slots (gobject_class, PROP_STT_FIRST, GST_STT_N_PROPS,
+      G_STRUCT_OFFSET (GstSttPushSink, props),
+      (GstAsPropSetFunc) gst_stt_properties_set,
+      (GstAsPropGetFunc) gst_stt_properties_get);
+  gst_as_prop_install_field (gobject_class, PROP_TRANSCRIPT_LOCATION,
       g_param_spec_string ("transcript-location", "Transcript location",
           "File to write every final to as well, as it arrives (NULL: "
           "none); it is complete when EOS is posted. The format is "
-          "transcript-format", DEFAULT_TRANSCRIPT_LOCATION, rw_ready));
-  g_object_class_install_property (gobject_class, PROP_TRANSCRIPT_FORMAT,
+          "transcript-format", DEFAULT_TRANSCRIPT_LOCATION, rw_ready),
+      G_STRUCT_OFFSET (GstSttPushSink, transcript_location), 0);
+  gst_as_prop_install_field (gobject_class, PROP_TRANSCRIPT_FORMAT,
       g_param_spec_enum ("transcript-format", "Transcript format",
           "Format of transcript-location: JSON Lines (an object per "
           "final, with words), WebVTT or SubRip; auto picks by extension "
           "(.vtt, .srt, else JSON Lines)",
           GST_TYPE_STT_PUSH_SINK_TRANSCRIPT_FORMAT,
-          DEFAULT_TRANSCRIPT_FORMAT, rw_ready));
-  g_object_class_install_property (gobject_class, PROP_STATS,
+          DEFAULT_TRANSCRIPT_FORMAT, rw_ready),
+      G_STRUCT_OFFSET (GstSttPushSink, transcript_format), 0);
+  gst_as_prop_install_reader (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "sttpushsink-stats: state, bytes-sent, audio-sent-ms, "
           "audio-replayed-ms, unreplayed-ms, queue-level-ms, dropped-ms, "
@@ -247,7 +242,8 @@ gst_stt_push_sink_class_init (GstSttPushSinkClass * klass)
           "transcript-entries, lag-ms and max-lag-ms (how long after its "
           "audio's capture the last and the slowest final came; -1 until "
           "measured: live upstreams only), lag-warnings",
-          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS),
+      read_stats);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_set_static_metadata (element_class,
@@ -257,16 +253,8 @@ gst_stt_push_sink_class_init (GstSttPushSinkClass * klass)
       "transcripts as bus messages",
       "gst-audiostream developers");
 
-  basesink_class->start = GST_DEBUG_FUNCPTR (gst_stt_push_sink_start);
-  basesink_class->stop = GST_DEBUG_FUNCPTR (gst_stt_push_sink_stop);
-  basesink_class->unlock = GST_DEBUG_FUNCPTR (gst_stt_push_sink_unlock);
-  basesink_class->unlock_stop =
-      GST_DEBUG_FUNCPTR (gst_stt_push_sink_unlock_stop);
   basesink_class->get_caps = GST_DEBUG_FUNCPTR (gst_stt_push_sink_get_caps);
-  basesink_class->set_caps = GST_DEBUG_FUNCPTR (gst_stt_push_sink_set_caps);
-  basesink_class->event = GST_DEBUG_FUNCPTR (gst_stt_push_sink_event);
   basesink_class->query = GST_DEBUG_FUNCPTR (gst_stt_push_sink_query);
-  basesink_class->render = GST_DEBUG_FUNCPTR (gst_stt_push_sink_render);
 }
 
 static void
@@ -276,11 +264,8 @@ gst_stt_push_sink_init (GstSttPushSink * self)
   self->transcript_location = g_strdup (DEFAULT_TRANSCRIPT_LOCATION);
   self->transcript_format = DEFAULT_TRANSCRIPT_FORMAT;
   gst_stt_element_session_init (&self->es);
-
-  /* The service, not buffer timestamps, sets the pace. */
-  gst_base_sink_set_sync (GST_BASE_SINK (self), FALSE);
+  gst_as_net_sink_init (GST_BASE_SINK (self));
 }
-
 
 static void
 gst_stt_push_sink_finalize (GObject * object)
@@ -294,66 +279,14 @@ gst_stt_push_sink_finalize (GObject * object)
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
+/* the stats property: the session's counters */
 static void
-gst_stt_push_sink_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec)
+read_stats (GObject * object, GValue * value)
 {
   GstSttPushSink *self = GST_STT_PUSH_SINK (object);
 
-  GST_OBJECT_LOCK (self);
-  if (IS_STT_PROP (prop_id)) {
-    gst_stt_properties_set (&self->props, prop_id - PROP_STT_FIRST, value);
-    GST_OBJECT_UNLOCK (self);
-    return;
-  }
-  switch (prop_id) {
-    case PROP_TRANSCRIPT_LOCATION:
-      g_free (self->transcript_location);
-      self->transcript_location = g_value_dup_string (value);
-      break;
-    case PROP_TRANSCRIPT_FORMAT:
-      self->transcript_format = g_value_get_enum (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK (self);
-}
-
-
-
-static void
-gst_stt_push_sink_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec)
-{
-  GstSttPushSink *self = GST_STT_PUSH_SINK (object);
-
-  if (prop_id == PROP_STATS) {
-    g_value_take_boxed (value, gst_stt_element_session_stats (&self->es,
-            GST_ELEMENT (self), g_atomic_int_get (&self->transcript.entries)));
-    return;
-  }
-
-  GST_OBJECT_LOCK (self);
-  if (IS_STT_PROP (prop_id)) {
-    gst_stt_properties_get (&self->props, prop_id - PROP_STT_FIRST, value);
-    GST_OBJECT_UNLOCK (self);
-    return;
-  }
-  switch (prop_id) {
-    case PROP_TRANSCRIPT_LOCATION:
-      g_value_set_string (value, self->transcript_location);
-      break;
-    case PROP_TRANSCRIPT_FORMAT:
-      g_value_set_enum (value, self->transcript_format);
-      break;
-    default:
-      /* api-key is write-only: GObject never asks for it. */
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK (self);
+  g_value_take_boxed (value, gst_stt_element_session_stats (&self->es,
+          GST_ELEMENT (self), g_atomic_int_get (&self->transcript.entries)));
 }
 
 /* ------------------------------------------------------------------------ */
@@ -475,26 +408,6 @@ gst_stt_push_sink_stop (GstBaseSink * bsink)
   return TRUE;
 }
 
-static gboolean
-gst_stt_push_sink_unlock (GstBaseSink * bsink)
-{
-  GstSttPushSink *self = GST_STT_PUSH_SINK (bsink);
-
-  if (self->es.session != NULL)
-    gst_stt_session_unlock (self->es.session);
-  return TRUE;
-}
-
-static gboolean
-gst_stt_push_sink_unlock_stop (GstBaseSink * bsink)
-{
-  GstSttPushSink *self = GST_STT_PUSH_SINK (bsink);
-
-  if (self->es.session != NULL)
-    gst_stt_session_unlock_stop (self->es.session);
-  return TRUE;
-}
-
 static GstCaps *
 gst_stt_push_sink_get_caps (GstBaseSink * bsink, GstCaps * filter)
 {
@@ -534,57 +447,59 @@ gst_stt_push_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
       caps);
 }
 
+/* EOS: every final is on the bus and in the file before EOS is. */
 static gboolean
-gst_stt_push_sink_event (GstBaseSink * bsink, GstEvent * event)
+finish (GstBaseSink * bsink)
 {
   GstSttPushSink *self = GST_STT_PUSH_SINK (bsink);
 
-  switch (GST_EVENT_TYPE (event)) {
-    case GST_EVENT_EOS:
-      GST_DEBUG_OBJECT (self, "EOS: finishing the session");
-      if (gst_stt_session_finish (self->es.session) == GST_STT_FINISH_FAILED) {
-        /* An EOS now would tell the application it has every final. */
-        GST_DEBUG_OBJECT (self, "session failed: EOS not posted");
-        gst_event_unref (event);
-        return FALSE;
-      }
-      /* every final is in the file before EOS is */
-      transcript_close (self);
-      GST_DEBUG_OBJECT (self, "EOS: finished");
-      break;
-    case GST_EVENT_FLUSH_STOP:
-      gst_stt_session_flush (self->es.session);
-      break;
-    default:
-      break;
+  GST_DEBUG_OBJECT (self, "EOS: finishing the session");
+  if (gst_stt_session_finish (self->es.session) == GST_STT_FINISH_FAILED) {
+    /* An EOS now would tell the application it has every final. */
+    GST_DEBUG_OBJECT (self, "session failed: EOS not posted");
+    return FALSE;
   }
-  return GST_BASE_SINK_CLASS (parent_class)->event (bsink, event);
+  transcript_close (self);
+  GST_DEBUG_OBJECT (self, "EOS: finished");
+  return TRUE;
 }
 
+static void
+flush (GstBaseSink * bsink)
+{
+  gst_stt_session_flush (GST_STT_PUSH_SINK (bsink)->es.session);
+}
+
+/* the session exists from start() to stop() */
+static void
+unlock (GstBaseSink * bsink, gboolean unlocked)
+{
+  GstSttSession *session = GST_STT_PUSH_SINK (bsink)->es.session;
+
+  if (session != NULL && unlocked)
+    gst_stt_session_unlock (session);
+  else if (session != NULL)
+    gst_stt_session_unlock_stop (session);
+}
+
+/* render(): the bytes and their running time to the session */
 static GstFlowReturn
-gst_stt_push_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
+write_audio (GstBaseSink * bsink, GstBuffer * buffer, const guint8 * data,
+    gsize size)
 {
   GstSttPushSink *self = GST_STT_PUSH_SINK (bsink);
   GstClockTime running_time = GST_CLOCK_TIME_NONE;
-  GstFlowReturn ret;
-  GstMapInfo map;
   gboolean live = gst_stt_session_upstream_live (self->es.session);
 
   g_atomic_int_set (&self->es.lag.live, live);
-
   if (GST_BUFFER_PTS_IS_VALID (buffer))
     running_time = gst_segment_to_running_time (&bsink->segment,
         GST_FORMAT_TIME, GST_BUFFER_PTS (buffer));
-
-  if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
-    goto map_failed;
-  ret = gst_stt_session_write (self->es.session, map.data, map.size, live,
+  return gst_stt_session_write (self->es.session, data, size, live,
       running_time);
-  gst_buffer_unmap (buffer, &map);
-  return ret;
-
-map_failed:
-  GST_ELEMENT_ERROR (self, RESOURCE, FAILED, ("Could not read the buffer."),
-      (NULL));
-  return GST_FLOW_ERROR;
 }
+
+static const GstAsNetSinkOps sink_ops = {
+  gst_stt_push_sink_start, gst_stt_push_sink_stop,
+  gst_stt_push_sink_set_caps, write_audio, finish, flush, unlock,
+};

@@ -1,0 +1,123 @@
+/* gst-audiostream
+ * Copyright (C) 2026 gst-audiostream developers
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+#include "netsink.h"
+
+#include "propbind.h"
+
+/* the type's ops: set by class_init(), read once by each init() */
+#define OPS_QUARK g_quark_from_static_string ("gst-as-net-sink")
+
+/* set once in init(), before any streaming thread exists */
+static const GstAsNetSinkOps *
+ops_of (GstBaseSink * sink)
+{
+  return GST_PAD_ELEMENT_PRIVATE (GST_BASE_SINK_PAD (sink));
+}
+
+static GstFlowReturn
+net_sink_render (GstBaseSink * sink, GstBuffer * buffer)
+{
+  GstMapInfo map;
+  GstFlowReturn ret;
+
+  if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
+    goto map_failed;
+  ret = ops_of (sink)->write (sink, buffer, map.data, map.size);
+  gst_buffer_unmap (buffer, &map);
+  return ret;
+
+map_failed:
+  GST_ELEMENT_ERROR (sink, RESOURCE, FAILED, ("Could not read the buffer."),
+      (NULL));
+  return GST_FLOW_ERROR;
+}
+
+static gboolean
+net_sink_event (GstBaseSink * sink, GstEvent * event)
+{
+  GstBaseSinkClass *parent =
+      g_type_class_peek_parent (G_OBJECT_GET_CLASS (sink));
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_EOS:
+      if (!ops_of (sink)->drain (sink)) {
+        gst_event_unref (event);
+        return FALSE;
+      }
+      break;
+    case GST_EVENT_FLUSH_STOP:
+      ops_of (sink)->flush (sink);
+      break;
+    default:
+      break;
+  }
+  return parent->event (sink, event);
+}
+
+static gboolean
+net_sink_unlock (GstBaseSink * sink)
+{
+  ops_of (sink)->unlock (sink, TRUE);
+  return TRUE;
+}
+
+static gboolean
+net_sink_unlock_stop (GstBaseSink * sink)
+{
+  ops_of (sink)->unlock (sink, FALSE);
+  return TRUE;
+}
+
+/**
+ * gst_as_net_sink_class_init:
+ *
+ * From the element's class_init: start(), stop() and set_caps() are
+ * @ops' own; render(), event(), unlock() and unlock_stop() become the
+ * shared ones, which call @ops (static storage);
+ * set_property() and get_property() become propbind's, so every property
+ * is installed with a binding (propbind.h).
+ */
+void
+gst_as_net_sink_class_init (GstBaseSinkClass * klass,
+    const GstAsNetSinkOps * ops)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+
+  g_return_if_fail (ops->start && ops->stop && ops->set_caps && ops->write
+      && ops->drain && ops->flush && ops->unlock);
+
+  g_type_set_qdata (G_TYPE_FROM_CLASS (klass), OPS_QUARK, (gpointer) ops);
+  gobject_class->set_property = gst_as_prop_set_property;
+  gobject_class->get_property = gst_as_prop_get_property;
+  klass->start = ops->start;
+  klass->stop = ops->stop;
+  klass->set_caps = ops->set_caps;
+  klass->render = GST_DEBUG_FUNCPTR (net_sink_render);
+  klass->event = GST_DEBUG_FUNCPTR (net_sink_event);
+  klass->unlock = GST_DEBUG_FUNCPTR (net_sink_unlock);
+  klass->unlock_stop = GST_DEBUG_FUNCPTR (net_sink_unlock_stop);
+}
+
+/**
+ * gst_as_net_sink_init:
+ *
+ * From the element's instance init. The schedule (or the service), not
+ * buffer timestamps, decides when audio goes out: no clock sync.
+ */
+void
+gst_as_net_sink_init (GstBaseSink * sink)
+{
+  const GstAsNetSinkOps *ops =
+      g_type_get_qdata (G_OBJECT_TYPE (sink), OPS_QUARK);
+
+  g_return_if_fail (ops != NULL);
+  gst_pad_set_element_private (GST_BASE_SINK_PAD (sink), (gpointer) ops);
+  gst_base_sink_set_sync (sink, FALSE);
+}
