@@ -87,7 +87,7 @@
 #include <string.h>
 
 #include "stt-backend.h"
-#include "stt-properties.h"
+#include "stt-element.h"
 #include "stt-session.h"
 #include "stt-transcript.h"
 
@@ -97,10 +97,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_stt_push_sink_debug);
 #define DEFAULT_TRANSCRIPT_LOCATION NULL
 #define DEFAULT_TRANSCRIPT_FORMAT GST_STT_TRANSCRIPT_AUTO
 
-#define SINK_CAPS \
-  "audio/x-raw, format = (string) S16LE, layout = (string) interleaved, " \
-  "rate = (int) [ 8000, 48000 ], channels = (int) [ 1, 8 ]"
-
 enum
 {
   PROP_0,
@@ -109,9 +105,6 @@ enum
   PROP_STATS,
   PROP_STT_FIRST,               /* the shared ones (stt-properties.h) */
 };
-
-#define IS_STT_PROP(id) \
-  ((id) >= PROP_STT_FIRST && (id) < PROP_STT_FIRST + GST_STT_N_PROPS)
 
 /* Properties, copied when the element starts so that the network thread
  * never touches them. */
@@ -163,11 +156,6 @@ gst_stt_push_sink_transcript_format_get_type (void)
   }
   return type;
 }
-
-static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
-    GST_PAD_SINK,
-    GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (SINK_CAPS));
 
 #define gst_stt_push_sink_parent_class parent_class
 G_DEFINE_TYPE (GstSttPushSink, gst_stt_push_sink, GST_TYPE_BASE_SINK);
@@ -249,7 +237,8 @@ gst_stt_push_sink_class_init (GstSttPushSinkClass * klass)
           "measured: live upstreams only), lag-warnings",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
-  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class,
+      &gst_stt_sink_template);
   gst_element_class_set_static_metadata (element_class,
       "Speech-to-text push sink", "Sink/Network/Audio",
       "Streams audio over a WebSocket to a speech-to-text service "
@@ -300,12 +289,10 @@ gst_stt_push_sink_set_property (GObject * object, guint prop_id,
 {
   GstSttPushSink *self = GST_STT_PUSH_SINK (object);
 
-  GST_OBJECT_LOCK (self);
-  if (IS_STT_PROP (prop_id)) {
-    gst_stt_properties_set (&self->props, prop_id - PROP_STT_FIRST, value);
-    GST_OBJECT_UNLOCK (self);
+  if (gst_stt_properties_set_property (&self->props, object, PROP_STT_FIRST,
+          prop_id, value))
     return;
-  }
+  GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_TRANSCRIPT_LOCATION:
       g_free (self->transcript_location);
@@ -335,12 +322,10 @@ gst_stt_push_sink_get_property (GObject * object, guint prop_id,
     return;
   }
 
-  GST_OBJECT_LOCK (self);
-  if (IS_STT_PROP (prop_id)) {
-    gst_stt_properties_get (&self->props, prop_id - PROP_STT_FIRST, value);
-    GST_OBJECT_UNLOCK (self);
+  if (gst_stt_properties_get_property (&self->props, object, PROP_STT_FIRST,
+          prop_id, value))
     return;
-  }
+  GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_TRANSCRIPT_LOCATION:
       g_value_set_string (value, self->transcript_location);
@@ -409,25 +394,13 @@ write_transcript (GstSttPushSink * self, const GstStructure * final)
 /* ------------------------------------------------------------------------ */
 /* The session's callbacks (on its thread)                                   */
 
+/* a final is in the file before it is on the bus */
 static void
-on_session_post (GstStructure * s, gpointer user_data)
+on_session_post (GstElement * element, GstStructure * s, gboolean final)
 {
-  GstSttPushSink *self = user_data;
-
-  /* a final is in the file before it is on the bus */
-  if (gst_structure_has_name (s, "sttpushsink-final")) {
-    gst_stt_lag_meter_final (&self->es.lag, GST_ELEMENT (self), s,
-        self->es.settings.lag_warning_ms);
-    write_transcript (self, s);
-  }
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_element (GST_OBJECT (self), s));
+  if (final)
+    write_transcript (GST_STT_PUSH_SINK (element), s);
 }
-
-static const GstSttSessionCallbacks session_callbacks = {
-  on_session_post,
-  gst_stt_element_problem,
-};
 
 /* ------------------------------------------------------------------------ */
 /* GstBaseSink                                                               */
@@ -441,7 +414,7 @@ gst_stt_push_sink_start (GstBaseSink * bsink)
   settings_clear (&self->settings);
   settings_copy (self, &self->settings);
   if (!gst_stt_element_session_start (&self->es, GST_ELEMENT (self),
-          &self->props, FALSE, &session_callbacks, self))
+          &self->props, FALSE, on_session_post))
     goto no_session;
   /* no final comes before the format is known: the file is open by then */
   if (!gst_stt_transcript_file_open (&self->transcript,
@@ -510,19 +483,10 @@ static gboolean
 gst_stt_push_sink_query (GstBaseSink * bsink, GstQuery * query)
 {
   GstSttPushSink *self = GST_STT_PUSH_SINK (bsink);
-  gboolean ret = GST_BASE_SINK_CLASS (parent_class)->query (bsink, query);
 
-  if (GST_QUERY_TYPE (query) == GST_QUERY_ACCEPT_CAPS) {
-    GstCaps *caps;
-    gboolean accepted = FALSE;
-
-    gst_query_parse_accept_caps (query, &caps);
-    gst_query_parse_accept_caps_result (query, &accepted);
-    if (ret && !accepted && caps != NULL)
-      gst_stt_element_explain_format (&self->es, GST_ELEMENT (self),
-          &self->props, caps);
-  }
-  return ret;
+  return gst_stt_element_accept_caps (&self->es, GST_ELEMENT (self),
+      &self->props, query, GST_BASE_SINK_CLASS (parent_class)->query (bsink,
+          query));
 }
 
 static gboolean
@@ -565,26 +529,8 @@ static GstFlowReturn
 gst_stt_push_sink_render (GstBaseSink * bsink, GstBuffer * buffer)
 {
   GstSttPushSink *self = GST_STT_PUSH_SINK (bsink);
-  GstClockTime running_time = GST_CLOCK_TIME_NONE;
-  GstFlowReturn ret;
-  GstMapInfo map;
-  gboolean live = gst_stt_session_upstream_live (self->es.session);
 
-  g_atomic_int_set (&self->es.lag.live, live);
-
-  if (GST_BUFFER_PTS_IS_VALID (buffer))
-    running_time = gst_segment_to_running_time (&bsink->segment,
-        GST_FORMAT_TIME, GST_BUFFER_PTS (buffer));
-
-  if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
-    goto map_failed;
-  ret = gst_stt_session_write (self->es.session, map.data, map.size, live,
-      running_time);
-  gst_buffer_unmap (buffer, &map);
-  return ret;
-
-map_failed:
-  GST_ELEMENT_ERROR (self, RESOURCE, FAILED, ("Could not read the buffer."),
-      (NULL));
-  return GST_FLOW_ERROR;
+  return gst_stt_element_session_write (&self->es, GST_ELEMENT (self),
+      &bsink->segment, buffer,
+      gst_stt_session_upstream_live (self->es.session));
 }
