@@ -126,7 +126,7 @@ struct _GstSttPushSink
   gchar *transcript_location;
   GstSttTranscriptFormat transcript_format;
 
-  /* the session: created in start(), freed in stop() (stt-properties.h
+  /* the session: created in start(), freed in stop() (stt-element.h
    * says what is under which lock) */
   GstSttElementSession es;
   Settings settings;            /* copied in start() */

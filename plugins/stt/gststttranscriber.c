@@ -80,9 +80,6 @@
 
 #include "gststttranscriber.h"
 
-#include <string.h>
-
-#include "stt-backend.h"
 #include "stt-element.h"
 #include "stt-session.h"
 #include "stt-textstream.h"
