@@ -370,10 +370,11 @@ queue_out (GstSttTranscriber * self, gpointer obj)
 /* The src pad's task                                                        */
 
 /* The running time now, or GST_CLOCK_TIME_NONE while the clock does not
- * run for us (not PLAYING, no clock). */
+ * run for us (not PLAYING, no clock): the text stream's GstSttNowFunc. */
 static GstClockTime
-running_time_now (GstSttTranscriber * self)
+running_time_now (gpointer user_data)
 {
+  GstSttTranscriber *self = user_data;
   GstClock *clock;
   GstClockTime now, base;
 
@@ -392,12 +393,6 @@ running_time_now (GstSttTranscriber * self)
   return now > base ? now - base : 0;
 }
 
-static GstClockTime
-running_time_now_cb (gpointer user_data)
-{
-  return running_time_now (GST_STT_TRANSCRIBER (user_data));
-}
-
 static void
 gst_stt_transcriber_loop (gpointer user_data)
 {
@@ -405,7 +400,7 @@ gst_stt_transcriber_loop (gpointer user_data)
   GstSttTextItem item;
   GstFlowReturn ret = GST_FLOW_OK;
 
-  switch (gst_stt_text_stream_wait (&self->text, running_time_now_cb, self,
+  switch (gst_stt_text_stream_wait (&self->text, running_time_now, self,
           &item)) {
     case GST_STT_TEXT_FLUSHING:
       goto flushing;
@@ -510,9 +505,8 @@ on_session_post (GstElement * element, GstStructure * s, gboolean final)
 static gboolean
 start_session (GstSttTranscriber * self)
 {
-  gboolean partials;
-
   GstClockTime latency;
+  gboolean partials;
 
   GST_OBJECT_LOCK (self);
   latency = self->latency_ms * GST_MSECOND;
