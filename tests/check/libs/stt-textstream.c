@@ -80,39 +80,76 @@ assert_gap (GstEvent * gap, GstClockTime start, GstClockTime duration)
   fail_unless_equals_uint64 (d, duration);
 }
 
+/* A text stream that lets text take @latency, on a fake clock, and the
+ * last item taken from it. */
+typedef struct
+{
+  GstSttTextStream ts;
+  FakeClock clock;
+  GstSttTextItem item;
+} Fixture;
+
+static Fixture *
+fixture_new (GstClockTime latency, GstClockTime now)
+{
+  Fixture *f = g_new0 (Fixture, 1);
+
+  gst_stt_text_stream_init (&f->ts);
+  gst_stt_text_stream_reset (&f->ts, latency);
+  f->clock.now = now;
+  return f;
+}
+
 static void
-push_segment (GstSttTextStream * ts)
+fixture_free (Fixture * f)
+{
+  item_clear (&f->item);
+  gst_stt_text_stream_clear (&f->ts);
+  g_free (f);
+}
+
+/* Takes the next item (dropping the one before) without waiting. */
+static GstSttTextNext
+pop (Fixture * f)
+{
+  item_clear (&f->item);
+  return gst_stt_text_stream_pop (&f->ts, fake_now, &f->clock, &f->item);
+}
+
+static gboolean
+push (Fixture * f, gpointer obj)
+{
+  return gst_stt_text_stream_push (&f->ts, GST_MINI_OBJECT_CAST (obj));
+}
+
+static GstEvent *
+time_segment (void)
 {
   GstSegment segment;
 
   gst_segment_init (&segment, GST_FORMAT_TIME);
-  fail_unless (gst_stt_text_stream_push (ts,
-          GST_MINI_OBJECT_CAST (gst_event_new_segment (&segment))));
+  return gst_event_new_segment (&segment);
 }
 
 /* A started stream: its segment went out, with the GAP at 0 after it. */
 static void
-start_stream (GstSttTextStream * ts, FakeClock * clock)
+start_stream (Fixture * f)
 {
-  GstSttTextItem item;
-
-  push_segment (ts);
-  fail_unless_equals_int (gst_stt_text_stream_pop (ts, fake_now, clock,
-          &item), GST_STT_TEXT_ITEM);
-  fail_unless (GST_IS_EVENT (item.obj));
-  fail_unless_equals_int (GST_EVENT_TYPE (item.obj), GST_EVENT_SEGMENT);
-  fail_unless (item.gap_before == NULL);
-  assert_gap (item.gap_after, 0, 0);
-  item_clear (&item);
+  fail_unless (push (f, time_segment ()));
+  fail_unless_equals_int (pop (f), GST_STT_TEXT_ITEM);
+  fail_unless (GST_IS_EVENT (f->item.obj));
+  fail_unless_equals_int (GST_EVENT_TYPE (f->item.obj), GST_EVENT_SEGMENT);
+  fail_unless (f->item.gap_before == NULL);
+  assert_gap (f->item.gap_after, 0, 0);
 }
 
 static guint64
-stats_uint64 (GstSttTextStream * ts, const gchar * field)
+stats_uint64 (Fixture * f, const gchar * field)
 {
   GstStructure *s = gst_structure_new_empty ("stats");
   guint64 v = G_MAXUINT64;
 
-  gst_stt_text_stream_add_stats (ts, s);
+  gst_stt_text_stream_add_stats (&f->ts, s);
   fail_unless (gst_structure_get_uint64 (s, field, &v), "no %s", field);
   gst_structure_free (s);
   return v;
@@ -194,48 +231,35 @@ GST_END_TEST;
  * the clock makes GAPs up to now - latency, each at least a tick long. */
 GST_START_TEST (test_gaps_follow_the_clock)
 {
-  GstSttTextStream ts;
-  FakeClock clock = { 30 * GST_SECOND, 0 };
-  GstSttTextItem item;
+  Fixture *f = fixture_new (8 * GST_SECOND, 30 * GST_SECOND);
 
-  gst_stt_text_stream_init (&ts);
-  gst_stt_text_stream_reset (&ts, 8 * GST_SECOND);
-  fail_unless_equals_int (gst_stt_text_stream_pop (&ts, fake_now, &clock,
-          &item), GST_STT_TEXT_NONE);
-  fail_unless_equals_int (clock.asked, 0);
-
-  start_stream (&ts, &clock);
-  fail_unless_equals_int (clock.asked, 0);
+  fail_unless_equals_int (pop (f), GST_STT_TEXT_NONE);
+  fail_unless_equals_int (f->clock.asked, 0);
+  start_stream (f);
+  fail_unless_equals_int (f->clock.asked, 0);
 
   /* the clock does not run, or runs less than the latency: no GAP */
-  clock.now = GST_CLOCK_TIME_NONE;
-  fail_unless_equals_int (gst_stt_text_stream_pop (&ts, fake_now, &clock,
-          &item), GST_STT_TEXT_NONE);
-  clock.now = 8 * GST_SECOND;
-  fail_unless_equals_int (gst_stt_text_stream_pop (&ts, fake_now, &clock,
-          &item), GST_STT_TEXT_NONE);
-  fail_unless_equals_int (clock.asked, 2);
+  f->clock.now = GST_CLOCK_TIME_NONE;
+  fail_unless_equals_int (pop (f), GST_STT_TEXT_NONE);
+  f->clock.now = 8 * GST_SECOND;
+  fail_unless_equals_int (pop (f), GST_STT_TEXT_NONE);
+  fail_unless_equals_int (f->clock.asked, 2);
 
-  clock.now = 9 * GST_SECOND;
-  fail_unless_equals_int (gst_stt_text_stream_pop (&ts, fake_now, &clock,
-          &item), GST_STT_TEXT_ITEM);
-  assert_gap (GST_EVENT_CAST (item.obj), 0, GST_SECOND);
-  fail_unless (item.gap_before == NULL && item.gap_after == NULL);
-  item_clear (&item);
+  f->clock.now = 9 * GST_SECOND;
+  fail_unless_equals_int (pop (f), GST_STT_TEXT_ITEM);
+  assert_gap (GST_EVENT_CAST (f->item.obj), 0, GST_SECOND);
+  fail_unless (f->item.gap_before == NULL && f->item.gap_after == NULL);
 
   /* less than a tick later: nothing; a tick later: the next GAP */
-  clock.now += GST_STT_GAP_TICK - 1;
-  fail_unless_equals_int (gst_stt_text_stream_pop (&ts, fake_now, &clock,
-          &item), GST_STT_TEXT_NONE);
-  clock.now += 1;
-  fail_unless_equals_int (gst_stt_text_stream_pop (&ts, fake_now, &clock,
-          &item), GST_STT_TEXT_ITEM);
-  assert_gap (GST_EVENT_CAST (item.obj), GST_SECOND, GST_STT_GAP_TICK);
-  item_clear (&item);
+  f->clock.now += GST_STT_GAP_TICK - 1;
+  fail_unless_equals_int (pop (f), GST_STT_TEXT_NONE);
+  f->clock.now += 1;
+  fail_unless_equals_int (pop (f), GST_STT_TEXT_ITEM);
+  assert_gap (GST_EVENT_CAST (f->item.obj), GST_SECOND, GST_STT_GAP_TICK);
 
-  fail_unless_equals_uint64 (stats_uint64 (&ts, "gaps-pushed"), 2);
-  fail_unless_equals_uint64 (stats_uint64 (&ts, "buffers-pushed"), 0);
-  gst_stt_text_stream_clear (&ts);
+  fail_unless_equals_uint64 (stats_uint64 (f, "gaps-pushed"), 2);
+  fail_unless_equals_uint64 (stats_uint64 (f, "buffers-pushed"), 0);
+  fixture_free (f);
 }
 
 GST_END_TEST;
@@ -245,64 +269,47 @@ GST_END_TEST;
  * counted. A partial never goes back and never moves the position. */
 GST_START_TEST (test_finals_partials_and_late)
 {
-  GstSttTextStream ts;
-  FakeClock clock = { GST_CLOCK_TIME_NONE, 0 };
-  GstSttTextItem item;
+  Fixture *f = fixture_new (8 * GST_SECOND, GST_CLOCK_TIME_NONE);
 
-  gst_stt_text_stream_init (&ts);
-  gst_stt_text_stream_reset (&ts, 8 * GST_SECOND);
-  start_stream (&ts, &clock);
-
-  fail_unless (gst_stt_text_stream_push (&ts,
-          GST_MINI_OBJECT_CAST (text_at (2 * GST_SECOND, GST_SECOND,
-                  FALSE))));
-  fail_unless_equals_int (gst_stt_text_stream_pop (&ts, fake_now, &clock,
-          &item), GST_STT_TEXT_ITEM);
-  assert_gap (item.gap_before, 0, 2 * GST_SECOND);
-  fail_unless_equals_uint64 (GST_BUFFER_PTS (item.obj), 2 * GST_SECOND);
-  fail_unless_equals_uint64 (item.late_from, GST_CLOCK_TIME_NONE);
-  item_clear (&item);
+  start_stream (f);
+  fail_unless (push (f, text_at (2 * GST_SECOND, GST_SECOND, FALSE)));
+  fail_unless_equals_int (pop (f), GST_STT_TEXT_ITEM);
+  assert_gap (f->item.gap_before, 0, 2 * GST_SECOND);
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (f->item.obj), 2 * GST_SECOND);
+  fail_unless_equals_uint64 (f->item.late_from, GST_CLOCK_TIME_NONE);
 
   /* a partial from before the position goes out at the position */
-  gst_stt_text_stream_push (&ts,
-      GST_MINI_OBJECT_CAST (text_at (GST_SECOND, GST_SECOND, TRUE)));
-  gst_stt_text_stream_pop (&ts, fake_now, &clock, &item);
-  fail_unless_equals_uint64 (GST_BUFFER_PTS (item.obj), 3 * GST_SECOND);
-  fail_unless (item.gap_before == NULL);
-  item_clear (&item);
+  push (f, text_at (GST_SECOND, GST_SECOND, TRUE));
+  pop (f);
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (f->item.obj), 3 * GST_SECOND);
+  fail_unless (f->item.gap_before == NULL);
 
   /* a late final: at 3 s (the position; the partial did not move it) */
-  gst_stt_text_stream_push (&ts,
-      GST_MINI_OBJECT_CAST (text_at (GST_SECOND / 2, 700 * GST_MSECOND,
-              FALSE)));
-  gst_stt_text_stream_pop (&ts, fake_now, &clock, &item);
-  fail_unless (item.gap_before == NULL);
-  fail_unless_equals_uint64 (GST_BUFFER_PTS (item.obj), 3 * GST_SECOND);
-  fail_unless_equals_uint64 (GST_BUFFER_DURATION (item.obj),
+  push (f, text_at (GST_SECOND / 2, 700 * GST_MSECOND, FALSE));
+  pop (f);
+  fail_unless (f->item.gap_before == NULL);
+  fail_unless_equals_uint64 (GST_BUFFER_PTS (f->item.obj), 3 * GST_SECOND);
+  fail_unless_equals_uint64 (GST_BUFFER_DURATION (f->item.obj),
       700 * GST_MSECOND);
-  fail_unless_equals_uint64 (item.late_from, GST_SECOND / 2);
-  item_clear (&item);
+  fail_unless_equals_uint64 (f->item.late_from, GST_SECOND / 2);
 
   /* right after it: no GAP, not late */
-  gst_stt_text_stream_push (&ts,
-      GST_MINI_OBJECT_CAST (text_at (3700 * GST_MSECOND, GST_SECOND,
-              FALSE)));
-  gst_stt_text_stream_pop (&ts, fake_now, &clock, &item);
-  fail_unless (item.gap_before == NULL);
-  fail_unless_equals_uint64 (item.late_from, GST_CLOCK_TIME_NONE);
-  item_clear (&item);
+  push (f, text_at (3700 * GST_MSECOND, GST_SECOND, FALSE));
+  pop (f);
+  fail_unless (f->item.gap_before == NULL);
+  fail_unless_equals_uint64 (f->item.late_from, GST_CLOCK_TIME_NONE);
 
-  fail_unless_equals_uint64 (stats_uint64 (&ts, "buffers-pushed"), 4);
-  fail_unless_equals_uint64 (stats_uint64 (&ts, "gaps-pushed"), 1);
-  fail_unless_equals_uint64 (stats_uint64 (&ts, "late"), 1);
-  fail_unless_equals_uint64 (stats_uint64 (&ts, "max-late-ms"), 2500);
+  fail_unless_equals_uint64 (stats_uint64 (f, "buffers-pushed"), 4);
+  fail_unless_equals_uint64 (stats_uint64 (f, "gaps-pushed"), 1);
+  fail_unless_equals_uint64 (stats_uint64 (f, "late"), 1);
+  fail_unless_equals_uint64 (stats_uint64 (f, "max-late-ms"), 2500);
 
   /* a new run counts from 0 */
-  gst_stt_text_stream_reset (&ts, 0);
-  fail_unless_equals_uint64 (stats_uint64 (&ts, "buffers-pushed"), 0);
-  fail_unless_equals_uint64 (stats_uint64 (&ts, "late"), 0);
-  fail_unless_equals_uint64 (stats_uint64 (&ts, "max-late-ms"), 0);
-  gst_stt_text_stream_clear (&ts);
+  gst_stt_text_stream_reset (&f->ts, 0);
+  fail_unless_equals_uint64 (stats_uint64 (f, "buffers-pushed"), 0);
+  fail_unless_equals_uint64 (stats_uint64 (f, "late"), 0);
+  fail_unless_equals_uint64 (stats_uint64 (f, "max-late-ms"), 0);
+  fixture_free (f);
 }
 
 GST_END_TEST;
@@ -312,151 +319,108 @@ GST_END_TEST;
  * from its next segment. */
 GST_START_TEST (test_flush_keeps_sticky_events)
 {
-  GstSttTextStream ts;
-  FakeClock clock = { 20 * GST_SECOND, 0 };
-  GstSttTextItem item;
+  Fixture *f = fixture_new (GST_SECOND, 20 * GST_SECOND);
   GstEventType expect[] = { GST_EVENT_STREAM_START, GST_EVENT_CAPS,
     GST_EVENT_TAG
   };
   guint i;
 
-  gst_stt_text_stream_init (&ts);
-  gst_stt_text_stream_reset (&ts, GST_SECOND);
-  start_stream (&ts, &clock);
-  gst_stt_text_stream_push (&ts,
-      GST_MINI_OBJECT_CAST (gst_event_new_stream_start ("s")));
-  gst_stt_text_stream_push (&ts,
-      GST_MINI_OBJECT_CAST (gst_event_new_caps (gst_caps_new_empty_simple
-              ("text/x-raw"))));
-  push_segment (&ts);
-  gst_stt_text_stream_push (&ts, GST_MINI_OBJECT_CAST (text_at (0,
-              GST_SECOND, FALSE)));
-  gst_stt_text_stream_push (&ts,
-      GST_MINI_OBJECT_CAST (gst_event_new_tag (gst_tag_list_new_empty ())));
-  gst_stt_text_stream_push (&ts,
-      GST_MINI_OBJECT_CAST (gst_event_new_custom
-          (GST_EVENT_CUSTOM_DOWNSTREAM, gst_structure_new_empty ("x"))));
+  start_stream (f);
+  push (f, gst_event_new_stream_start ("s"));
+  push (f, gst_event_new_caps (gst_caps_new_empty_simple ("text/x-raw")));
+  push (f, time_segment ());
+  push (f, text_at (0, GST_SECOND, FALSE));
+  push (f, gst_event_new_tag (gst_tag_list_new_empty ()));
+  push (f, gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM,
+          gst_structure_new_empty ("x")));
 
-  gst_stt_text_stream_set_flushing (&ts, TRUE);
-  fail_unless_equals_int (gst_stt_text_stream_pop (&ts, fake_now, &clock,
-          &item), GST_STT_TEXT_FLUSHING);
-  fail_unless_equals_int (gst_stt_text_stream_wait (&ts, fake_now, &clock,
-          &item), GST_STT_TEXT_FLUSHING);
+  gst_stt_text_stream_set_flushing (&f->ts, TRUE);
+  fail_unless_equals_int (pop (f), GST_STT_TEXT_FLUSHING);
+  fail_unless_equals_int (gst_stt_text_stream_wait (&f->ts, fake_now,
+          &f->clock, &f->item), GST_STT_TEXT_FLUSHING);
   /* what comes while flushing is dropped */
-  fail_if (gst_stt_text_stream_push (&ts,
-          GST_MINI_OBJECT_CAST (text_at (0, GST_SECOND, FALSE))));
+  fail_if (push (f, text_at (0, GST_SECOND, FALSE)));
 
-  gst_stt_text_stream_set_flushing (&ts, FALSE);
+  gst_stt_text_stream_set_flushing (&f->ts, FALSE);
   for (i = 0; i < G_N_ELEMENTS (expect); i++) {
-    fail_unless_equals_int (gst_stt_text_stream_pop (&ts, fake_now, &clock,
-            &item), GST_STT_TEXT_ITEM);
-    fail_unless (GST_IS_EVENT (item.obj));
-    fail_unless_equals_int (GST_EVENT_TYPE (item.obj), expect[i]);
-    item_clear (&item);
+    fail_unless_equals_int (pop (f), GST_STT_TEXT_ITEM);
+    fail_unless (GST_IS_EVENT (f->item.obj));
+    fail_unless_equals_int (GST_EVENT_TYPE (f->item.obj), expect[i]);
   }
   /* not started again yet: no GAP from the clock */
-  fail_unless_equals_int (gst_stt_text_stream_pop (&ts, fake_now, &clock,
-          &item), GST_STT_TEXT_NONE);
-  fail_unless_equals_int (clock.asked, 0);
+  fail_unless_equals_int (pop (f), GST_STT_TEXT_NONE);
+  fail_unless_equals_int (f->clock.asked, 0);
   /* the position starts again at 0 with the next segment */
-  start_stream (&ts, &clock);
+  start_stream (f);
 
   /* deactivation keeps nothing */
-  gst_stt_text_stream_push (&ts,
-      GST_MINI_OBJECT_CAST (gst_event_new_stream_start ("s")));
-  gst_stt_text_stream_set_flushing (&ts, TRUE);
-  gst_stt_text_stream_drop (&ts);
-  gst_stt_text_stream_set_flushing (&ts, FALSE);
-  fail_unless_equals_int (gst_stt_text_stream_pop (&ts, fake_now, &clock,
-          &item), GST_STT_TEXT_NONE);
-  gst_stt_text_stream_clear (&ts);
+  push (f, gst_event_new_stream_start ("s"));
+  gst_stt_text_stream_set_flushing (&f->ts, TRUE);
+  gst_stt_text_stream_drop (&f->ts);
+  gst_stt_text_stream_set_flushing (&f->ts, FALSE);
+  fail_unless_equals_int (pop (f), GST_STT_TEXT_NONE);
+  fixture_free (f);
 }
 
 GST_END_TEST;
 
 GST_START_TEST (test_eos_ends_the_stream)
 {
-  GstSttTextStream ts;
-  FakeClock clock = { 20 * GST_SECOND, 0 };
-  GstSttTextItem item;
+  Fixture *f = fixture_new (GST_SECOND, 20 * GST_SECOND);
 
-  gst_stt_text_stream_init (&ts);
-  gst_stt_text_stream_reset (&ts, GST_SECOND);
-  start_stream (&ts, &clock);
-  gst_stt_text_stream_push (&ts, GST_MINI_OBJECT_CAST (text_at (0,
-              GST_SECOND, FALSE)));
-  fail_unless (gst_stt_text_stream_push (&ts,
-          GST_MINI_OBJECT_CAST (gst_event_new_eos ())));
+  start_stream (f);
+  push (f, text_at (0, GST_SECOND, FALSE));
+  fail_unless (push (f, gst_event_new_eos ()));
 
   /* the final first, then EOS, then nothing (no GAP after EOS) */
-  fail_unless_equals_int (gst_stt_text_stream_pop (&ts, fake_now, &clock,
-          &item), GST_STT_TEXT_ITEM);
-  fail_unless (GST_IS_BUFFER (item.obj));
-  item_clear (&item);
-  fail_unless_equals_int (gst_stt_text_stream_pop (&ts, fake_now, &clock,
-          &item), GST_STT_TEXT_ITEM);
-  fail_unless_equals_int (GST_EVENT_TYPE (item.obj), GST_EVENT_EOS);
-  item_clear (&item);
-  fail_unless_equals_int (gst_stt_text_stream_pop (&ts, fake_now, &clock,
-          &item), GST_STT_TEXT_EOS);
-  fail_unless_equals_int (gst_stt_text_stream_wait (&ts, fake_now, &clock,
-          &item), GST_STT_TEXT_EOS);
-  fail_if (gst_stt_text_stream_push (&ts,
-          GST_MINI_OBJECT_CAST (text_at (0, GST_SECOND, FALSE))));
-  fail_unless_equals_int (clock.asked, 0);
+  fail_unless_equals_int (pop (f), GST_STT_TEXT_ITEM);
+  fail_unless (GST_IS_BUFFER (f->item.obj));
+  fail_unless_equals_int (pop (f), GST_STT_TEXT_ITEM);
+  fail_unless_equals_int (GST_EVENT_TYPE (f->item.obj), GST_EVENT_EOS);
+  fail_unless_equals_int (pop (f), GST_STT_TEXT_EOS);
+  fail_unless_equals_int (gst_stt_text_stream_wait (&f->ts, fake_now,
+          &f->clock, &f->item), GST_STT_TEXT_EOS);
+  fail_if (push (f, text_at (0, GST_SECOND, FALSE)));
+  fail_unless_equals_int (f->clock.asked, 0);
 
   /* a flush after EOS starts a new stream */
-  gst_stt_text_stream_set_flushing (&ts, TRUE);
-  gst_stt_text_stream_set_flushing (&ts, FALSE);
-  fail_unless (gst_stt_text_stream_push (&ts,
-          GST_MINI_OBJECT_CAST (text_at (0, GST_SECOND, FALSE))));
-  gst_stt_text_stream_clear (&ts);
+  gst_stt_text_stream_set_flushing (&f->ts, TRUE);
+  gst_stt_text_stream_set_flushing (&f->ts, FALSE);
+  fail_unless (push (f, text_at (0, GST_SECOND, FALSE)));
+  fixture_free (f);
 }
 
 GST_END_TEST;
 
-typedef struct
-{
-  GstSttTextStream *ts;
-  FakeClock *clock;
-  GstSttTextItem item;
-  GstSttTextNext next;
-} Waiter;
-
 static gpointer
 wait_thread (gpointer data)
 {
-  Waiter *w = data;
+  Fixture *f = data;
 
-  w->next = gst_stt_text_stream_wait (w->ts, fake_now, w->clock, &w->item);
-  return NULL;
+  return GINT_TO_POINTER (gst_stt_text_stream_wait (&f->ts, fake_now,
+          &f->clock, &f->item));
 }
 
 /* The src task's wait returns with what another thread hands over, and
  * when a flush starts. */
 GST_START_TEST (test_wait_wakes_up)
 {
-  GstSttTextStream ts;
-  FakeClock clock = { GST_CLOCK_TIME_NONE, 0 };
-  Waiter w = { &ts, &clock };
+  Fixture *f = fixture_new (GST_SECOND, GST_CLOCK_TIME_NONE);
   GThread *thread;
 
-  gst_stt_text_stream_init (&ts);
-  gst_stt_text_stream_reset (&ts, GST_SECOND);
-  thread = g_thread_new ("waiter", wait_thread, &w);
-  gst_stt_text_stream_push (&ts, GST_MINI_OBJECT_CAST (text_at (0,
-              GST_SECOND, FALSE)));
-  g_thread_join (thread);
-  fail_unless_equals_int (w.next, GST_STT_TEXT_ITEM);
-  fail_unless (GST_IS_BUFFER (w.item.obj));
-  item_clear (&w.item);
+  thread = g_thread_new ("waiter", wait_thread, f);
+  push (f, text_at (0, GST_SECOND, FALSE));
+  fail_unless_equals_int (GPOINTER_TO_INT (g_thread_join (thread)),
+      GST_STT_TEXT_ITEM);
+  fail_unless (GST_IS_BUFFER (f->item.obj));
+  item_clear (&f->item);
 
-  thread = g_thread_new ("waiter", wait_thread, &w);
-  gst_stt_text_stream_set_flushing (&ts, TRUE);
-  g_thread_join (thread);
-  fail_unless_equals_int (w.next, GST_STT_TEXT_FLUSHING);
-  fail_unless (w.item.obj == NULL);
-  gst_stt_text_stream_clear (&ts);
+  thread = g_thread_new ("waiter", wait_thread, f);
+  gst_stt_text_stream_set_flushing (&f->ts, TRUE);
+  fail_unless_equals_int (GPOINTER_TO_INT (g_thread_join (thread)),
+      GST_STT_TEXT_FLUSHING);
+  fail_unless (f->item.obj == NULL);
+  fixture_free (f);
 }
 
 GST_END_TEST;
