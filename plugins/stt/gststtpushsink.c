@@ -90,7 +90,7 @@
 #include "audiostream/propbind.h"
 
 #include "stt-backend.h"
-#include "stt-properties.h"
+#include "stt-element.h"
 #include "stt-session.h"
 #include "stt-transcript.h"
 
@@ -99,10 +99,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_stt_push_sink_debug);
 
 #define DEFAULT_TRANSCRIPT_LOCATION NULL
 #define DEFAULT_TRANSCRIPT_FORMAT GST_STT_TRANSCRIPT_AUTO
-
-#define SINK_CAPS \
-  "audio/x-raw, format = (string) S16LE, layout = (string) interleaved, " \
-  "rate = (int) [ 8000, 48000 ], channels = (int) [ 1, 8 ]"
 
 enum
 {
@@ -133,7 +129,7 @@ struct _GstSttPushSink
   gchar *transcript_location;
   GstSttTranscriptFormat transcript_format;
 
-  /* the session: created in start(), freed in stop() (stt-properties.h
+  /* the session: created in start(), freed in stop() (stt-element.h
    * says what is under which lock) */
   GstSttElementSession es;
   Settings settings;            /* copied in start() */
@@ -163,11 +159,6 @@ gst_stt_push_sink_transcript_format_get_type (void)
   }
   return type;
 }
-
-static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
-    GST_PAD_SINK,
-    GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (SINK_CAPS));
 
 /* the GstBaseSink half (netsink.h), at the end */
 static const GstAsNetSinkOps sink_ops;
@@ -245,7 +236,8 @@ gst_stt_push_sink_class_init (GstSttPushSinkClass * klass)
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS),
       read_stats);
 
-  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class,
+      &gst_stt_sink_template);
   gst_element_class_set_static_metadata (element_class,
       "Speech-to-text push sink", "Sink/Network/Audio",
       "Streams audio over a WebSocket to a speech-to-text service "
@@ -342,25 +334,13 @@ write_transcript (GstSttPushSink * self, const GstStructure * final)
 /* ------------------------------------------------------------------------ */
 /* The session's callbacks (on its thread)                                   */
 
+/* a final is in the file before it is on the bus */
 static void
-on_session_post (GstStructure * s, gpointer user_data)
+on_session_post (GstElement * element, GstStructure * s, gboolean final)
 {
-  GstSttPushSink *self = user_data;
-
-  /* a final is in the file before it is on the bus */
-  if (gst_structure_has_name (s, "sttpushsink-final")) {
-    gst_stt_lag_meter_final (&self->es.lag, GST_ELEMENT (self), s,
-        self->es.settings.lag_warning_ms);
-    write_transcript (self, s);
-  }
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_element (GST_OBJECT (self), s));
+  if (final)
+    write_transcript (GST_STT_PUSH_SINK (element), s);
 }
-
-static const GstSttSessionCallbacks session_callbacks = {
-  on_session_post,
-  gst_stt_element_problem,
-};
 
 /* ------------------------------------------------------------------------ */
 /* GstBaseSink                                                               */
@@ -374,7 +354,7 @@ gst_stt_push_sink_start (GstBaseSink * bsink)
   settings_clear (&self->settings);
   settings_copy (self, &self->settings);
   if (!gst_stt_element_session_start (&self->es, GST_ELEMENT (self),
-          &self->props, FALSE, &session_callbacks, self))
+          &self->props, FALSE, on_session_post))
     goto no_session;
   /* no final comes before the format is known: the file is open by then */
   if (!gst_stt_transcript_file_open (&self->transcript,
@@ -423,19 +403,10 @@ static gboolean
 gst_stt_push_sink_query (GstBaseSink * bsink, GstQuery * query)
 {
   GstSttPushSink *self = GST_STT_PUSH_SINK (bsink);
-  gboolean ret = GST_BASE_SINK_CLASS (parent_class)->query (bsink, query);
 
-  if (GST_QUERY_TYPE (query) == GST_QUERY_ACCEPT_CAPS) {
-    GstCaps *caps;
-    gboolean accepted = FALSE;
-
-    gst_query_parse_accept_caps (query, &caps);
-    gst_query_parse_accept_caps_result (query, &accepted);
-    if (ret && !accepted && caps != NULL)
-      gst_stt_element_explain_format (&self->es, GST_ELEMENT (self),
-          &self->props, caps);
-  }
-  return ret;
+  return gst_stt_element_accept_caps (&self->es, GST_ELEMENT (self),
+      &self->props, query, GST_BASE_SINK_CLASS (parent_class)->query (bsink,
+          query));
 }
 
 static gboolean
@@ -488,15 +459,9 @@ write_audio (GstBaseSink * bsink, GstBuffer * buffer, const guint8 * data,
     gsize size)
 {
   GstSttPushSink *self = GST_STT_PUSH_SINK (bsink);
-  GstClockTime running_time = GST_CLOCK_TIME_NONE;
-  gboolean live = gst_stt_session_upstream_live (self->es.session);
 
-  g_atomic_int_set (&self->es.lag.live, live);
-  if (GST_BUFFER_PTS_IS_VALID (buffer))
-    running_time = gst_segment_to_running_time (&bsink->segment,
-        GST_FORMAT_TIME, GST_BUFFER_PTS (buffer));
-  return gst_stt_session_write (self->es.session, data, size, live,
-      running_time);
+  return gst_stt_element_session_write_mapped (&self->es, &bsink->segment,
+      buffer, data, size, gst_stt_session_upstream_live (self->es.session));
 }
 
 static const GstAsNetSinkOps sink_ops = {

@@ -80,12 +80,9 @@
 
 #include "gststttranscriber.h"
 
-#include <string.h>
-
-#include "stt-backend.h"
-#include "stt-properties.h"
+#include "stt-element.h"
 #include "stt-session.h"
-#include "stt-timeline.h"
+#include "stt-textstream.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_stt_transcriber_debug);
 #define GST_CAT_DEFAULT gst_stt_transcriber_debug
@@ -93,13 +90,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_stt_transcriber_debug);
 #define DEFAULT_LATENCY_MS 8000
 #define DEFAULT_INTERIM GST_STT_TRANSCRIBER_INTERIM_NONE
 
-/* how often the src task looks at the clock for GAP events, and the
- * shortest GAP it sends */
-#define GAP_TICK (100 * GST_MSECOND)
-
-#define SINK_CAPS \
-  "audio/x-raw, format = (string) S16LE, layout = (string) interleaved, " \
-  "rate = (int) [ 8000, 48000 ], channels = (int) [ 1, 8 ]"
 #define SRC_CAPS "text/x-raw, format = (string) utf8"
 
 #define MESSAGE_PREFIX "sttpushsink-"
@@ -113,12 +103,10 @@ enum
   PROP_STT_FIRST,               /* the shared ones (stt-properties.h) */
 };
 
-#define IS_STT_PROP(id) \
-  ((id) >= PROP_STT_FIRST && (id) < PROP_STT_FIRST + GST_STT_N_PROPS)
-
-/* Lock order: out_lock, then the object lock (the src task reads the
- * clock), then the session's lock; out_lock is held for queue bookkeeping
- * only, never across a push, a session call or a message post. */
+/* Lock order: the text stream's lock, then the object lock (the src task
+ * reads the clock), then the session's lock; the text stream's lock is
+ * held for queue bookkeeping only, never across a push, a session call or
+ * a message post (stt-textstream.h). */
 struct _GstSttTranscriber
 {
   GstElement parent;
@@ -133,7 +121,6 @@ struct _GstSttTranscriber
 
   /* the session: made in READY→PAUSED, freed in PAUSED→READY */
   GstSttElementSession es;
-  GstClockTime latency;         /* latency-ms, as started */
   GstSttTranscriberInterim settings_interim;
 
   /* streaming thread only */
@@ -141,16 +128,8 @@ struct _GstSttTranscriber
   gint live;                    /* -1 not known yet, 0, 1 */
 
   /* the output: what the session thread and the sink pad's streaming
-   * thread hand to the src pad's task, under out_lock */
-  GMutex out_lock;
-  GCond out_cond;
-  GQueue out_queue;             /* GstBuffer and serialised GstEvent */
-  gboolean out_flushing;        /* the task must leave */
-  gboolean out_started;         /* the segment went out: GAPs may follow */
-  gboolean out_eos;             /* EOS went out: nothing more */
-  GstSttTextOut out;
-  guint64 buffers_pushed;
-  guint64 gaps_pushed;
+   * thread hand to the src pad's task */
+  GstSttTextStream text;
 };
 
 GType
@@ -170,11 +149,6 @@ gst_stt_transcriber_interim_get_type (void)
   }
   return type;
 }
-
-static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
-    GST_PAD_SINK,
-    GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (SINK_CAPS));
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC,
@@ -263,7 +237,8 @@ gst_stt_transcriber_class_init (GstSttTranscriberClass * klass)
           "and max-late-ms (by how much the latest was)",
           GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
-  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class,
+      &gst_stt_sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
       "Speech-to-text transcriber", "Filter/Audio/Text",
@@ -278,7 +253,8 @@ gst_stt_transcriber_class_init (GstSttTranscriberClass * klass)
 static void
 gst_stt_transcriber_init (GstSttTranscriber * self)
 {
-  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
+  self->sinkpad = gst_pad_new_from_static_template (&gst_stt_sink_template,
+      "sink");
   gst_pad_set_chain_function (self->sinkpad,
       GST_DEBUG_FUNCPTR (gst_stt_transcriber_chain));
   gst_pad_set_event_function (self->sinkpad,
@@ -299,11 +275,7 @@ gst_stt_transcriber_init (GstSttTranscriber * self)
   self->latency_ms = DEFAULT_LATENCY_MS;
   self->interim = DEFAULT_INTERIM;
   gst_stt_element_session_init (&self->es);
-
-  g_mutex_init (&self->out_lock);
-  g_cond_init (&self->out_cond);
-  g_queue_init (&self->out_queue);
-  gst_stt_text_out_reset (&self->out);
+  gst_stt_text_stream_init (&self->text);
   gst_segment_init (&self->in_segment, GST_FORMAT_TIME);
   self->live = -1;
 }
@@ -315,9 +287,7 @@ gst_stt_transcriber_finalize (GObject * object)
 
   gst_stt_properties_clear (&self->props);
   gst_stt_element_session_clear (&self->es);
-  g_queue_clear_full (&self->out_queue, (GDestroyNotify) gst_mini_object_unref);
-  g_mutex_clear (&self->out_lock);
-  g_cond_clear (&self->out_cond);
+  gst_stt_text_stream_clear (&self->text);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -328,12 +298,10 @@ gst_stt_transcriber_set_property (GObject * object, guint prop_id,
 {
   GstSttTranscriber *self = GST_STT_TRANSCRIBER (object);
 
-  GST_OBJECT_LOCK (self);
-  if (IS_STT_PROP (prop_id)) {
-    gst_stt_properties_set (&self->props, prop_id - PROP_STT_FIRST, value);
-    GST_OBJECT_UNLOCK (self);
+  if (gst_stt_properties_set_property (&self->props, object, PROP_STT_FIRST,
+          prop_id, value))
     return;
-  }
+  GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_LATENCY_MS:
       self->latency_ms = g_value_get_uint (value);
@@ -348,26 +316,16 @@ gst_stt_transcriber_set_property (GObject * object, guint prop_id,
   GST_OBJECT_UNLOCK (self);
 }
 
+/* sttpushsink-stats without the transcript file, and the text's */
 static GstStructure *
 make_stats (GstSttTranscriber * self)
 {
   GstStructure *s;
-  GstSttTextOut out;
-  guint64 buffers, gaps;
-
-  g_mutex_lock (&self->out_lock);
-  out = self->out;
-  buffers = self->buffers_pushed;
-  gaps = self->gaps_pushed;
-  g_mutex_unlock (&self->out_lock);
 
   s = gst_stt_element_session_stats (&self->es, GST_ELEMENT (self), 0);
   gst_structure_set_name (s, "stttranscriber-stats");
   gst_structure_remove_field (s, "transcript-entries");
-  gst_structure_set (s, "buffers-pushed", G_TYPE_UINT64, buffers,
-      "gaps-pushed", G_TYPE_UINT64, gaps,
-      "late", G_TYPE_UINT64, out.late,
-      "max-late-ms", G_TYPE_UINT64, out.max_late / GST_MSECOND, NULL);
+  gst_stt_text_stream_add_stats (&self->text, s);
   return s;
 }
 
@@ -382,12 +340,10 @@ gst_stt_transcriber_get_property (GObject * object, guint prop_id,
     return;
   }
 
-  GST_OBJECT_LOCK (self);
-  if (IS_STT_PROP (prop_id)) {
-    gst_stt_properties_get (&self->props, prop_id - PROP_STT_FIRST, value);
-    GST_OBJECT_UNLOCK (self);
+  if (gst_stt_properties_get_property (&self->props, object, PROP_STT_FIRST,
+          prop_id, value))
     return;
-  }
+  GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_LATENCY_MS:
       g_value_set_uint (value, self->latency_ms);
@@ -396,126 +352,29 @@ gst_stt_transcriber_get_property (GObject * object, guint prop_id,
       g_value_set_enum (value, self->interim);
       break;
     default:
-      /* api-key is write-only: GObject never asks for it. */
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK (self);
 }
 
-/* ------------------------------------------------------------------------ */
-/* The output queue                                                          */
-
-/* Hands @obj to the src task (takes it). FALSE when flushing. */
+/* Hands @obj (a buffer or an event) to the src task. FALSE, and @obj
+ * dropped, while flushing or after EOS. */
 static gboolean
-out_enqueue (GstSttTranscriber * self, GstMiniObject * obj)
+queue_out (GstSttTranscriber * self, gpointer obj)
 {
-  g_mutex_lock (&self->out_lock);
-  if (self->out_flushing || self->out_eos) {
-    g_mutex_unlock (&self->out_lock);
-    gst_mini_object_unref (obj);
-    return FALSE;
-  }
-  g_queue_push_tail (&self->out_queue, obj);
-  g_cond_broadcast (&self->out_cond);
-  g_mutex_unlock (&self->out_lock);
-  return TRUE;
-}
-
-/* A flush drops the queued text and events but the sticky events a flush
- * keeps on a pad (stream-start, caps, tags …; not segment, not EOS), so
- * that the stream still starts right. Called with out_lock held. */
-static void
-out_drop_flushed (GstSttTranscriber * self)
-{
-  GQueue kept = G_QUEUE_INIT;
-  GstMiniObject *obj;
-
-  while ((obj = g_queue_pop_head (&self->out_queue)) != NULL) {
-    if (GST_IS_EVENT (obj) && GST_EVENT_IS_STICKY (obj) &&
-        GST_EVENT_TYPE (obj) != GST_EVENT_SEGMENT &&
-        GST_EVENT_TYPE (obj) != GST_EVENT_EOS)
-      g_queue_push_tail (&kept, obj);
-    else
-      gst_mini_object_unref (obj);
-  }
-  self->out_queue = kept;
-}
-
-static void
-out_set_flushing (GstSttTranscriber * self, gboolean flushing)
-{
-  g_mutex_lock (&self->out_lock);
-  self->out_flushing = flushing;
-  if (flushing) {
-    out_drop_flushed (self);
-  } else {
-    /* a new stream, or the same after a flush: a segment comes first */
-    self->out_started = FALSE;
-    self->out_eos = FALSE;
-    self->out.position = GST_CLOCK_TIME_NONE;
-  }
-  g_cond_broadcast (&self->out_cond);
-  g_mutex_unlock (&self->out_lock);
-}
-
-/* A text buffer of @text for [@pts, @pts + @duration). */
-static GstBuffer *
-text_buffer (const gchar * text, GstClockTime pts, GstClockTime duration)
-{
-  gsize len = strlen (text);
-  GstBuffer *buf = gst_buffer_new_memdup (text, len);
-
-  GST_BUFFER_PTS (buf) = pts;
-  GST_BUFFER_DURATION (buf) = duration;
-  return buf;
-}
-
-/* The running time of the audio of a -final or -partial structure, and
- * its duration. Without timestamps upstream, the stream time. */
-static gboolean
-transcript_times (const GstStructure * s, GstClockTime * pts,
-    GstClockTime * duration)
-{
-  guint64 rt = GST_CLOCK_TIME_NONE, start_ms, end_ms;
-
-  if (!gst_structure_get_uint64 (s, "start-ms", &start_ms) ||
-      !gst_structure_get_uint64 (s, "end-ms", &end_ms))
-    return FALSE;
-  gst_structure_get_uint64 (s, "running-time", &rt);
-  *pts = GST_CLOCK_TIME_IS_VALID (rt) ? rt : start_ms * GST_MSECOND;
-  *duration = (MAX (end_ms, start_ms) - start_ms) * GST_MSECOND;
-  return TRUE;
-}
-
-/* On the session thread: a final or a partial for the src task. */
-static void
-queue_transcript (GstSttTranscriber * self, const GstStructure * s,
-    gboolean partial)
-{
-  const gchar *text = gst_structure_get_string (s, "text");
-  GstClockTime pts, duration;
-  GstBuffer *buf;
-
-  if (text == NULL || text[0] == '\0' || !transcript_times (s, &pts,
-          &duration))
-    return;
-  buf = text_buffer (text, pts, duration);
-  if (partial)
-    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT);
-  GST_LOG_OBJECT (self, "%s \"%s\" at %" GST_TIME_FORMAT,
-      partial ? "partial" : "final", text, GST_TIME_ARGS (pts));
-  out_enqueue (self, GST_MINI_OBJECT_CAST (buf));
+  return gst_stt_text_stream_push (&self->text, GST_MINI_OBJECT_CAST (obj));
 }
 
 /* ------------------------------------------------------------------------ */
 /* The src pad's task                                                        */
 
 /* The running time now, or GST_CLOCK_TIME_NONE while the clock does not
- * run for us (not PLAYING, no clock). */
+ * run for us (not PLAYING, no clock): the text stream's GstSttNowFunc. */
 static GstClockTime
-running_time_now (GstSttTranscriber * self)
+running_time_now (gpointer user_data)
 {
+  GstSttTranscriber *self = user_data;
   GstClock *clock;
   GstClockTime now, base;
 
@@ -534,102 +393,35 @@ running_time_now (GstSttTranscriber * self)
   return now > base ? now - base : 0;
 }
 
-/* What to push next: an item of the queue (with the GAP that goes before
- * a final, or after a segment: downstream sinks preroll on it, the first
- * text may be far off), or a GAP the clock makes due. Called with out_lock
- * held. */
-static GstMiniObject *
-out_next (GstSttTranscriber * self, GstEvent ** gap_before,
-    GstEvent ** gap_after)
-{
-  GstClockTime gap_start, gap_duration;
-  GstMiniObject *obj = g_queue_pop_head (&self->out_queue);
-
-  *gap_before = *gap_after = NULL;
-  if (obj == NULL) {
-    if (self->out_started && gst_stt_text_out_due_gap (&self->out,
-            running_time_now (self), self->latency, GAP_TICK, &gap_start,
-            &gap_duration)) {
-      self->gaps_pushed++;
-      return GST_MINI_OBJECT_CAST (gst_event_new_gap (gap_start,
-              gap_duration));
-    }
-    return NULL;
-  }
-
-  if (GST_IS_BUFFER (obj)) {
-    GstBuffer *buf = GST_BUFFER_CAST (obj);
-    GstClockTime pts = GST_BUFFER_PTS (buf);
-
-    buf = gst_buffer_make_writable (buf);
-    if (GST_BUFFER_FLAG_IS_SET (buf, GST_BUFFER_FLAG_DELTA_UNIT)) {
-      GST_BUFFER_PTS (buf) = gst_stt_text_out_partial (&self->out, pts);
-    } else {
-      guint64 late = self->out.late;
-
-      if (gst_stt_text_out_final (&self->out, &pts,
-              GST_BUFFER_DURATION (buf), &gap_start, &gap_duration)) {
-        *gap_before = gst_event_new_gap (gap_start, gap_duration);
-        self->gaps_pushed++;
-      }
-      if (self->out.late != late)
-        GST_INFO_OBJECT (self, "late final: %" GST_TIME_FORMAT " moved to %"
-            GST_TIME_FORMAT, GST_TIME_ARGS (GST_BUFFER_PTS (buf)),
-            GST_TIME_ARGS (pts));
-      GST_BUFFER_PTS (buf) = pts;
-    }
-    self->buffers_pushed++;
-    return GST_MINI_OBJECT_CAST (buf);
-  }
-
-  switch (GST_EVENT_TYPE (obj)) {
-    case GST_EVENT_SEGMENT:
-      /* the text position starts with the stream (and stays where it is
-       * when upstream repeats its segment) */
-      self->out_started = TRUE;
-      if (!GST_CLOCK_TIME_IS_VALID (self->out.position))
-        self->out.position = 0;
-      *gap_after = gst_event_new_gap (self->out.position, 0);
-      break;
-    case GST_EVENT_EOS:
-      self->out_eos = TRUE;
-      break;
-    default:
-      break;
-  }
-  return obj;
-}
-
 static void
 gst_stt_transcriber_loop (gpointer user_data)
 {
   GstSttTranscriber *self = user_data;
-  GstMiniObject *obj;
-  GstEvent *gap_before, *gap_after;
+  GstSttTextItem item;
   GstFlowReturn ret = GST_FLOW_OK;
 
-  g_mutex_lock (&self->out_lock);
-  for (;;) {
-    if (self->out_flushing)
+  switch (gst_stt_text_stream_wait (&self->text, running_time_now, self,
+          &item)) {
+    case GST_STT_TEXT_FLUSHING:
       goto flushing;
-    if (self->out_eos)
+    case GST_STT_TEXT_EOS:
       goto eos;
-    obj = out_next (self, &gap_before, &gap_after);
-    if (obj != NULL)
+    default:
       break;
-    g_cond_wait_until (&self->out_cond, &self->out_lock,
-        g_get_monotonic_time () + GAP_TICK / GST_USECOND);
   }
-  g_mutex_unlock (&self->out_lock);
+  if (GST_CLOCK_TIME_IS_VALID (item.late_from))
+    GST_INFO_OBJECT (self, "late final: %" GST_TIME_FORMAT " moved to %"
+        GST_TIME_FORMAT, GST_TIME_ARGS (item.late_from),
+        GST_TIME_ARGS (GST_BUFFER_PTS (item.obj)));
 
-  if (gap_before != NULL)
-    gst_pad_push_event (self->srcpad, gap_before);
-  if (GST_IS_BUFFER (obj))
-    ret = gst_pad_push (self->srcpad, GST_BUFFER_CAST (obj));
+  if (item.gap_before != NULL)
+    gst_pad_push_event (self->srcpad, item.gap_before);
+  if (GST_IS_BUFFER (item.obj))
+    ret = gst_pad_push (self->srcpad, GST_BUFFER_CAST (item.obj));
   else
-    gst_pad_push_event (self->srcpad, GST_EVENT_CAST (obj));
-  if (gap_after != NULL)
-    gst_pad_push_event (self->srcpad, gap_after);
+    gst_pad_push_event (self->srcpad, GST_EVENT_CAST (item.obj));
+  if (item.gap_after != NULL)
+    gst_pad_push_event (self->srcpad, item.gap_after);
 
   /* an unlinked text pad is not the audio's problem */
   if (ret == GST_FLOW_OK || ret == GST_FLOW_NOT_LINKED)
@@ -641,13 +433,11 @@ gst_stt_transcriber_loop (gpointer user_data)
   return;
 
 flushing:
-  g_mutex_unlock (&self->out_lock);
   GST_DEBUG_OBJECT (self, "flushing: pausing");
   gst_pad_pause_task (self->srcpad);
   return;
 
 eos:
-  g_mutex_unlock (&self->out_lock);
   GST_DEBUG_OBJECT (self, "EOS out: pausing");
   gst_pad_pause_task (self->srcpad);
 }
@@ -655,7 +445,7 @@ eos:
 static gboolean
 start_task (GstSttTranscriber * self)
 {
-  out_set_flushing (self, FALSE);
+  gst_stt_text_stream_set_flushing (&self->text, FALSE);
   return gst_pad_start_task (self->srcpad, gst_stt_transcriber_loop, self,
       NULL);
 }
@@ -666,12 +456,9 @@ stop_task (GstSttTranscriber * self)
 {
   gboolean ret;
 
-  out_set_flushing (self, TRUE);
+  gst_stt_text_stream_set_flushing (&self->text, TRUE);
   ret = gst_pad_stop_task (self->srcpad);
-  g_mutex_lock (&self->out_lock);
-  g_queue_clear_full (&self->out_queue,
-      (GDestroyNotify) gst_mini_object_unref);
-  g_mutex_unlock (&self->out_lock);
+  gst_stt_text_stream_drop (&self->text);
   return ret;
 }
 
@@ -689,44 +476,28 @@ gst_stt_transcriber_src_activate_mode (GstPad * pad, GstObject * parent,
 /* ------------------------------------------------------------------------ */
 /* The session's callbacks (on its thread)                                   */
 
-/* sttpushsink-final → stttranscriber-final */
+/* A final, or a partial with interim=partial, goes downstream as text
+ * before its message is on the bus; the message is the element's own
+ * (sttpushsink-final → stttranscriber-final). */
 static void
-rename_message (GstStructure * s)
+on_session_post (GstElement * element, GstStructure * s, gboolean final)
 {
-  const gchar *name = gst_structure_get_name (s);
-  gchar *renamed;
+  GstSttTranscriber *self = GST_STT_TRANSCRIBER (element);
+  GstBuffer *buf = NULL;
 
-  if (!g_str_has_prefix (name, MESSAGE_PREFIX))
-    return;
-  renamed = g_strconcat ("stttranscriber-", name + strlen (MESSAGE_PREFIX),
-      NULL);
-  gst_structure_set_name (s, renamed);
-  g_free (renamed);
-}
-
-static void
-on_session_post (GstStructure * s, gpointer user_data)
-{
-  GstSttTranscriber *self = user_data;
-
-  /* the text is on its way downstream before the message is on the bus */
-  if (gst_structure_has_name (s, MESSAGE_PREFIX "final")) {
-    gst_stt_lag_meter_final (&self->es.lag, GST_ELEMENT (self), s,
-        self->es.settings.lag_warning_ms);
-    queue_transcript (self, s, FALSE);
-  } else if (gst_structure_has_name (s, MESSAGE_PREFIX "partial") &&
-      self->settings_interim == GST_STT_TRANSCRIBER_INTERIM_PARTIAL) {
-    queue_transcript (self, s, TRUE);
+  if (final)
+    buf = gst_stt_text_buffer_new (s, FALSE);
+  else if (self->settings_interim == GST_STT_TRANSCRIBER_INTERIM_PARTIAL &&
+      gst_structure_has_name (s, MESSAGE_PREFIX "partial"))
+    buf = gst_stt_text_buffer_new (s, TRUE);
+  if (buf != NULL) {
+    GST_LOG_OBJECT (self, "%s \"%s\" at %" GST_TIME_FORMAT,
+        final ? "final" : "partial", gst_structure_get_string (s, "text"),
+        GST_TIME_ARGS (GST_BUFFER_PTS (buf)));
+    queue_out (self, buf);
   }
-  rename_message (s);
-  gst_element_post_message (GST_ELEMENT (self),
-      gst_message_new_element (GST_OBJECT (self), s));
+  gst_stt_structure_rename_prefix (s, MESSAGE_PREFIX, "stttranscriber-");
 }
-
-static const GstSttSessionCallbacks session_callbacks = {
-  on_session_post,
-  gst_stt_element_problem,
-};
 
 /* ------------------------------------------------------------------------ */
 /* Life cycle                                                                */
@@ -734,22 +505,20 @@ static const GstSttSessionCallbacks session_callbacks = {
 static gboolean
 start_session (GstSttTranscriber * self)
 {
+  GstClockTime latency;
   gboolean partials;
 
   GST_OBJECT_LOCK (self);
-  self->latency = self->latency_ms * GST_MSECOND;
+  latency = self->latency_ms * GST_MSECOND;
   self->settings_interim = self->interim;
   GST_OBJECT_UNLOCK (self);
   partials = self->settings_interim == GST_STT_TRANSCRIBER_INTERIM_PARTIAL;
 
   self->live = -1;
   gst_segment_init (&self->in_segment, GST_FORMAT_TIME);
-  g_mutex_lock (&self->out_lock);
-  gst_stt_text_out_reset (&self->out);
-  self->buffers_pushed = self->gaps_pushed = 0;
-  g_mutex_unlock (&self->out_lock);
+  gst_stt_text_stream_reset (&self->text, latency);
   return gst_stt_element_session_start (&self->es, GST_ELEMENT (self),
-      &self->props, partials, &session_callbacks, self);
+      &self->props, partials, on_session_post);
 }
 
 static GstStateChangeReturn
@@ -809,19 +578,8 @@ gst_stt_transcriber_sink_query (GstPad * pad, GstObject * parent,
     gst_caps_unref (caps);
     return TRUE;
   }
-  if (GST_QUERY_TYPE (query) == GST_QUERY_ACCEPT_CAPS) {
-    gboolean ret = gst_pad_query_default (pad, parent, query), accepted;
-    GstCaps *caps;
-
-    /* a CAPS event's check: upstream learns what to put in between */
-    gst_query_parse_accept_caps (query, &caps);
-    gst_query_parse_accept_caps_result (query, &accepted);
-    if (ret && !accepted && caps != NULL)
-      gst_stt_element_explain_format (&self->es, GST_ELEMENT (self),
-          &self->props, caps);
-    return ret;
-  }
-  return gst_pad_query_default (pad, parent, query);
+  return gst_stt_element_accept_caps (&self->es, GST_ELEMENT (self),
+      &self->props, query, gst_pad_query_default (pad, parent, query));
 }
 
 /* Upstream's latency, as a LATENCY query through the sink pad finds it. */
@@ -845,7 +603,7 @@ queue_segment (GstSttTranscriber * self)
   GstSegment segment;
 
   gst_segment_init (&segment, GST_FORMAT_TIME);
-  out_enqueue (self, GST_MINI_OBJECT_CAST (gst_event_new_segment (&segment)));
+  queue_out (self, gst_event_new_segment (&segment));
 }
 
 static gboolean
@@ -863,7 +621,7 @@ finish (GstSttTranscriber * self, GstEvent * event)
     return FALSE;
   }
   GST_DEBUG_OBJECT (self, "EOS: every final is queued");
-  return out_enqueue (self, GST_MINI_OBJECT_CAST (event));
+  return queue_out (self, event);
 }
 
 static gboolean
@@ -885,8 +643,8 @@ gst_stt_transcriber_sink_event (GstPad * pad, GstObject * parent,
       }
       gst_event_unref (event);
       if (first)
-        out_enqueue (self, GST_MINI_OBJECT_CAST (gst_event_new_caps
-                (gst_static_pad_template_get_caps (&src_template))));
+        queue_out (self, gst_event_new_caps (gst_static_pad_template_get_caps
+                (&src_template)));
       return TRUE;
     }
     case GST_EVENT_SEGMENT:
@@ -910,7 +668,7 @@ gst_stt_transcriber_sink_event (GstPad * pad, GstObject * parent,
       return finish (self, event);
     case GST_EVENT_FLUSH_START:
       gst_stt_session_unlock (self->es.session);
-      out_set_flushing (self, TRUE);
+      gst_stt_text_stream_set_flushing (&self->text, TRUE);
       gst_pad_push_event (self->srcpad, event);
       gst_pad_pause_task (self->srcpad);
       return TRUE;
@@ -925,8 +683,7 @@ gst_stt_transcriber_sink_event (GstPad * pad, GstObject * parent,
   }
 
   if (GST_EVENT_IS_SERIALIZED (event))
-    return out_enqueue (self, GST_MINI_OBJECT_CAST (event)) ||
-        !GST_EVENT_IS_STICKY (event);
+    return queue_out (self, event) || !GST_EVENT_IS_STICKY (event);
   return gst_pad_event_default (pad, parent, event);
 }
 
@@ -935,35 +692,19 @@ gst_stt_transcriber_chain (GstPad * pad, GstObject * parent,
     GstBuffer * buffer)
 {
   GstSttTranscriber *self = GST_STT_TRANSCRIBER (parent);
-  GstClockTime running_time = GST_CLOCK_TIME_NONE;
   GstFlowReturn ret;
-  GstMapInfo map;
 
   if (G_UNLIKELY (self->live < 0)) {
     gboolean live = FALSE;
 
     query_upstream_latency (self, &live, NULL, NULL);
     self->live = live;
-    g_atomic_int_set (&self->es.lag.live, live);
     GST_INFO_OBJECT (self, "upstream is %slive", live ? "" : "not ");
   }
-  if (GST_BUFFER_PTS_IS_VALID (buffer))
-    running_time = gst_segment_to_running_time (&self->in_segment,
-        GST_FORMAT_TIME, GST_BUFFER_PTS (buffer));
-
-  if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
-    goto map_failed;
-  ret = gst_stt_session_write (self->es.session, map.data, map.size,
-      self->live, running_time);
-  gst_buffer_unmap (buffer, &map);
+  ret = gst_stt_element_session_write (&self->es, GST_ELEMENT (self),
+      &self->in_segment, buffer, self->live);
   gst_buffer_unref (buffer);
   return ret;
-
-map_failed:
-  gst_buffer_unref (buffer);
-  GST_ELEMENT_ERROR (self, RESOURCE, FAILED, ("Could not read the buffer."),
-      (NULL));
-  return GST_FLOW_ERROR;
 }
 
 /* ------------------------------------------------------------------------ */

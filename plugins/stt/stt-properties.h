@@ -9,17 +9,16 @@
 
 #pragma once
 
-/* What sttpushsink and stttranscriber do the same way, written once: the
+/* The properties sttpushsink and stttranscriber share, written once: the
  * backend and session properties (installed on either class under ids the
- * element chooses), their values, the session config made from them, the
- * ERROR for settings a session cannot start with, and the lag of a final
- * behind the capture of its audio. */
+ * element chooses), their values, the session config made from them and
+ * the ERROR for settings a session cannot start with. What the elements
+ * do the same way with their session is stt-element.h. */
 
 #include <gst/gst.h>
 
 #include "stt-backend.h"
 #include "stt-session.h"
-#include "stt-timeline.h"
 
 G_BEGIN_DECLS
 
@@ -106,78 +105,11 @@ void     gst_stt_properties_to_config (const GstSttProperties * props,
 gboolean gst_stt_properties_check     (GstElement * element,
                                        const GstSttProperties * props,
                                        const GstSttSessionConfig * config);
-
-/**
- * GstSttLagMeter:
- *
- * How far finals run behind the capture of their audio, as an element
- * measures it on its clock (see gst_stt_lag_meter_final()). Under the
- * element's object lock.
- */
-typedef struct
-{
-  GstSttLag lag;
-  gint live;                    /* atomic: upstream is live (render) */
-} GstSttLagMeter;
-
-void     gst_stt_lag_meter_reset      (GstSttLagMeter * meter);
-void     gst_stt_lag_meter_final      (GstSttLagMeter * meter,
-                                       GstElement * element,
-                                       GstStructure * final,
-                                       guint warning_ms);
-void     gst_stt_lag_meter_add_stats  (GstSttLagMeter * meter,
-                                       GstElement * element,
-                                       GstStructure * stats);
-
-/**
- * GstSttElementSession:
- *
- * An element's session and what goes with it, the same for both
- * elements: the settings copied when it starts, the audio format once
- * known, the lag meter, and the counters it had when it stopped. The
- * session pointer and last_stats are under the element's object lock (the
- * stats getter); rate and channels belong to the streaming thread.
- */
-typedef struct
-{
-  GstSttSession *session;
-  GstSttSessionStats last_stats;
-  GstSttProperties settings;
-  GstSttLagMeter lag;
-  gint rate;                    /* 0: no format yet */
-  gint channels;
-  gboolean running;             /* object lock: between start and stop */
-  gboolean caps_error_posted;   /* object lock: the wrong-format ERROR */
-} GstSttElementSession;
-
-void     gst_stt_element_session_init  (GstSttElementSession * es);
-void     gst_stt_element_session_clear (GstSttElementSession * es);
-gboolean gst_stt_element_session_start (GstSttElementSession * es,
-                                        GstElement * element,
-                                        const GstSttProperties * props,
-                                        gboolean partials,
-                                        const GstSttSessionCallbacks * cb,
-                                        gpointer user_data);
-void     gst_stt_element_session_stop  (GstSttElementSession * es,
-                                        GstElement * element);
-gboolean gst_stt_element_session_set_format (GstSttElementSession * es,
-                                        GstElement * element,
-                                        GstCaps * caps);
-GstStructure * gst_stt_element_session_stats (GstSttElementSession * es,
-                                        GstElement * element,
-                                        guint64 transcript_entries);
-GstCaps * gst_stt_element_sink_caps    (GstSttElementSession * es,
-                                        GstElement * element,
-                                        const GstSttProperties * props,
-                                        GstCaps * filter);
-void     gst_stt_element_explain_format (GstSttElementSession * es,
-                                        GstElement * element,
-                                        const GstSttProperties * props,
-                                        GstCaps * offered);
-void     gst_stt_element_problem       (gboolean fatal, GQuark domain,
-                                        gint code, gchar * text,
-                                        gchar * debug, const gchar * file,
-                                        const gchar * function, gint line,
-                                        gpointer element);
+gboolean gst_stt_properties_set_property (GstSttProperties * props,
+                                       GObject * object, guint first_id,
+                                       guint prop_id, const GValue * value);
+gboolean gst_stt_properties_get_property (const GstSttProperties * props,
+                                       GObject * object, guint first_id,
+                                       guint prop_id, GValue * value);
 
 G_END_DECLS

@@ -30,7 +30,14 @@ seconds:
   stop               seconds to set every pipeline to NULL
 
 and the same N pipelines with `fakesink` instead of sttpushsink, the floor
-that the sources and pipelines cost alone, in the same run.
+that the sources and pipelines cost alone, in the same run; `CPU ÷ floor`
+is each run's CPU / session over the floor's at the same N in the same
+repeat (the median of those ratios), the figure to compare across runs
+on a noisy machine.
+
+--element stttranscriber measures the filter instead: `… ! stttranscriber
+backend=deepgram url=… ! fakesink sync=false`. --build NAME=PATH adds
+builds between --before and --after (e.g. main).
 
 The server (--serve, started by the benchmark) speaks Deepgram's protocol
 as far as the element needs it, in Python asyncio with python3-websockets:
@@ -165,15 +172,23 @@ def run_child(args):
     from gi.repository import Gst
     Gst.init(None)
 
-    sink = ("sttpushsink backend=deepgram url=%s" % args.url
-            if args.sink == "sttpushsink" else "fakesink sync=false")
+    if args.sink == "sttpushsink":
+        sink = "sttpushsink backend=deepgram url=%s" % args.url
+    elif args.sink == "stttranscriber":
+        sink = ("stttranscriber backend=deepgram url=%s name=stt ! "
+                "fakesink sync=false" % args.url)
+    else:
+        sink = "fakesink sync=false"
     desc = ("audiotestsrc is-live=true wave=silence samplesperbuffer=%d ! "
-            "audio/x-raw,format=S16LE,rate=%d,channels=1 ! %s name=sink" %
+            "audio/x-raw,format=S16LE,rate=%d,channels=1 ! %s" %
             (CHUNK_FRAMES, RATE, sink))
+    if args.sink != "stttranscriber":
+        desc += " name=stt"
     rss0 = proc_status("VmRSS")
     threads0 = proc_status("Threads")
     pipelines = [Gst.parse_launch(desc) for _ in range(args.n)]
-    sinks = [p.get_by_name("sink") for p in pipelines]
+    sinks = [p.get_by_name("stt") for p in pipelines]
+    is_stt = args.sink != "fakesink"
     for p in pipelines:
         p.set_state(Gst.State.PLAYING)
 
@@ -185,7 +200,7 @@ def run_child(args):
         return v if ok else 0
 
     out = {"n": args.n, "sink": args.sink}
-    if args.sink == "sttpushsink":
+    if is_stt:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             states = [st.get_string("state") for st in stt_stats()]
@@ -195,7 +210,7 @@ def run_child(args):
         out["open"] = sum(s == "open" for s in states)
     time.sleep(args.warmup)
 
-    before = stt_stats() if args.sink == "sttpushsink" else None
+    before = stt_stats() if is_stt else None
     # getrusage: the scheduler's runtime, finer than os.times()'s ticks
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.monotonic()
@@ -235,13 +250,13 @@ def run_child(args):
 
 # -- the benchmark -----------------------------------------------------------
 
-def gst_env(plugin_dir, tmpdir, name):
+def gst_env(plugin_dir, tmpdir, name, element):
     env = dict(os.environ)
     env["GST_PLUGIN_PATH_1_0"] = plugin_dir
     # a registry per build: a cached scan of the other must not mask it
     env["GST_REGISTRY_1_0"] = os.path.join(tmpdir, "registry-%s.bin" % name)
     env.pop("GST_DEBUG", None)
-    subprocess.run(["gst-inspect-1.0", "sttpushsink"], env=env, check=True,
+    subprocess.run(["gst-inspect-1.0", element], env=env, check=True,
                    stdout=subprocess.DEVNULL)
     return env
 
@@ -287,6 +302,7 @@ COLUMNS = [
     ("rss_kib_per_session", "RSS/session KiB", "{:.0f}"),
     ("cpu_ms_per_audio_s", "CPU ms per s audio/session", "{:.2f}"),
     ("cpu_range", "CPU range", "{}"),
+    ("cpu_ratio", "CPU ÷ floor", "{:.2f}"),
     ("finals_per_s", "finals/s/session", "{:.2f}"),
     ("queue_max_ms", "queue max ms", "{}"),
     ("stop_s", "stop s", "{:.2f}"), ("errors", "errors", "{:d}"),
@@ -346,6 +362,11 @@ def main():
                     "with (e.g. main's build/plugins/stt)")
     ap.add_argument("--after", default=os.path.join(BUILD_ROOT, "plugins",
                                                     "stt"))
+    ap.add_argument("--build", action="append", default=[],
+                    metavar="NAME=PATH", help="another build's plugin dir, "
+                    "measured between --before and --after")
+    ap.add_argument("--element", default="sttpushsink",
+                    choices=["sttpushsink", "stttranscriber"])
     ap.add_argument("--no-floor", action="store_true",
                     help="skip the fakesink pipelines")
     ap.add_argument("--markdown", action="store_true")
@@ -365,7 +386,7 @@ def main():
 
     counts = [int(c) for c in args.counts.split(",")]
     builds = ([("before", args.before)] if args.before else []) + \
-        [("after", args.after)]
+        [tuple(b.split("=", 1)) for b in args.build] + [("after", args.after)]
     server = subprocess.Popen([sys.executable, os.path.abspath(__file__),
                                "--serve"], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True)
@@ -374,20 +395,26 @@ def main():
     rows = []
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            envs = {name: gst_env(path, tmp, name) for name, path in builds}
+            envs = {name: gst_env(path, tmp, name, args.element)
+                    for name, path in builds}
             for _ in range(args.repeat):
                 for n in counts:
+                    floor = None
                     if not args.no_floor:
                         res = measure(args, envs["after"], url, n,
                                       "fakesink", server.pid)
                         rows.append(row("-", res))
+                        floor = rows[-1]["cpu_ms_per_audio_s"]
                         log(table(rows[-1:], False))
                     # before and after next to each other, for the same
                     # load
                     for name, _ in builds:
                         res = measure(args, envs[name], url, n,
-                                      "sttpushsink", server.pid)
+                                      args.element, server.pid)
                         rows.append(row(name, res))
+                        if floor:
+                            rows[-1]["cpu_ratio"] = \
+                                rows[-1]["cpu_ms_per_audio_s"] / floor
                         log(table(rows[-1:], False))
     finally:
         server.stdin.close()
@@ -399,6 +426,7 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"rows": rows, "medians": medians, "counts": counts,
+                       "element": args.element,
                        "duration": args.duration, "warmup": args.warmup,
                        "builds": dict(builds), "nproc": os.cpu_count(),
                        "date": time.strftime("%Y-%m-%d %H:%M UTC",
