@@ -131,6 +131,7 @@
 #include "audiostream/propbind.h"
 #include "audiostream/ringfit.h"
 #include "audiostream/sinksettings.h"
+#include "audiostream/urihandler.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_audio_stream_sink_debug);
 #define GST_CAT_DEFAULT gst_audio_stream_sink_debug
@@ -698,22 +699,10 @@ static const GstAsNetSinkOps sink_ops = {
 /* ------------------------------------------------------------------------ */
 /* GstURIHandler: tcp://host:port, tls://host:port, unix:///path            */
 
-static GstURIType
-gst_audio_stream_sink_uri_get_type (GType type)
-{
-  return GST_URI_SINK;
-}
-
-static const gchar *const *
-gst_audio_stream_sink_uri_get_protocols (GType type)
-{
-  return gst_as_uri_protocols ();
-}
-
 static gchar *
-gst_audio_stream_sink_uri_get_uri (GstURIHandler * handler)
+gst_audio_stream_sink_uri_get_uri (GstElement * element)
 {
-  GstAudioStreamSink *self = GST_AUDIO_STREAM_SINK (handler);
+  GstAudioStreamSink *self = GST_AUDIO_STREAM_SINK (element);
   gchar *uri;
 
   GST_OBJECT_LOCK (self);
@@ -722,35 +711,22 @@ gst_audio_stream_sink_uri_get_uri (GstURIHandler * handler)
   return uri;
 }
 
-static gboolean
-gst_audio_stream_sink_uri_set_uri (GstURIHandler * handler,
-    const gchar * uri, GError ** error)
+/* called with the object lock held; the query is applied after */
+static void
+gst_audio_stream_sink_uri_take (GstElement * element, const GstAsUri * parsed)
 {
-  GstAudioStreamSink *self = GST_AUDIO_STREAM_SINK (handler);
-  GstAsUri parsed;
-  gboolean ok;
-
-  if (!gst_as_uri_check_state (GST_ELEMENT (self), error) ||
-      !gst_as_uri_parse (uri, &parsed, error))
-    return FALSE;
-
-  GST_OBJECT_LOCK (self);
-  gst_as_sink_settings_set_uri (&self->settings, &parsed);
-  GST_OBJECT_UNLOCK (self);
-  ok = gst_as_uri_apply_params (G_OBJECT (self), parsed.params,
-      gst_as_sink_uri_params, error);
-  gst_as_uri_clear (&parsed);
-  return ok;
+  gst_as_sink_settings_set_uri (&GST_AUDIO_STREAM_SINK (element)->settings,
+      parsed);
 }
+
+static const GstAsUriHandlerInfo sink_uri_info = {
+  GST_URI_SINK, gst_as_sink_uri_params, gst_audio_stream_sink_uri_get_uri,
+  gst_audio_stream_sink_uri_take,
+};
 
 static void
 gst_audio_stream_sink_uri_handler_init (gpointer g_iface,
     gpointer iface_data)
 {
-  GstURIHandlerInterface *iface = g_iface;
-
-  iface->get_type = gst_audio_stream_sink_uri_get_type;
-  iface->get_protocols = gst_audio_stream_sink_uri_get_protocols;
-  iface->get_uri = gst_audio_stream_sink_uri_get_uri;
-  iface->set_uri = gst_audio_stream_sink_uri_set_uri;
+  gst_as_uri_handler_init (g_iface, &sink_uri_info);
 }
