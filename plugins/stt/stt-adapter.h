@@ -8,10 +8,10 @@
  */
 
 /* What a backend module (stt-deepgram.c, stt-vosk.c …) is made of: the
- * types it fills in and the table of its protocol functions. Types only:
- * the backends and the registry (stt-backend.c) both include it, and
- * neither calls into the other through it but for the registry fetching
- * each backend's table, so there is no circle. */
+ * types it fills in and the table of its protocol functions. The
+ * backends and the registry (stt-backend.c) both include it; the registry
+ * fetches each backend's table, and the one helper the backends call lives
+ * in stt-adapter.c, not in the registry, so there is no circle. */
 
 #pragma once
 
@@ -146,7 +146,7 @@ const GstSttBackendOps * gst_stt_speechmatics_get_ops (void);
 const GstSttBackendOps * gst_stt_openai_get_ops (void);
 const GstSttBackendOps * gst_stt_vosk_get_ops (void);
 
-/* For the backends: the service ended the session on its own (a duration
+/* For the backends (stt-adapter.c): the service ended the session on its own (a duration
  * limit) while the stream goes on. Reconnecting resumes the stream; the
  * session closes the connection (the event) and says why (@what). */
 void gst_stt_adapter_server_ended (GstSttAdapter * adapter,

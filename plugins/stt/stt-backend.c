@@ -342,18 +342,6 @@ gst_stt_adapter_after_audio_message (GstSttAdapter * a)
   return a->ops->after_audio (a);
 }
 
-void
-gst_stt_adapter_server_ended (GstSttAdapter * a, const gchar * what,
-    GPtrArray * events)
-{
-  GstSttEvent *ev = gst_stt_event_new (GST_STT_EVENT_SESSION_END);
-
-  g_free (a->ended);
-  a->ended = g_strdup (what);
-  ev->text = g_strdup (what);
-  g_ptr_array_add (events, ev);
-}
-
 /* Whether the backend's last reply to end-of-stream has arrived, so the
  * session can be closed without losing anything. */
 gboolean
