@@ -99,7 +99,7 @@ PY
 if [ "${PERF:-0}" = 1 ]; then
   perf record -q -g -o "$OUT/perf.data" -p "$PID" -- sleep 4 > /dev/null 2>&1
   perf report -q -i "$OUT/perf.data" --no-children --sort dso,symbol \
-      --percent-limit 1.5 -g none 2> /dev/null | grep -v '^$' | head -40
+      --percent-limit ${PERF_LIMIT:-1.5} -g none 2> /dev/null | grep -v '^$' | head -${PERF_LINES:-40}
 fi
 timeout 5 strace -c -f -p "$PID" -o "$OUT/strace" > /dev/null 2>&1 || true
 wait $RUN || true
