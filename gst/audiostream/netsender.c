@@ -420,6 +420,19 @@ refill_level (GstAsSinkFront * front)
   return MAX (front->ring.capacity / 4, 1);
 }
 
+/* A writer with room for its buffer but short of refill_level() is not
+ * woken: if the sending stops there (a pipeline clock that stops, as a
+ * test clock does between two steps, or a device's), nothing would wake
+ * it. So it looks at the ring again after twice the time a running
+ * sender takes to free refill_level(): in a running stream the wake-up
+ * comes first, and a stopped one holds the upstream no longer than that. */
+static gint64
+refill_wait_us (GstAsSinkFront * front)
+{
+  return 2 * gst_util_uint64_scale_int (refill_level (front),
+      G_USEC_PER_SEC, MAX (front->rate, 1));
+}
+
 static guint64
 read_capture (gpointer user_data, guint8 * dest, guint64 n_frames,
     GstAsSenderRead * out)
@@ -1146,12 +1159,15 @@ typedef enum
 /* Sleeps on the front's condition until the ring has room for @need
  * frames or one of the other outcomes; the scheduler signals it when a
  * read leaves refill_level() free (if anyone waits, see sinkfront.h), when
- * the connection state changes, on a failure, and the front on unlock(). */
+ * the connection state changes, on a failure, and the front on unlock();
+ * room short of refill_level() is found by looking again after
+ * refill_wait_us(). */
 static SpaceWait
 wait_for_space (GstAsNetSender * ns, guint64 need)
 {
   GstAsSinkFront *front = ns->front;
   SpaceWait result;
+  gint64 until;
 
   g_mutex_lock (&front->lock);
   g_atomic_int_inc (&front->space_waiters);
@@ -1173,11 +1189,10 @@ wait_for_space (GstAsNetSender * ns, guint64 need)
       result = RELEASED;
       break;
     }
-    if (g_atomic_int_get (&ns->connected))
-      g_cond_wait (&front->cond, &front->lock);
-    else
-      g_cond_wait_until (&front->cond, &front->lock,
-          atomic_load (&ns->down_since_us) + ns->hold_us);
+    until = g_get_monotonic_time () + refill_wait_us (front);
+    if (!g_atomic_int_get (&ns->connected))
+      until = MIN (until, atomic_load (&ns->down_since_us) + ns->hold_us);
+    g_cond_wait_until (&front->cond, &front->lock, until);
   }
   g_atomic_int_dec_and_test (&front->space_waiters);
   g_mutex_unlock (&front->lock);

@@ -14,7 +14,11 @@
 #   bash tests/bench/scale-perchunk.sh N SINK PLUGIN_DIR
 #   e.g. bash tests/bench/scale-perchunk.sh 50 audiostreamsink build/plugins/audiostream
 #        bash tests/bench/scale-perchunk.sh 50 tcpclientsink build/plugins/audiostream
-# LIVE=false uses a non-live source. Needs strace; a benchmark, not a test.
+# LIVE=false uses a non-live source. SINK fakesink (sync=false) gives the
+# floor: what the N sources and their pipeline cost without any network sink
+# (no system call per chunk there). PERF=1 also records the process with
+# perf for 4 s and prints the top symbols. Needs strace; a benchmark, not a
+# test.
 set -eu
 N=${1:-50}; SINK=${2:-audiostreamsink}; PLUGINS=${3:-build/plugins/audiostream}
 OUT=$(mktemp -d)
@@ -48,22 +52,26 @@ if pid == 0:            # the receiver: reads and discards, another process
             except BlockingIOError:
                 pass
 ls.close()
-props = ('sync=true' if sink == 'tcpclientsink'
-         else 'prefill-ms=200 stats-interval-ms=0')
+if sink == 'fakesink':       # the floor: what the sources cost alone
+    props = 'sync=false async=false'
+elif sink == 'tcpclientsink':
+    props = 'host=127.0.0.1 port=%d sync=true' % port
+else:
+    props = 'host=127.0.0.1 port=%d prefill-ms=200 stats-interval-ms=0 %s' % (
+        port, os.environ.get('SINK_PROPS', ''))
 p = Gst.Pipeline()
 for i in range(n):
     p.add(Gst.parse_bin_from_description(
         'audiotestsrc is-live=%s wave=silence samplesperbuffer=480 ! '
         'audio/x-raw,format=S16LE,layout=interleaved,rate=48000,channels=2 ! '
-        '%s host=127.0.0.1 port=%d %s' % (os.environ.get('LIVE', 'true'),
-                                           sink, port, props), False))
+        '%s %s' % (os.environ.get('LIVE', 'true'), sink, props), False))
 p.set_state(Gst.State.PLAYING)
 print(os.getpid(), flush=True)
 time.sleep(secs)
 p.set_state(Gst.State.NULL)
 os.kill(pid, 9)
 PY
-GST_PLUGIN_PATH_1_0=$PLUGINS /usr/bin/python3 "$OUT/run.py" "$N" "$SINK" 16 > "$OUT/pid" &
+GST_PLUGIN_PATH_1_0=$PLUGINS /usr/bin/python3 "$OUT/run.py" "$N" "$SINK" $(( ${PERF:-0} == 1 ? 21 : 16 )) > "$OUT/pid" &
 RUN=$!
 sleep 5
 PID=$(head -1 "$OUT/pid")
@@ -88,6 +96,11 @@ print('process CPU %.3f cores, %.0f voluntary and %.0f involuntary '
                                      / dt, (b[1] - a[1]) / dt,
                                      (b[2] - a[2]) / dt))
 PY
+if [ "${PERF:-0}" = 1 ]; then
+  perf record -q -g -o "$OUT/perf.data" -p "$PID" -- sleep 4 > /dev/null 2>&1
+  perf report -q -i "$OUT/perf.data" --no-children --sort dso,symbol \
+      --percent-limit ${PERF_LIMIT:-1.5} -g none 2> /dev/null | grep -v '^$' | head -${PERF_LINES:-40}
+fi
 timeout 5 strace -c -f -p "$PID" -o "$OUT/strace" > /dev/null 2>&1 || true
 wait $RUN || true
 awk '/sendto/ {chunks = $4} {lines[NR] = $0} END {

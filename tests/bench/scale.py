@@ -167,6 +167,16 @@ def parse_args():
     p.add_argument("--stop-timeout", type=float, default=60.0,
                    help="kill a measuring process whose pipelines take "
                    "longer than this to stop (the figures are kept)")
+    p.add_argument("--stop-flush-bus", action="store_true",
+                   help="set each pipeline's bus flushing just before the "
+                   "stop, so that nothing posted during it is queued (an "
+                   "experiment: see docs/scale.md, Stopping)")
+    p.add_argument("--stop-dump", type=float, default=0.0, metavar="S",
+                   help="when a stop takes longer than S s, dump every "
+                   "thread's stack of the measuring process with gdb (0: "
+                   "never)")
+    p.add_argument("--stop-dump-dir", default="stop-dumps",
+                   help="where --stop-dump writes")
     p.add_argument("--rt-receiver", type=int, default=0, metavar="PRIO",
                    help="run the receiver SCHED_FIFO at PRIO (0 = normal "
                    "priority). A receiver that reads late lets TCP merge "
@@ -368,6 +378,19 @@ def closed_port():
     return port
 
 
+def stop_all(Gst, args, pipelines):
+    """Sets every pipeline to NULL; returns how long that took."""
+    t = time.monotonic()
+    if args.stop_flush_bus:
+        for pipe in pipelines:
+            bus = pipe.get_bus()
+            if bus is not None:
+                bus.set_flushing(True)
+    for pipe in pipelines:
+        pipe.set_state(Gst.State.NULL)
+    return time.monotonic() - t
+
+
 def run_idle(Gst, args):
     """N audiostreamsink with nobody listening: they start, retry, and stop;
     how long the stop takes."""
@@ -402,10 +425,7 @@ def run_idle(Gst, args):
                                                          ru0["wall"])
     with open(args.result, "w") as f:
         json.dump(result, f)
-    t = time.monotonic()
-    for pipe in pipelines:
-        pipe.set_state(Gst.State.NULL)
-    result["stop_s"] = time.monotonic() - t
+    result["stop_s"] = stop_all(Gst, args, pipelines)
     with open(args.result, "w") as f:
         json.dump(result, f)
     return 0
@@ -520,10 +540,7 @@ def run_child(args):
 
     # How long the pipelines take to stop; the driver kills this process if
     # it is too long, and keeps the figures above.
-    t_stop = time.monotonic()
-    for pipe in pipelines:
-        pipe.set_state(Gst.State.NULL)
-    result["stop_s"] = time.monotonic() - t_stop
+    result["stop_s"] = stop_all(Gst, args, pipelines)
     drain_bus(Gst, pipelines, errors, warnings)
     result["warnings_after_stop"] = len(warnings)
     with open(args.result, "w") as f:
@@ -676,6 +693,43 @@ def wait_quiet(args):
         log("  others use %.2f CPUs; waiting" % busy)
 
 
+def dump_threads(args, pid, name):
+    """Every thread's stack of a process whose stop takes long, with gdb,
+    and a summary: identical stacks (by function names) counted once."""
+    path = os.path.join(args.stop_dump_dir, name + ".gdb.txt")
+    os.makedirs(args.stop_dump_dir, exist_ok=True)
+    try:
+        bt = subprocess.run(["gdb", "-p", str(pid), "-batch", "-nx",
+                             "-ex", "set debuginfod enabled off",
+                             "-ex", "thread apply all bt 25"],
+                            capture_output=True, text=True,
+                            timeout=300).stdout
+    except (OSError, subprocess.TimeoutExpired) as e:
+        log("  could not dump the threads: %s" % e)
+        return None
+    stacks, cur = {}, None
+    for line in bt.splitlines():
+        if line.startswith("Thread "):
+            cur = []
+            stacks.setdefault(id(cur), cur)
+        elif line.startswith("#") and cur is not None:
+            words = line.split()
+            fn = words[3] if len(words) > 3 and words[2] == "in" else \
+                words[1]
+            cur.append(fn)
+    counts = {}
+    for st in stacks.values():
+        key = " < ".join(st[:12])
+        counts[key] = counts.get(key, 0) + 1
+    with open(path, "w") as f:
+        for key, c in sorted(counts.items(), key=lambda kv: -kv[1]):
+            f.write("%5d x %s\n" % (c, key))
+        f.write("\n" + bt)
+    log("  stop slower than %g s: threads dumped to %s" %
+        (args.stop_dump, path))
+    return path
+
+
 def measure(args, env, sink, n, tmpdir, run_index):
     rec = os.path.join(args.keep or tmpdir, "%s-%d-%s-%d.rec" %
                        (sink, n, args.layout, run_index))
@@ -691,22 +745,39 @@ def measure(args, env, sink, n, tmpdir, run_index):
         cmd += ["--" + opt.replace("_", "-"), str(getattr(args, opt))]
     if args.idle_bare:
         cmd += ["--idle-bare"]
+    if args.stop_flush_bus:
+        cmd += ["--stop-flush-bus"]
     log("[run %d] %s x %d (%s): %g s" % (run_index + 1, sink, n, args.layout,
                                          args.duration))
     waited, busy_before = wait_quiet(args)
     t = time.monotonic()
     child = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True)
     timed_out = False
-    try:
-        _, stderr = child.communicate(
-            timeout=args.warmup + args.duration + 90 + args.stop_timeout)
-    except subprocess.TimeoutExpired:
-        # Only the stop can take this long: the figures are written before.
-        log("  %s x %d: not stopped after %g s; killing it" %
-            (sink, n, args.stop_timeout))
-        child.kill()
-        _, stderr = child.communicate()
-        timed_out = True
+    deadline = t + args.warmup + args.duration + 90 + args.stop_timeout
+    stop_began = None
+    dump = None
+    while True:
+        try:
+            _, stderr = child.communicate(timeout=0.5)
+            break
+        except subprocess.TimeoutExpired:
+            pass
+        # the figures are written just before the stop begins
+        if stop_began is None and os.path.exists(res):
+            stop_began = time.monotonic()
+        if (args.stop_dump and dump is None and stop_began is not None and
+                time.monotonic() - stop_began > args.stop_dump):
+            dump = dump_threads(args, child.pid, "%s-%d-run%d" %
+                                (sink, n, run_index + 1))
+        if time.monotonic() > deadline or (
+                stop_began is not None and
+                time.monotonic() - stop_began > args.stop_timeout):
+            log("  %s x %d: not stopped after %g s; killing it" %
+                (sink, n, args.stop_timeout))
+            child.kill()
+            _, stderr = child.communicate()
+            timed_out = True
+            break
     out = {"sink": sink, "count": n, "run": run_index + 1,
            "others_cpus_before": busy_before, "waited_quiet_s": waited}
     if (child.returncode != 0 and not timed_out) or not os.path.exists(res):
@@ -719,6 +790,8 @@ def measure(args, env, sink, n, tmpdir, run_index):
         out["stop_s"] = None
         out["stop_timed_out"] = True
         out["stop_timeout"] = args.stop_timeout
+    if dump:
+        out["stop_dump"] = dump
     out["run"] = run_index + 1
     out["others_cpus_before"] = busy_before
     out["waited_quiet_s"] = waited
@@ -937,7 +1010,7 @@ def main():
                     "layout", "rate", "channels", "chunk", "prefill_ms",
                     "wave", "sink_props", "repeat", "rt_receiver",
                     "wait_quiet", "wait_max", "stop_timeout", "source",
-                    "idle")},
+                    "idle", "stop_flush_bus")},
                 "rows": rows}, f, indent=2)
     return 1 if any("error" in r for r in rows) else 0
 
