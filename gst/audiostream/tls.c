@@ -83,6 +83,18 @@ backend_available (GError ** error)
   return FALSE;
 }
 
+/* GIO's messages end with a period; the texts that quote them leave the
+ * end of the sentence to their caller, which adds one. */
+static const gchar *
+without_period (GError * err)
+{
+  gsize len = strlen (err->message);
+
+  if (len > 0 && err->message[len - 1] == '.')
+    err->message[len - 1] = '\0';
+  return err->message;
+}
+
 static GTlsCertificate *
 load_certificate (const gchar * what, const gchar * certificate_file,
     const gchar * key_file, GError ** error)
@@ -100,7 +112,7 @@ load_certificate (const gchar * what, const gchar * certificate_file,
     return cert;
   g_set_error (error, err->domain, err->code, "Could not load %s %s%s%s: %s",
       what, certificate_file, key_file ? " with the key " : "",
-      key_file ? key_file : "", err->message);
+      key_file ? key_file : "", without_period (err));
   g_error_free (err);
   return NULL;
 }
@@ -118,7 +130,7 @@ load_database (const gchar * what, const gchar * ca_file, GError ** error)
   if (db != NULL)
     return db;
   g_set_error (error, err->domain, err->code, "Could not load %s %s: %s",
-      what, ca_file, err->message);
+      what, ca_file, without_period (err));
   g_error_free (err);
   return NULL;
 }
@@ -478,13 +490,8 @@ set_client_error (GError ** error, GError * err, const Verdict * v,
         "within %u ms (send-timeout-ms): it is probably not a TLS server",
         name, timeout_ms);
   } else if (gst_as_tls_error_is_fatal (err)) {
-    /* the caller ends the sentence */
-    gsize len = strlen (err->message);
-
-    if (len > 0 && err->message[len - 1] == '.')
-      err->message[len - 1] = '\0';
     g_set_error (error, GST_AS_TRANSPORT_ERROR, GST_AS_TRANSPORT_ERROR_TLS,
-        "TLS handshake with %s failed: %s", name, err->message);
+        "TLS handshake with %s failed: %s", name, without_period (err));
   } else {
     g_propagate_error (error, err);
     return;
