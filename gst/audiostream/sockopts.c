@@ -158,3 +158,21 @@ gst_as_thread_raise_priority (gchar ** how, GError ** error)
       AS_FALLBACK_NICE, g_strerror (nice_err));
   return FALSE;
 }
+
+/* GLib 2.74 can deadlock when two threads make the first socket address
+ * of the process at once: one registers GSocketAddress's interface while
+ * the other initialises its class (seen as a hung audiostreamsrc test,
+ * its listener and a connecting thread each in g_socket_address_get_type).
+ * The elements call this at registration, on the thread that loads the
+ * plugin, so their own threads find the classes made. */
+void
+gst_as_socket_types_init (void)
+{
+  GType types[] = { G_TYPE_INET_SOCKET_ADDRESS, G_TYPE_UNIX_SOCKET_ADDRESS,
+    G_TYPE_INET_ADDRESS, G_TYPE_SOCKET, G_TYPE_SOCKET_CONNECTION
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (types); i++)
+    g_type_class_unref (g_type_class_ref (types[i]));
+}

@@ -34,6 +34,7 @@ gboolean  gst_as_socket_set_user_timeout  (GSocket * socket, guint timeout_ms,
                                            GError ** error);
 gint      gst_as_socket_set_send_buffer   (GSocket * socket, gint bytes,
                                            GError ** error);
+void      gst_as_socket_types_init        (void);
 gboolean  gst_as_thread_raise_priority    (gchar ** how, GError ** error);
 
 G_END_DECLS

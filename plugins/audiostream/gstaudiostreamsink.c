@@ -126,6 +126,7 @@
 
 #include <gst/audio/audio.h>
 
+#include "audiostream/sockopts.h"
 #include "audiostream/netsender.h"
 #include "audiostream/netsink.h"
 #include "audiostream/propbind.h"
@@ -237,6 +238,7 @@ element_init_once (void)
     GST_DEBUG_CATEGORY_INIT (gst_audio_stream_sink_debug, "audiostreamsink",
         0, "Clock-paced raw PCM sender");
     gst_type_mark_as_plugin_api (GST_TYPE_AUDIO_STREAM_SINK_DSCP, 0);
+    gst_as_socket_types_init ();
     g_once_init_leave (&done, 1);
   }
 }

@@ -90,6 +90,7 @@
 #include <gst/audio/audio.h>
 #include <string.h>
 
+#include "audiostream/sockopts.h"
 #include "audiostream/runningtime.h"
 #include "audiostream/receivesession.h"
 #include "audiostream/urihandler.h"
@@ -209,6 +210,7 @@ element_init_once (void)
     GST_DEBUG_CATEGORY_INIT (gst_audio_stream_src_debug, "audiostreamsrc",
         0, "Raw PCM receiver that outlives its senders");
     gst_type_mark_as_plugin_api (GST_TYPE_AUDIO_STREAM_SRC_FORMAT, 0);
+    gst_as_socket_types_init ();
     g_once_init_leave (&done, 1);
   }
 }
