@@ -1009,6 +1009,17 @@ count_problems (Fixture * f, const gchar * prefix)
   return n;
 }
 
+/* Waits (up to 10 s) for a problem that starts with @prefix: the session
+ * sets its state before it tells the problem, from its own thread. */
+static void
+wait_problem (Fixture * f, const gchar * prefix)
+{
+  gint64 end = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+
+  while (count_problems (f, prefix) == 0 && g_get_monotonic_time () < end)
+    g_usleep (1000);
+}
+
 static GstSttSession *
 retry_session_new (Fixture * f, gint max_attempts)
 {
@@ -1097,6 +1108,7 @@ GST_START_TEST (test_first_connection_attempts_exhausted)
   write_counter (s, 0, CHUNK);
 
   states = wait_states (f, "failed");
+  wait_problem (f, "E: ");
   fail_unless_equals_string (states, "connecting reconnecting connecting "
       "reconnecting connecting failed");
   g_free (states);
@@ -1135,6 +1147,7 @@ GST_START_TEST (test_first_connection_no_retry)
   fail_unless (gst_stt_session_set_format (s, RATE, 2, CHUNK, RATE * 20));
 
   states = wait_states (f, "failed");
+  wait_problem (f, "E: ");
   fail_unless_equals_string (states, "connecting failed");
   g_free (states);
   run_for_ms (200);
@@ -1167,6 +1180,7 @@ GST_START_TEST (test_auth_failure_never_retried)
     fail_unless (gst_stt_session_set_format (s, RATE, 2, CHUNK, RATE * 20));
 
     states = wait_states (f, "failed");
+    wait_problem (f, "E: ");
     fail_unless_equals_string (states, "connecting failed");
     g_free (states);
     run_for_ms (200);
@@ -1214,6 +1228,7 @@ GST_START_TEST (test_reconnect_attempts_exhausted_after_a_drop)
   gchar *states;
 
   states = wait_states (f, "failed");
+  wait_problem (f, "E: ");
   fail_unless (g_str_has_suffix (states, "open reconnecting connecting "
           "reconnecting connecting reconnecting connecting failed"), "%s",
       states);
