@@ -20,6 +20,10 @@
 
 G_STATIC_ASSERT (GST_AS_JITTER_WORDS == 64);
 
+/* A word with at least this many bins in use is walked bin by bin: adding a
+ * bin costs less than finding the next bit (bench/jitter-quantile). */
+#define DENSE_WORD 24
+
 /* the index of the highest bit set in @x, which is not 0 */
 static inline guint
 highest_bit (guint64 x)
@@ -32,6 +36,20 @@ highest_bit (guint64 x)
   while (x >>= 1)
     i++;
   return i;
+#endif
+}
+
+static inline guint
+count_bits (guint64 x)
+{
+#if defined (__GNUC__)
+  return (guint) __builtin_popcountll (x);
+#else
+  guint n = 0;
+
+  for (; x != 0; x &= x - 1)
+    n++;
+  return n;
 #endif
 }
 
@@ -223,9 +241,11 @@ gst_as_jitter_quantile (const GstAsJitter * jitter, gdouble q)
   q = CLAMP (q, 0.0, 1.0);
   limit = (1.0 - q) * jitter->total;
   /* Sum the bins from the top down to bin 1 and stop where the sum first
-   * exceeds the limit (bin 0 when it never does), visiting only the bins
-   * that may be non-zero: an empty bin would add 0.0, which changes
-   * neither the sum nor the comparison. */
+   * exceeds the limit (bin 0 when it never does), visiting only the words
+   * that have bins in use: an empty bin would add 0.0, which changes
+   * neither the sum nor the comparison. In a sparse word only the bins in
+   * use are visited; a dense one is walked bin by bin, which is quicker
+   * than finding each bit. */
   words = jitter->used_words;
   while (words != 0 && i == 0) {
     guint w = highest_bit (words);
@@ -233,15 +253,27 @@ gst_as_jitter_quantile (const GstAsJitter * jitter, gdouble q)
 
     if (w == 0)
       bits &= ~G_GUINT64_CONSTANT (1);  /* bin 0 is never summed */
-    while (bits != 0) {
-      guint b = highest_bit (bits);
+    if (count_bits (bits) >= DENSE_WORD) {
+      guint b, first = w == 0 ? 1 : w * 64;
 
-      acc += jitter->bins[w * 64 + b];
-      if (acc > limit) {
-        i = w * 64 + b;
-        break;
+      for (b = w * 64 + highest_bit (bits); b >= first; b--) {
+        acc += jitter->bins[b];
+        if (acc > limit) {
+          i = b;
+          break;
+        }
       }
-      bits &= ~(G_GUINT64_CONSTANT (1) << b);
+    } else {
+      while (bits != 0) {
+        guint b = highest_bit (bits);
+
+        acc += jitter->bins[w * 64 + b];
+        if (acc > limit) {
+          i = w * 64 + b;
+          break;
+        }
+        bits &= ~(G_GUINT64_CONSTANT (1) << b);
+      }
     }
     words &= ~(G_GUINT64_CONSTANT (1) << w);
   }

@@ -29,11 +29,11 @@ G_BEGIN_DECLS
  * Instead of multiplying every bin at every sample, new samples get a weight
  * that grows by 2^(dt / half_life); the bins are renormalised when those
  * weights get large. Adding a sample is O(1) and never allocates, so it sits
- * on the real-time path. A quantile sums the bins from the top, but visits
- * only the bins that hold something, found through a two-level bitmap (a
- * word per 64 bins, a bit per word): its cost is the number of distinct
- * bins in use above the answer, not the range, and skipping empty bins
- * (adding 0.0) leaves the sum, and so the result, exactly as a full walk.
+ * on the real-time path. A quantile sums the bins from the top, but skips
+ * the empty ones, found through a two-level bitmap (a bit per bin, a bit
+ * per 64 bins): its cost follows the bins in use above the answer, not the
+ * range, and skipping empty bins (adding 0.0) leaves the sum, and so the
+ * result, exactly as a full walk would.
  *
  * gst_as_jitter_shift() moves every stored value at once, for when the
  * reference the values are measured against moves (the baseline of a delay
