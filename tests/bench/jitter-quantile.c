@@ -14,7 +14,8 @@
  * file builds against an older jitter.c to compare (docs/scale.md):
  *
  *   build/tests/bench/jitter-quantile [ROUNDS]
- *   gcc -O2 -I OLD/gst tests/bench/jitter-quantile.c OLD/gst/audiostream/jitter.c \
+ *   gcc -O2 -I OLD/gst tests/bench/jitter-quantile.c \
+ *     OLD/gst/audiostream/jitter.c \
  *     $(pkg-config --cflags --libs glib-2.0) -lm -o /tmp/jq-old && /tmp/jq-old
  *
  * A benchmark: it prints, it asserts nothing. */
