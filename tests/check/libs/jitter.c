@@ -168,13 +168,14 @@ static const gdouble fixed_q[] = {
   -0.5, 1.5,
 };
 
-/* Compares at the fixed quantiles, at @n_random random ones and, for each
- * non-empty bin, at the quantiles that put the running sum from the top
- * exactly on, just below and just above the limit: where a walk that added
- * differently would stop one bin off. Returns how many were compared. */
+/* Compares at the fixed quantiles, at @n_random random ones and, with
+ * @ties, for each non-empty bin, at the quantiles that put the running sum
+ * from the top exactly on, just below and just above the limit: where a
+ * walk that added differently would stop one bin off. Returns how many
+ * were compared. */
 static guint
 check_same (const GstAsJitter * j, GRand * rand, guint n_random,
-    const gchar * what)
+    gboolean ties, const gchar * what)
 {
   gdouble acc = 0.0;
   guint i, checked = 0;
@@ -187,7 +188,7 @@ check_same (const GstAsJitter * j, GRand * rand, guint n_random,
         reference_quantile (j, q));
     checked++;
   }
-  if (j->total <= 0.0)
+  if (!ties || j->total <= 0.0)
     return checked;
   for (i = j->n_bins - 1; i > 0; i--) {
     gdouble q, qs[3];
@@ -299,7 +300,8 @@ GST_START_TEST (test_quantile_matches_full_walk)
       } else {
         gst_as_jitter_reset (&j);
       }
-      checked += check_same (&j, rand, 4, "random");
+      /* the ties walk every bin in use: not at every step (ASan) */
+      checked += check_same (&j, rand, 4, step % 8 == 0, "random");
     }
   }
   GST_INFO ("%" G_GUINT64_FORMAT " quantiles compared", checked);
@@ -323,28 +325,28 @@ GST_START_TEST (test_quantile_matches_full_walk_at_edges)
   guint i;
 
   gst_as_jitter_init (&j, 5000, 4096, 2 * SEC);
-  check_same (&j, rand, 10, "empty");
+  check_same (&j, rand, 10, TRUE, "empty");
 
   for (i = 0; i < G_N_ELEMENTS (one_bin); i++) {
     gst_as_jitter_reset (&j);
     gst_as_jitter_add (&j, 0, (gint64) one_bin[i] * 5000 + 17, 0.01);
     gst_as_jitter_add (&j, 1000, (gint64) one_bin[i] * 5000, 3.0);
-    check_same (&j, rand, 10, "one bin");
+    check_same (&j, rand, 10, TRUE, "one bin");
   }
 
   gst_as_jitter_reset (&j);
   gst_as_jitter_add (&j, 0, -1, 0.5);
   gst_as_jitter_add (&j, 0, G_MAXINT64 / 2, 0.5);
-  check_same (&j, rand, 10, "end bins");
+  check_same (&j, rand, 10, TRUE, "end bins");
 
   gst_as_jitter_reset (&j);
   for (i = 0; i < 4096; i++)
     gst_as_jitter_add (&j, i, (gint64) i * 5000, 0.1);
-  check_same (&j, rand, 10, "every bin, equal");
+  check_same (&j, rand, 10, TRUE, "every bin, equal");
   gst_as_jitter_reset (&j);
   for (i = 0; i < 4096; i++)
     gst_as_jitter_add (&j, i * 100, (gint64) i * 5000, 1.0 / (1 + i % 7));
-  check_same (&j, rand, 10, "every bin");
+  check_same (&j, rand, 10, TRUE, "every bin");
 
   /* a renormalisation clears bins faded below 1e-15 of the total: those of
    * time 0 against the one of 200 s, 2^100 times heavier */
@@ -352,12 +354,12 @@ GST_START_TEST (test_quantile_matches_full_walk_at_edges)
   for (i = 0; i < 4096; i += 3)
     gst_as_jitter_add (&j, 0, (gint64) i * 5000, 1.0);
   gst_as_jitter_add (&j, 200 * SEC, 10 * 5000, 1.0);
-  check_same (&j, rand, 10, "faded before renormalising");
+  check_same (&j, rand, 10, TRUE, "faded before renormalising");
   gst_as_jitter_add (&j, 700 * SEC, 20 * 5000, 1.0);
   fail_unless (j.scale < 1e100);
   fail_unless (j.bins[4095] == 0.0 && j.bins[0] == 0.0);
   fail_unless (j.bins[10] > 0.0);
-  check_same (&j, rand, 10, "faded and cleared");
+  check_same (&j, rand, 10, TRUE, "faded and cleared");
   fail_unless_equals_int64 (gst_as_jitter_quantile (&j, 0.5), 21 * 5000);
 
   /* equal weights: sums from the top hit (1 - q) * total exactly */
