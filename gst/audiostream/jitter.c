@@ -18,6 +18,67 @@
 #define RENORMALISE_ABOVE 1e100
 #define NEGLIGIBLE_FRACTION 1e-15
 
+G_STATIC_ASSERT (GST_AS_JITTER_WORDS == 64);
+
+/* A word with at least this many bins in use is walked bin by bin: adding a
+ * bin costs less than finding the next bit (bench/jitter-quantile). */
+#define DENSE_WORD 24
+
+/* the index of the highest bit set in @x, which is not 0 */
+static inline guint
+highest_bit (guint64 x)
+{
+#if defined (__GNUC__)
+  return 63 - (guint) __builtin_clzll (x);
+#else
+  guint i = 0;
+
+  while (x >>= 1)
+    i++;
+  return i;
+#endif
+}
+
+static inline guint
+count_bits (guint64 x)
+{
+#if defined (__GNUC__)
+  return (guint) __builtin_popcountll (x);
+#else
+  guint n = 0;
+
+  for (; x != 0; x &= x - 1)
+    n++;
+  return n;
+#endif
+}
+
+static inline void
+mark_used (GstAsJitter * jitter, guint i)
+{
+  jitter->used[i / 64] |= G_GUINT64_CONSTANT (1) << (i % 64);
+  jitter->used_words |= G_GUINT64_CONSTANT (1) << (i / 64);
+}
+
+static void
+clear_used (GstAsJitter * jitter)
+{
+  memset (jitter->used, 0, sizeof (jitter->used));
+  jitter->used_words = 0;
+}
+
+/* After bins moved: a bit for every non-zero (or NaN) bin. */
+static void
+mark_all_used (GstAsJitter * jitter)
+{
+  guint i;
+
+  clear_used (jitter);
+  for (i = 0; i < jitter->n_bins; i++)
+    if (jitter->bins[i] != 0.0)
+      mark_used (jitter, i);
+}
+
 void
 gst_as_jitter_init (GstAsJitter * jitter, gint64 bin_us, guint n_bins,
     gint64 half_life_us)
@@ -41,6 +102,7 @@ gst_as_jitter_reset (GstAsJitter * jitter)
   jitter->have_time = FALSE;
   jitter->shift_rem_us = 0;
   jitter->count = 0;
+  clear_used (jitter);
 }
 
 static void
@@ -50,6 +112,7 @@ renormalise (GstAsJitter * jitter)
   gdouble total = 0.0;
   guint i;
 
+  clear_used (jitter);
   for (i = 0; i < jitter->n_bins; i++) {
     gdouble b = jitter->bins[i] * factor;
 
@@ -57,6 +120,8 @@ renormalise (GstAsJitter * jitter)
       b = 0.0;
     jitter->bins[i] = b;
     total += b;
+    if (b != 0.0)
+      mark_used (jitter, i);
   }
   jitter->total = total;
   jitter->scale = 1.0;
@@ -82,6 +147,7 @@ gst_as_jitter_add (GstAsJitter * jitter, gint64 now_us, gint64 value_us,
     gdouble weight)
 {
   gdouble w;
+  guint bin;
 
   if (weight <= 0.0)
     return;
@@ -98,7 +164,9 @@ gst_as_jitter_add (GstAsJitter * jitter, gint64 now_us, gint64 value_us,
   jitter->have_time = TRUE;
 
   w = weight * jitter->scale;
-  jitter->bins[bin_of (jitter, value_us - jitter->shift_rem_us)] += w;
+  bin = bin_of (jitter, value_us - jitter->shift_rem_us);
+  jitter->bins[bin] += w;
+  mark_used (jitter, bin);
   jitter->total += w;
   jitter->count++;
 }
@@ -126,6 +194,7 @@ gst_as_jitter_shift (GstAsJitter * jitter, gint64 delta_us)
     /* everything lands in one end bin */
     memset (jitter->bins, 0, n * sizeof (gdouble));
     jitter->bins[k > 0 ? n - 1 : 0] = jitter->total;
+    mark_all_used (jitter);
     return;
   }
 
@@ -147,6 +216,7 @@ gst_as_jitter_shift (GstAsJitter * jitter, gint64 delta_us)
     memset (jitter->bins + n - m, 0, m * sizeof (gdouble));
     jitter->bins[0] = bottom;
   }
+  mark_all_used (jitter);
 }
 
 /**
@@ -161,7 +231,8 @@ gint64
 gst_as_jitter_quantile (const GstAsJitter * jitter, gdouble q)
 {
   gdouble limit, acc = 0.0;
-  gint i;
+  guint64 words;
+  guint i = 0;
   gint64 v;
 
   if (jitter->total <= 0.0)
@@ -169,10 +240,42 @@ gst_as_jitter_quantile (const GstAsJitter * jitter, gdouble q)
 
   q = CLAMP (q, 0.0, 1.0);
   limit = (1.0 - q) * jitter->total;
-  for (i = jitter->n_bins - 1; i > 0; i--) {
-    acc += jitter->bins[i];
-    if (acc > limit)
-      break;
+  /* Sum the bins from the top down to bin 1 and stop where the sum first
+   * exceeds the limit (bin 0 when it never does), visiting only the words
+   * that have bins in use: an empty bin would add 0.0, which changes
+   * neither the sum nor the comparison. In a sparse word only the bins in
+   * use are visited; a dense one is walked bin by bin, which is quicker
+   * than finding each bit. */
+  words = jitter->used_words;
+  while (words != 0 && i == 0) {
+    guint w = highest_bit (words);
+    guint64 bits = jitter->used[w];
+
+    if (w == 0)
+      bits &= ~G_GUINT64_CONSTANT (1);  /* bin 0 is never summed */
+    if (count_bits (bits) >= DENSE_WORD) {
+      guint b, first = w == 0 ? 1 : w * 64;
+
+      for (b = w * 64 + highest_bit (bits); b >= first; b--) {
+        acc += jitter->bins[b];
+        if (acc > limit) {
+          i = b;
+          break;
+        }
+      }
+    } else {
+      while (bits != 0) {
+        guint b = highest_bit (bits);
+
+        acc += jitter->bins[w * 64 + b];
+        if (acc > limit) {
+          i = w * 64 + b;
+          break;
+        }
+        bits &= ~(G_GUINT64_CONSTANT (1) << b);
+      }
+    }
+    words &= ~(G_GUINT64_CONSTANT (1) << w);
   }
   v = (gint64) (i + 1) * jitter->bin_us + jitter->shift_rem_us;
   return MAX (v, 0);

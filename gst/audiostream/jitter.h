@@ -14,6 +14,7 @@
 G_BEGIN_DECLS
 
 #define GST_AS_JITTER_MAX_BINS 4096
+#define GST_AS_JITTER_WORDS (GST_AS_JITTER_MAX_BINS / 64)
 
 /**
  * GstAsJitter:
@@ -28,8 +29,11 @@ G_BEGIN_DECLS
  * Instead of multiplying every bin at every sample, new samples get a weight
  * that grows by 2^(dt / half_life); the bins are renormalised when those
  * weights get large. Adding a sample is O(1) and never allocates, so it sits
- * on the real-time path; a quantile walks the bins from the top, which is
- * short for the high quantiles a jitter buffer asks for.
+ * on the real-time path. A quantile sums the bins from the top, but skips
+ * the empty ones, found through a two-level bitmap (a bit per bin, a bit
+ * per 64 bins): its cost follows the bins in use above the answer, not the
+ * range, and skipping empty bins (adding 0.0) leaves the sum, and so the
+ * result, exactly as a full walk would.
  *
  * gst_as_jitter_shift() moves every stored value at once, for when the
  * reference the values are measured against moves (the baseline of a delay
@@ -51,6 +55,10 @@ typedef struct
   gboolean have_time;
   gint64 shift_rem_us;          /* shift not yet applied, |rem| < bin_us */
   guint64 count;                /* samples ever added */
+  /* bins that may be non-zero: bit i % 64 of used[i / 64]; bit w of
+   * used_words when used[w] != 0. Every non-zero bin has its bit. */
+  guint64 used[GST_AS_JITTER_WORDS];
+  guint64 used_words;
 } GstAsJitter;
 
 void    gst_as_jitter_init        (GstAsJitter * jitter, gint64 bin_us,

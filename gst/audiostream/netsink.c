@@ -34,8 +34,19 @@ net_sink_render (GstBaseSink * sink, GstBuffer * buffer)
   return ret;
 
 map_failed:
-  GST_ELEMENT_ERROR (sink, RESOURCE, FAILED, ("Could not read the buffer."),
-      (NULL));
+  {
+    GstMemory *mem = gst_buffer_n_memory (buffer) > 0 ?
+        gst_buffer_peek_memory (buffer, 0) : NULL;
+
+    GST_ELEMENT_ERROR (sink, STREAM, FAILED,
+        ("Could not read an input buffer: its memory cannot be mapped for "
+            "reading. Put audioconvert before %s, which gives audio in "
+            "plain memory.", GST_ELEMENT_NAME (sink)),
+        ("gst_buffer_map (READ) failed: %" G_GSIZE_FORMAT " bytes in %u "
+            "memories, the first of type %s", gst_buffer_get_size (buffer),
+            gst_buffer_n_memory (buffer), mem && mem->allocator ?
+            mem->allocator->mem_type : "(none)"));
+  }
   return GST_FLOW_ERROR;
 }
 

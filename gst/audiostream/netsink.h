@@ -39,7 +39,9 @@ G_BEGIN_DECLS
  * element's GstBaseSinkClass and keeps @ops with the type;
  * gst_as_net_sink_init() hands them to each instance, on its sink pad's
  * element-private pointer, so render() finds them with one load and no
- * lock.
+ * lock. The element's type must be final (both are): the ops are found on
+ * the instance's own type, and event() chains up from the instance's
+ * class, so a subclass would find no ops and loop in event().
  */
 typedef struct
 {

@@ -133,7 +133,8 @@ lookup (GParamSpec * pspec)
 }
 
 static void
-set_field (gpointer field, const Binding * b, const GValue * value)
+set_field (gpointer field, const Binding * b, const GValue * value,
+    GParamSpec * pspec)
 {
   GType type = G_TYPE_FUNDAMENTAL (G_VALUE_TYPE (value));
 
@@ -143,6 +144,8 @@ set_field (gpointer field, const Binding * b, const GValue * value)
 
       if ((b->flags & GST_AS_PROP_EMPTY_IS_NULL) && s != NULL && *s == '\0')
         s = NULL;
+      if ((b->flags & GST_AS_PROP_NULL_IS_DEFAULT) && s == NULL)
+        s = G_PARAM_SPEC_STRING (pspec)->default_value;
       g_free (*(gchar **) field);
       *(gchar **) field = g_strdup (s);
       break;
@@ -235,7 +238,7 @@ gst_as_prop_set_property (GObject * object, guint prop_id,
   at = G_STRUCT_MEMBER_P (object, b->offset);
   GST_OBJECT_LOCK (object);
   if (b->kind == BIND_FIELD)
-    set_field (at, b, value);
+    set_field (at, b, value, pspec);
   else
     b->set (at, b->index, value);
   GST_OBJECT_UNLOCK (object);

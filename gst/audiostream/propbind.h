@@ -39,6 +39,9 @@ typedef enum
   /* a string field set to "" stores NULL (gst-launch-1.0 has no other way
    * to say "none") */
   GST_AS_PROP_EMPTY_IS_NULL = 1 << 0,
+  /* a string field set to NULL stores the pspec's default instead (for
+   * a setting that cannot be "none", such as the address to listen on) */
+  GST_AS_PROP_NULL_IS_DEFAULT = 1 << 1,
 } GstAsPropFlags;
 
 /* a slot of a settings group: @group is the group inside the instance */

@@ -90,6 +90,7 @@
 #include <gst/audio/audio.h>
 #include <string.h>
 
+#include "audiostream/propbind.h"
 #include "audiostream/sockopts.h"
 #include "audiostream/runningtime.h"
 #include "audiostream/receivesession.h"
@@ -106,6 +107,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_audio_stream_src_debug);
 #define DEFAULT_CHANNELS 2
 #define DEFAULT_STATS_INTERVAL_MS 1000
 #define DEFAULT_ALLOWED_SENDERS NULL
+
+/* where a property's value lives (propbind.h) */
+#define FIELD(f) G_STRUCT_OFFSET (GstAudioStreamSrc, f)
 
 enum
 {
@@ -219,10 +223,7 @@ GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (audiostreamsrc, "audiostreamsrc",
     GST_RANK_NONE, GST_TYPE_AUDIO_STREAM_SRC, element_init_once ());
 
 static void gst_audio_stream_src_finalize (GObject * object);
-static void gst_audio_stream_src_set_property (GObject * object,
-    guint prop_id, const GValue * value, GParamSpec * pspec);
-static void gst_audio_stream_src_get_property (GObject * object,
-    guint prop_id, GValue * value, GParamSpec * pspec);
+static void read_stats (GObject * object, GValue * value);
 static gboolean gst_audio_stream_src_start (GstBaseSrc * bsrc);
 static gboolean gst_audio_stream_src_stop (GstBaseSrc * bsrc);
 static gboolean gst_audio_stream_src_unlock (GstBaseSrc * bsrc);
@@ -246,88 +247,101 @@ gst_audio_stream_src_class_init (GstAudioStreamSrcClass * klass)
   element_init_once ();
 
   gobject_class->finalize = gst_audio_stream_src_finalize;
-  gobject_class->set_property = gst_audio_stream_src_set_property;
-  gobject_class->get_property = gst_audio_stream_src_get_property;
+  gobject_class->set_property = gst_as_prop_set_property;
+  gobject_class->get_property = gst_as_prop_get_property;
 
-  g_object_class_install_property (gobject_class, PROP_HOST,
+  gst_as_prop_install_field (gobject_class, PROP_HOST,
       g_param_spec_string ("host", "Host",
           "Address to listen on: an IPv4 or IPv6 address or a host name; "
           "\"::\" takes IPv4 and IPv6 connections, \"0.0.0.0\" IPv4 only",
           DEFAULT_HOST,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_PORT,
+          GST_PARAM_MUTABLE_READY),
+      FIELD (host), GST_AS_PROP_NULL_IS_DEFAULT);
+  gst_as_prop_install_field (gobject_class, PROP_PORT,
       g_param_spec_int ("port", "Port",
           "TCP port to listen on (0 = a free port, see current-port)",
           0, G_MAXUINT16, DEFAULT_PORT,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_SOCKET_PATH,
+          GST_PARAM_MUTABLE_READY),
+      FIELD (port), 0);
+  gst_as_prop_install_field (gobject_class, PROP_SOCKET_PATH,
       g_param_spec_string ("socket-path", "Socket path",
           "Listen on this Unix domain socket instead of host and port "
           "(NULL = use TCP); a stale socket file there is replaced",
           DEFAULT_SOCKET_PATH,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_FORMAT,
+          GST_PARAM_MUTABLE_READY),
+      FIELD (socket_path), 0);
+  gst_as_prop_install_field (gobject_class, PROP_FORMAT,
       g_param_spec_enum ("format", "Format",
           "Sample format the senders send (S24LE: packed, 3 bytes)",
           GST_TYPE_AUDIO_STREAM_SRC_FORMAT, DEFAULT_FORMAT,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_RATE,
+          GST_PARAM_MUTABLE_READY),
+      FIELD (format), 0);
+  gst_as_prop_install_field (gobject_class, PROP_RATE,
       g_param_spec_int ("rate", "Rate",
           "Sample rate the senders send, in Hz", 8000, 192000, DEFAULT_RATE,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_CHANNELS,
+          GST_PARAM_MUTABLE_READY),
+      FIELD (rate), 0);
+  gst_as_prop_install_field (gobject_class, PROP_CHANNELS,
       g_param_spec_int ("channels", "Channels",
           "Interleaved channels the senders send", 1, 8, DEFAULT_CHANNELS,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_STATS_INTERVAL_MS,
+          GST_PARAM_MUTABLE_READY),
+      FIELD (channels), 0);
+  gst_as_prop_install_field (gobject_class, PROP_STATS_INTERVAL_MS,
       g_param_spec_uint ("stats-interval-ms", "Stats interval",
           "Post an audiostreamsrc-stats element message this often, in ms "
           "(0 = never)", 0, 3600000, DEFAULT_STATS_INTERVAL_MS,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_CURRENT_PORT,
+          GST_PARAM_MUTABLE_READY),
+      FIELD (stats_interval_ms), 0);
+  gst_as_prop_install_field (gobject_class, PROP_CURRENT_PORT,
       g_param_spec_int ("current-port", "Current port",
           "The TCP port listened on, once PAUSED (what port=0 became); "
           "0 when not listening or on a Unix socket", 0, G_MAXUINT16, 0,
-          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
-  g_object_class_install_property (gobject_class, PROP_STATS,
+          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS),
+      FIELD (current_port), 0);
+  gst_as_prop_install_reader (gobject_class, PROP_STATS,
       g_param_spec_boxed ("stats", "Statistics",
           "Totals since start, as in the audiostreamsrc-stats message",
-          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+          GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS),
+      read_stats);
 
-  g_object_class_install_property (gobject_class, PROP_TLS_CERTIFICATE_FILE,
+  gst_as_prop_install_field (gobject_class, PROP_TLS_CERTIFICATE_FILE,
       g_param_spec_string ("tls-certificate-file", "TLS certificate file",
           "PEM file of the certificate to serve TLS with; every sender must "
           "then use TLS (NULL = clear text)", NULL,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_TLS_KEY_FILE,
+          GST_PARAM_MUTABLE_READY),
+      FIELD (tls_certificate_file), 0);
+  gst_as_prop_install_field (gobject_class, PROP_TLS_KEY_FILE,
       g_param_spec_string ("tls-key-file", "TLS key file",
           "PEM file of the certificate's private key (NULL = in "
           "tls-certificate-file)", NULL,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_TLS_CLIENT_CA_FILE,
+          GST_PARAM_MUTABLE_READY),
+      FIELD (tls_key_file), 0);
+  gst_as_prop_install_field (gobject_class, PROP_TLS_CLIENT_CA_FILE,
       g_param_spec_string ("tls-client-ca-file", "TLS client CA file",
           "PEM file of the CA certificates a sender's client certificate "
           "must chain to; a sender without one is refused (mutual TLS; "
           "NULL = no client certificate asked)", NULL,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
-  g_object_class_install_property (gobject_class, PROP_ALLOWED_SENDERS,
+          GST_PARAM_MUTABLE_READY),
+      FIELD (tls_client_ca_file), 0);
+  gst_as_prop_install_field (gobject_class, PROP_ALLOWED_SENDERS,
       g_param_spec_string ("allowed-senders", "Allowed senders",
           "Addresses and CIDR ranges that may send, separated by commas "
           "(\"192.168.1.0/24,::1\"); others are closed at accept, counted "
           "in refused and logged once per address a minute (NULL = anyone; "
           "TCP only)", DEFAULT_ALLOWED_SENDERS,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-          GST_PARAM_MUTABLE_READY));
+          GST_PARAM_MUTABLE_READY),
+      FIELD (allowed_senders), 0);
 
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
@@ -381,116 +395,15 @@ gst_audio_stream_src_finalize (GObject * object)
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
+/* the stats property: the receiver's counters, under the object lock */
 static void
-gst_audio_stream_src_set_property (GObject * object, guint prop_id,
-    const GValue * value, GParamSpec * pspec)
+read_stats (GObject * object, GValue * value)
 {
   GstAudioStreamSrc *self = GST_AUDIO_STREAM_SRC (object);
 
   GST_OBJECT_LOCK (self);
-  switch (prop_id) {
-    case PROP_HOST:
-      /* NULL (set_property ("host", None)) means the default */
-      g_free (self->host);
-      self->host = g_value_dup_string (value);
-      if (self->host == NULL)
-        self->host = g_strdup (DEFAULT_HOST);
-      break;
-    case PROP_PORT:
-      self->port = g_value_get_int (value);
-      break;
-    case PROP_SOCKET_PATH:
-      g_free (self->socket_path);
-      self->socket_path = g_value_dup_string (value);
-      break;
-    case PROP_FORMAT:
-      self->format = g_value_get_enum (value);
-      break;
-    case PROP_RATE:
-      self->rate = g_value_get_int (value);
-      break;
-    case PROP_CHANNELS:
-      self->channels = g_value_get_int (value);
-      break;
-    case PROP_STATS_INTERVAL_MS:
-      self->stats_interval_ms = g_value_get_uint (value);
-      break;
-    case PROP_TLS_CERTIFICATE_FILE:
-      g_free (self->tls_certificate_file);
-      self->tls_certificate_file = g_value_dup_string (value);
-      break;
-    case PROP_TLS_KEY_FILE:
-      g_free (self->tls_key_file);
-      self->tls_key_file = g_value_dup_string (value);
-      break;
-    case PROP_TLS_CLIENT_CA_FILE:
-      g_free (self->tls_client_ca_file);
-      self->tls_client_ca_file = g_value_dup_string (value);
-      break;
-    case PROP_ALLOWED_SENDERS:
-      g_free (self->allowed_senders);
-      self->allowed_senders = g_value_dup_string (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
-  GST_OBJECT_UNLOCK (self);
-}
-
-static void
-gst_audio_stream_src_get_property (GObject * object, guint prop_id,
-    GValue * value, GParamSpec * pspec)
-{
-  GstAudioStreamSrc *self = GST_AUDIO_STREAM_SRC (object);
-
-  GST_OBJECT_LOCK (self);
-  switch (prop_id) {
-    case PROP_HOST:
-      g_value_set_string (value, self->host);
-      break;
-    case PROP_PORT:
-      g_value_set_int (value, self->port);
-      break;
-    case PROP_SOCKET_PATH:
-      g_value_set_string (value, self->socket_path);
-      break;
-    case PROP_FORMAT:
-      g_value_set_enum (value, self->format);
-      break;
-    case PROP_RATE:
-      g_value_set_int (value, self->rate);
-      break;
-    case PROP_CHANNELS:
-      g_value_set_int (value, self->channels);
-      break;
-    case PROP_STATS_INTERVAL_MS:
-      g_value_set_uint (value, self->stats_interval_ms);
-      break;
-    case PROP_CURRENT_PORT:
-      g_value_set_int (value, self->current_port);
-      break;
-    case PROP_TLS_CERTIFICATE_FILE:
-      g_value_set_string (value, self->tls_certificate_file);
-      break;
-    case PROP_TLS_KEY_FILE:
-      g_value_set_string (value, self->tls_key_file);
-      break;
-    case PROP_TLS_CLIENT_CA_FILE:
-      g_value_set_string (value, self->tls_client_ca_file);
-      break;
-    case PROP_ALLOWED_SENDERS:
-      g_value_set_string (value, self->allowed_senders);
-      break;
-    case PROP_STATS:
-      g_value_take_boxed (value,
-          gst_as_receiver_stats_structure (&self->receiver,
-              "audiostreamsrc-stats"));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
+  g_value_take_boxed (value, gst_as_receiver_stats_structure (&self->receiver,
+          "audiostreamsrc-stats"));
   GST_OBJECT_UNLOCK (self);
 }
 

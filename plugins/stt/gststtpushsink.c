@@ -31,9 +31,10 @@
  * appears in logs, messages or gst-inspect output. A key is required for a
  * cloud endpoint, not when `url` points elsewhere (a self-hosted service).
  *
- * `render()` only copies audio into a bounded queue of `queue-ms`; a
- * thread of the element with its own GMainContext owns the WebSocket and
- * sends `chunk-ms` frames as they fill. A non-live upstream (a file) waits
+ * `render()` only copies audio into a bounded queue of `queue-ms`; one
+ * network thread, shared by every speech-to-text element of the process
+ * and running its own GMainContext, owns the WebSockets and sends
+ * `chunk-ms` frames as they fill. A non-live upstream (a file) waits
  * when the queue is full; a live one never waits: its oldest unsent audio
  * is dropped and counted (`stats`). Audio sent but not yet committed by a
  * final stays in the queue: when the connection drops, the element
@@ -109,8 +110,8 @@ enum
   PROP_STT_FIRST,               /* the shared ones (stt-properties.h) */
 };
 
-/* Properties, copied when the element starts so that the network thread
- * never touches them. */
+/* Properties, copied when the element starts: the session thread, which
+ * writes the transcript, reads the copy without the object lock. */
 typedef struct
 {
   gchar *transcript_location;
@@ -119,7 +120,7 @@ typedef struct
 
 /* Lock order: the object lock, then the session's lock (stats), never the
  * other way round; the session's lock is a leaf (stt-session.h). The
- * streaming thread owns the format fields. */
+ * format is the element session's (stt-element.h). */
 struct _GstSttPushSink
 {
   GstBaseSink parent;

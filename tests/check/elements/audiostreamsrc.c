@@ -857,6 +857,26 @@ GST_START_TEST (test_silent_peer)
 
 GST_END_TEST;
 
+/* host=NULL (set_property ("host", None)) means the default address, not
+ * "none": there is always an address to listen on. */
+GST_START_TEST (test_null_host_is_the_default)
+{
+  GstElement *src = gst_element_factory_make ("audiostreamsrc", NULL);
+  gchar *host = NULL;
+
+  g_object_set (src, "host", "::1", NULL);
+  g_object_get (src, "host", &host, NULL);
+  fail_unless_equals_string (host, "::1");
+  g_free (host);
+  g_object_set (src, "host", NULL, NULL);
+  g_object_get (src, "host", &host, NULL);
+  fail_unless_equals_string (host, "0.0.0.0");
+  g_free (host);
+  gst_object_unref (src);
+}
+
+GST_END_TEST;
+
 static Suite *
 audiostreamsrc_suite (void)
 {
@@ -879,6 +899,7 @@ audiostreamsrc_suite (void)
   tcase_add_test (tc, test_state_cycles_while_senders_connect);
   tcase_add_test (tc, test_garbage_lengths);
   tcase_add_test (tc, test_silent_peer);
+  tcase_add_test (tc, test_null_host_is_the_default);
   return s;
 }
 

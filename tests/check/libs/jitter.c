@@ -140,6 +140,243 @@ GST_START_TEST (test_shift)
 
 GST_END_TEST;
 
+/* The quantile as it was first written: a walk over every bin from the top.
+ * gst_as_jitter_quantile() skips the empty bins and must give exactly this
+ * for every state. */
+static gint64
+reference_quantile (const GstAsJitter * j, gdouble q)
+{
+  gdouble limit, acc = 0.0;
+  gint i;
+  gint64 v;
+
+  if (j->total <= 0.0)
+    return 0;
+  q = CLAMP (q, 0.0, 1.0);
+  limit = (1.0 - q) * j->total;
+  for (i = j->n_bins - 1; i > 0; i--) {
+    acc += j->bins[i];
+    if (acc > limit)
+      break;
+  }
+  v = (gint64) (i + 1) * j->bin_us + j->shift_rem_us;
+  return MAX (v, 0);
+}
+
+static const gdouble fixed_q[] = {
+  0.0, 1e-12, 0.01, 0.1, 0.5, 0.9, 0.95, 0.97, 0.99, 0.999, 1.0 - 1e-12, 1.0,
+  -0.5, 1.5,
+};
+
+/* Compares at the fixed quantiles, at @n_random random ones and, with
+ * @ties, for each non-empty bin, at the quantiles that put the running sum
+ * from the top exactly on, just below and just above the limit: where a
+ * walk that added differently would stop one bin off. Returns how many
+ * were compared. */
+static guint
+check_same (const GstAsJitter * j, GRand * rand, guint n_random,
+    gboolean ties, const gchar * what)
+{
+  gdouble acc = 0.0;
+  guint i, checked = 0;
+
+  for (i = 0; i < G_N_ELEMENTS (fixed_q) + n_random; i++) {
+    gdouble q = i < G_N_ELEMENTS (fixed_q) ? fixed_q[i] :
+        g_rand_double (rand);
+
+    fail_unless_equals_int64 (gst_as_jitter_quantile (j, q),
+        reference_quantile (j, q));
+    checked++;
+  }
+  if (!ties || j->total <= 0.0)
+    return checked;
+  for (i = j->n_bins - 1; i > 0; i--) {
+    gdouble q, qs[3];
+    guint k;
+
+    if (j->bins[i] == 0.0)
+      continue;
+    acc += j->bins[i];
+    q = 1.0 - acc / j->total;
+    qs[0] = q;
+    qs[1] = nextafter (q, -1.0);
+    qs[2] = nextafter (q, 2.0);
+    for (k = 0; k < 3; k++) {
+      gint64 got = gst_as_jitter_quantile (j, qs[k]);
+      gint64 want = reference_quantile (j, qs[k]);
+
+      fail_unless (got == want, "%s: bin %u, q %.17g: %" G_GINT64_FORMAT
+          " against %" G_GINT64_FORMAT, what, i, qs[k], got, want);
+      checked++;
+    }
+  }
+  return checked;
+}
+
+/* A value drawn from a mix: mostly near 0 (a good network), a tail, the
+ * odd one far beyond the range or below 0. */
+static gint64
+random_value (GRand * rand, const GstAsJitter * j)
+{
+  gint64 range = j->bin_us * j->n_bins;
+
+  switch (g_rand_int_range (rand, 0, 10)) {
+    case 0:
+      return g_rand_int_range (rand, -3, 1) * j->bin_us;
+    case 1:
+      return range + g_rand_int_range (rand, 0, 1000);
+    case 2:
+    case 3:
+      return (gint64) (g_rand_double (rand) * range);
+    default:
+      return (gint64) (g_rand_double (rand) * g_rand_double (rand) *
+          g_rand_double (rand) * 20 * j->bin_us);
+  }
+}
+
+/* Random sequences of samples, forgetting (with renormalisations that clear
+ * faded bins), shifts of every size and resets, on histograms of several
+ * shapes: the quantile equals the full walk after every step. */
+GST_START_TEST (test_quantile_matches_full_walk)
+{
+  static const struct
+  {
+    gint64 bin_us;
+    guint n_bins;
+    gint64 half_life_us;
+  } shapes[] = {
+    {5000, 4096, 2 * SEC},      /* audiostreamsink's network and capture */
+    {250, 4000, SEC},
+    {1000, 1, SEC},             /* one bin: bin 0 only */
+    {100, 64, 0},               /* exactly one word */
+    {100, 65, 0},               /* one bin into the second word */
+    {7, 4095, 500},             /* fast forgetting, many renormalisations */
+    {1, 4096, 0},
+  };
+  GRand *rand = g_rand_new_with_seed (20261204);
+  guint64 checked = 0;
+  guint s;
+
+  for (s = 0; s < G_N_ELEMENTS (shapes); s++) {
+    GstAsJitter j;
+    gint64 now = 0;
+    guint step;
+
+    gst_as_jitter_init (&j, shapes[s].bin_us, shapes[s].n_bins,
+        shapes[s].half_life_us);
+    for (step = 0; step < 3000; step++) {
+      guint op = g_rand_int_range (rand, 0, 100);
+
+      if (op < 80) {
+        gdouble weight = g_rand_int_range (rand, 0, 8) == 0 ?
+            exp2 (g_rand_int_range (rand, -60, 60)) : 0.01;
+
+        now += g_rand_int_range (rand, 0, 8) == 0 ?
+            g_rand_int_range (rand, 0, 300) * shapes[s].half_life_us :
+            g_rand_int_range (rand, -1000, 20000);
+        gst_as_jitter_add (&j, now, random_value (rand, &j), weight);
+      } else if (op < 97) {
+        gint64 range = j.bin_us * j.n_bins;
+        gint64 delta;
+
+        switch (g_rand_int_range (rand, 0, 4)) {
+          case 0:              /* less than a bin: only the remainder */
+            delta = g_rand_int_range (rand, -(gint32) j.bin_us,
+                (gint32) j.bin_us);
+            break;
+          case 1:              /* a few bins */
+            delta = g_rand_int_range (rand, -5, 6) * j.bin_us +
+                g_rand_int_range (rand, 0, (gint32) j.bin_us);
+            break;
+          case 2:              /* anything up to the range */
+            delta = (gint64) ((g_rand_double (rand) * 2 - 1) * range);
+            break;
+          default:             /* beyond the range: all in one end bin */
+            delta = (g_rand_boolean (rand) ? 1 : -1) * (range +
+                g_rand_int_range (rand, 0, 1000));
+            break;
+        }
+        gst_as_jitter_shift (&j, delta);
+      } else {
+        gst_as_jitter_reset (&j);
+      }
+      /* the ties walk every bin in use: not at every step (ASan) */
+      checked += check_same (&j, rand, 4, step % 8 == 0, "random");
+    }
+  }
+  GST_INFO ("%" G_GUINT64_FORMAT " quantiles compared", checked);
+  fail_unless (checked > 50000);
+  g_rand_free (rand);
+}
+
+GST_END_TEST;
+
+/* The edges: empty, everything in one bin (bottom, top, the first and
+ * last of a word), only the two end bins, every bin full, bins faded to
+ * nothing by a renormalisation, and equal weights whose running sums hit
+ * the limit exactly. */
+GST_START_TEST (test_quantile_matches_full_walk_at_edges)
+{
+  static const guint one_bin[] = { 0, 1, 63, 64, 65, 127, 128, 4031, 4032,
+    4094, 4095
+  };
+  GRand *rand = g_rand_new_with_seed (4096);
+  GstAsJitter j;
+  guint i;
+
+  gst_as_jitter_init (&j, 5000, 4096, 2 * SEC);
+  check_same (&j, rand, 10, TRUE, "empty");
+
+  for (i = 0; i < G_N_ELEMENTS (one_bin); i++) {
+    gst_as_jitter_reset (&j);
+    gst_as_jitter_add (&j, 0, (gint64) one_bin[i] * 5000 + 17, 0.01);
+    gst_as_jitter_add (&j, 1000, (gint64) one_bin[i] * 5000, 3.0);
+    check_same (&j, rand, 10, TRUE, "one bin");
+  }
+
+  gst_as_jitter_reset (&j);
+  gst_as_jitter_add (&j, 0, -1, 0.5);
+  gst_as_jitter_add (&j, 0, G_MAXINT64 / 2, 0.5);
+  check_same (&j, rand, 10, TRUE, "end bins");
+
+  gst_as_jitter_reset (&j);
+  for (i = 0; i < 4096; i++)
+    gst_as_jitter_add (&j, i, (gint64) i * 5000, 0.1);
+  check_same (&j, rand, 10, TRUE, "every bin, equal");
+  gst_as_jitter_reset (&j);
+  for (i = 0; i < 4096; i++)
+    gst_as_jitter_add (&j, i * 100, (gint64) i * 5000, 1.0 / (1 + i % 7));
+  check_same (&j, rand, 10, TRUE, "every bin");
+
+  /* a renormalisation clears bins faded below 1e-15 of the total: those of
+   * time 0 against the one of 200 s, 2^100 times heavier */
+  gst_as_jitter_reset (&j);
+  for (i = 0; i < 4096; i += 3)
+    gst_as_jitter_add (&j, 0, (gint64) i * 5000, 1.0);
+  gst_as_jitter_add (&j, 200 * SEC, 10 * 5000, 1.0);
+  check_same (&j, rand, 10, TRUE, "faded before renormalising");
+  gst_as_jitter_add (&j, 700 * SEC, 20 * 5000, 1.0);
+  fail_unless (j.scale < 1e100);
+  fail_unless (j.bins[4095] == 0.0 && j.bins[0] == 0.0);
+  fail_unless (j.bins[10] > 0.0);
+  check_same (&j, rand, 10, TRUE, "faded and cleared");
+  fail_unless_equals_int64 (gst_as_jitter_quantile (&j, 0.5), 21 * 5000);
+
+  /* equal weights: sums from the top hit (1 - q) * total exactly */
+  gst_as_jitter_init (&j, 1, 4096, 0);
+  for (i = 0; i < 4096; i++)
+    gst_as_jitter_add (&j, 0, i, 1.0);
+  for (i = 0; i <= 4096; i++) {
+    gdouble q = i / 4096.0;
+
+    fail_unless_equals_int64 (gst_as_jitter_quantile (&j, q),
+        reference_quantile (&j, q));
+  }
+  g_rand_free (rand);
+}
+
+GST_END_TEST;
+
 /* The target rises at once and decays with its half-life. */
 GST_START_TEST (test_target_rise_and_decay)
 {
@@ -256,6 +493,8 @@ jitter_suite (void)
   tcase_add_test (tc, test_forgetting);
   tcase_add_test (tc, test_renormalisation);
   tcase_add_test (tc, test_shift);
+  tcase_add_test (tc, test_quantile_matches_full_walk);
+  tcase_add_test (tc, test_quantile_matches_full_walk_at_edges);
   tcase_add_test (tc, test_target_rise_and_decay);
   tcase_add_test (tc, test_target_limits_and_shift);
   tcase_add_test (tc, test_peaks);

@@ -27,6 +27,7 @@ typedef struct
 
   gchar *name_field;
   gchar *path;
+  gchar *address;
   gint number;
   guint count;
   gboolean flag;
@@ -49,6 +50,7 @@ enum
   PROP_0,
   PROP_NAME,
   PROP_PATH,
+  PROP_ADDRESS,
   PROP_NUMBER,
   PROP_COUNT,
   PROP_FLAG,
@@ -112,6 +114,7 @@ test_obj_finalize (GObject * object)
 
   g_free (self->name_field);
   g_free (self->path);
+  g_free (self->address);
   G_OBJECT_CLASS (test_obj_parent_class)->finalize (object);
 }
 
@@ -131,6 +134,9 @@ test_obj_class_init (TestObjClass * klass)
           "", "", "dflt", RW), AT (name_field), 0);
   gst_as_prop_install_field (oc, PROP_PATH, g_param_spec_string ("path",
           "", "", NULL, RW), AT (path), GST_AS_PROP_EMPTY_IS_NULL);
+  gst_as_prop_install_field (oc, PROP_ADDRESS, g_param_spec_string
+      ("address", "", "", "0.0.0.0", RW), AT (address),
+      GST_AS_PROP_NULL_IS_DEFAULT);
   gst_as_prop_install_field (oc, PROP_NUMBER, g_param_spec_int ("number",
           "", "", -100, 100, 0, RW), AT (number), 0);
   gst_as_prop_install_field (oc, PROP_COUNT, g_param_spec_uint ("count",
@@ -162,6 +168,7 @@ static void
 test_obj_init (TestObj * self)
 {
   self->name_field = g_strdup ("dflt");
+  self->address = g_strdup ("0.0.0.0");
   last_created = self;
 }
 
@@ -238,6 +245,28 @@ GST_START_TEST (test_empty_is_null)
 
 GST_END_TEST;
 
+GST_START_TEST (test_null_is_default)
+{
+  TestObj *obj = g_object_new (test_obj_get_type (), NULL);
+  gchar *address;
+
+  g_object_set (obj, "address", "::1", NULL);
+  fail_unless_equals_string (obj->address, "::1");
+  g_object_set (obj, "address", NULL, NULL);
+  fail_unless_equals_string (obj->address, "0.0.0.0");
+  g_object_get (obj, "address", &address, NULL);
+  fail_unless_equals_string (address, "0.0.0.0");
+  g_free (address);
+  /* "" is a value of its own there, and NULL still clears elsewhere */
+  g_object_set (obj, "address", "", NULL);
+  fail_unless_equals_string (obj->address, "");
+  g_object_set (obj, "label", NULL, NULL);
+  fail_unless (obj->name_field == NULL);
+  gst_object_unref (obj);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_slots_under_lock)
 {
   TestObj *obj = g_object_new (test_obj_get_type (), NULL);
@@ -307,6 +336,7 @@ propbind_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_fields_round_trip);
   tcase_add_test (tc, test_empty_is_null);
+  tcase_add_test (tc, test_null_is_default);
   tcase_add_test (tc, test_slots_under_lock);
   tcase_add_test (tc, test_reader_without_lock);
   tcase_add_test (tc, test_unbound_warns);
