@@ -154,22 +154,34 @@ send_rest (Sender * s, Stream * st)
   return 0;
 }
 
+/* The previous chunk first: a stream never has two in flight. Returns 1
+ * when a new chunk may go, 0 when the socket is still full, -1 on an
+ * error. */
+static int
+finish_previous (Sender * s, Stream * st)
+{
+  if (st->pending == 0)
+    return 1;
+  s->partial++;
+  if (send_rest (s, st) < 0)
+    return -1;
+  return st->pending == 0;
+}
+
 static int
 tick_send (Sender * s)
 {
   unsigned i;
+  int r;
 
   for (i = 0; i < s->o->n; i++) {
     Stream *st = &s->streams[i];
 
-    if (st->pending > 0) {
-      /* the previous chunk first; a stream never has two in flight */
-      s->partial++;
-      if (send_rest (s, st) < 0)
-        return -1;
-      if (st->pending > 0)
-        continue;
-    }
+    r = finish_previous (s, st);
+    if (r < 0)
+      return -1;
+    if (r == 0)
+      continue;
     st->pending = s->o->chunk;
     if (send_rest (s, st) < 0)
       return -1;
@@ -189,13 +201,11 @@ tick_uring (Sender * s)
     Stream *st = &s->streams[i];
     struct io_uring_sqe *sqe;
 
-    if (st->pending > 0) {
-      s->partial++;
-      if (send_rest (s, st) < 0)
-        return -1;
-      if (st->pending > 0)
-        continue;
-    }
+    r = finish_previous (s, st);
+    if (r < 0)
+      return -1;
+    if (r == 0)
+      continue;
     sqe = io_uring_get_sqe (&s->ring);
     if (sqe == NULL) {
       snprintf (s->error, sizeof (s->error), "submission queue full");
