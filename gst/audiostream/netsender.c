@@ -460,30 +460,69 @@ rewind_capture (gpointer user_data, guint64 pos)
   return gst_as_frame_ring_rewind (&ns->front->ring, pos);
 }
 
+/* What the socket did not take waits in @pending, behind what waits there
+ * already. */
+static void
+keep_unsent (GstAsNetSender * ns, const guint8 * data, gsize size)
+{
+  if (ns->pending_off > 0) {
+    memmove (ns->pending, ns->pending + ns->pending_off, ns->pending_len);
+    ns->pending_off = 0;
+  }
+  if (ns->pending_size < ns->pending_len + size) {
+    ns->pending_size = MAX (ns->pending_len + size, 4096);
+    ns->pending = g_realloc (ns->pending, ns->pending_size);
+  }
+  memcpy (ns->pending + ns->pending_len, data, size);
+  ns->pending_len += size;
+  ns->progress_at = gst_as_scheduler_now (ns->sched);
+}
+
+/* The end of the scheduler's batch: a batched send did not go out whole.
+ * The rest waits in @pending as a short send's would, and the stream runs
+ * at once to wait for EPOLLOUT (or to meet the failure on its next send).
+ * Through the clock token, which stop() detaches: the stream may have
+ * stopped since its step. A connection handed to the drain sends the rest
+ * itself. */
+static gboolean
+batch_left (gpointer user_data, const guint8 * rest, gsize size)
+{
+  GstAsNetSenderToken *token = user_data;
+  GstAsNetSender *ns;
+  gboolean taken = FALSE;
+
+  g_mutex_lock (&token->lock);
+  ns = token->ns;
+  if (ns != NULL && ns->state == STATE_STREAMING) {
+    keep_unsent (ns, rest, size);
+    gst_as_scheduler_wake (ns->sched, &ns->entry);
+    taken = TRUE;
+  }
+  g_mutex_unlock (&token->lock);
+  return taken;
+}
+
 /* Never blocks: what the socket does not take now waits in @pending (at
  * most a chunk) for EPOLLOUT, and no new chunk is taken meanwhile, so the
- * backlog stays in the ring. Counts as written for the sender: if the
- * connection fails, the unacknowledged bytes are resent anyway. */
+ * backlog stays in the ring. On a scheduler thread with io_uring the bytes
+ * join the batch's one submission (sendqueue.c). Counts as written for the
+ * sender: if the connection fails, the unacknowledged bytes are resent
+ * anyway. */
 static gsize
 send_bytes (gpointer user_data, const guint8 * data, gsize size,
     GError ** error)
 {
   GstAsNetSender *ns = user_data;
-  gssize n = gst_as_transport_try_send (ns->transport, data, size, error);
+  gssize n;
+
+  g_atomic_int_inc (&ns->token->refs);
+  n = gst_as_transport_try_send_batched (ns->transport, data, size,
+      batch_left, ns->token, token_unref, error);
 
   if (n < 0)
     return 0;
-  if ((gsize) n < size) {
-    if (ns->pending_size < size - n) {
-      g_free (ns->pending);
-      ns->pending_size = MAX (size, 4096);
-      ns->pending = g_malloc (ns->pending_size);
-    }
-    memcpy (ns->pending, data + n, size - n);
-    ns->pending_off = 0;
-    ns->pending_len = size - n;
-    ns->progress_at = gst_as_scheduler_now (ns->sched);
-  }
+  if ((gsize) n < size)
+    keep_unsent (ns, data + n, size - n);
   return size;
 }
 

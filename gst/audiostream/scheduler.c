@@ -38,6 +38,7 @@
 #endif
 
 #include "scheduler.h"
+#include "sendqueue.h"
 #include "sockopts.h"
 
 #include <gst/gst.h>
@@ -97,6 +98,7 @@ struct _GstAsScheduler
   gboolean sleeping;
   gboolean signalled;           /* eventfd written, not read yet */
   guint64 wakeups;
+  GstAsSendQueue *sendq;        /* the thread's batched sends, or NULL */
 
   GstAsSchedulerNowFunc now;
   gpointer now_data;
@@ -300,6 +302,12 @@ dispatch_locked (GstAsScheduler * sched, gint64 now)
     heap_push (sched, e);
   }
   g_ptr_array_set_size (sched->batch, 0);
+  if (sched->sendq) {
+    /* the batch's sends in one system call; its done functions wake */
+    g_mutex_unlock (&sched->lock);
+    gst_as_send_queue_flush (sched->sendq);
+    g_mutex_lock (&sched->lock);
+  }
   sched->dispatcher = NULL;
 }
 
@@ -396,6 +404,7 @@ scheduler_thread (gpointer user_data)
   prctl (PR_SET_TIMERSLACK, TIMER_SLACK_NS, 0, 0, 0);
 
   g_mutex_lock (&sched->lock);
+  sched->sendq = gst_as_send_queue_new_for_thread ();
   while (!sched->quit) {
     gint64 now = sched->now (sched->now_data);
     gint n;
@@ -419,6 +428,7 @@ scheduler_thread (gpointer user_data)
       handle_events (sched, evs, n);
   }
   g_mutex_unlock (&sched->lock);
+  g_clear_pointer (&sched->sendq, gst_as_send_queue_free);
   return NULL;
 }
 

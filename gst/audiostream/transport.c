@@ -12,6 +12,7 @@
 #endif
 
 #include "transport.h"
+#include "sendqueue.h"
 #include "sinkfront.h"
 #include "sockopts.h"
 
@@ -61,6 +62,10 @@ struct _GstAsTransport
   guint first;
   guint64 plain_written;
   guint64 plain_acked;
+
+  /* clear text: sends batched by the scheduler thread's queue (sendqueue.c)
+   * wait here until the batch ends */
+  GstAsSendSlot slot;
 };
 
 G_DEFINE_QUARK (gst-as-transport-error-quark, gst_as_transport_error);
@@ -258,6 +263,8 @@ gst_as_transport_connect (const GstAsTransportTarget * target,
   transport = g_new0 (GstAsTransport, 1);
   transport->conn = conn;
   transport->socket = g_socket_connection_get_socket (conn);
+  gst_as_send_slot_init (&transport->slot,
+      g_socket_get_fd (transport->socket));
   transport->cancellable = cancellable ? g_object_ref (cancellable) : NULL;
   transport->send_timeout_ms = target->send_timeout_ms;
   transport->tcp =
@@ -292,6 +299,8 @@ gst_as_transport_free (GstAsTransport * transport)
 {
   if (transport == NULL)
     return;
+  /* out of its queue before the descriptor can be reused */
+  gst_as_send_slot_clear (&transport->slot);
   /* The socket first: a TLS close would try to write close_notify and
    * could wait forever on a peer that reads nothing. After a drain it was
    * sent already. */
@@ -530,6 +539,16 @@ gst_as_transport_drain (GstAsTransport * transport, gint64 timeout_us)
   gint64 give_up = g_get_monotonic_time () + timeout_us;
   GError *err = NULL;
   gint unsent = 0;
+  gsize held = 0;
+  guint8 *rest = gst_as_send_slot_detach (&transport->slot, &held);
+
+  /* what a batch had not sent yet goes first */
+  if (rest != NULL &&
+      gst_as_transport_send (transport, rest, held, &err) < held) {
+    g_debug ("drain: %s", err->message);
+    g_clear_error (&err);
+  }
+  g_free (rest);
 
   while (!g_cancellable_is_cancelled (transport->cancellable) &&
       g_get_monotonic_time () < give_up) {
@@ -559,6 +578,14 @@ gst_as_transport_is_tls (GstAsTransport * transport)
   return transport->tls;
 }
 
+/* What GIO would say of a failed send() */
+static void
+set_send_error (GError ** error, gint errsv)
+{
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+      "Error sending data: %s", g_strerror (errsv));
+}
+
 /**
  * gst_as_transport_try_send:
  *
@@ -576,9 +603,18 @@ gst_as_transport_try_send (GstAsTransport * transport, const guint8 * data,
 {
   GError *err = NULL;
   gssize n;
+  gint failed;
 
   if (size == 0)
     return 0;
+  /* a batched send of this connection failed, or waits for its batch */
+  failed = gst_as_send_slot_get_error (&transport->slot);
+  if (failed != 0) {
+    set_send_error (error, failed);
+    return -1;
+  }
+  if (gst_as_send_slot_append (&transport->slot, data, size))
+    return size;
   n = write_some (transport, data, size, &err);
   if (n > 0)
     return n;
@@ -598,4 +634,35 @@ gint
 gst_as_transport_get_fd (GstAsTransport * transport)
 {
   return g_socket_get_fd (transport->socket);
+}
+
+/**
+ * gst_as_transport_try_send_batched:
+ * @done: told at the end of the batch if the bytes did not all go out; it
+ *   takes the rest (as a short gst_as_transport_try_send() leaves it), and
+ *   the next gst_as_transport_try_send() reports a failure
+ * @user_data: (transfer full): for @done; the connection keeps it while it
+ *   may call @done (it may outlive the caller's batch: a drain in another
+ *   thread), and releases it with @notify
+ *
+ * On a scheduler thread with an io_uring queue (sendqueue.c), and for a
+ * clear-text connection: copies @data to go out with the rest of the
+ * thread's batch, in one submission, and returns @size. Anywhere else: as
+ * gst_as_transport_try_send().
+ */
+gssize
+gst_as_transport_try_send_batched (GstAsTransport * transport,
+    const guint8 * data, gsize size, GstAsSendDoneFunc done,
+    gpointer user_data, GDestroyNotify notify, GError ** error)
+{
+  GstAsSendQueue *queue;
+
+  if (!transport->tls && size > 0 &&
+      (queue = gst_as_send_queue_get_current ()) != NULL &&
+      gst_as_send_slot_queue (&transport->slot, queue, data, size, done,
+          user_data, notify))
+    return size;
+  if (notify)
+    notify (user_data);
+  return gst_as_transport_try_send (transport, data, size, error);
 }

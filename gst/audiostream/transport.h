@@ -11,6 +11,7 @@
 
 #include <gio/gio.h>
 
+#include "sendqueue.h"
 #include "tcpinfo.h"
 #include "tls.h"
 
@@ -123,5 +124,12 @@ gssize    gst_as_transport_try_send     (GstAsTransport * transport,
                                          GError ** error);
 /* The socket to wait on for writability (EPOLLOUT) */
 gint      gst_as_transport_get_fd       (GstAsTransport * transport);
+/* On a thread with a send queue: joins its batch (sendqueue.h) */
+gssize    gst_as_transport_try_send_batched (GstAsTransport * transport,
+                                         const guint8 * data, gsize size,
+                                         GstAsSendDoneFunc done,
+                                         gpointer user_data,
+                                         GDestroyNotify notify,
+                                         GError ** error);
 
 G_END_DECLS
