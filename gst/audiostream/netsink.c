@@ -10,6 +10,7 @@
 #include "netsink.h"
 
 #include "propbind.h"
+#include "sinkfront.h"
 
 /* the type's ops: set by class_init(), read once by each init() */
 #define OPS_QUARK g_quark_from_static_string ("gst-as-net-sink")
@@ -34,19 +35,7 @@ net_sink_render (GstBaseSink * sink, GstBuffer * buffer)
   return ret;
 
 map_failed:
-  {
-    GstMemory *mem = gst_buffer_n_memory (buffer) > 0 ?
-        gst_buffer_peek_memory (buffer, 0) : NULL;
-
-    GST_ELEMENT_ERROR (sink, STREAM, FAILED,
-        ("Could not read an input buffer: its memory cannot be mapped for "
-            "reading. Put audioconvert before %s, which gives audio in "
-            "plain memory.", GST_ELEMENT_NAME (sink)),
-        ("gst_buffer_map (READ) failed: %" G_GSIZE_FORMAT " bytes in %u "
-            "memories, the first of type %s", gst_buffer_get_size (buffer),
-            gst_buffer_n_memory (buffer), mem && mem->allocator ?
-            mem->allocator->mem_type : "(none)"));
-  }
+  gst_as_post_unreadable_buffer (GST_ELEMENT (sink), buffer);
   return GST_FLOW_ERROR;
 }
 

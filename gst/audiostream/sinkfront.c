@@ -418,23 +418,28 @@ gst_as_sink_front_render_full (GstAsSinkFront * front, const guint8 * data,
   return ret;
 }
 
-GstFlowReturn
-gst_as_sink_front_render_buffer (GstAsSinkFront * front, GstBuffer * buffer)
+/**
+ * gst_as_post_unreadable_buffer:
+ * @element: the element that got @buffer
+ *
+ * The ERROR for an input buffer whose memory cannot be mapped for reading
+ * (memory of a device or another process): what to put before @element,
+ * and in the debug text the buffer's size and memory type.
+ */
+void
+gst_as_post_unreadable_buffer (GstElement * element, GstBuffer * buffer)
 {
-  GstFlowReturn ret;
-  GstMapInfo map;
+  GstMemory *mem = gst_buffer_n_memory (buffer) > 0 ?
+      gst_buffer_peek_memory (buffer, 0) : NULL;
 
-  if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
-    goto map_failed;
-  ret = gst_as_sink_front_render (front, map.data, map.size);
-  gst_buffer_unmap (buffer, &map);
-  return ret;
-
-map_failed:
-  if (front->sink != NULL)
-    GST_ELEMENT_ERROR (front->sink, RESOURCE, FAILED,
-        ("Could not read the buffer."), (NULL));
-  return GST_FLOW_ERROR;
+  GST_ELEMENT_ERROR (element, STREAM, FAILED,
+      ("Could not read an input buffer: its memory cannot be mapped for "
+          "reading. Put audioconvert before %s, which gives audio in "
+          "plain memory.", GST_ELEMENT_NAME (element)),
+      ("gst_buffer_map (READ) failed: %" G_GSIZE_FORMAT " bytes in %u "
+          "memories, the first of type %s", gst_buffer_get_size (buffer),
+          gst_buffer_n_memory (buffer), mem && mem->allocator ?
+          mem->allocator->mem_type : "(none)"));
 }
 
 /**

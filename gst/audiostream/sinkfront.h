@@ -166,8 +166,8 @@ void      gst_as_sink_front_set_hold      (GstAsSinkFront * front,
                                            guint64 history_floor);
 GstFlowReturn gst_as_sink_front_render    (GstAsSinkFront * front,
                                            const guint8 * data, gsize size);
-GstFlowReturn gst_as_sink_front_render_buffer (GstAsSinkFront * front,
-                                           GstBuffer * buffer);
+void          gst_as_post_unreadable_buffer  (GstElement * element,
+                                              GstBuffer * buffer);
 GstFlowReturn gst_as_sink_front_render_full (GstAsSinkFront * front,
                                            const guint8 * data, gsize size,
                                            gboolean * hold_expired);

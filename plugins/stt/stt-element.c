@@ -15,6 +15,7 @@
 #endif
 
 #include "stt-element.h"
+#include "audiostream/sinkfront.h"
 
 #include <gst/audio/audio.h>
 #include <string.h>
@@ -476,8 +477,7 @@ gst_stt_element_session_write (GstSttElementSession * es,
   return ret;
 
 map_failed:
-  GST_ELEMENT_ERROR (element, RESOURCE, FAILED,
-      ("Could not read the buffer."), (NULL));
+  gst_as_post_unreadable_buffer (element, buffer);
   return GST_FLOW_ERROR;
 }
 

@@ -373,6 +373,89 @@ GST_START_TEST (test_wrong_rate_says_what_to_add)
 
 GST_END_TEST;
 
+/* Memory whose map always fails, as memory only a device can read. */
+typedef GstAllocator Unmappable;
+typedef GstAllocatorClass UnmappableClass;
+static GType unmappable_get_type (void);
+G_DEFINE_TYPE (Unmappable, unmappable, GST_TYPE_ALLOCATOR);
+
+static gpointer
+unmappable_map (GstMemory * mem, gsize maxsize, GstMapFlags flags)
+{
+  return NULL;
+}
+
+static void
+unmappable_unmap (GstMemory * mem)
+{
+}
+
+static void
+unmappable_free (GstAllocator * allocator, GstMemory * mem)
+{
+  g_free (mem);
+}
+
+static void
+unmappable_class_init (UnmappableClass * klass)
+{
+  klass->free = unmappable_free;
+}
+
+static void
+unmappable_init (Unmappable * self)
+{
+  self->mem_type = "test/unmappable";
+  self->mem_map = unmappable_map;
+  self->mem_unmap = unmappable_unmap;
+  GST_OBJECT_FLAG_SET (self, GST_ALLOCATOR_FLAG_CUSTOM_ALLOC);
+}
+
+/* Audio that cannot be read is an ERROR that says what to put before the
+ * element, as in the sinks. */
+GST_START_TEST (test_unreadable_buffer_is_an_error_to_act_on)
+{
+  VoskPeer *peer = vosk_peer_new (FALSE);
+  GstHarness *h = transcriber_harness (peer, NULL);
+  GstBus *bus = gst_bus_new ();
+  GstAllocator *allocator =
+      gst_object_ref_sink (g_object_new (unmappable_get_type (), NULL));
+  GstMemory *mem = g_new0 (GstMemory, 1);
+  GstBuffer *buf = gst_buffer_new ();
+  GstMessage *msg;
+  GError *err = NULL;
+  gchar *debug = NULL;
+
+  gst_memory_init (mem, 0, allocator, NULL, 3200, 0, 0, 3200);
+  gst_buffer_append_memory (buf, mem);
+  GST_BUFFER_PTS (buf) = 0;
+  GST_BUFFER_DURATION (buf) = 100 * GST_MSECOND;
+  gst_element_set_bus (h->element, bus);
+  gst_harness_set_src_caps_str (h, CAPS);
+  fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_ERROR);
+
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL);
+  gst_message_parse_error (msg, &err, &debug);
+  fail_unless (g_error_matches (err, GST_STREAM_ERROR,
+          GST_STREAM_ERROR_FAILED), "%s", err->message);
+  fail_unless (strstr (err->message, "cannot be mapped for reading") &&
+      strstr (err->message, "audioconvert"), "%s", err->message);
+  fail_unless (strstr (debug, "3200 bytes in 1 memories, the first of type "
+          "test/unmappable"), "%s", debug);
+  g_clear_error (&err);
+  g_free (debug);
+  gst_message_unref (msg);
+
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+  gst_object_unref (allocator);
+  vosk_peer_free (peer);
+}
+
+GST_END_TEST;
+
 static Suite *
 stttranscriber_suite (void)
 {
@@ -389,6 +472,7 @@ stttranscriber_suite (void)
   tcase_add_test (tc, test_refused_is_error_without_eos);
   tcase_add_test (tc, test_flush_then_eos);
   tcase_add_test (tc, test_wrong_rate_says_what_to_add);
+  tcase_add_test (tc, test_unreadable_buffer_is_an_error_to_act_on);
   return s;
 }
 
