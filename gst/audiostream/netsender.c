@@ -797,6 +797,44 @@ step_draining (GstAsNetSender * ns)
  * caps may still change, and the sender's buffers are sized for the frame
  * it takes here. Then the schedule's clock: the pipeline's, or
  * CLOCK_MONOTONIC. */
+/* On the system clock, a stream's schedule starts on a grid of its chunk
+ * duration (docs/scale.md, "Phase"): the streams of a process with the
+ * same chunk duration are then due at the same few instants, and one
+ * wake-up, one io_uring submission, sends a whole group of them instead
+ * of one per phase. A group is at most PHASE_GROUP streams (the streams
+ * in the order they start): a larger burst makes the last sends of a
+ * group late. The groups are PHASE_SLOT apart, around the period.
+ * GST_AUDIOSTREAM_PHASE_GRID=0 starts each stream at once (A/B). */
+#define PHASE_GROUP 64
+#define PHASE_SLOT (2 * GST_MSECOND)
+
+static void
+start_schedule (GstAsNetSender * ns, gint rate)
+{
+  static gsize state = 0;       /* 1: off, else 1 + the group size */
+  static guint started;
+  GstClockTime grid, slot;
+  guint n_slots, group;
+
+  if (g_once_init_enter (&state)) {
+    const gchar *env = g_getenv ("GST_AUDIOSTREAM_PHASE_GRID");
+    const gchar *size = g_getenv ("GST_AUDIOSTREAM_PHASE_GROUP");
+    guint64 n = size ? g_ascii_strtoull (size, NULL, 10) : PHASE_GROUP;
+
+    g_once_init_leave (&state, env != NULL && strcmp (env, "0") == 0 ? 1 :
+        1 + CLAMP (n, 1, G_MAXINT));
+  }
+  if (state == 1 || !ns->clock_is_system || rate <= 0) {
+    gst_as_sender_start (ns->sender);
+    return;
+  }
+  group = state - 1;
+  grid = gst_util_uint64_scale_int (ns->chunk, GST_SECOND, rate);
+  n_slots = MAX (grid / PHASE_SLOT, 1);
+  slot = (g_atomic_int_add (&started, 1) / group) % n_slots;
+  gst_as_sender_start_on_grid (ns->sender, grid, slot * PHASE_SLOT);
+}
+
 static gint64
 step_wait_audio (GstAsNetSender * ns, gint64 now, guint events)
 {
@@ -837,7 +875,7 @@ step_wait_audio (GstAsNetSender * ns, gint64 now, guint events)
   gst_object_unref (clock);
   ns->clock_is_system = G_OBJECT_TYPE (clock) == GST_TYPE_SYSTEM_CLOCK;
   GST_INFO ("prefill reached, pacing on %" GST_PTR_FORMAT, clock);
-  gst_as_sender_start (ns->sender);
+  start_schedule (ns, rate);
   ns->state = STATE_STREAMING;
   return step (ns, now, 0);
 }

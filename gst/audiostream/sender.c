@@ -253,10 +253,35 @@ gst_as_sender_limit_prefill (GstAsSender * sender, guint64 prefill_frames)
 void
 gst_as_sender_start (GstAsSender * sender)
 {
+  gst_as_sender_start_on_grid (sender, 0, 0);
+}
+
+/**
+ * gst_as_sender_start_on_grid:
+ * @grid: 0, or the period of the clock times the schedule starts on
+ * @offset: where in @grid (less than @grid)
+ *
+ * Starts the schedule now, or at the next clock time that is @offset past
+ * a multiple of @grid. Streams of one chunk duration started on a grid of
+ * that duration are due at the same instants, whenever each started, so
+ * one wake-up of the scheduler sends them all; the cost is at most one
+ * chunk more delay at the start, and the rate is the same.
+ */
+void
+gst_as_sender_start_on_grid (GstAsSender * sender, GstClockTime grid,
+    GstClockTime offset)
+{
+  GstClockTime now = sender->cb.now (sender->user_data);
+
   gst_as_pacer_init (&sender->pacer, sender->rate,
       GST_AS_PACER_DEFAULT_CATCHUP_PERCENT);
   sender->cb.input (sender->user_data, &sender->in);
-  gst_as_pacer_start (&sender->pacer, sender->cb.now (sender->user_data));
+  if (grid > 0 && GST_CLOCK_TIME_IS_VALID (now)) {
+    GstClockTime at = now - now % grid + offset % grid;
+
+    now = at < now ? at + grid : at;
+  }
+  gst_as_pacer_start (&sender->pacer, now);
   sender->pacing = TRUE;
 }
 

@@ -356,6 +356,9 @@ void      gst_as_sender_run           (GstAsSender * sender);
 
 /* the schedule */
 void      gst_as_sender_start         (GstAsSender * sender);
+void      gst_as_sender_start_on_grid (GstAsSender * sender,
+                                       GstClockTime grid,
+                                       GstClockTime offset);
 gboolean  gst_as_sender_is_started    (const GstAsSender * sender);
 GstClockTime gst_as_sender_next_deadline (const GstAsSender * sender);
 GstAsSenderResult gst_as_sender_send  (GstAsSender * sender,

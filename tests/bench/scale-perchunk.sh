@@ -8,8 +8,9 @@
 # version 2.1 of the License, or (at your option) any later version.
 #
 # Per-chunk cost of N live streams in one process (docs/scale.md): the
-# process's CPU and context switches over 4 s (from /proc), then its system
-# calls over 5 s (strace -c -f), per chunk sent (one sendto per chunk).
+# process's CPU, context switches and minor page faults over 4 s (from
+# /proc), then its system calls over 5 s (strace -c -f), per chunk sent
+# (one sendto per chunk).
 #
 #   bash tests/bench/scale-perchunk.sh N SINK PLUGIN_DIR
 #   e.g. bash tests/bench/scale-perchunk.sh 50 audiostreamsink build/plugins/audiostream
@@ -96,7 +97,7 @@ def snap():
                 if line.startswith('nonvoluntary_ctxt'): n += int(line.split()[1])
         except OSError:
             pass
-    return int(st[11]) + int(st[12]), v, n, time.monotonic(), sch
+    return int(st[11]) + int(st[12]), v, n, time.monotonic(), sch, int(st[7])
 a = snap(); time.sleep(4); b = snap()
 dt = b[3] - a[3]
 print('unnamed (scheduler) threads CPU %.3f cores' %
@@ -105,6 +106,7 @@ print('process CPU %.3f cores, %.0f voluntary and %.0f involuntary '
       'context switches a second' % ((b[0] - a[0]) / os.sysconf('SC_CLK_TCK')
                                      / dt, (b[1] - a[1]) / dt,
                                      (b[2] - a[2]) / dt))
+print('minor page faults %.0f a second' % ((b[5] - a[5]) / dt))
 PY
 if [ "${PERF:-0}" = 1 ]; then
   perf record -q -g -o "$OUT/perf.data" -p "$PID" -- sleep 4 > /dev/null 2>&1

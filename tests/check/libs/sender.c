@@ -399,6 +399,41 @@ GST_START_TEST (test_schedule_is_exact)
 
 GST_END_TEST;
 
+/* A schedule started on a grid starts at the next clock time @offset past
+ * a multiple of the grid (the same instants for every stream of that
+ * grid), never before now; no grid starts it now. */
+GST_START_TEST (test_start_on_grid)
+{
+  static const struct
+  {
+    GstClockTime now, grid, offset, origin;
+  } cases[] = {
+    {T0 + 12300 * GST_USECOND, 10 * GST_MSECOND, 2 * GST_MSECOND,
+        T0 + 22 * GST_MSECOND},
+    {T0 + 11 * GST_MSECOND, 10 * GST_MSECOND, 2 * GST_MSECOND,
+        T0 + 12 * GST_MSECOND},
+    {T0 + 12 * GST_MSECOND, 10 * GST_MSECOND, 2 * GST_MSECOND,
+        T0 + 12 * GST_MSECOND},
+    {T0 + 1, 10 * GST_MSECOND, 0, T0 + 10 * GST_MSECOND},
+    {T0 + 12300 * GST_USECOND, 0, 0, T0 + 12300 * GST_USECOND},
+  };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    World *w = world_new ();
+    GstAsSender *s = sender_new (w, FALSE);
+
+    w->now = cases[i].now;
+    gst_as_sender_start_on_grid (s, cases[i].grid, cases[i].offset);
+    fail_unless_equals_uint64 (gst_as_sender_next_deadline (s),
+        cases[i].origin);
+    sender_free (s);
+    world_free (w);
+  }
+}
+
+GST_END_TEST;
+
 /* A live capture that runs dry gets silence (counted); a file's
  * shortfall is not padded, and the schedule moves on by it. */
 GST_START_TEST (test_underrun_silence_or_skip)
@@ -1269,6 +1304,7 @@ sender_suite (void)
   tcase_add_test (tc, test_fatal_error_waits_for_playing);
   tcase_add_test (tc, test_limited_prefill_caps_the_target);
   tcase_add_test (tc, test_ring_full_told_once_per_outage);
+  tcase_add_test (tc, test_start_on_grid);
   return s;
 }
 
