@@ -157,7 +157,10 @@ class TestAdaptiveBuffer(SinkTestCase):
                if s.get_value('new-ms') > s.get_value('old-ms')]
         self.assertTrue(ups, 'the target never rose')
         first_up = ups[0][0]
-        self.assertLess((first_up - t_jitter) / 1e9, 2.0,
+        # within the first stall's reaction, usually 0.5 s; on a loaded
+        # machine the first 400-ms stall can pass unseen (the socket
+        # buffers take it) and the second, 1.5 s later, raises it
+        self.assertLess((first_up - t_jitter) / 1e9, 3.5,
                         'target rose %.1f s after the jitter started' %
                         ((first_up - t_jitter) / 1e9))
         self.assertEqual(ups[0][1].get_string('reason'), 'jitter-increase')
