@@ -791,12 +791,6 @@ step_draining (GstAsNetSender * ns)
   return finish (ns, FALSE);
 }
 
-/* Waits (without blocking: the front's wake function runs the entry) until
- * the first audio has arrived and enough is buffered to start, or EOS came
- * first. The format is taken (attached) only then: until audio arrives the
- * caps may still change, and the sender's buffers are sized for the frame
- * it takes here. Then the schedule's clock: the pipeline's, or
- * CLOCK_MONOTONIC. */
 /* On the system clock, a stream's schedule starts on a grid of its chunk
  * duration (docs/scale.md, "Phase"): the streams of a process with the
  * same chunk duration are then due at the same few instants, and one
@@ -835,6 +829,12 @@ start_schedule (GstAsNetSender * ns, gint rate)
   gst_as_sender_start_on_grid (ns->sender, grid, slot * PHASE_SLOT);
 }
 
+/* Waits (without blocking: the front's wake function runs the entry) until
+ * the first audio has arrived and enough is buffered to start, or EOS came
+ * first. The format is taken (attached) only then: until audio arrives the
+ * caps may still change, and the sender's buffers are sized for the frame
+ * it takes here. Then the schedule's clock: the pipeline's, or
+ * CLOCK_MONOTONIC. */
 static gint64
 step_wait_audio (GstAsNetSender * ns, gint64 now, guint events)
 {
