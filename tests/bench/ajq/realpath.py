@@ -47,6 +47,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 
 import gi
 
@@ -114,6 +115,12 @@ class Receiver:
         self.timing = []            # (pushed, PTS, duration, latency), ns
         self.errors = []
         self.final_stats = None
+        # Set by stop(): the next buffer at the element's sink pad is
+        # dropped, and the stats are read there, on the streaming thread,
+        # so every arrival logged before it has been counted by the element.
+        self.stopping = False
+        self.stats_lock = threading.Lock()
+        self.stats_taken = threading.Event()
         self.ajq.get_static_pad('sink').add_probe(Gst.PadProbeType.BUFFER,
                                                   self._on_arrival)
         self.ajq.get_static_pad('src').add_probe(Gst.PadProbeType.BUFFER,
@@ -131,7 +138,16 @@ class Receiver:
             return None
         return clock.get_time() - self.pipeline.get_base_time()
 
+    def _take_final_stats(self):
+        with self.stats_lock:
+            if self.final_stats is None:
+                self.final_stats = self.ajq.get_property('stats')
+        self.stats_taken.set()
+
     def _on_arrival(self, pad, info):
+        if self.stopping:
+            self._take_final_stats()
+            return Gst.PadProbeReturn.DROP
         now = self._now()
         if now is not None:
             self.arrivals.append((now, info.get_buffer().get_size() // 2))
@@ -174,7 +190,11 @@ class Receiver:
         return self.ajq.get_property('stats')
 
     def stop(self):
-        self.final_stats = self.ajq.get_property('stats')
+        # audiostreamsrc sends silence while nobody sends, so a buffer
+        # comes within a period; if none does, nothing is in flight.
+        self.stopping = True
+        if not self.stats_taken.wait(2.0):
+            self._take_final_stats()
         self.pipeline.set_state(Gst.State.NULL)
         self.pipeline.get_bus().remove_signal_watch()
 
