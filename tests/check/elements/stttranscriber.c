@@ -19,6 +19,8 @@
 
 #include "stt-vosk-peer.h"
 
+#include "../common/unmappable.h"
+
 #define RATE 16000
 #define CAPS "audio/x-raw,format=S16LE,layout=interleaved,rate=16000," \
   "channels=1"
@@ -373,44 +375,6 @@ GST_START_TEST (test_wrong_rate_says_what_to_add)
 
 GST_END_TEST;
 
-/* Memory whose map always fails, as memory only a device can read. */
-typedef GstAllocator Unmappable;
-typedef GstAllocatorClass UnmappableClass;
-static GType unmappable_get_type (void);
-G_DEFINE_TYPE (Unmappable, unmappable, GST_TYPE_ALLOCATOR);
-
-static gpointer
-unmappable_map (GstMemory * mem, gsize maxsize, GstMapFlags flags)
-{
-  return NULL;
-}
-
-static void
-unmappable_unmap (GstMemory * mem)
-{
-}
-
-static void
-unmappable_free (GstAllocator * allocator, GstMemory * mem)
-{
-  g_free (mem);
-}
-
-static void
-unmappable_class_init (UnmappableClass * klass)
-{
-  klass->free = unmappable_free;
-}
-
-static void
-unmappable_init (Unmappable * self)
-{
-  self->mem_type = "test/unmappable";
-  self->mem_map = unmappable_map;
-  self->mem_unmap = unmappable_unmap;
-  GST_OBJECT_FLAG_SET (self, GST_ALLOCATOR_FLAG_CUSTOM_ALLOC);
-}
-
 /* Audio that cannot be read is an ERROR that says what to put before the
  * element, as in the sinks. */
 GST_START_TEST (test_unreadable_buffer_is_an_error_to_act_on)
@@ -418,16 +382,11 @@ GST_START_TEST (test_unreadable_buffer_is_an_error_to_act_on)
   VoskPeer *peer = vosk_peer_new (FALSE);
   GstHarness *h = transcriber_harness (peer, NULL);
   GstBus *bus = gst_bus_new ();
-  GstAllocator *allocator =
-      gst_object_ref_sink (g_object_new (unmappable_get_type (), NULL));
-  GstMemory *mem = g_new0 (GstMemory, 1);
-  GstBuffer *buf = gst_buffer_new ();
+  GstBuffer *buf = test_unmappable_buffer_new (3200);
   GstMessage *msg;
   GError *err = NULL;
   gchar *debug = NULL;
 
-  gst_memory_init (mem, 0, allocator, NULL, 3200, 0, 0, 3200);
-  gst_buffer_append_memory (buf, mem);
   GST_BUFFER_PTS (buf) = 0;
   GST_BUFFER_DURATION (buf) = 100 * GST_MSECOND;
   gst_element_set_bus (h->element, bus);
@@ -450,7 +409,6 @@ GST_START_TEST (test_unreadable_buffer_is_an_error_to_act_on)
   gst_element_set_bus (h->element, NULL);
   gst_object_unref (bus);
   gst_harness_teardown (h);
-  gst_object_unref (allocator);
   vosk_peer_free (peer);
 }
 

@@ -15,6 +15,8 @@
 
 #include "audiostream/netsink.h"
 
+#include "../common/unmappable.h"
+
 typedef struct
 {
   GstBaseSink parent;
@@ -284,45 +286,6 @@ GST_START_TEST (test_each_type_its_own_ops)
 
 GST_END_TEST;
 
-/* Memory whose map always fails, as memory that only a device can read
- * would. */
-typedef GstAllocator Unmappable;
-typedef GstAllocatorClass UnmappableClass;
-static GType unmappable_get_type (void);
-G_DEFINE_TYPE (Unmappable, unmappable, GST_TYPE_ALLOCATOR);
-
-static gpointer
-unmappable_map (GstMemory * mem, gsize maxsize, GstMapFlags flags)
-{
-  return NULL;
-}
-
-static void
-unmappable_unmap (GstMemory * mem)
-{
-}
-
-static void
-unmappable_free (GstAllocator * allocator, GstMemory * mem)
-{
-  g_free (mem);
-}
-
-static void
-unmappable_class_init (UnmappableClass * klass)
-{
-  klass->free = unmappable_free;
-}
-
-static void
-unmappable_init (Unmappable * self)
-{
-  self->mem_type = "test/unmappable";
-  self->mem_map = unmappable_map;
-  self->mem_unmap = unmappable_unmap;
-  GST_OBJECT_FLAG_SET (self, GST_ALLOCATOR_FLAG_CUSTOM_ALLOC);
-}
-
 /* A buffer that cannot be mapped for reading is an ERROR that says what to
  * put before the sink, and nothing is written. */
 GST_START_TEST (test_unreadable_buffer_is_an_error_to_act_on)
@@ -330,16 +293,11 @@ GST_START_TEST (test_unreadable_buffer_is_an_error_to_act_on)
   Recorder *rec;
   GstHarness *h = harness_for (recorder_get_type (), &rec);
   GstBus *bus = gst_bus_new ();
-  GstAllocator *allocator =
-      gst_object_ref_sink (g_object_new (unmappable_get_type (), NULL));
-  GstMemory *mem = g_new0 (GstMemory, 1);
-  GstBuffer *buf = gst_buffer_new ();
+  GstBuffer *buf = test_unmappable_buffer_new (8);
   GstMessage *msg;
   GError *err = NULL;
   gchar *debug = NULL;
 
-  gst_memory_init (mem, 0, allocator, NULL, 8, 0, 0, 8);
-  gst_buffer_append_memory (buf, mem);
   gst_element_set_bus (h->element, bus);
   fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_ERROR);
   fail_unless_equals_int (rec->writes, 0);
@@ -360,7 +318,6 @@ GST_START_TEST (test_unreadable_buffer_is_an_error_to_act_on)
   gst_element_set_bus (h->element, NULL);
   gst_object_unref (bus);
   gst_harness_teardown (h);
-  gst_object_unref (allocator);
 }
 
 GST_END_TEST;
