@@ -133,6 +133,17 @@ monotonic_ns (gpointer user_data)
 /* ------------------------------------------------------------------------ */
 /* The heap: the earliest deadline on top. Called with the lock held.       */
 
+/* Entries due at the same instant (a group on the phase grid, netsender.c)
+ * run in the order they joined, every period the same: a stream keeps its
+ * place in its group's burst, so the burst shifts its chunks by a constant
+ * instead of by a varying part of the burst's length. */
+static inline gboolean
+runs_before (const GstAsSchedEntry * a, const GstAsSchedEntry * b)
+{
+  return a->deadline < b->deadline ||
+      (a->deadline == b->deadline && a->id < b->id);
+}
+
 static void
 heap_set (GstAsScheduler * sched, guint i, GstAsSchedEntry * e)
 {
@@ -148,7 +159,7 @@ sift_up (GstAsScheduler * sched, guint i)
   while (i > 0) {
     guint parent = (i - 1) / 2;
 
-    if (sched->heap[parent]->deadline <= e->deadline)
+    if (!runs_before (e, sched->heap[parent]))
       break;
     heap_set (sched, i, sched->heap[parent]);
     i = parent;
@@ -167,9 +178,9 @@ sift_down (GstAsScheduler * sched, guint i)
     if (child >= sched->n_heap)
       break;
     if (child + 1 < sched->n_heap &&
-        sched->heap[child + 1]->deadline < sched->heap[child]->deadline)
+        runs_before (sched->heap[child + 1], sched->heap[child]))
       child++;
-    if (e->deadline <= sched->heap[child]->deadline)
+    if (!runs_before (sched->heap[child], e))
       break;
     heap_set (sched, i, sched->heap[child]);
     i = child;

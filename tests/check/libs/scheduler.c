@@ -243,6 +243,56 @@ GST_START_TEST (test_batching_keeps_each_rate)
 
 GST_END_TEST;
 
+/* Streams due at the same instant (a group on the phase grid) run in the
+ * order they joined, in every period, whatever order the heap held them
+ * in: each keeps its place in the group's burst. One stream of the group
+ * is woken early now and then (a socket event), which takes it out of
+ * the heap and puts it back. */
+GST_START_TEST (test_same_deadline_keeps_join_order)
+{
+  GstAsScheduler *sched = gst_as_scheduler_new (WINDOW, FALSE);
+  GString *log = g_string_new (NULL);
+  static const gchar *names[] = { "a", "b", "c", "d", "e", "f", "g", "h",
+    "i", "j", "k", "l"
+  };
+  const guint n = G_N_ELEMENTS (names);
+  Fake *f[G_N_ELEMENTS (names)];
+  gint64 now, next;
+  guint i, period;
+  gchar *expected;
+
+  for (i = 0; i < n; i++) {
+    f[i] = fake_new (names[i], 10 * MS, 10 * MS, log);
+    f[i]->sched = sched;
+    gst_as_scheduler_join (sched, &f[i]->entry, fake_run, f[i]);
+  }
+  next = gst_as_scheduler_dispatch (sched, 0);
+  for (period = 1; period <= 20; period++) {
+    now = next;
+    fail_unless_equals_int64 (now, period * 10 * MS);
+    g_string_truncate (log, 0);
+    next = gst_as_scheduler_dispatch (sched, now);
+    fail_unless_equals_string (log->str, "a b c d e f g h i j k l ");
+    /* a stream woken between periods runs at once, then rejoins its
+     * group's deadline */
+    gst_as_scheduler_wake (sched, &f[(period * 7) % n]->entry);
+    g_string_truncate (log, 0);
+    next = gst_as_scheduler_dispatch (sched, now + MS / 2);
+    expected = g_strdup_printf ("%s ", names[(period * 7) % n]);
+    fail_unless_equals_string (log->str, expected);
+    g_free (expected);
+  }
+
+  for (i = 0; i < n; i++) {
+    gst_as_scheduler_leave (sched, &f[i]->entry);
+    fake_free (f[i]);
+  }
+  gst_as_scheduler_free (sched);
+  g_string_free (log, TRUE);
+}
+
+GST_END_TEST;
+
 /* A step that makes another stream leave (one due in the same batch) or
  * join, or leaves itself: the one that left never runs again, the one
  * that joined runs at the next pass. */
@@ -456,6 +506,7 @@ scheduler_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_deadline_batching);
   tcase_add_test (tc, test_batching_keeps_each_rate);
+  tcase_add_test (tc, test_same_deadline_keeps_join_order);
   tcase_add_test (tc, test_join_leave_during_run);
   tcase_add_test (tc, test_blocked_stream_delays_nobody);
   tcase_add_test (tc, test_leave_waits_for_running_step);
