@@ -137,6 +137,10 @@ typedef struct
 } GstAsFrameRingStats;
 
 /* neither side running */
+/* Maps every page of a fresh allocation now (one write per page), so that
+ * a real-time thread's first pass over it faults nothing in. */
+void      gst_as_prefault                 (gpointer data, gsize size);
+
 void      gst_as_frame_ring_init          (GstAsFrameRing * ring, guint bpf,
                                            guint64 capacity_frames);
 void      gst_as_frame_ring_clear         (GstAsFrameRing * ring);

@@ -19,6 +19,7 @@
 
 #include "conceal.h"
 #include "drift.h"
+#include "framering.h"
 #include "jitter.h"
 #include "playout.h"
 #include "stretch.h"
@@ -205,6 +206,8 @@ static void
 ring_alloc (FrameRing * r, guint64 cap, guint bpf)
 {
   r->data = g_malloc0 (cap * bpf);
+  /* the task's first pass would fault it in page by page */
+  gst_as_prefault (r->data, cap * bpf);
   r->cap = cap;
   r->bpf = bpf;
   r->read = r->write = 0;

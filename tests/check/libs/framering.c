@@ -11,6 +11,9 @@
 
 #include "audiostream/framering.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 /* A frame is its own position and the position's complement, so a frame
  * read back says which one it was, and a frame half overwritten (torn)
  * shows as a mismatch between the two halves. */
@@ -111,6 +114,34 @@ expect_totals (GstAsFrameRing * ring, guint64 overflows, guint64 dropped,
   fail_unless_equals_int64 (ring->dropped, dropped);
   fail_unless_equals_int64 (ring->history_lost, lost);
 }
+
+/* A new ring's pages are all mapped when init returns (mincore), so that
+ * the producer's first pass, in a real-time thread, faults nothing in. A
+ * fresh 4 MiB allocation is not: the kernel maps its pages on first
+ * write. */
+GST_START_TEST (test_init_maps_every_page)
+{
+  GstAsFrameRing ring;
+  const gsize page = (gsize) sysconf (_SC_PAGESIZE);
+  const guint64 frames = 1024 * 1024;
+  guintptr start, end;
+  guchar *vec;
+  gsize n, i, resident = 0;
+
+  gst_as_frame_ring_init (&ring, 4, frames);
+  start = (guintptr) ring.data & ~(guintptr) (page - 1);
+  end = (guintptr) ring.data + frames * 4;
+  n = (end - start + page - 1) / page;
+  vec = g_malloc0 (n);
+  fail_unless_equals_int (mincore ((gpointer) start, end - start, vec), 0);
+  for (i = 0; i < n; i++)
+    resident += vec[i] & 1;
+  fail_unless_equals_uint64 (resident, n);
+  g_free (vec);
+  gst_as_frame_ring_clear (&ring);
+}
+
+GST_END_TEST;
 
 GST_START_TEST (test_wrap)
 {
@@ -579,6 +610,7 @@ framering_suite (void)
   TCase *tc = tcase_create ("general");
 
   suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_init_maps_every_page);
   tcase_add_test (tc, test_wrap);
   tcase_add_test (tc, test_blocking_space);
   tcase_add_test (tc, test_blocking_history_floor);
