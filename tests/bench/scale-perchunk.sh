@@ -15,7 +15,8 @@
 #   bash tests/bench/scale-perchunk.sh N SINK PLUGIN_DIR
 #   e.g. bash tests/bench/scale-perchunk.sh 50 audiostreamsink build/plugins/audiostream
 #        bash tests/bench/scale-perchunk.sh 50 tcpclientsink build/plugins/audiostream
-# LIVE=false uses a non-live source. SINK fakesink (sync=false) gives the
+# RECEIVER=build/tests/bench/pcm-recv-multi reads with scale.py's receiver
+# instead of the default Python one. LIVE=false uses a non-live source. SINK fakesink (sync=false) gives the
 # floor: what the N sources and their pipeline cost without any network sink
 # (no system call per chunk there). The CPU of the scheduler threads is
 # printed on its own. PERF=1 also records the process with
@@ -32,28 +33,38 @@ gi.require_version('Gst', '1.0')
 from gi.repository import Gst
 Gst.init(None)
 n, sink, secs = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
-ls = socket.socket()
-ls.bind(('127.0.0.1', 0))
-ls.listen(4096)
-port = ls.getsockname()[1]
-pid = os.fork()
-if pid == 0:            # the receiver: reads and discards, another process
-    import selectors
-    sel = selectors.DefaultSelector()
-    ls.setblocking(False)
-    sel.register(ls, selectors.EVENT_READ, None)
-    while True:
-        for k, _ in sel.select():
-            try:
-                if k.data is None:
-                    c, _ = ls.accept()
-                    c.setblocking(False)
-                    sel.register(c, selectors.EVENT_READ, 1)
-                elif not k.fileobj.recv(1 << 20):
-                    sel.unregister(k.fileobj)
-            except BlockingIOError:
-                pass
-ls.close()
+recv_bin = os.environ.get('RECEIVER')
+if recv_bin:            # scale.py's receiver (C, epoll, kernel timestamps)
+    import subprocess, tempfile
+    rec = tempfile.NamedTemporaryFile(suffix='.rec', delete=False).name
+    child = subprocess.Popen([recv_bin, '--out', rec, '--connections', str(n),
+                              '--max-records', '1000', '--accept-timeout',
+                              '60'], stdout=subprocess.PIPE, text=True)
+    port = int(child.stdout.readline())
+    pid = child.pid
+else:
+    ls = socket.socket()
+    ls.bind(('127.0.0.1', 0))
+    ls.listen(4096)
+    port = ls.getsockname()[1]
+    pid = os.fork()
+    if pid == 0:        # the receiver: reads and discards, another process
+        import selectors
+        sel = selectors.DefaultSelector()
+        ls.setblocking(False)
+        sel.register(ls, selectors.EVENT_READ, None)
+        while True:
+            for k, _ in sel.select():
+                try:
+                    if k.data is None:
+                        c, _ = ls.accept()
+                        c.setblocking(False)
+                        sel.register(c, selectors.EVENT_READ, 1)
+                    elif not k.fileobj.recv(1 << 20):
+                        sel.unregister(k.fileobj)
+                except BlockingIOError:
+                    pass
+    ls.close()
 if sink == 'fakesink':       # the floor: what the sources cost alone
     props = 'sync=false async=false'
 elif sink == 'tcpclientsink':
@@ -72,6 +83,8 @@ print(os.getpid(), flush=True)
 time.sleep(secs)
 p.set_state(Gst.State.NULL)
 os.kill(pid, 9)
+if recv_bin:
+    os.unlink(rec)
 PY
 GST_PLUGIN_PATH_1_0=$PLUGINS /usr/bin/python3 "$OUT/run.py" "$N" "$SINK" $(( ${PERF:-0} == 1 ? 21 : 16 )) > "$OUT/pid" &
 RUN=$!
