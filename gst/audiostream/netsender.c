@@ -807,8 +807,8 @@ start_schedule (GstAsNetSender * ns, gint rate)
 {
   static gsize state = 0;       /* 1: off, else 1 + the group size */
   static guint started;
-  GstClockTime grid, slot;
-  guint n_slots, group;
+  GstClockTime grid;
+  guint group;
 
   if (g_once_init_enter (&state)) {
     const gchar *env = g_getenv ("GST_AUDIOSTREAM_PHASE_GRID");
@@ -824,9 +824,9 @@ start_schedule (GstAsNetSender * ns, gint rate)
   }
   group = state - 1;
   grid = gst_util_uint64_scale_int (ns->chunk, GST_SECOND, rate);
-  n_slots = MAX (grid / PHASE_SLOT, 1);
-  slot = (g_atomic_int_add (&started, 1) / group) % n_slots;
-  gst_as_sender_start_on_grid (ns->sender, grid, slot * PHASE_SLOT);
+  gst_as_sender_start_on_grid (ns->sender, grid,
+      gst_as_sender_grid_offset (g_atomic_int_add (&started, 1), group, grid,
+          PHASE_SLOT));
 }
 
 /* Waits (without blocking: the front's wake function runs the entry) until

@@ -285,6 +285,33 @@ gst_as_sender_start_on_grid (GstAsSender * sender, GstClockTime grid,
   sender->pacing = TRUE;
 }
 
+/**
+ * gst_as_sender_grid_offset:
+ * @index: the stream's place in the order streams of this grid started
+ * @group: streams per group (at least 1)
+ * @grid: the grid's period
+ * @slot: the distance between groups
+ *
+ * Where in @grid the @index-th stream starts: the streams in groups of
+ * @group in start order, each group @slot after the one before, around
+ * the period: grid / slot places (rounded down, so that the last place is
+ * a slot before the next period's first too), one place when @slot is
+ * not shorter than @grid.
+ *
+ * Returns: the offset to give gst_as_sender_start_on_grid(), below @grid
+ */
+GstClockTime
+gst_as_sender_grid_offset (guint index, guint group, GstClockTime grid,
+    GstClockTime slot)
+{
+  guint64 places;
+
+  if (grid == 0 || slot == 0 || slot >= grid)
+    return 0;
+  places = grid / slot;
+  return (index / MAX (group, 1)) % places * slot;
+}
+
 gboolean
 gst_as_sender_is_started (const GstAsSender * sender)
 {

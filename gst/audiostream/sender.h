@@ -359,6 +359,8 @@ void      gst_as_sender_start         (GstAsSender * sender);
 void      gst_as_sender_start_on_grid (GstAsSender * sender,
                                        GstClockTime grid,
                                        GstClockTime offset);
+GstClockTime gst_as_sender_grid_offset (guint index, guint group,
+                                       GstClockTime grid, GstClockTime slot);
 gboolean  gst_as_sender_is_started    (const GstAsSender * sender);
 GstClockTime gst_as_sender_next_deadline (const GstAsSender * sender);
 GstAsSenderResult gst_as_sender_send  (GstAsSender * sender,

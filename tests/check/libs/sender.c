@@ -434,6 +434,49 @@ GST_START_TEST (test_start_on_grid)
 
 GST_END_TEST;
 
+/* The streams of a grid start in groups, in start order, the groups a
+ * slot apart around the period; a slot as long as the grid, or no grid,
+ * is one place. */
+GST_START_TEST (test_grid_offset_groups)
+{
+  const GstClockTime grid = 10 * GST_MSECOND, slot = 2 * GST_MSECOND;
+  guint i;
+
+  /* 64 a group, 5 places in 10 ms: 0, 2, 4, 6, 8 ms, then 0 again */
+  for (i = 0; i < 64; i++) {
+    fail_unless_equals_uint64 (gst_as_sender_grid_offset (i, 64, grid, slot),
+        0);
+    fail_unless_equals_uint64 (gst_as_sender_grid_offset (64 + i, 64, grid,
+            slot), 2 * GST_MSECOND);
+  }
+  fail_unless_equals_uint64 (gst_as_sender_grid_offset (4 * 64, 64, grid,
+          slot), 8 * GST_MSECOND);
+  fail_unless_equals_uint64 (gst_as_sender_grid_offset (5 * 64, 64, grid,
+          slot), 0);
+  fail_unless_equals_uint64 (gst_as_sender_grid_offset (6 * 64 + 5, 64,
+          grid, slot), 2 * GST_MSECOND);
+  /* groups of one: every stream its own place, in turn */
+  fail_unless_equals_uint64 (gst_as_sender_grid_offset (3, 1, grid, slot),
+      6 * GST_MSECOND);
+  fail_unless_equals_uint64 (gst_as_sender_grid_offset (3, 0, grid, slot),
+      6 * GST_MSECOND);
+  /* a grid that is not a multiple of the slot: only places a whole slot
+   * apart, across the period's end too (20-ms chunks, 7-ms slots: 0 and
+   * 7; 14 would be 6 ms before the next 0) */
+  fail_unless_equals_uint64 (gst_as_sender_grid_offset (1, 1,
+          20 * GST_MSECOND, 7 * GST_MSECOND), 7 * GST_MSECOND);
+  fail_unless_equals_uint64 (gst_as_sender_grid_offset (2, 1,
+          20 * GST_MSECOND, 7 * GST_MSECOND), 0);
+  /* chunks no longer than a slot: one place */
+  fail_unless_equals_uint64 (gst_as_sender_grid_offset (200, 1,
+          2 * GST_MSECOND, slot), 0);
+  fail_unless_equals_uint64 (gst_as_sender_grid_offset (200, 1,
+          GST_MSECOND, slot), 0);
+  fail_unless_equals_uint64 (gst_as_sender_grid_offset (7, 1, 0, slot), 0);
+}
+
+GST_END_TEST;
+
 /* A live capture that runs dry gets silence (counted); a file's
  * shortfall is not padded, and the schedule moves on by it. */
 GST_START_TEST (test_underrun_silence_or_skip)
@@ -1305,6 +1348,7 @@ sender_suite (void)
   tcase_add_test (tc, test_limited_prefill_caps_the_target);
   tcase_add_test (tc, test_ring_full_told_once_per_outage);
   tcase_add_test (tc, test_start_on_grid);
+  tcase_add_test (tc, test_grid_offset_groups);
   return s;
 }
 
