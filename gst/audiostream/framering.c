@@ -57,6 +57,10 @@ gst_as_prefault (gpointer data, gsize size)
 
   for (i = 0; i < size; i += PREFAULT_STEP)
     p[i] = 0;
+  /* an allocation that does not start on a page boundary ends in one
+   * more page than the steps reach */
+  if (size > 0)
+    p[size - 1] = 0;
 }
 
 void
