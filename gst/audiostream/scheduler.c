@@ -133,17 +133,6 @@ monotonic_ns (gpointer user_data)
 /* ------------------------------------------------------------------------ */
 /* The heap: the earliest deadline on top. Called with the lock held.       */
 
-/* Entries due at the same instant (a group on the phase grid, netsender.c)
- * run in the order they joined, every period the same: a stream keeps its
- * place in its group's burst, so the burst shifts its chunks by a constant
- * instead of by a varying part of the burst's length. */
-static inline gboolean
-runs_before (const GstAsSchedEntry * a, const GstAsSchedEntry * b)
-{
-  return a->deadline < b->deadline ||
-      (a->deadline == b->deadline && a->id < b->id);
-}
-
 static void
 heap_set (GstAsScheduler * sched, guint i, GstAsSchedEntry * e)
 {
@@ -159,7 +148,7 @@ sift_up (GstAsScheduler * sched, guint i)
   while (i > 0) {
     guint parent = (i - 1) / 2;
 
-    if (!runs_before (e, sched->heap[parent]))
+    if (sched->heap[parent]->deadline <= e->deadline)
       break;
     heap_set (sched, i, sched->heap[parent]);
     i = parent;
@@ -178,9 +167,9 @@ sift_down (GstAsScheduler * sched, guint i)
     if (child >= sched->n_heap)
       break;
     if (child + 1 < sched->n_heap &&
-        runs_before (sched->heap[child + 1], sched->heap[child]))
+        sched->heap[child + 1]->deadline < sched->heap[child]->deadline)
       child++;
-    if (!runs_before (sched->heap[child], e))
+    if (e->deadline <= sched->heap[child]->deadline)
       break;
     heap_set (sched, i, sched->heap[child]);
     i = child;
@@ -260,8 +249,18 @@ watch_fd (GstAsScheduler * sched, gint op, gint fd, guint64 id, guint events)
     GST_WARNING ("epoll_ctl %d on fd %d: %s", op, fd, g_strerror (errno));
 }
 
-/* Runs every entry due by @now plus the window, each once, in deadline
- * order. Called with the lock held; drops it around each run function. */
+static gint
+by_join_order (gconstpointer a, gconstpointer b)
+{
+  const GstAsSchedEntry *ea = *(GstAsSchedEntry * const *) a;
+  const GstAsSchedEntry *eb = *(GstAsSchedEntry * const *) b;
+
+  return ea->id < eb->id ? -1 : ea->id > eb->id;
+}
+
+/* Runs every entry due by @now plus the window, each once, in the order
+ * the entries joined. Called with the lock held; drops it around each run
+ * function. */
 static void
 dispatch_locked (GstAsScheduler * sched, gint64 now)
 {
@@ -275,9 +274,15 @@ dispatch_locked (GstAsScheduler * sched, gint64 now)
 
     heap_remove (sched, e);
     e->events |= GST_AS_SCHED_DUE;
-    e->batch_index = sched->batch->len;
     g_ptr_array_add (sched->batch, e);
   }
+  /* The batch runs in join order, not deadline order: its sends leave in
+   * one submission anyway, and a stream's deadline, converted from the
+   * pipeline clock at each step, differs from its group's by a few ns of
+   * sampling each period, which would reshuffle the group's burst. */
+  g_ptr_array_sort (sched->batch, by_join_order);
+  for (i = 0; i < sched->batch->len; i++)
+    ((GstAsSchedEntry *) g_ptr_array_index (sched->batch, i))->batch_index = i;
 
   for (i = 0; i < sched->batch->len; i++) {
     GstAsSchedEntry *e = g_ptr_array_index (sched->batch, i);
