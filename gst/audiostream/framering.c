@@ -44,9 +44,9 @@ max3 (guint64 a, guint64 b, guint64 c)
  * length of audio (seconds) each fault a page in: in the real-time
  * thread, and at 250 streams about 6000 faults a second for the first
  * seconds, which cost the process much CPU on the test VM (docs/scale.md,
- * "The ring's first pass"). One write per page maps them all at
- * configuration time.
- * Any page size is a multiple of the step. */
+ * "The ring's first pass, and a group's order"). One write per page maps
+ * them all at configuration time. Any page size is a multiple of the
+ * step. */
 #define PREFAULT_STEP 4096
 
 void

@@ -136,11 +136,11 @@ typedef struct
   guint64 history_lost;
 } GstAsFrameRingStats;
 
-/* neither side running */
 /* Maps every page of a fresh allocation now (one write per page), so that
  * a real-time thread's first pass over it faults nothing in. */
 void      gst_as_prefault                 (gpointer data, gsize size);
 
+/* neither side running */
 void      gst_as_frame_ring_init          (GstAsFrameRing * ring, guint bpf,
                                            guint64 capacity_frames);
 void      gst_as_frame_ring_clear         (GstAsFrameRing * ring);
