@@ -249,13 +249,26 @@ watch_fd (GstAsScheduler * sched, gint op, gint fd, guint64 id, guint events)
     GST_WARNING ("epoll_ctl %d on fd %d: %s", op, fd, g_strerror (errno));
 }
 
-static gint
-by_join_order (gconstpointer a, gconstpointer b)
+/* Puts the batch in join order and gives each entry its index. In place:
+ * GLib's and libc's sorts allocate a scratch array past 1 KiB (128
+ * entries), and this runs on the sending thread at every wake-up. An
+ * insertion sort of a batch of one or two groups (tens of entries) is a
+ * few µs; a batch of every stream at once happens only at a start. */
+static void
+sort_batch_by_join_order (GPtrArray * batch)
 {
-  const GstAsSchedEntry *ea = *(GstAsSchedEntry * const *) a;
-  const GstAsSchedEntry *eb = *(GstAsSchedEntry * const *) b;
+  GstAsSchedEntry **v = (GstAsSchedEntry **) batch->pdata;
+  guint i, j;
 
-  return ea->id < eb->id ? -1 : ea->id > eb->id;
+  for (i = 1; i < batch->len; i++) {
+    GstAsSchedEntry *e = v[i];
+
+    for (j = i; j > 0 && v[j - 1]->id > e->id; j--)
+      v[j] = v[j - 1];
+    v[j] = e;
+  }
+  for (i = 0; i < batch->len; i++)
+    v[i]->batch_index = i;
 }
 
 /* Runs every entry due by @now plus the window, each once, in the order
@@ -280,9 +293,7 @@ dispatch_locked (GstAsScheduler * sched, gint64 now)
    * one submission anyway, and a stream's deadline, converted from the
    * pipeline clock at each step, differs from its group's by a few ns of
    * sampling each period, which would reshuffle the group's burst. */
-  g_ptr_array_sort (sched->batch, by_join_order);
-  for (i = 0; i < sched->batch->len; i++)
-    ((GstAsSchedEntry *) g_ptr_array_index (sched->batch, i))->batch_index = i;
+  sort_batch_by_join_order (sched->batch);
 
   for (i = 0; i < sched->batch->len; i++) {
     GstAsSchedEntry *e = g_ptr_array_index (sched->batch, i);
