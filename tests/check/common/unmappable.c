@@ -9,6 +9,9 @@
 
 #include "unmappable.h"
 
+#include <gst/check/gstcheck.h>
+#include <string.h>
+
 typedef GstAllocator TestUnmappable;
 typedef GstAllocatorClass TestUnmappableClass;
 static GType test_unmappable_get_type (void);
@@ -59,4 +62,26 @@ test_unmappable_buffer_new (gsize size)
   gst_buffer_append_memory (buf, mem);
   gst_object_unref (allocator);
   return buf;
+}
+
+void
+test_check_unreadable_error (GstBus * bus, gsize size)
+{
+  GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  GError *err = NULL;
+  gchar *debug = NULL, *expected;
+
+  fail_unless (msg != NULL);
+  gst_message_parse_error (msg, &err, &debug);
+  fail_unless (g_error_matches (err, GST_STREAM_ERROR,
+          GST_STREAM_ERROR_FAILED), "%s", err->message);
+  fail_unless (strstr (err->message, "cannot be mapped for reading") &&
+      strstr (err->message, "audioconvert"), "%s", err->message);
+  expected = g_strdup_printf ("%" G_GSIZE_FORMAT " bytes in 1 memories, "
+      "the first of type test/unmappable", size);
+  fail_unless (strstr (debug, expected), "%s", debug);
+  g_free (expected);
+  g_clear_error (&err);
+  g_free (debug);
+  gst_message_unref (msg);
 }

@@ -20,6 +20,10 @@ G_BEGIN_DECLS
 /* A buffer of @size bytes in one memory whose map always fails. */
 GstBuffer *test_unmappable_buffer_new (gsize size);
 
+/* Pops the ERROR that an element posted on @bus for such a buffer of
+ * @size bytes, and checks that it says what to put before the element. */
+void test_check_unreadable_error (GstBus * bus, gsize size);
+
 G_END_DECLS
 
 #endif

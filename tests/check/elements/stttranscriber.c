@@ -383,9 +383,6 @@ GST_START_TEST (test_unreadable_buffer_is_an_error_to_act_on)
   GstHarness *h = transcriber_harness (peer, NULL);
   GstBus *bus = gst_bus_new ();
   GstBuffer *buf = test_unmappable_buffer_new (3200);
-  GstMessage *msg;
-  GError *err = NULL;
-  gchar *debug = NULL;
 
   GST_BUFFER_PTS (buf) = 0;
   GST_BUFFER_DURATION (buf) = 100 * GST_MSECOND;
@@ -393,18 +390,7 @@ GST_START_TEST (test_unreadable_buffer_is_an_error_to_act_on)
   gst_harness_set_src_caps_str (h, CAPS);
   fail_unless_equals_int (gst_harness_push (h, buf), GST_FLOW_ERROR);
 
-  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  fail_unless (msg != NULL);
-  gst_message_parse_error (msg, &err, &debug);
-  fail_unless (g_error_matches (err, GST_STREAM_ERROR,
-          GST_STREAM_ERROR_FAILED), "%s", err->message);
-  fail_unless (strstr (err->message, "cannot be mapped for reading") &&
-      strstr (err->message, "audioconvert"), "%s", err->message);
-  fail_unless (strstr (debug, "3200 bytes in 1 memories, the first of type "
-          "test/unmappable"), "%s", debug);
-  g_clear_error (&err);
-  g_free (debug);
-  gst_message_unref (msg);
+  test_check_unreadable_error (bus, 3200);
 
   gst_element_set_bus (h->element, NULL);
   gst_object_unref (bus);
