@@ -61,6 +61,57 @@ net_sink_event (GstBaseSink * sink, GstEvent * event)
   return parent->event (sink, event);
 }
 
+/* TRUE when a bin above @element is on its way to READY or NULL: its
+ * target state says so while it steps its children down through PAUSED. */
+static gboolean
+ancestor_going_down (GstElement * element)
+{
+  GstObject *parent = gst_object_get_parent (GST_OBJECT (element));
+  gboolean down = FALSE;
+
+  while (parent != NULL && !down) {
+    GstObject *next;
+
+    GST_OBJECT_LOCK (parent);
+    down = GST_IS_ELEMENT (parent)
+        && GST_STATE_TARGET (parent) <= GST_STATE_READY;
+    next = GST_OBJECT_PARENT (parent) ? gst_object_ref (GST_OBJECT_PARENT
+        (parent)) : NULL;
+    GST_OBJECT_UNLOCK (parent);
+    gst_object_unref (parent);
+    parent = next;
+  }
+  if (parent != NULL)
+    gst_object_unref (parent);
+  return down;
+}
+
+/* Stopping a pipeline takes each sink from PLAYING to PAUSED first. A
+ * GstBaseSink that has rendered since its preroll then goes asynchronous,
+ * and its streaming thread, bringing the next buffer, commits a preroll
+ * and posts STATE_CHANGED and ASYNC_DONE, only for the bin to take it to
+ * READY a moment later. With hundreds of sinks those posts happen at
+ * once, from hundreds of threads, into one bus, whose queue makes every
+ * writer spin until the writers before it are done: a stop that takes
+ * 0.1 s then takes seconds or minutes (docs/scale.md, "Stopping").
+ * GstBaseSink skips the preroll when the sink's own target is READY or
+ * lower; when a bin above is going down, that is this sink's target too,
+ * so it is set before GstBaseSink looks at it. */
+static GstStateChangeReturn
+net_sink_change_state (GstElement * element, GstStateChange transition)
+{
+  GstElementClass *parent =
+      g_type_class_peek_parent (G_OBJECT_GET_CLASS (element));
+
+  if (transition == GST_STATE_CHANGE_PLAYING_TO_PAUSED
+      && ancestor_going_down (element)) {
+    GST_OBJECT_LOCK (element);
+    GST_STATE_TARGET (element) = GST_STATE_READY;
+    GST_OBJECT_UNLOCK (element);
+  }
+  return parent->change_state (element, transition);
+}
+
 static gboolean
 net_sink_unlock (GstBaseSink * sink)
 {
@@ -80,7 +131,7 @@ net_sink_unlock_stop (GstBaseSink * sink)
  *
  * From the element's class_init: start(), stop() and set_caps() are
  * @ops' own; render(), event(), unlock() and unlock_stop() become the
- * shared ones, which call @ops (static storage);
+ * shared ones, and change_state() skips the preroll of a stop, which call @ops (static storage);
  * set_property() and get_property() become propbind's, so every property
  * is installed with a binding (propbind.h).
  */
@@ -89,6 +140,7 @@ gst_as_net_sink_class_init (GstBaseSinkClass * klass,
     const GstAsNetSinkOps * ops)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
 
   g_return_if_fail (ops->start && ops->stop && ops->set_caps && ops->write
       && ops->drain && ops->flush && ops->unlock);
@@ -96,6 +148,7 @@ gst_as_net_sink_class_init (GstBaseSinkClass * klass,
   g_type_set_qdata (G_TYPE_FROM_CLASS (klass), OPS_QUARK, (gpointer) ops);
   gobject_class->set_property = gst_as_prop_set_property;
   gobject_class->get_property = gst_as_prop_get_property;
+  element_class->change_state = GST_DEBUG_FUNCPTR (net_sink_change_state);
   klass->start = ops->start;
   klass->stop = ops->stop;
   klass->set_caps = ops->set_caps;

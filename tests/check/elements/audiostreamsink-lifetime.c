@@ -118,6 +118,108 @@ GST_START_TEST (test_dropped_while_playing)
 
 GST_END_TEST;
 
+/* ---- stopping: no preroll on the way down ---- */
+
+static gint rendered;           /* atomic: buffers that reached the sinks */
+
+static GstPadProbeReturn
+count_buffer (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  g_atomic_int_inc (&rendered);
+  return GST_PAD_PROBE_OK;
+}
+
+/* a live source into an audiostreamsink (retrying a closed port: writing
+ * into the ring needs no peer), PLAYING until the sink has had buffers
+ * after its preroll, so that it would need a new one to pause */
+static GstElement *
+playing_pipeline (GstElement ** sink)
+{
+  GstElement *pipeline = gst_pipeline_new (NULL);
+  GstElement *src = gst_element_factory_make ("audiotestsrc", NULL);
+  GstPad *pad;
+  gint64 until;
+
+  *sink = gst_element_factory_make ("audiostreamsink", NULL);
+  fail_unless (src != NULL && *sink != NULL);
+  g_object_set (src, "is-live", TRUE, "samplesperbuffer", 480, "wave", 4,
+      NULL);
+  g_object_set (*sink, "host", "127.0.0.1", "port", closed_port (),
+      "reconnect-min-ms", 10, "reconnect-max-ms", 20, NULL);
+  gst_bin_add_many (GST_BIN (pipeline), src, *sink, NULL);
+  fail_unless (gst_element_link (src, *sink));
+  pad = gst_element_get_static_pad (*sink, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_buffer, NULL,
+      NULL);
+  gst_object_unref (pad);
+
+  g_atomic_int_set (&rendered, 0);
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  fail_unless_equals_int (gst_element_get_state (pipeline, NULL, NULL,
+          5 * GST_SECOND), GST_STATE_CHANGE_SUCCESS);
+  until = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (g_atomic_int_get (&rendered) < 10 &&
+      g_get_monotonic_time () < until)
+    g_usleep (1000);
+  fail_unless (g_atomic_int_get (&rendered) >= 10);
+  return pipeline;
+}
+
+/* What GstBin does to its sink when the application sets the pipeline to
+ * @target: the pipeline's target state is @target, and the sink is given
+ * PAUSED. Returns how the sink's step went. */
+static GstStateChangeReturn
+pause_sink_on_the_way_to (GstElement * pipeline, GstElement * sink,
+    GstState target)
+{
+  GST_OBJECT_LOCK (pipeline);
+  GST_STATE_TARGET (pipeline) = target;
+  GST_OBJECT_UNLOCK (pipeline);
+  return gst_element_set_state (sink, GST_STATE_PAUSED);
+}
+
+/* A pipeline set to NULL steps each sink through PAUSED. The sink must
+ * not go asynchronous there (GstBaseSink would, having rendered since its
+ * preroll): its streaming thread would commit a preroll and post, and
+ * hundreds of such posts at once spin on the bus for seconds or minutes
+ * (docs/scale.md, "Stopping"). */
+GST_START_TEST (test_stop_skips_preroll)
+{
+  GstElement *sink, *pipeline = playing_pipeline (&sink);
+
+  fail_unless_equals_int (pause_sink_on_the_way_to (pipeline, sink,
+          GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  gst_object_unref (pipeline);
+
+  /* and to READY as to NULL */
+  pipeline = playing_pipeline (&sink);
+  fail_unless_equals_int (pause_sink_on_the_way_to (pipeline, sink,
+          GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  gst_object_unref (pipeline);
+}
+
+GST_END_TEST;
+
+/* ...but a pipeline that is only paused still prerolls its sink again,
+ * as with any GstBaseSink */
+GST_START_TEST (test_pause_still_prerolls)
+{
+  GstElement *sink, *pipeline = playing_pipeline (&sink);
+
+  fail_unless_equals_int (pause_sink_on_the_way_to (pipeline, sink,
+          GST_STATE_PAUSED), GST_STATE_CHANGE_ASYNC);
+  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  gst_object_unref (pipeline);
+}
+
+GST_END_TEST;
+
 static Suite *
 lifetime_suite (void)
 {
@@ -126,6 +228,8 @@ lifetime_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_dropped_while_playing);
+  tcase_add_test (tc, test_stop_skips_preroll);
+  tcase_add_test (tc, test_pause_still_prerolls);
   return s;
 }
 
