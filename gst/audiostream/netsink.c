@@ -22,12 +22,33 @@ ops_of (GstBaseSink * sink)
   return GST_PAD_ELEMENT_PRIVATE (GST_BASE_SINK_PAD (sink));
 }
 
+static gboolean
+going_down (GstBaseSink * sink)
+{
+  gboolean down;
+
+  GST_OBJECT_LOCK (sink);
+  down = GST_STATE_TARGET (sink) <= GST_STATE_READY;
+  GST_OBJECT_UNLOCK (sink);
+  return down;
+}
+
 static GstFlowReturn
 net_sink_render (GstBaseSink * sink, GstBuffer * buffer)
 {
   GstMapInfo map;
   GstFlowReturn ret;
 
+  /* On the way to READY (see net_sink_change_state()), the streaming
+   * thread waits here until the pad is deactivated (FLUSHING), instead of
+   * rendering what the stop discards anyway: hundreds of capture threads
+   * that keep running would hold the stop up, each one the bin waits for
+   * getting its turn on the CPU among all the others. */
+  while (going_down (sink)) {
+    ret = gst_base_sink_wait_preroll (sink);
+    if (ret != GST_FLOW_OK)
+      return ret;
+  }
   if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
     goto map_failed;
   ret = ops_of (sink)->write (sink, buffer, map.data, map.size);

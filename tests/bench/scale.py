@@ -84,6 +84,8 @@ SINKS = {
                          "stats-interval-ms": "0"}),
     "tcpclientsink": ("tcpclientsink",
                       {"host": "127.0.0.1", "sync": "true"}),
+    # only for --idle-sink: a stock GstBaseSink that needs no peer
+    "fakesink": ("fakesink", {"sync": "true"}),
 }
 REFERENCE = "tcpclientsink"
 
@@ -154,6 +156,11 @@ def parse_args():
     p.add_argument("--idle-bare", action="store_true",
                    help="with --idle: the sinks alone, no source and no "
                    "pipeline, each set to PLAYING directly")
+    p.add_argument("--idle-sink", choices=("audiostreamsink", "fakesink"),
+                   default="audiostreamsink",
+                   help="with --idle: the sink of each stream; fakesink "
+                   "(sync=true) shows what stopping the same pipeline costs "
+                   "with a stock GstBaseSink")
     p.add_argument("--ceiling-p99-us", type=float, default=2000.0)
     p.add_argument("--sink-props", default="",
                    help="extra properties for audiostreamsink, "
@@ -257,7 +264,8 @@ def make_branch(Gst, args, sink, port, index):
     snk = Gst.ElementFactory.make(factory, "sink%d" % index)
     if snk is None:
         raise RuntimeError("no element %s: is GST_PLUGIN_PATH set?" % factory)
-    Gst.util_set_object_arg(snk, "port", str(port))
+    if snk.find_property("port") is not None:
+        Gst.util_set_object_arg(snk, "port", str(port))
     for k, v in props.items():
         Gst.util_set_object_arg(snk, k, v)
     return src, caps, snk
@@ -395,7 +403,7 @@ def run_idle(Gst, args):
     """N audiostreamsink with nobody listening: they start, retry, and stop;
     how long the stop takes."""
     n = args.idle
-    result = {"sink": "audiostreamsink", "count": n, "idle": True}
+    result = {"sink": args.sink, "count": n, "idle": True}
     before = proc_status()
     t = time.monotonic()
     if args.idle_bare:
@@ -410,8 +418,7 @@ def run_idle(Gst, args):
             e.set_state(Gst.State.PLAYING)
         result["bare"] = True
     else:
-        pipelines, sinks = build(Gst, args, "audiostreamsink", closed_port(),
-                                 n)
+        pipelines, sinks = build(Gst, args, args.sink, closed_port(), n)
         start(Gst, args, pipelines)
     result["start_s"] = time.monotonic() - t
     ru0 = rusage()
@@ -893,9 +900,10 @@ def summary(rows, args, markdown):
         stops = [r["stop_s"] for r in rows if r.get("stop_s") is not None]
         timed_out = sum(1 for r in rows if r.get("stop_timed_out") or
                         "error" in r)
-        out.append("%d idle audiostreamsink instances, %d runs: stop s "
+        out.append("%d idle %s instances, %d runs: stop s "
                    "(min / median / max) %s; runs that hung or failed: %d; "
-                   "threads %s" % (args.idle, len(rows),
+                   "threads %s" % (args.idle, rows[0]["sink"] if rows else
+                                   "audiostreamsink", len(rows),
                                    spread(stops, "{:.2f}"), timed_out,
                                    spread([r["threads"] for r in rows
                                            if "threads" in r], "{:.0f}")))
@@ -966,7 +974,8 @@ def main():
         for n in (args.ref_counts if s == REFERENCE else args.counts):
             plan.append((s, n))
     if args.idle:
-        plan = [("audiostreamsink", args.idle)]
+        plan = [("audiostreamsink" if args.idle_bare else args.idle_sink,
+                 args.idle)]
     rows = []
     with tempfile.TemporaryDirectory(prefix="scale-") as tmpdir:
         env = pacing.gst_env(args, tmpdir)
