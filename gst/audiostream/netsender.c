@@ -1200,11 +1200,14 @@ gst_as_net_sender_set_format_side (GstAsNetSender * ns, guint chunk,
 
 /* From render(), before the network thread attached: upstream buffers
  * need more room than prefill-ms leaves in the ring, so the prefill is
- * lowered to @prefill_frames (the sender takes it when it attaches). */
+ * lowered to @prefill_frames (the sender takes it when it attaches). A
+ * sender already waiting for the old, higher level is woken to wait for
+ * the new one instead: it would start a buffer late, into a full ring. */
 void
 gst_as_net_sender_lower_prefill (GstAsNetSender * ns, guint64 prefill_frames)
 {
   __atomic_store_n (&ns->prefill_frames, prefill_frames, __ATOMIC_RELEASE);
+  gst_as_net_sender_wake (ns);
 }
 
 /* What render() measured of the capture jitter, for the sender. */
