@@ -18,7 +18,8 @@
 # RECEIVER=build/tests/bench/pcm-recv-multi reads with scale.py's receiver
 # instead of the default Python one. LIVE=false uses a non-live source. SINK fakesink (sync=false) gives the
 # floor: what the N sources and their pipeline cost without any network sink
-# (no system call per chunk there). The CPU of the scheduler threads is
+# (no system call per chunk there); tcpclientsink-nosync (sync=false) the
+# floor plus a plain send() of each buffer from its streaming thread. The CPU of the scheduler threads is
 # printed on its own. PERF=1 also records the process with
 # perf for 4 s and prints the top symbols. Needs strace; a benchmark, not a
 # test.
@@ -69,6 +70,8 @@ if sink == 'fakesink':       # the floor: what the sources cost alone
     props = 'sync=false async=false'
 elif sink == 'tcpclientsink':
     props = 'host=127.0.0.1 port=%d sync=true' % port
+elif sink == 'tcpclientsink-nosync':  # the send alone, no clock wait
+    sink, props = 'tcpclientsink', 'host=127.0.0.1 port=%d sync=false' % port
 else:
     props = 'host=127.0.0.1 port=%d prefill-ms=200 stats-interval-ms=0 %s' % (
         port, os.environ.get('SINK_PROPS', ''))
