@@ -16,6 +16,7 @@
 #   e.g. bash tests/bench/scale-perchunk.sh 50 audiostreamsink build/plugins/audiostream
 #        bash tests/bench/scale-perchunk.sh 50 tcpclientsink build/plugins/audiostream
 # RECEIVER=build/tests/bench/pcm-recv-multi reads with scale.py's receiver
+# (RECORDS=N: its record array, 1000 by default; scale.py keeps them all)
 # instead of the default Python one. LIVE=false uses a non-live source. SINK fakesink (sync=false) gives the
 # floor: what the N sources and their pipeline cost without any network sink
 # (no system call per chunk there); tcpclientsink-nosync (sync=false) the
@@ -39,7 +40,8 @@ if recv_bin:            # scale.py's receiver (C, epoll, kernel timestamps)
     import subprocess, tempfile
     rec = tempfile.NamedTemporaryFile(suffix='.rec', delete=False).name
     child = subprocess.Popen([recv_bin, '--out', rec, '--connections', str(n),
-                              '--max-records', '1000', '--accept-timeout',
+                              '--max-records', os.environ.get('RECORDS', '1000'),
+                              '--accept-timeout',
                               '60'], stdout=subprocess.PIPE, text=True)
     port = int(child.stdout.readline())
     pid = child.pid
