@@ -152,7 +152,8 @@ net_sink_unlock_stop (GstBaseSink * sink)
  *
  * From the element's class_init: start(), stop() and set_caps() are
  * @ops' own; render(), event(), unlock() and unlock_stop() become the
- * shared ones, and change_state() skips the preroll of a stop, which call @ops (static storage);
+ * shared ones, which call @ops (static storage); change_state() becomes
+ * one that skips GstBaseSink's preroll when the pipeline stops;
  * set_property() and get_property() become propbind's, so every property
  * is installed with a binding (propbind.h).
  */
