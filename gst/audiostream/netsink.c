@@ -22,33 +22,12 @@ ops_of (GstBaseSink * sink)
   return GST_PAD_ELEMENT_PRIVATE (GST_BASE_SINK_PAD (sink));
 }
 
-static gboolean
-going_down (GstBaseSink * sink)
-{
-  gboolean down;
-
-  GST_OBJECT_LOCK (sink);
-  down = GST_STATE_TARGET (sink) <= GST_STATE_READY;
-  GST_OBJECT_UNLOCK (sink);
-  return down;
-}
-
 static GstFlowReturn
 net_sink_render (GstBaseSink * sink, GstBuffer * buffer)
 {
   GstMapInfo map;
   GstFlowReturn ret;
 
-  /* On the way to READY (see net_sink_change_state()), the streaming
-   * thread waits here until the pad is deactivated (FLUSHING), instead of
-   * rendering what the stop discards anyway: hundreds of capture threads
-   * that keep running would hold the stop up, each one the bin waits for
-   * getting its turn on the CPU among all the others. */
-  while (going_down (sink)) {
-    ret = gst_base_sink_wait_preroll (sink);
-    if (ret != GST_FLOW_OK)
-      return ret;
-  }
   if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
     goto map_failed;
   ret = ops_of (sink)->write (sink, buffer, map.data, map.size);
@@ -87,23 +66,17 @@ net_sink_event (GstBaseSink * sink, GstEvent * event)
 static gboolean
 ancestor_going_down (GstElement * element)
 {
-  GstObject *parent = gst_object_get_parent (GST_OBJECT (element));
+  GstObject *obj = gst_object_ref (GST_OBJECT (element)), *parent;
   gboolean down = FALSE;
 
-  while (parent != NULL && !down) {
-    GstObject *next;
-
-    GST_OBJECT_LOCK (parent);
-    down = GST_IS_ELEMENT (parent)
-        && GST_STATE_TARGET (parent) <= GST_STATE_READY;
-    next = GST_OBJECT_PARENT (parent) ? gst_object_ref (GST_OBJECT_PARENT
-        (parent)) : NULL;
-    GST_OBJECT_UNLOCK (parent);
-    gst_object_unref (parent);
-    parent = next;
+  while (!down && (parent = gst_object_get_parent (obj)) != NULL) {
+    gst_object_unref (obj);
+    obj = parent;
+    GST_OBJECT_LOCK (obj);
+    down = GST_IS_ELEMENT (obj) && GST_STATE_TARGET (obj) <= GST_STATE_READY;
+    GST_OBJECT_UNLOCK (obj);
   }
-  if (parent != NULL)
-    gst_object_unref (parent);
+  gst_object_unref (obj);
   return down;
 }
 
@@ -123,14 +96,28 @@ net_sink_change_state (GstElement * element, GstStateChange transition)
 {
   GstElementClass *parent =
       g_type_class_peek_parent (G_OBJECT_GET_CLASS (element));
+  GstBaseSink *sink = GST_BASE_SINK (element);
+  GstStateChangeReturn ret;
 
-  if (transition == GST_STATE_CHANGE_PLAYING_TO_PAUSED
-      && ancestor_going_down (element)) {
-    GST_OBJECT_LOCK (element);
-    GST_STATE_TARGET (element) = GST_STATE_READY;
-    GST_OBJECT_UNLOCK (element);
-  }
-  return parent->change_state (element, transition);
+  if (transition != GST_STATE_CHANGE_PLAYING_TO_PAUSED
+      || !ancestor_going_down (element))
+    return parent->change_state (element, transition);
+
+  GST_OBJECT_LOCK (element);
+  GST_STATE_TARGET (element) = GST_STATE_READY;
+  GST_OBJECT_UNLOCK (element);
+  ret = parent->change_state (element, transition);
+  /* The streaming thread then waits in GstBaseSink's own preroll wait,
+   * without committing anything, until the pad is deactivated, instead of
+   * rendering what the stop discards anyway: hundreds of capture threads
+   * that keep running would hold the stop up, the bin waiting for each of
+   * them in turn to get the CPU. Back to PLAYING instead, GstBaseSink
+   * finds itself prerolled and lets it go on. */
+  GST_BASE_SINK_PREROLL_LOCK (sink);
+  sink->need_preroll = TRUE;
+  sink->playing_async = FALSE;
+  GST_BASE_SINK_PREROLL_UNLOCK (sink);
+  return ret;
 }
 
 static gboolean

@@ -186,30 +186,29 @@ pause_sink_on_the_way_to (GstElement * pipeline, GstElement * sink,
  * (docs/scale.md, "Stopping"). */
 GST_START_TEST (test_stop_skips_preroll)
 {
-  GstElement *sink, *pipeline = playing_pipeline (&sink);
-  gint before;
+  const GstState targets[] = { GST_STATE_NULL, GST_STATE_READY };
+  guint t;
 
-  fail_unless_equals_int (pause_sink_on_the_way_to (pipeline, sink,
-          GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
-  /* Nor does it render on: its streaming thread (here the source's, still
-   * PLAYING, 100 buffers a second) waits in the sink for the stop. */
-  g_usleep (100 * 1000);
-  before = g_atomic_int_get (&rendered);
-  g_usleep (300 * 1000);
-  fail_unless (g_atomic_int_get (&rendered) <= before + 1,
-      "%d buffers reached the sink after it paused for a stop",
-      g_atomic_int_get (&rendered) - before);
-  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
-      GST_STATE_CHANGE_SUCCESS);
-  gst_object_unref (pipeline);
+  for (t = 0; t < G_N_ELEMENTS (targets); t++) {
+    GstElement *sink, *pipeline = playing_pipeline (&sink);
+    gint before;
 
-  /* and to READY as to NULL */
-  pipeline = playing_pipeline (&sink);
-  fail_unless_equals_int (pause_sink_on_the_way_to (pipeline, sink,
-          GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
-  fail_unless_equals_int (gst_element_set_state (pipeline, GST_STATE_NULL),
-      GST_STATE_CHANGE_SUCCESS);
-  gst_object_unref (pipeline);
+    fail_unless_equals_int (pause_sink_on_the_way_to (pipeline, sink,
+            targets[t]), GST_STATE_CHANGE_SUCCESS);
+    /* Nor does it render on: its streaming thread (here the source's,
+     * still PLAYING, 100 buffers a second) waits in the sink for the
+     * stop. */
+    g_usleep (100 * 1000);
+    before = g_atomic_int_get (&rendered);
+    g_usleep (300 * 1000);
+    fail_unless (g_atomic_int_get (&rendered) <= before + 1,
+        "%d buffers reached the sink after it paused for a stop to %s",
+        g_atomic_int_get (&rendered) - before,
+        gst_element_state_get_name (targets[t]));
+    fail_unless_equals_int (gst_element_set_state (pipeline,
+            GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+    gst_object_unref (pipeline);
+  }
 }
 
 GST_END_TEST;
