@@ -13,6 +13,7 @@
 
 #include "netsender.h"
 #include "ratelimit.h"
+#include "tuning.h"
 
 #include <string.h>
 
@@ -795,11 +796,10 @@ step_draining (GstAsNetSender * ns)
  * duration (docs/scale.md, "Phase"): the streams of a process with the
  * same chunk duration are then due at the same few instants, and one
  * wake-up, one io_uring submission, sends a whole group of them instead
- * of one per phase. A group is at most PHASE_GROUP streams (the streams
- * in the order they start): a larger burst makes the last sends of a
- * group late. The groups are PHASE_SLOT apart, around the period.
- * GST_AUDIOSTREAM_PHASE_GRID=0 starts each stream at once (A/B). */
-#define PHASE_GROUP 64
+ * of one per phase. A group is at most 64 streams (the streams in the
+ * order they start; GST_AS_TUNING_PHASE_GROUP): a larger burst makes the
+ * last sends of a group late. The groups are PHASE_SLOT apart, around the
+ * period. GST_AS_TUNING_PHASE_GRID=0 starts each stream at once (A/B). */
 #define PHASE_SLOT (2 * GST_MSECOND)
 
 static void
@@ -810,14 +810,10 @@ start_schedule (GstAsNetSender * ns, gint rate)
   GstClockTime grid;
   guint group;
 
-  if (g_once_init_enter (&state)) {
-    const gchar *env = g_getenv ("GST_AUDIOSTREAM_PHASE_GRID");
-    const gchar *size = g_getenv ("GST_AUDIOSTREAM_PHASE_GROUP");
-    guint64 n = size ? g_ascii_strtoull (size, NULL, 10) : PHASE_GROUP;
-
-    g_once_init_leave (&state, env != NULL && strcmp (env, "0") == 0 ? 1 :
-        1 + CLAMP (n, 1, G_MAXINT));
-  }
+  if (g_once_init_enter (&state))
+    g_once_init_leave (&state,
+        gst_as_tuning_get (GST_AS_TUNING_PHASE_GRID) == 0 ? 1 :
+        1 + gst_as_tuning_get (GST_AS_TUNING_PHASE_GROUP));
   if (state == 1 || !ns->clock_is_system || rate <= 0) {
     gst_as_sender_start (ns->sender);
     return;

@@ -42,6 +42,7 @@
 #include "scheduler.h"
 #include "sendqueue.h"
 #include "sockopts.h"
+#include "tuning.h"
 
 #include <gst/gst.h>
 #include <gio/gio.h>
@@ -56,20 +57,6 @@
 GST_DEBUG_CATEGORY_STATIC (scheduler_debug);
 #define GST_CAT_DEFAULT scheduler_debug
 
-/* Chunks due this close to the wake-up go out with it, early. The grid
- * does the batching; the window only has to take in a group whose
- * deadline, converted from the pipeline clock, moved by a few µs. It was
- * 1 ms: a batch that ran late (a thread preempted in the middle of it)
- * then sent the next group, due 2 ms after its own, up to 1 ms early, and
- * one early chunk is what a stream's lateness is measured from. 300 and
- * 500 live streams: p99 0.4-1.7 ms against 1.3-2.5 ms (docs/scale.md,
- * "The batching window"). */
-#define DEFAULT_WINDOW_NS (100 * GST_USECOND)
-/* Threads of the process's scheduler, 0: one per core. One thread that
- * must do all the sends of 250 streams gets no more CPU than its fair
- * share under CFS on a loaded machine, and collapsed there (docs/scale.md);
- * one per core did not. */
-#define DEFAULT_THREADS 0
 /* Timer slack of the thread: wake-ups as close to the deadline as the
  * kernel can make them (the default is 50 us). */
 #define TIMER_SLACK_NS 1000
@@ -550,15 +537,11 @@ static guint n_default_scheds;
 static void
 make_defaults (void)
 {
-  const gchar *env = g_getenv ("GST_AUDIOSTREAM_SCHED_WINDOW_US");
-  gint64 window = DEFAULT_WINDOW_NS;
+  gint64 window = gst_as_tuning_get (GST_AS_TUNING_SCHED_WINDOW_US) *
+      GST_USECOND;
   guint i;
 
-  if (env != NULL)
-    window = g_ascii_strtoll (env, NULL, 10) * GST_USECOND;
-  env = g_getenv ("GST_AUDIOSTREAM_SCHED_THREADS");
-  n_default_scheds = env ? (guint) g_ascii_strtoull (env, NULL, 10) :
-      DEFAULT_THREADS;
+  n_default_scheds = gst_as_tuning_get (GST_AS_TUNING_SCHED_THREADS);
   if (n_default_scheds == 0)
     n_default_scheds = g_get_num_processors ();
   default_scheds = g_new0 (GstAsScheduler *, n_default_scheds);
@@ -571,10 +554,9 @@ make_defaults (void)
  *
  * The process's scheduler for a new stream, started on first use and kept
  * for the life of the process (an idle one sleeps in epoll_wait() and
- * costs nothing). There is one thread per core (DEFAULT_THREADS, measured
- * in docs/scale.md), the streams spread over them in turn;
- * GST_AUDIOSTREAM_SCHED_THREADS=N makes N threads (0: one per core), and
- * GST_AUDIOSTREAM_SCHED_WINDOW_US sets the batching window (benchmarks).
+ * costs nothing). There is one thread per core (measured in
+ * docs/scale.md), the streams spread over them in turn; the batching
+ * window is 100 µs. Both can be changed for benchmarks (tuning.h).
  *
  * Returns: (transfer none): the scheduler
  */

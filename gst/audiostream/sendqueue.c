@@ -40,6 +40,7 @@
 #endif
 
 #include "sendqueue.h"
+#include "tuning.h"
 
 #include <gst/gst.h>
 #include <errno.h>
@@ -87,9 +88,7 @@ init_debug (void)
 static gboolean
 wanted (void)
 {
-  const gchar *env = g_getenv ("GST_AUDIOSTREAM_IO_URING");
-
-  return env == NULL || g_strcmp0 (env, "0") != 0;
+  return gst_as_tuning_get (GST_AS_TUNING_IO_URING) != 0;
 }
 
 #ifdef HAVE_LIBURING

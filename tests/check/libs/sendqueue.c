@@ -21,6 +21,8 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -294,12 +296,34 @@ GST_START_TEST (test_portable_path_same_bytes)
 
 GST_END_TEST;
 
+static const gchar *self_path;
+
+/* Runs this test program afresh with @value for GST_AUDIOSTREAM_IO_URING
+ * (NULL: unset): the knob is read once per process (tuning.c), so only a
+ * new process sees it. Returns TRUE when that process had no io_uring
+ * queue. */
+static gboolean
+fresh_process_is_portable (const gchar * value)
+{
+  gchar *argv[] = { (gchar *) self_path, (gchar *) "--probe-portable", NULL };
+  gchar **envp = g_get_environ ();
+  gint status = -1;
+  GError *err = NULL;
+
+  envp = value ? g_environ_setenv (envp, "GST_AUDIOSTREAM_IO_URING", value,
+      TRUE) : g_environ_unsetenv (envp, "GST_AUDIOSTREAM_IO_URING");
+  fail_unless (g_spawn_sync (NULL, argv, envp, G_SPAWN_DEFAULT, NULL, NULL,
+          NULL, NULL, &status, &err), "%s", err ? err->message : "");
+  g_strfreev (envp);
+  fail_unless (WIFEXITED (status));
+  return WEXITSTATUS (status) == 0;
+}
+
 GST_START_TEST (test_env_keeps_the_portable_path)
 {
-  g_setenv ("GST_AUDIOSTREAM_IO_URING", "0", TRUE);
-  fail_unless (gst_as_send_queue_new_for_thread () == NULL);
-  fail_unless (gst_as_send_queue_get_current () == NULL);
-  g_unsetenv ("GST_AUDIOSTREAM_IO_URING");
+  fail_unless (fresh_process_is_portable ("0"));
+  fail_if (fresh_process_is_portable (NULL));
+  fail_if (fresh_process_is_portable ("1"));
 }
 
 GST_END_TEST;
@@ -519,6 +543,17 @@ main (int argc, char **argv)
 {
   GstAsSendQueue *probe;
 
+  self_path = argv[0];
+  if (argc > 1 && strcmp (argv[1], "--probe-portable") == 0) {
+    /* for test_env_keeps_the_portable_path: 0 when this process, with
+     * its environment, sends without io_uring */
+    gst_init (NULL, NULL);
+    probe = gst_as_send_queue_new_for_thread ();
+    if (probe == NULL)
+      return 0;
+    gst_as_send_queue_free (probe);
+    return 1;
+  }
   gst_check_init (&argc, &argv);
   /* a visible skip where io_uring cannot be used (old kernel, seccomp,
    * io_uring_disabled, built without liburing) */
