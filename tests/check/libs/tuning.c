@@ -37,20 +37,28 @@ GST_END_TEST;
 
 GST_START_TEST (test_values_in_range)
 {
-  gboolean valid = FALSE;
+  const struct
+  {
+    GstAsTuning knob;
+    const gchar *text;
+    guint64 value;
+  } good[] = {
+    {GST_AS_TUNING_IO_URING, "0", 0},
+    {GST_AS_TUNING_SCHED_WINDOW_US, "1000", 1000},
+    {GST_AS_TUNING_SCHED_WINDOW_US, "0", 0},
+    {GST_AS_TUNING_PHASE_GROUP, "1000", 1000},
+    {GST_AS_TUNING_SCHED_THREADS, "4", 4},
+  };
+  guint i;
 
-  fail_unless_equals_uint64 (gst_as_tuning_parse (GST_AS_TUNING_IO_URING,
-          "0", &valid), 0);
-  fail_unless (valid);
-  fail_unless_equals_uint64 (gst_as_tuning_parse
-      (GST_AS_TUNING_SCHED_WINDOW_US, "1000", &valid), 1000);
-  fail_unless (valid);
-  fail_unless_equals_uint64 (gst_as_tuning_parse
-      (GST_AS_TUNING_SCHED_WINDOW_US, "0", &valid), 0);
-  fail_unless (valid);
-  fail_unless_equals_uint64 (gst_as_tuning_parse (GST_AS_TUNING_PHASE_GROUP,
-          "1000", &valid), 1000);
-  fail_unless (valid);
+  for (i = 0; i < G_N_ELEMENTS (good); i++) {
+    gboolean valid = FALSE;
+
+    fail_unless_equals_uint64 (gst_as_tuning_parse (good[i].knob,
+            good[i].text, &valid), good[i].value);
+    fail_unless (valid, "%s=%s refused",
+        gst_as_tuning_name (good[i].knob), good[i].text);
+  }
 }
 
 GST_END_TEST;
