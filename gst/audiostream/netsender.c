@@ -113,11 +113,15 @@ void
 gst_as_net_sender_init (GstAsNetSender * ns, GstAsSinkFront * front,
     const GstAsNetSenderHost * host, gpointer host_data)
 {
+  static gint made;
+
   init_once ();
   memset (ns, 0, sizeof (*ns));
   ns->front = front;
   ns->host = *host;
   ns->host_data = host_data;
+  ns->refill_share =
+      gst_as_net_sender_refill_share (g_atomic_int_add (&made, 1));
   g_mutex_init (&ns->lock);
 }
 
@@ -412,13 +416,38 @@ input_capture (gpointer user_data, GstAsSenderInput * in)
 }
 
 /* A non-live upstream held back by a full ring is woken once this much
- * of the ring is free, not for every chunk sent: it then writes a quarter
- * of the ring in one go, and a file costs a wake-up per quarter ring
- * instead of one per chunk. */
+ * of the ring is free, not for every chunk sent: it then writes that
+ * much in one go, and a file costs a wake-up per refill instead of one
+ * per chunk. How much is the stream's own share of the ring, between an
+ * eighth and a quarter (gst_as_net_sender_refill_share()). With a quarter
+ * for every stream, streams started together refilled together, forever:
+ * at 400 file-fed streams hundreds of upstream threads were runnable at
+ * once every 1.25 s, and the sending threads, at normal priority, waited
+ * behind them (p99 2-9 ms, 200 streams held at most). Shares spread over
+ * the range put the refills at different periods (p99 0.6-1.3 ms at 400 to
+ * 800 streams; docs/scale.md, "Refills spread"). */
 static guint64
-refill_level (GstAsSinkFront * front)
+refill_level (GstAsNetSender * ns)
 {
-  return MAX (front->ring.capacity / 4, 1);
+  return MAX (ns->front->ring.capacity * ns->refill_share / 1024, 1);
+}
+
+/**
+ * gst_as_net_sender_refill_share:
+ * @index: the stream's place in the order the process's senders were
+ *   made (gst_as_net_sender_init())
+ *
+ * The share of its ring, in 1/1024ths, that the @index-th stream's
+ * non-live upstream refills at once: from 128 (an eighth) to 255, spread
+ * evenly over any run of consecutive streams (a golden-ratio sequence).
+ *
+ * Returns: the share
+ */
+guint
+gst_as_net_sender_refill_share (guint index)
+{
+  /* 40503 / 65536 is the golden ratio's fraction */
+  return 128 + (((index * 40503u) & 0xffff) >> 9);
 }
 
 /* A writer with room for its buffer but short of refill_level() is not
@@ -428,10 +457,10 @@ refill_level (GstAsSinkFront * front)
  * sender takes to free refill_level(): in a running stream the wake-up
  * comes first, and a stopped one holds the upstream no longer than that. */
 static gint64
-refill_wait_us (GstAsSinkFront * front)
+refill_wait_us (GstAsNetSender * ns)
 {
-  return 2 * gst_util_uint64_scale_int (refill_level (front),
-      G_USEC_PER_SEC, MAX (front->rate, 1));
+  return 2 * gst_util_uint64_scale_int (refill_level (ns),
+      G_USEC_PER_SEC, MAX (ns->front->rate, 1));
 }
 
 static guint64
@@ -443,7 +472,7 @@ read_capture (gpointer user_data, guint8 * dest, guint64 n_frames,
   guint64 got = gst_as_frame_ring_read (&ns->front->ring, dest, n_frames,
       &info);
 
-  if (gst_as_frame_ring_space (&ns->front->ring) >= refill_level (ns->front))
+  if (gst_as_frame_ring_space (&ns->front->ring) >= refill_level (ns))
     gst_as_sink_front_notify_space (ns->front);
 
   /* flushed audio belongs to the old position: not dropped, not due */
@@ -1265,7 +1294,7 @@ wait_for_space (GstAsNetSender * ns, guint64 need)
       result = RELEASED;
       break;
     }
-    until = g_get_monotonic_time () + refill_wait_us (front);
+    until = g_get_monotonic_time () + refill_wait_us (ns);
     if (!g_atomic_int_get (&ns->connected))
       until = MIN (until, atomic_load (&ns->down_since_us) + ns->hold_us);
     g_cond_wait_until (&front->cond, &front->lock, until);
@@ -1333,7 +1362,7 @@ gst_as_net_sender_write (GstAsNetSender * ns, const guint8 * data,
   if (g_atomic_int_get (&ns->connected))
     ns->released_told = FALSE;
   while (frames > 0) {
-    guint64 need = MIN (frames, refill_level (front));
+    guint64 need = MIN (frames, refill_level (ns));
     guint64 space = gst_as_frame_ring_space (&front->ring);
     guint64 n = space >= need ? MIN (frames, space) : 0;
     GstFlowReturn ret;

@@ -98,6 +98,9 @@ typedef struct
   gint64 hold_us;
   gint64 realtime_next_us;
   gboolean released_told;
+  /* how much of the ring a held upstream refills at once, in 1/1024ths;
+   * set by init(), read by both threads */
+  guint refill_share;
 
   GMutex lock;
   GstAsSender *sender;
@@ -149,6 +152,7 @@ gboolean  gst_as_net_sender_start     (GstAsNetSender * ns,
 void      gst_as_net_sender_stop      (GstAsNetSender * ns);
 
 /* streaming thread */
+guint     gst_as_net_sender_refill_share    (guint index);
 void      gst_as_net_sender_set_format_side (GstAsNetSender * ns,
                                        guint chunk, guint64 prefill_frames);
 void      gst_as_net_sender_lower_prefill (GstAsNetSender * ns,

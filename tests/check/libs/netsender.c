@@ -94,11 +94,19 @@ wait_for_written (Writer * w, gint chunks)
   return TRUE;
 }
 
+/* The frames a held writer refills at once: the stream's share of the
+ * ring (refill_level () in netsender.c) */
+static guint64
+refill_frames (GstAsNetSender * ns)
+{
+  return (guint64) CAPACITY * ns->refill_share / 1024;
+}
+
 /* What the scheduler's read does (read_capture () in netsender.c): it
- * takes @n chunks and wakes a held writer only once a quarter of the ring
- * is free, so that a file costs one wake-up per quarter ring. */
+ * takes @n chunks and wakes a held writer only once the stream's refill
+ * share of the ring is free, so that a file costs one wake-up per refill. */
 static void
-send_chunks (GstAsSinkFront * front, guint n)
+send_chunks (GstAsNetSender * ns, GstAsSinkFront * front, guint n)
 {
   guint8 out[CHUNK * BPF];
   guint i;
@@ -108,25 +116,26 @@ send_chunks (GstAsSinkFront * front, guint n)
 
     fail_unless_equals_uint64 (gst_as_frame_ring_read (&front->ring, out,
             CHUNK, &info), CHUNK);
-    if (gst_as_frame_ring_space (&front->ring) >= CAPACITY / 4)
+    if (gst_as_frame_ring_space (&front->ring) >= refill_frames (ns))
       gst_as_sink_front_notify_space (front);
   }
 }
 
 /* A non-live upstream held back by a full ring goes on once there is room
- * for its buffer, even when the sending side stops short of the quarter
- * ring at which it wakes the upstream: a pipeline clock that stops (a
+ * for its buffer, even when the sending side stops short of the refill
+ * level at which it wakes the upstream: a pipeline clock that stops (a
  * test clock between two steps, a device's clock) stops the sending with
  * the ring anywhere. The upstream used to sleep there for good, with
  * room for twelve of its buffers (elements/audiostreamsink
  * test_non_live_backpressure hung in ~1 run of 30 on a loaded machine). */
-GST_START_TEST (test_held_writer_goes_on_short_of_a_quarter)
+GST_START_TEST (test_held_writer_goes_on_short_of_its_refill)
 {
   GstAsSinkFront front;
   GstAsNetSender ns;
   Writer w = { &ns, GST_FLOW_OK, 0 };
   GThread *t;
   gboolean resumed;
+  guint short_of;
 
   gst_as_sink_front_init (&front, NULL, NULL, NULL);
   gst_as_sink_front_reset (&front);
@@ -145,26 +154,59 @@ GST_START_TEST (test_held_writer_goes_on_short_of_a_quarter)
   fail_unless_equals_int (g_atomic_int_get (&w.chunks_written), 50);
   fail_unless_equals_uint64 (gst_as_frame_ring_space (&front.ring), 0);
 
-  /* twelve chunks out, a quarter is 12.5: the sending stops there */
-  send_chunks (&front, 12);
-  resumed = wait_for_written (&w, 62);
+  /* the whole chunks short of the refill level (6.25 for the first
+   * sender's eighth, up to 12.45 for a quarter): the sending stops there */
+  short_of = (refill_frames (&ns) - 1) / CHUNK;
+  fail_unless (short_of >= 1);
+  send_chunks (&ns, &front, short_of);
+  resumed = wait_for_written (&w, 50 + short_of);
 
-  fail_unless (resumed || gst_as_frame_ring_space (&front.ring) == 12 * CHUNK);
+  fail_unless (resumed ||
+      gst_as_frame_ring_space (&front.ring) == short_of * CHUNK);
   if (resumed) {
-    /* it filled the ring again, and waits for room for its 63rd chunk */
+    /* it filled the ring again, and waits for room for its next chunk */
     g_usleep (50000);
-    fail_unless_equals_int (g_atomic_int_get (&w.chunks_written), 62);
+    fail_unless_equals_int (g_atomic_int_get (&w.chunks_written),
+        50 + short_of);
     fail_unless_equals_uint64 (gst_as_frame_ring_space (&front.ring), 0);
   }
 
   /* the writer's way out, to join it */
   gst_as_sink_front_fail (&front, NULL);
   g_thread_join (t);
-  fail_unless (resumed, "the writer stayed asleep with room for 12 chunks");
+  fail_unless (resumed, "the writer stayed asleep with room for %u chunks",
+      short_of);
   fail_unless_equals_int (w.ret, GST_FLOW_ERROR);
 
   gst_as_net_sender_clear (&ns);
   gst_as_sink_front_clear (&front);
+}
+
+GST_END_TEST;
+
+/* The refill shares of consecutive senders lie between an eighth and a
+ * quarter of the ring and spread evenly over that range, so that streams
+ * started together do not refill together (docs/scale.md, "Refills
+ * spread"): any 64 consecutive senders put 6 to 10 in each eighth of the
+ * range, where one share for all would put 64 in one. */
+GST_START_TEST (test_refill_shares_spread)
+{
+  guint first, i;
+
+  for (first = 0; first < 2000; first += 97) {
+    guint bins[8] = { 0 };
+
+    for (i = first; i < first + 64; i++) {
+      guint share = gst_as_net_sender_refill_share (i);
+
+      fail_unless (share >= 128 && share < 256, "share %u", share);
+      fail_unless (share != gst_as_net_sender_refill_share (i + 1));
+      bins[(share - 128) / 16]++;
+    }
+    for (i = 0; i < 8; i++)
+      fail_unless (bins[i] >= 6 && bins[i] <= 10,
+          "senders %u-%u: %u in eighth %u", first, first + 63, bins[i], i);
+  }
 }
 
 GST_END_TEST;
@@ -176,7 +218,8 @@ netsender_suite (void)
   TCase *tc = tcase_create ("general");
 
   suite_add_tcase (s, tc);
-  tcase_add_test (tc, test_held_writer_goes_on_short_of_a_quarter);
+  tcase_add_test (tc, test_held_writer_goes_on_short_of_its_refill);
+  tcase_add_test (tc, test_refill_shares_spread);
   return s;
 }
 
