@@ -152,7 +152,6 @@ gboolean  gst_as_net_sender_start     (GstAsNetSender * ns,
 void      gst_as_net_sender_stop      (GstAsNetSender * ns);
 
 /* streaming thread */
-guint     gst_as_net_sender_refill_share    (guint index);
 void      gst_as_net_sender_set_format_side (GstAsNetSender * ns,
                                        guint chunk, guint64 prefill_frames);
 void      gst_as_net_sender_lower_prefill (GstAsNetSender * ns,
@@ -166,5 +165,6 @@ void      gst_as_net_sender_set_capture_jitter (GstAsNetSender * ns,
 void      gst_as_net_sender_get_stats (GstAsNetSender * ns,
                                        GstAsSenderStats * stats,
                                        GstAsSenderInput * in);
+guint     gst_as_net_sender_refill_share (guint index);
 
 G_END_DECLS
