@@ -834,24 +834,18 @@ step_draining (GstAsNetSender * ns)
 static void
 start_schedule (GstAsNetSender * ns, gint rate)
 {
-  static gsize state = 0;       /* 1: off, else 1 + the group size */
   static guint started;
   GstClockTime grid;
-  guint group;
 
-  if (g_once_init_enter (&state))
-    g_once_init_leave (&state,
-        gst_as_tuning_get (GST_AS_TUNING_PHASE_GRID) == 0 ? 1 :
-        1 + gst_as_tuning_get (GST_AS_TUNING_PHASE_GROUP));
-  if (state == 1 || !ns->clock_is_system || rate <= 0) {
+  if (gst_as_tuning_get (GST_AS_TUNING_PHASE_GRID) == 0 ||
+      !ns->clock_is_system || rate <= 0) {
     gst_as_sender_start (ns->sender);
     return;
   }
-  group = state - 1;
   grid = gst_util_uint64_scale_int (ns->chunk, GST_SECOND, rate);
   gst_as_sender_start_on_grid (ns->sender, grid,
-      gst_as_sender_grid_offset (g_atomic_int_add (&started, 1), group, grid,
-          PHASE_SLOT));
+      gst_as_sender_grid_offset (g_atomic_int_add (&started, 1),
+          gst_as_tuning_get (GST_AS_TUNING_PHASE_GROUP), grid, PHASE_SLOT));
 }
 
 /* Waits (without blocking: the front's wake function runs the entry) until
