@@ -13,6 +13,8 @@
 
 #include <gst/check/gstcheck.h>
 
+#include <string.h>
+
 #include "audiostream/tuning.h"
 
 /* Unset: the defaults the code documents */
@@ -115,6 +117,39 @@ GST_START_TEST (test_read_from_environment)
 
 GST_END_TEST;
 
+static const gchar *self_path;
+
+/* A value the process cannot use says so on stderr, once, and the
+ * default holds. In a fresh process (this program with --probe): the
+ * knobs are read once, and gstcheck makes warnings fatal. */
+GST_START_TEST (test_unusable_value_warns)
+{
+  gchar *argv[] = { (gchar *) self_path, (gchar *) "--probe", NULL };
+  gchar **envp = g_environ_setenv (g_get_environ (),
+      "GST_AUDIOSTREAM_SCHED_WINDOW_US", "1ms", TRUE);
+  gchar *out = NULL, *err = NULL;
+  gint status = -1;
+  GError *error = NULL;
+
+  envp = g_environ_unsetenv (envp, "G_DEBUG");
+  fail_unless (g_spawn_sync (NULL, argv, envp, G_SPAWN_DEFAULT, NULL, NULL,
+          &out, &err, &status, &error), "%s", error ? error->message : "");
+  fail_unless (g_spawn_check_wait_status (status, NULL), "stderr: %s", err);
+  /* the probe prints the window it got: the default */
+  fail_unless_equals_string (out, "100\n");
+  fail_unless (strstr (err, "GST_AUDIOSTREAM_SCHED_WINDOW_US=1ms is not a "
+          "whole number from 0 to 1000000: using 100") != NULL,
+      "stderr: %s", err);
+  /* once, however often the knob is asked for */
+  fail_unless (strstr (strstr (err, "1ms") + 1, "1ms") == NULL,
+      "stderr: %s", err);
+  g_strfreev (envp);
+  g_free (out);
+  g_free (err);
+}
+
+GST_END_TEST;
+
 static Suite *
 tuning_suite (void)
 {
@@ -126,6 +161,7 @@ tuning_suite (void)
   tcase_add_test (tc, test_values_in_range);
   tcase_add_test (tc, test_unusable_values);
   tcase_add_test (tc, test_read_from_environment);
+  tcase_add_test (tc, test_unusable_value_warns);
   return s;
 }
 
@@ -134,6 +170,15 @@ main (int argc, char **argv)
 {
   Suite *s;
 
+  self_path = argv[0];
+  if (argc > 1 && strcmp (argv[1], "--probe") == 0) {
+    /* for test_unusable_value_warns: the window this environment gives,
+     * asked for twice */
+    gst_as_tuning_get (GST_AS_TUNING_SCHED_WINDOW_US);
+    g_print ("%" G_GUINT64_FORMAT "\n",
+        gst_as_tuning_get (GST_AS_TUNING_SCHED_WINDOW_US));
+    return 0;
+  }
   g_setenv ("GST_AUDIOSTREAM_SCHED_WINDOW_US", "250", TRUE);
   g_setenv ("GST_AUDIOSTREAM_PHASE_GRID", "0", TRUE);
   g_unsetenv ("GST_AUDIOSTREAM_PHASE_GROUP");
