@@ -425,7 +425,9 @@ class TestMutualTls(TlsTestCase):
         self.assertEqual(rstats['senders'], 0)
         self.assertEqual(rstats['frames'], 0)
         self.assertEqual(received.nbytes(), 0)
-        _, refused = rwatch.find(is_src_connection('refused'))
+        # the count is published before the message reaches the bus
+        # watch: wait for it rather than look once
+        _, refused = rwatch.wait(is_src_connection('refused'), 5)
         self.assertIsNotNone(refused)
         self.assertIn(src_reason,
                       refused.get_structure().get_string('error'))
