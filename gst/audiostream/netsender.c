@@ -939,13 +939,22 @@ want_write (GstAsNetSender * ns, gboolean want)
 
 /* Sends every chunk due within the scheduler's window (each at its own
  * deadline's place in the schedule, so batching never changes the rate),
- * and returns when the next one is due, in monotonic ns. */
+ * and returns when the next one is due, in monotonic ns.
+ *
+ * The clocks are read once per step, not once per chunk and use: the
+ * step takes a few microseconds, and the reads were a tenth of the
+ * scheduler thread's own time (docs/scale.md, "Fewer clock reads"). The
+ * next deadline is measured from the same reading, which can only make
+ * it look further away than it is; the monotonic time returned for it
+ * is then the same instant, as @now and @clock_now are one reading. */
 static gint64
 step_streaming (GstAsNetSender * ns, guint events)
 {
   gint64 window = gst_as_scheduler_get_window (ns->sched);
   GError *err = NULL;
   guint sent = 0;
+  GstClockTime clock_now;
+  gint64 now, now_us;
 
   if (peer_gone (ns, events, &err))
     return lose (ns, gst_as_scheduler_now (ns->sched), err);
@@ -960,10 +969,11 @@ step_streaming (GstAsNetSender * ns, guint events)
   }
   want_write (ns, FALSE);
 
+  clock_now = gst_clock_get_time (ns->clock);
+  now = gst_as_scheduler_now (ns->sched);
+  now_us = g_get_monotonic_time ();
   for (;;) {
     GstClockTime due = gst_as_sender_next_deadline (ns->sender);
-    GstClockTime clock_now = gst_clock_get_time (ns->clock);
-    gint64 now = gst_as_scheduler_now (ns->sched);
     GstClockTimeDiff ahead = GST_CLOCK_DIFF (clock_now, due);
 
     if (!ns->clock_is_system) {
@@ -975,7 +985,7 @@ step_streaming (GstAsNetSender * ns, guint events)
     if (sent++ == MAX_CHUNKS_PER_STEP)
       return now;
 
-    switch (gst_as_sender_send (ns->sender, due, &err)) {
+    switch (gst_as_sender_send (ns->sender, due, clock_now, now_us, &err)) {
       case GST_AS_SENDER_SENT:
       case GST_AS_SENDER_IDLE:
         break;

@@ -126,6 +126,8 @@ tell (GstAsSender * sender, GstMessageType type, const gchar * debug,
   g_free (text);
 }
 
+static void tick_at (GstAsSender * sender, gint64 now_us);
+
 static void
 publish (GstAsSender * sender)
 {
@@ -382,10 +384,10 @@ time_for (gint64 * last_us, gint64 now_us, gint64 interval_us)
  * audio still waits in the kernel because the peer's window is closed. The
  * kernel's buffer hides short stalls from write(); its backlog does not. */
 static void
-measure_network (GstAsSender * sender, GstClockTime due, GstClockTime sent)
+measure_network (GstAsSender * sender, GstClockTime due, GstClockTime sent,
+    gint64 now_us)
 {
   gint64 delay_us = MAX (GST_CLOCK_DIFF (due, sent), 0) / GST_USECOND;
-  gint64 now_us = sender->cb.now_us (sender->user_data);
   guint64 bytes_per_second = (guint64) sender->rate * sender->bpf;
 
   if (time_for (&sender->tcp_checked_us, now_us, TCP_INFO_INTERVAL_US))
@@ -428,9 +430,8 @@ post_buffer_resize (GstAsSender * sender, guint64 old_ms, guint64 new_ms,
  * at most SLEW_PERCENT of each chunk, so the sender runs a little slow to
  * build the cushion up, a little fast to bring it down. */
 static void
-adapt_buffer (GstAsSender * sender)
+adapt_buffer (GstAsSender * sender, gint64 now_us)
 {
-  gint64 now_us = sender->cb.now_us (sender->user_data);
   gint64 jitter_us, target_us, level_us;
   gint64 chunk_us = frames_to_us (sender, sender->chunk);
   guint64 target_ms;
@@ -542,12 +543,21 @@ trim_lag (GstAsSender * sender)
   post_lag_drop (sender, excess, dropped);
 }
 
-/* One deadline: takes a chunk and sends it. @due is the deadline the
- * caller waited for. */
+/**
+ * gst_as_sender_send:
+ * @due: the deadline the caller waited for
+ * @now: the time on the schedule's clock, read after that wait
+ * @now_us: monotonic time in microseconds, read with @now
+ *
+ * One deadline: takes a chunk and sends it. The caller gives the time
+ * (a scheduler reads it once per wake-up of the stream, not once for
+ * each use here): the chunk's lateness, the network jitter and the
+ * statistics are measured from it.
+ */
 GstAsSenderResult
-gst_as_sender_send (GstAsSender * sender, GstClockTime due, GError ** error)
+gst_as_sender_send (GstAsSender * sender, GstClockTime due, GstClockTime now,
+    gint64 now_us, GError ** error)
 {
-  GstClockTime now;
   GstClockTimeDiff late;
   guint frames;
   gsize size;
@@ -563,7 +573,6 @@ gst_as_sender_send (GstAsSender * sender, GstClockTime due, GError ** error)
    * peer did not acknowledge is read again from the capture ring. */
   sender->conn_frames += frames;
 
-  now = sender->cb.now (sender->user_data);
   size = (gsize) frames * sender->bpf;
   if (sender->cb.send (sender->user_data, sender->chunk_buf, size,
           error) < size)
@@ -577,9 +586,9 @@ gst_as_sender_send (GstAsSender * sender, GstClockTime due, GError ** error)
   sender->stats.frames_sent = sender->delivered_before + sender->conn_frames;
   sender->stats.lag = MAX (gst_as_pacer_lag (&sender->pacer, now), 0);
 
-  measure_network (sender, due, sender->cb.now (sender->user_data));
-  adapt_buffer (sender);
-  gst_as_sender_tick (sender);
+  measure_network (sender, due, now, now_us);
+  adapt_buffer (sender, now_us);
+  tick_at (sender, now_us);
 
   if (sender->in.eos && sender->in.level == 0)
     return GST_AS_SENDER_DRAINED;
@@ -857,9 +866,8 @@ gst_as_sender_failed (GstAsSender * sender, const gchar * reason,
  * most USER_MESSAGES_PER_SECOND: audio dropped because the network could
  * not keep up, silence sent because capture ran dry. */
 static void
-tell_user (GstAsSender * sender, const GstAsSenderInput * in)
+tell_user (GstAsSender * sender, const GstAsSenderInput * in, gint64 now_us)
 {
-  gint64 now_us = sender->cb.now_us (sender->user_data);
   guint64 underruns = sender->stats.underruns;
   guint held_back = 0;
   gchar *debug;
@@ -987,12 +995,9 @@ gst_as_sender_stats_structure (const GstAsSenderStats * st,
       "pacing-error-p99-us", G_TYPE_INT64, pacing_p99_us, NULL);
 }
 
-/* Statistics go on while disconnected (the ring filling up is what the
- * user wants to see then): the caller ticks while it waits, too. */
-void
-gst_as_sender_tick (GstAsSender * sender)
+static void
+tick_at (GstAsSender * sender, gint64 now_us)
 {
-  gint64 now_us = sender->cb.now_us (sender->user_data);
   gint64 interval_us;
   GstAsSenderInput in = { 0 };
   GstAsSenderStats st;
@@ -1007,7 +1012,7 @@ gst_as_sender_tick (GstAsSender * sender)
   publish (sender);
 
   sender->cb.input (sender->user_data, &in);
-  tell_user (sender, &in);
+  tell_user (sender, &in, now_us);
 
   interval_us = now_us - sender->stats_last_us;
   if (sender->config.stats_interval_ms == 0 ||
@@ -1031,6 +1036,14 @@ gst_as_sender_tick (GstAsSender * sender)
       gst_as_sender_stats_structure (&st, &in,
           (now_us - sender->started_us) * GST_USECOND, kbps, p99_us));
   post_quality (sender, &in, p99_us / 1000.0);
+}
+
+/* Statistics go on while disconnected (the ring filling up is what the
+ * user wants to see then): the caller ticks while it waits, too. */
+void
+gst_as_sender_tick (GstAsSender * sender)
+{
+  tick_at (sender, sender->cb.now_us (sender->user_data));
 }
 
 /* A copy of the counters as the sending thread last published them. */
@@ -1080,7 +1093,9 @@ stream (GstAsSender * sender, GError ** error)
         !sender->cb.check_peer (sender->user_data, error))
       return STREAM_LOST;
 
-    switch (gst_as_sender_send (sender, due, error)) {
+    switch (gst_as_sender_send (sender, due,
+            sender->cb.now (sender->user_data),
+            sender->cb.now_us (sender->user_data), error)) {
       case GST_AS_SENDER_SENT:
       case GST_AS_SENDER_IDLE:
         break;

@@ -364,7 +364,8 @@ GstClockTime gst_as_sender_grid_offset (guint index, guint group,
 gboolean  gst_as_sender_is_started    (const GstAsSender * sender);
 GstClockTime gst_as_sender_next_deadline (const GstAsSender * sender);
 GstAsSenderResult gst_as_sender_send  (GstAsSender * sender,
-                                       GstClockTime due, GError ** error);
+                                       GstClockTime due, GstClockTime now,
+                                       gint64 now_us, GError ** error);
 
 /* the connection */
 void      gst_as_sender_connecting    (GstAsSender * sender);

@@ -9,7 +9,8 @@
 #
 # Per-chunk cost of N live streams in one process (docs/scale.md): the
 # process's CPU, context switches and minor page faults over 4 s (from
-# /proc), then its system calls over 5 s (strace -c -f), per chunk sent
+# /proc; WINDOW=S seconds, a whole number), then its system calls over
+# 5 s (strace -c -f), per chunk sent
 # (one sendto per chunk).
 #
 #   bash tests/bench/scale-perchunk.sh N SINK PLUGIN_DIR
@@ -20,7 +21,7 @@
 # instead of the default Python one. LIVE=false uses a non-live source. SINK fakesink (sync=false) gives the
 # floor: what the N sources and their pipeline cost without any network sink
 # (no system call per chunk there); tcpclientsink-nosync (sync=false) the
-# floor plus a plain send() of each buffer from its streaming thread. The CPU of the scheduler threads is
+# floor plus a plain send() of each buffer from its streaming thread. The CPU of the scheduler threads, and of the sources' streaming threads, is
 # printed on its own. PERF=1 also records the process with
 # perf for 4 s and prints the top symbols. Needs strace; a benchmark, not a
 # test.
@@ -91,7 +92,7 @@ os.kill(pid, 9)
 if recv_bin:
     os.unlink(rec)
 PY
-GST_PLUGIN_PATH_1_0=$PLUGINS /usr/bin/python3 "$OUT/run.py" "$N" "$SINK" $(( ${PERF:-0} == 1 ? 21 : 16 )) > "$OUT/pid" &
+GST_PLUGIN_PATH_1_0=$PLUGINS /usr/bin/python3 "$OUT/run.py" "$N" "$SINK" $(( 12 + ${WINDOW:-4} + (${PERF:-0} == 1 ? 5 : 0) )) > "$OUT/pid" &
 RUN=$!
 sleep 5
 PID=$(head -1 "$OUT/pid")
@@ -101,25 +102,32 @@ pid = sys.argv[1]
 comm = open('/proc/%s/comm' % pid).read().strip()
 def snap():
     st = open('/proc/%s/stat' % pid).read().rsplit(')', 1)[1].split()
-    v = n = sch = 0
+    v = n = sch = src = 0
     for t in os.listdir('/proc/%s/task' % pid):
         try:
             # the unnamed threads besides the main one: audiostreamsink's
             # scheduler threads (sources, GLib pools and gmain have names)
             ts = open('/proc/%s/task/%s/stat' % (pid, t)).read()
-            if t != pid and ts.split('(', 1)[1].rsplit(')', 1)[0] == comm:
-                f = ts.rsplit(')', 1)[1].split()
+            name = ts.split('(', 1)[1].rsplit(')', 1)[0]
+            f = ts.rsplit(')', 1)[1].split()
+            if t != pid and name == comm:
                 sch += int(f[11]) + int(f[12])
+            elif name.startswith('audiotestsrc'):
+                # the sources' streaming threads: capture, and the sink's
+                # render() (tcpclientsink's send too)
+                src += int(f[11]) + int(f[12])
             for line in open('/proc/%s/task/%s/status' % (pid, t)):
                 if line.startswith('voluntary_ctxt'): v += int(line.split()[1])
                 if line.startswith('nonvoluntary_ctxt'): n += int(line.split()[1])
         except OSError:
             pass
-    return int(st[11]) + int(st[12]), v, n, time.monotonic(), sch, int(st[7])
-a = snap(); time.sleep(4); b = snap()
+    return (int(st[11]) + int(st[12]), v, n, time.monotonic(), sch,
+            int(st[7]), src)
+a = snap(); time.sleep(float(os.environ.get('WINDOW', '4'))); b = snap()
 dt = b[3] - a[3]
-print('unnamed (scheduler) threads CPU %.3f cores' %
-      ((b[4] - a[4]) / os.sysconf('SC_CLK_TCK') / dt))
+print('unnamed (scheduler) threads CPU %.3f cores, source threads %.3f' %
+      ((b[4] - a[4]) / os.sysconf('SC_CLK_TCK') / dt,
+       (b[6] - a[6]) / os.sysconf('SC_CLK_TCK') / dt))
 print('process CPU %.3f cores, %.0f voluntary and %.0f involuntary '
       'context switches a second' % ((b[0] - a[0]) / os.sysconf('SC_CLK_TCK')
                                      / dt, (b[1] - a[1]) / dt,
@@ -128,6 +136,11 @@ print('minor page faults %.0f a second' % ((b[5] - a[5]) / dt))
 PY
 if [ "${PERF:-0}" = 1 ]; then
   perf record -q -g -o "$OUT/perf.data" -p "$PID" -- sleep 4 > /dev/null 2>&1
+  # the scheduler threads alone, by where their time goes: the kernel
+  # (the sends), our library, the rest
+  perf report -q -i "$OUT/perf.data" --comm "$(cat /proc/$PID/comm 2>/dev/null || echo python3)" \
+      --no-children --sort dso -g none 2> /dev/null | grep -v '^$' | head -5 |
+      sed 's/^/scheduler threads: /'
   perf report -q -i "$OUT/perf.data" --no-children --sort dso,symbol \
       --percent-limit ${PERF_LIMIT:-1.5} -g none 2> /dev/null | grep -v '^$' | head -${PERF_LINES:-40}
 fi

@@ -28,6 +28,7 @@ typedef struct
 {
   GstClockTime now;
   gint64 now_us;
+  guint now_asked;              /* calls of the two time callbacks */
 
   /* capture: the counter pattern from frame read_pos on */
   guint64 write_pos;
@@ -156,12 +157,14 @@ fake_tcp_info (gpointer user_data, GstAsTcpInfo * info)
 static GstClockTime
 fake_now (gpointer user_data)
 {
+  ((World *) user_data)->now_asked++;
   return ((World *) user_data)->now;
 }
 
 static gint64
 fake_now_us (gpointer user_data)
 {
+  ((World *) user_data)->now_asked++;
   return ((World *) user_data)->now_us;
 }
 
@@ -345,7 +348,7 @@ send_next (GstAsSender * s, World * w, GstClockTime * due_out)
     w->now_us += (due - w->now) / GST_USECOND;
     w->now = due;
   }
-  r = gst_as_sender_send (s, due, &err);
+  r = gst_as_sender_send (s, due, w->now, w->now_us, &err);
   g_clear_error (&err);
   if (due_out)
     *due_out = due;
@@ -392,6 +395,45 @@ GST_START_TEST (test_schedule_is_exact)
   fail_unless_equals_uint64 (due, T0 + 99 * CHUNK_DURATION);
   fail_unless_equals_int (w->wire->len, 100 * CHUNK * BPF);
   assert_frames (w->wire->data, 0, 100 * CHUNK);
+
+  sender_free (s);
+  world_free (w);
+}
+
+GST_END_TEST;
+
+/* The caller gives the time (the scheduler reads the clocks once per step
+ * of a stream): each chunk's lateness is measured from it, and sending
+ * asks for no time of its own. */
+GST_START_TEST (test_send_uses_given_time)
+{
+  World *w = world_new ();
+  GstAsSender *s = sender_new (w, FALSE);
+  guint k, asked;
+
+  w->write_pos = 100 * CHUNK;
+  gst_as_sender_connecting (s);
+  gst_as_sender_connected (s, "127.0.0.1:4953");
+  gst_as_sender_start (s);
+
+  /* the callbacks' clock stands still at the start; the caller's runs */
+  asked = w->now_asked;
+  for (k = 0; k < 50; k++) {
+    GstClockTime due = gst_as_sender_next_deadline (s);
+    GError *err = NULL;
+
+    fail_unless_equals_int (gst_as_sender_send (s, due,
+            due + 700 * GST_USECOND, w->now_us + k * CHUNK_DURATION /
+            GST_USECOND + 700, &err), GST_AS_SENDER_SENT);
+    fail_unless (err == NULL);
+  }
+  fail_unless_equals_int (w->now_asked, asked);
+  fail_unless_equals_int (s->lateness_total.count, 50);
+  fail_unless_equals_int64 (gst_as_histogram_quantile (&s->lateness_total,
+          0.5), 700);
+  fail_unless_equals_int64 (gst_as_histogram_quantile (&s->lateness_total,
+          0.99), 700);
+  fail_unless_equals_int (w->wire->len, 50 * CHUNK * BPF);
 
   sender_free (s);
   world_free (w);
@@ -1328,6 +1370,7 @@ sender_suite (void)
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_schedule_is_exact);
+  tcase_add_test (tc, test_send_uses_given_time);
   tcase_add_test (tc, test_underrun_silence_or_skip);
   tcase_add_test (tc, test_catch_up_is_bounded);
   tcase_add_test (tc, test_resend_from_acknowledged_byte);
