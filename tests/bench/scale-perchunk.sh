@@ -101,33 +101,34 @@ import os, sys, time
 pid = sys.argv[1]
 comm = open('/proc/%s/comm' % pid).read().strip()
 def snap():
-    st = open('/proc/%s/stat' % pid).read().rsplit(')', 1)[1].split()
+    # CPU time per thread from schedstat (the scheduler's own count, in ns;
+    # stat's ticks are sampled and round per thread)
     v = n = sch = src = 0
     for t in os.listdir('/proc/%s/task' % pid):
         try:
+            name = open('/proc/%s/task/%s/comm' % (pid, t)).read().strip()
+            ns = int(open('/proc/%s/task/%s/schedstat' % (pid, t)).read()
+                     .split()[0])
             # the unnamed threads besides the main one: audiostreamsink's
             # scheduler threads (sources, GLib pools and gmain have names)
-            ts = open('/proc/%s/task/%s/stat' % (pid, t)).read()
-            name = ts.split('(', 1)[1].rsplit(')', 1)[0]
-            f = ts.rsplit(')', 1)[1].split()
             if t != pid and name == comm:
-                sch += int(f[11]) + int(f[12])
+                sch += ns
             elif name.startswith('audiotestsrc'):
                 # the sources' streaming threads: capture, and the sink's
                 # render() (tcpclientsink's send too)
-                src += int(f[11]) + int(f[12])
+                src += ns
             for line in open('/proc/%s/task/%s/status' % (pid, t)):
                 if line.startswith('voluntary_ctxt'): v += int(line.split()[1])
                 if line.startswith('nonvoluntary_ctxt'): n += int(line.split()[1])
         except OSError:
             pass
+    st = open('/proc/%s/stat' % pid).read().rsplit(')', 1)[1].split()
     return (int(st[11]) + int(st[12]), v, n, time.monotonic(), sch,
             int(st[7]), src)
 a = snap(); time.sleep(float(os.environ.get('WINDOW', '4'))); b = snap()
 dt = b[3] - a[3]
 print('unnamed (scheduler) threads CPU %.3f cores, source threads %.3f' %
-      ((b[4] - a[4]) / os.sysconf('SC_CLK_TCK') / dt,
-       (b[6] - a[6]) / os.sysconf('SC_CLK_TCK') / dt))
+      ((b[4] - a[4]) / 1e9 / dt, (b[6] - a[6]) / 1e9 / dt))
 print('process CPU %.3f cores, %.0f voluntary and %.0f involuntary '
       'context switches a second' % ((b[0] - a[0]) / os.sysconf('SC_CLK_TCK')
                                      / dt, (b[1] - a[1]) / dt,
@@ -135,12 +136,17 @@ print('process CPU %.3f cores, %.0f voluntary and %.0f involuntary '
 print('minor page faults %.0f a second' % ((b[5] - a[5]) / dt))
 PY
 if [ "${PERF:-0}" = 1 ]; then
-  perf record -q -g -o "$OUT/perf.data" -p "$PID" -- sleep 4 > /dev/null 2>&1
+  perf record -q -e cpu-clock -c 250000 -g -o "$OUT/perf.data" -p "$PID" -- sleep 4 > /dev/null 2>&1
   # the scheduler threads alone, by where their time goes: the kernel
   # (the sends), our library, the rest
   perf report -q -i "$OUT/perf.data" --comm "$(cat /proc/$PID/comm 2>/dev/null || echo python3)" \
-      --no-children --sort dso -g none 2> /dev/null | grep -v '^$' | head -5 |
+      --percentage relative --no-children --sort dso -g none 2> /dev/null |
+      grep -v '^$' | head -8 |
       sed 's/^/scheduler threads: /'
+  # and their symbols (SCHED_SYMBOLS=N lines, 0 for none)
+  perf report -q -i "$OUT/perf.data" --comm "$(cat /proc/$PID/comm 2>/dev/null || echo python3)" \
+      --percentage relative --no-children --sort dso,symbol -g none 2> /dev/null |
+      grep -v '^$' | head -${SCHED_SYMBOLS:-0} | sed 's/^/scheduler threads: /'
   perf report -q -i "$OUT/perf.data" --no-children --sort dso,symbol \
       --percent-limit ${PERF_LIMIT:-1.5} -g none 2> /dev/null | grep -v '^$' | head -${PERF_LINES:-40}
 fi
