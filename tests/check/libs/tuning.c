@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "audiostream/tuning.h"
+#include "../common/freshprocess.h"
 
 /* Unset: the defaults the code documents */
 GST_START_TEST (test_defaults)
@@ -117,24 +118,15 @@ GST_START_TEST (test_read_from_environment)
 
 GST_END_TEST;
 
-static const gchar *self_path;
-
 /* A value the process cannot use says so on stderr, once, and the
  * default holds. In a fresh process (this program with --probe): the
  * knobs are read once, and gstcheck makes warnings fatal. */
 GST_START_TEST (test_unusable_value_warns)
 {
-  gchar *argv[] = { (gchar *) self_path, (gchar *) "--probe", NULL };
-  gchar **envp = g_environ_setenv (g_get_environ (),
-      "GST_AUDIOSTREAM_SCHED_WINDOW_US", "1ms", TRUE);
   gchar *out = NULL, *err = NULL;
-  gint status = -1;
-  GError *error = NULL;
 
-  envp = g_environ_unsetenv (envp, "G_DEBUG");
-  fail_unless (g_spawn_sync (NULL, argv, envp, G_SPAWN_DEFAULT, NULL, NULL,
-          &out, &err, &status, &error), "%s", error ? error->message : "");
-  fail_unless (g_spawn_check_wait_status (status, NULL), "stderr: %s", err);
+  fail_unless_equals_int (test_fresh_process_run ("--probe",
+          "GST_AUDIOSTREAM_SCHED_WINDOW_US", "1ms", &out, &err), 0);
   /* the probe prints the window it got: the default */
   fail_unless_equals_string (out, "100\n");
   fail_unless (strstr (err, "GST_AUDIOSTREAM_SCHED_WINDOW_US=1ms is not a "
@@ -143,7 +135,6 @@ GST_START_TEST (test_unusable_value_warns)
   /* once, however often the knob is asked for */
   fail_unless (strstr (strstr (err, "1ms") + 1, "1ms") == NULL,
       "stderr: %s", err);
-  g_strfreev (envp);
   g_free (out);
   g_free (err);
 }
@@ -170,7 +161,7 @@ main (int argc, char **argv)
 {
   Suite *s;
 
-  self_path = argv[0];
+  test_fresh_process_init (argv[0]);
   if (argc > 1 && strcmp (argv[1], "--probe") == 0) {
     /* for test_unusable_value_warns: the window this environment gives,
      * asked for twice */
