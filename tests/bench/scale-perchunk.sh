@@ -10,21 +10,24 @@
 # Per-chunk cost of N live streams in one process (docs/scale.md): the
 # process's CPU, context switches and minor page faults over 4 s (from
 # /proc; WINDOW=S seconds, a whole number), then its system calls over
-# 5 s (strace -c -f), per chunk sent
-# (one sendto per chunk).
+# 5 s (strace -c -f), per chunk sent (one sendto per chunk).
 #
 #   bash tests/bench/scale-perchunk.sh N SINK PLUGIN_DIR
 #   e.g. bash tests/bench/scale-perchunk.sh 50 audiostreamsink build/plugins/audiostream
 #        bash tests/bench/scale-perchunk.sh 50 tcpclientsink build/plugins/audiostream
+#
 # RECEIVER=build/tests/bench/pcm-recv-multi reads with scale.py's receiver
 # (RECORDS=N: its record array, 1000 by default; scale.py keeps them all)
-# instead of the default Python one. LIVE=false uses a non-live source. SINK fakesink (sync=false) gives the
-# floor: what the N sources and their pipeline cost without any network sink
-# (no system call per chunk there); tcpclientsink-nosync (sync=false) the
-# floor plus a plain send() of each buffer from its streaming thread. The CPU of the scheduler threads, and of the sources' streaming threads, is
-# printed on its own. PERF=1 also records the process with
-# perf for 4 s and prints the top symbols. Needs strace; a benchmark, not a
-# test.
+# instead of the default Python one. LIVE=false uses a non-live source.
+# SINK fakesink (sync=false) gives the floor: what the N sources and their
+# pipeline cost without any network sink (no system call per chunk there);
+# tcpclientsink-nosync (sync=false) the floor plus a plain send() of each
+# buffer from its streaming thread. The CPU of the scheduler threads, and
+# of the sources' streaming threads, is printed on its own (from each
+# thread's schedstat). PERF=1 also records the process with perf for 4 s
+# and prints the top symbols (PERF_LIMIT=P percent and PERF_LINES=N lines),
+# the scheduler threads' split by library, and with SCHED_SYMBOLS=N their
+# top N symbols. Needs strace; a benchmark, not a test.
 set -eu
 N=${1:-50}; SINK=${2:-audiostreamsink}; PLUGINS=${3:-build/plugins/audiostream}
 OUT=$(mktemp -d)
